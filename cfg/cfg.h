@@ -1,0 +1,275 @@
+/*
+ * cfg.h: the twinproxy configuration, one file per peer.
+ *
+ * The file is a sequence of blocks (`peer { ... }`, `cluster NAME { ... }`)
+ * holding `keyword value...;` settings. Each block has a keyword table
+ * (cfg_<block>.c) giving every setting's type, bounds and default; the
+ * parser, the checks and the dump are driven by those tables, so a keyword
+ * is defined in exactly one place.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define CFG_DEFAULT_FILE	"/etc/twinproxy/twinproxy.conf"
+#define CFG_MAXKW		48
+
+enum cfg_type {
+	CFG_BOOL,	/* int: yes|no|on|off|true|false */
+	CFG_UINT,	/* unsigned int, bounded by min/max */
+	CFG_PORT,	/* unsigned int, 1-65535 */
+	CFG_DURATION,	/* uint64_t milliseconds: 500ms 2s 5m 1h 1d */
+	CFG_SIZE,	/* uint64_t bytes: 512K 256M 10G */
+	CFG_ENUM,	/* int: index into enums[] */
+	CFG_STRING,	/* char * */
+	CFG_PATH,	/* char *, absolute or relative to the config file */
+	CFG_NAME,	/* char *: letters, digits, - _ . */
+	CFG_DOMAIN,	/* char *: a DNS name or .suffix */
+	CFG_ADDR,	/* struct addr, no port */
+	CFG_ADDRPORT,	/* struct addr with port */
+	CFG_HOSTPORT,	/* struct hostport */
+	CFG_CIDR,	/* struct cidr: network, host bits zero */
+	CFG_IFADDR,	/* struct cidr: address/prefix of an interface */
+	CFG_CUSTOM	/* parse and dump functions of its own */
+};
+
+#define CFG_MULTI	0x01	/* repeatable; values appended to an array */
+#define CFG_REQUIRED	0x02	/* must be given when the block is present */
+
+struct cfg_blk;
+struct cfg_parser;
+
+struct cfg_kw {
+	const char		*name;
+	enum cfg_type		 type;
+	int			 flags;
+	size_t			 off;	/* value, or array pointer */
+	size_t			 noff;	/* CFG_MULTI: size_t count */
+	uint64_t		 min;
+	uint64_t		 max;
+	const char *const	*enums;	/* "name|alias|alias" */
+	const char		*def;	/* default, in config syntax */
+	int			(*parse)(struct cfg_parser *, void *, int,
+				    char **, const char **);
+	void			(*dump)(FILE *, const struct cfg_kw *,
+				    const void *);
+	void			(*free)(void *);
+};
+
+/* Every block struct starts with this. */
+struct cfg_blk {
+	char			*file;
+	int			 line;
+	int			 present;
+	uint64_t		 set;	/* bit i: kws[i] given in the file */
+	uint64_t		 seen;	/* bit i: given, valid or not */
+	int			 kwline[CFG_MAXKW];
+};
+
+struct cfg_peer {
+	struct cfg_blk		 blk;
+	char			*name;
+	struct addr		 address;
+	struct addr		 partner;
+	char			*run_dir;
+	char			*user;
+};
+
+enum { HA_ROLE_PRIMARY, HA_ROLE_BACKUP };
+enum { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
+
+struct cfg_ha {
+	struct cfg_blk		 blk;
+	int			 redundancy;
+	int			 role;
+	unsigned int		 port;
+	uint64_t		 interval;
+	unsigned int		 count;
+	char			*interface;
+	struct cidr		*floating_ip;
+	size_t			 nfloating_ip;
+	int			 failback;
+	uint64_t		 failback_delay;
+	unsigned int		 garp_count;
+	uint64_t		 garp_interval;
+	int			 garp_mode;
+	uint64_t		 garp_refresh;
+	char			*secret_file;
+	struct addr		*track;
+	size_t			 ntrack;
+	uint64_t		 track_interval;
+	uint64_t		 track_timeout;
+	char			*notify;
+};
+
+enum { XFF_ON, XFF_OFF, XFF_DELETE };
+
+struct cfg_proxy {
+	struct cfg_blk		 blk;
+	struct addr		*listen;
+	size_t			 nlisten;
+	struct cidr		*allow;
+	size_t			 nallow;
+	char			**deny_domain;
+	size_t			 ndeny_domain;
+	unsigned int		*deny_port;
+	size_t			 ndeny_port;
+	unsigned int		*connect_port;
+	size_t			 nconnect_port;
+	struct addr		 outgoing_address;
+	int			 x_forwarded_for;
+	int			 via;
+	uint64_t		 connect_timeout;
+	uint64_t		 request_timeout;
+	uint64_t		 idle_timeout;
+	uint64_t		 read_timeout;
+	uint64_t		 server_idle_timeout;
+	uint64_t		 max_header_size;
+	unsigned int		 max_headers;
+	unsigned int		 max_connections;
+	char			*access_log;
+	uint64_t		 cache_memory;
+	char			*cache_dir;
+	uint64_t		 cache_dir_size;
+	uint64_t		 cache_max_object;
+	uint64_t		 cache_heuristic_max;
+};
+
+enum { PAC_PER_CLIENT, PAC_MY_IP_ADDRESS };
+
+struct cfg_wpad {
+	struct cfg_blk		 blk;
+	struct addr		*listen;
+	size_t			 nlisten;
+	struct hostport		 proxy;
+	struct hostport		 partner_proxy;
+	struct cidr		*direct;
+	size_t			 ndirect;
+	char			**direct_domain;
+	size_t			 ndirect_domain;
+	int			 plain_hosts_direct;
+	int			 balance;
+	int			 fallback_direct;
+	int			 script;
+	uint64_t		 check_interval;
+	uint64_t		 check_timeout;
+	uint64_t		 max_age;
+};
+
+enum { LB_MODE_L4, LB_MODE_L7, LB_MODE_HTTPS };
+enum { LB_SCHED_RR, LB_SCHED_LEASTCONN };
+enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE };
+enum { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_ACV };
+
+#define LB_SRV_HOTSPARE		0x01
+#define LB_SRV_QUIESCE		0x02
+#define LB_SRV_DONT_PROBE	0x04
+#define LB_SRV_DONT_PERSIST	0x08
+
+struct cfg_server {
+	char			*name;
+	struct addr		 addr;
+	unsigned int		 weight;
+	unsigned int		 maxconn;	/* 0: no cap */
+	int			 flags;
+	int			 line;
+};
+
+struct cfg_cluster {
+	struct cfg_blk		 blk;
+	char			*name;
+	int			 mode;
+	struct addr		 listen;
+	int			 scheduler;
+	struct cfg_server	*server;
+	size_t			 nserver;
+	int			 persist;
+	uint64_t		 persist_timeout;
+	uint64_t		 cookie_age;
+	int			 once_only;
+	int			 check;
+	uint64_t		 check_interval;
+	uint64_t		 check_timeout;
+	char			*check_send;
+	char			*check_expect;
+	int			 icmp_check;
+	char			*certificate;
+	TAILQ_ENTRY(cfg_cluster) entry;
+};
+TAILQ_HEAD(cfg_clusters, cfg_cluster);
+
+struct cfg {
+	char			*file;
+	struct cfg_peer		 peer;
+	struct cfg_ha		 ha;
+	struct cfg_proxy	 proxy;
+	struct cfg_wpad		 wpad;
+	struct cfg_clusters	 clusters;
+};
+
+/* One block kind: its keyword table and where its data lives. */
+struct cfg_blockdef {
+	const char		*name;
+	int			 named;		/* takes a NAME, may repeat */
+	const struct cfg_kw	*kws;
+	size_t			 size;		/* named blocks: struct size */
+	size_t			 off;		/* unnamed: offset in cfg */
+	const char		*doc;
+};
+
+/* The result of loading: a config or the list of errors. */
+struct cfg_msg {
+	char			*text;		/* "file:line: message" */
+	int			 warning;
+	TAILQ_ENTRY(cfg_msg)	 entry;
+};
+TAILQ_HEAD(cfg_msgs, cfg_msg);
+
+/* cfg.c */
+struct cfg	*cfg_load(const char *, struct cfg_msgs *);
+struct cfg	*cfg_load_string(const char *, const char *, struct cfg_msgs *);
+void		 cfg_free(struct cfg *);
+void		 cfg_msgs_print(FILE *, struct cfg_msgs *);
+void		 cfg_msgs_free(struct cfg_msgs *);
+int		 cfg_msgs_errors(struct cfg_msgs *);
+struct cfg	*cfg_load_or_die(const char *);
+size_t		 cfg_elem_size(enum cfg_type);
+int		 cfg_kw_isset(const struct cfg_blk *, const struct cfg_kw *,
+		     const char *);
+
+/* cfg_value.c */
+int		 cfg_value_parse(const struct cfg_kw *, const char *, void *,
+		     const char **);
+int		 cfg_parse_duration(const char *, uint64_t *, const char **);
+int		 cfg_parse_size(const char *, uint64_t *, const char **);
+const char	*cfg_fmt_duration(uint64_t, char *, size_t);
+const char	*cfg_fmt_size(uint64_t, char *, size_t);
+const char	*cfg_enum_name(const struct cfg_kw *, int, char *, size_t);
+void		 cfg_value_free(const struct cfg_kw *, void *);
+void		 cfg_print_string(FILE *, const char *);
+
+/* cfg_check.c */
+void		 cfg_check(struct cfg *, struct cfg_parser *);
+
+/* cfg_dump.c */
+void		 cfg_dump(FILE *, const struct cfg *);
+
+/* cfg_blocks.c: the keyword tables of every block */
+extern const struct cfg_blockdef cfg_blockdefs[];
+const struct cfg_blockdef *cfg_blockdef_find(const char *);
+const struct cfg_kw *cfg_kw_find(const struct cfg_kw *, const char *);
+
+/* Error reporting for parsers and checks (cfg.c). */
+void		 cfg_error(struct cfg_parser *, const char *, int,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
+void		 cfg_warning(struct cfg_parser *, const char *, int,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
+const char	*cfg_parser_file(struct cfg_parser *);
+int		 cfg_parser_line(struct cfg_parser *);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * cfg_blocks.c: the keyword tables of every block, with types, bounds and
+ * defaults. This is the single place a setting is defined; the man page
+ * twinproxy.conf(5) documents each entry.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "xmalloc.h"
+
+#define MS(x)		((uint64_t)(x))
+#define SEC(x)		((uint64_t)(x) * 1000)
+#define KIB(x)		((uint64_t)(x) << 10)
+#define MIB(x)		((uint64_t)(x) << 20)
+#define TIB(x)		((uint64_t)(x) << 40)
+
+/* A single-valued keyword. */
+#define KW(name, type, flags, st, field, min, max, enums, def)		\
+	{ name, type, flags, offsetof(st, field), 0, min, max, enums, def, \
+	    NULL, NULL, NULL }
+/* A repeatable keyword: values go to st.field[], count in st.nfield. */
+#define KWM(name, type, flags, st, field, def)				\
+	{ name, type, (flags) | CFG_MULTI, offsetof(st, field),		\
+	    offsetof(st, n##field), 0, 0, NULL, def, NULL, NULL, NULL }
+#define KW_END	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+
+static const char *const ha_roles[] = { "primary|active", "backup|standby",
+    NULL };
+static const char *const garp_modes[] = { "request", "reply", "both", NULL };
+static const char *const xff_modes[] = { "on", "off", "delete", NULL };
+static const char *const pac_scripts[] = { "per-client", "my-ip-address",
+    NULL };
+static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
+static const char *const lb_scheds[] = { "round-robin", "least-connections",
+    NULL };
+static const char *const lb_persists[] = { "none", "sticky", "cookie", NULL };
+static const char *const lb_checks[] = { "none", "tcp", "acv", NULL };
+
+static int	cache_dir_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	cache_dir_dump(FILE *, const struct cfg_kw *, const void *);
+static void	cache_dir_free(void *);
+static int	server_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	server_dump(FILE *, const struct cfg_kw *, const void *);
+static void	server_free(void *);
+
+static const struct cfg_kw peer_kws[] = {
+	KW("name", CFG_NAME, CFG_REQUIRED, struct cfg_peer, name, 0, 0, NULL,
+	    NULL),
+	KW("address", CFG_ADDR, CFG_REQUIRED, struct cfg_peer, address, 0, 0,
+	    NULL, NULL),
+	KW("partner", CFG_ADDR, 0, struct cfg_peer, partner, 0, 0, NULL, NULL),
+	KW("run-dir", CFG_PATH, 0, struct cfg_peer, run_dir, 0, 0, NULL,
+	    "/run/twinproxy"),
+	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL, "nobody"),
+	KW_END
+};
+
+static const struct cfg_kw ha_kws[] = {
+	KW("redundancy", CFG_BOOL, 0, struct cfg_ha, redundancy, 0, 0, NULL,
+	    "no"),
+	KW("role", CFG_ENUM, 0, struct cfg_ha, role, 0, 0, ha_roles, NULL),
+	KW("port", CFG_PORT, 0, struct cfg_ha, port, 0, 0, NULL, "7900"),
+	KW("interval", CFG_DURATION, 0, struct cfg_ha, interval, MS(10),
+	    SEC(3600), NULL, "2s"),
+	KW("count", CFG_UINT, 0, struct cfg_ha, count, 1, 100, NULL, "5"),
+	KW("interface", CFG_NAME, 0, struct cfg_ha, interface, 0, 0, NULL,
+	    "eth0"),
+	KWM("floating-ip", CFG_IFADDR, 0, struct cfg_ha, floating_ip, NULL),
+	KW("failback", CFG_BOOL, 0, struct cfg_ha, failback, 0, 0, NULL, "yes"),
+	KW("failback-delay", CFG_DURATION, 0, struct cfg_ha, failback_delay,
+	    0, SEC(86400), NULL, "10s"),
+	KW("garp-count", CFG_UINT, 0, struct cfg_ha, garp_count, 1, 100, NULL,
+	    "5"),
+	KW("garp-interval", CFG_DURATION, 0, struct cfg_ha, garp_interval,
+	    MS(10), SEC(60), NULL, "200ms"),
+	KW("garp-mode", CFG_ENUM, 0, struct cfg_ha, garp_mode, 0, 0,
+	    garp_modes, "request"),
+	KW("garp-refresh", CFG_DURATION, 0, struct cfg_ha, garp_refresh, 0,
+	    SEC(86400), NULL, "0"),
+	KW("secret-file", CFG_PATH, 0, struct cfg_ha, secret_file, 0, 0, NULL,
+	    "/etc/twinproxy/ha.key"),
+	KWM("track", CFG_ADDRPORT, 0, struct cfg_ha, track, NULL),
+	KW("track-interval", CFG_DURATION, 0, struct cfg_ha, track_interval,
+	    MS(100), SEC(3600), NULL, "2s"),
+	KW("track-timeout", CFG_DURATION, 0, struct cfg_ha, track_timeout,
+	    MS(10), SEC(60), NULL, "1s"),
+	KW("notify", CFG_PATH, 0, struct cfg_ha, notify, 0, 0, NULL, NULL),
+	KW_END
+};
+
+static const struct cfg_kw proxy_kws[] = {
+	KWM("listen", CFG_ADDRPORT, CFG_REQUIRED, struct cfg_proxy, listen,
+	    NULL),
+	KWM("allow", CFG_CIDR, 0, struct cfg_proxy, allow, NULL),
+	KWM("deny-domain", CFG_DOMAIN, 0, struct cfg_proxy, deny_domain, NULL),
+	KWM("deny-port", CFG_PORT, 0, struct cfg_proxy, deny_port, NULL),
+	KWM("connect-port", CFG_PORT, 0, struct cfg_proxy, connect_port,
+	    "443"),
+	KW("outgoing-address", CFG_ADDR, 0, struct cfg_proxy, outgoing_address,
+	    0, 0, NULL, NULL),
+	KW("x-forwarded-for", CFG_ENUM, 0, struct cfg_proxy, x_forwarded_for,
+	    0, 0, xff_modes, "on"),
+	KW("via", CFG_BOOL, 0, struct cfg_proxy, via, 0, 0, NULL, "yes"),
+	KW("connect-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    connect_timeout, MS(100), SEC(600), NULL, "10s"),
+	KW("request-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    request_timeout, MS(100), SEC(3600), NULL, "30s"),
+	KW("idle-timeout", CFG_DURATION, 0, struct cfg_proxy, idle_timeout,
+	    MS(100), SEC(3600), NULL, "60s"),
+	KW("read-timeout", CFG_DURATION, 0, struct cfg_proxy, read_timeout,
+	    MS(100), SEC(86400), NULL, "60s"),
+	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    server_idle_timeout, 0, SEC(3600), NULL, "15s"),
+	KW("max-header-size", CFG_SIZE, 0, struct cfg_proxy, max_header_size,
+	    KIB(1), MIB(1), NULL, "64K"),
+	KW("max-headers", CFG_UINT, 0, struct cfg_proxy, max_headers, 8, 1000,
+	    NULL, "100"),
+	KW("max-connections", CFG_UINT, 0, struct cfg_proxy, max_connections,
+	    1, 1000000, NULL, "10000"),
+	KW("access-log", CFG_PATH, 0, struct cfg_proxy, access_log, 0, 0, NULL,
+	    "/var/log/twinproxy/access.log"),
+	KW("cache-memory", CFG_SIZE, 0, struct cfg_proxy, cache_memory, 0,
+	    TIB(1), NULL, "256M"),
+	{ "cache-dir", CFG_CUSTOM, 0, 0, 0, 0, 0, NULL, NULL,
+	    cache_dir_parse, cache_dir_dump, cache_dir_free },
+	KW("cache-max-object", CFG_SIZE, 0, struct cfg_proxy, cache_max_object,
+	    0, TIB(1), NULL, "64M"),
+	KW("cache-heuristic-max", CFG_DURATION, 0, struct cfg_proxy,
+	    cache_heuristic_max, 0, SEC(86400 * 365), NULL, "1d"),
+	KW_END
+};
+
+static const struct cfg_kw wpad_kws[] = {
+	KWM("listen", CFG_ADDRPORT, CFG_REQUIRED, struct cfg_wpad, listen,
+	    NULL),
+	KW("proxy", CFG_HOSTPORT, CFG_REQUIRED, struct cfg_wpad, proxy, 0, 0,
+	    NULL, NULL),
+	KW("partner-proxy", CFG_HOSTPORT, 0, struct cfg_wpad, partner_proxy, 0,
+	    0, NULL, NULL),
+	KWM("direct", CFG_CIDR, 0, struct cfg_wpad, direct, NULL),
+	KWM("direct-domain", CFG_DOMAIN, 0, struct cfg_wpad, direct_domain,
+	    NULL),
+	KW("plain-hosts-direct", CFG_BOOL, 0, struct cfg_wpad,
+	    plain_hosts_direct, 0, 0, NULL, "yes"),
+	KW("balance", CFG_BOOL, 0, struct cfg_wpad, balance, 0, 0, NULL, "yes"),
+	KW("fallback-direct", CFG_BOOL, 0, struct cfg_wpad, fallback_direct,
+	    0, 0, NULL, "no"),
+	KW("script", CFG_ENUM, 0, struct cfg_wpad, script, 0, 0, pac_scripts,
+	    "per-client"),
+	KW("check-interval", CFG_DURATION, 0, struct cfg_wpad, check_interval,
+	    MS(100), SEC(3600), NULL, "5s"),
+	KW("check-timeout", CFG_DURATION, 0, struct cfg_wpad, check_timeout,
+	    MS(10), SEC(60), NULL, "2s"),
+	KW("max-age", CFG_DURATION, 0, struct cfg_wpad, max_age, 0,
+	    SEC(86400), NULL, "5m"),
+	KW_END
+};
+
+static const struct cfg_kw cluster_kws[] = {
+	KW("mode", CFG_ENUM, 0, struct cfg_cluster, mode, 0, 0, lb_modes,
+	    "l7"),
+	KW("listen", CFG_ADDRPORT, CFG_REQUIRED, struct cfg_cluster, listen,
+	    0, 0, NULL, NULL),
+	KW("scheduler", CFG_ENUM, 0, struct cfg_cluster, scheduler, 0, 0,
+	    lb_scheds, "round-robin"),
+	{ "server", CFG_CUSTOM, CFG_MULTI | CFG_REQUIRED, 0, 0, 0, 0, NULL,
+	    NULL, server_parse, server_dump, server_free },
+	KW("persist", CFG_ENUM, 0, struct cfg_cluster, persist, 0, 0,
+	    lb_persists, "none"),
+	KW("persist-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    persist_timeout, SEC(1), SEC(86400), NULL, "5m"),
+	KW("cookie-age", CFG_DURATION, 0, struct cfg_cluster, cookie_age, 0,
+	    SEC(86400 * 365), NULL, "0"),
+	KW("once-only", CFG_BOOL, 0, struct cfg_cluster, once_only, 0, 0, NULL,
+	    "no"),
+	KW("check", CFG_ENUM, 0, struct cfg_cluster, check, 0, 0, lb_checks,
+	    "tcp"),
+	KW("check-interval", CFG_DURATION, 0, struct cfg_cluster,
+	    check_interval, MS(100), SEC(3600), NULL, "5s"),
+	KW("check-timeout", CFG_DURATION, 0, struct cfg_cluster, check_timeout,
+	    MS(10), SEC(60), NULL, "2s"),
+	KW("check-send", CFG_STRING, 0, struct cfg_cluster, check_send, 0, 0,
+	    NULL, NULL),
+	KW("check-expect", CFG_STRING, 0, struct cfg_cluster, check_expect, 0,
+	    0, NULL, NULL),
+	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
+	    NULL, "yes"),
+	KW("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, 0, 0,
+	    NULL, NULL),
+	KW_END
+};
+
+const struct cfg_blockdef cfg_blockdefs[] = {
+	{ "peer", 0, peer_kws, 0, offsetof(struct cfg, peer),
+	    "this peer: name, real address, partner" },
+	{ "ha", 0, ha_kws, 0, offsetof(struct cfg, ha),
+	    "redundancy: heartbeat, roles, floating IP" },
+	{ "proxy", 0, proxy_kws, 0, offsetof(struct cfg, proxy),
+	    "the forward caching proxy" },
+	{ "wpad", 0, wpad_kws, 0, offsetof(struct cfg, wpad),
+	    "the WPAD server and its PAC script" },
+	{ "cluster", 1, cluster_kws, sizeof(struct cfg_cluster), 0,
+	    "an L4/L7/HTTPS load-balanced cluster" },
+	{ NULL, 0, NULL, 0, 0, NULL }
+};
+
+/* Find a block kind by name. */
+const struct cfg_blockdef *
+cfg_blockdef_find(const char *name)
+{
+	const struct cfg_blockdef	*bd;
+
+	for (bd = cfg_blockdefs; bd->name != NULL; bd++)
+		if (strcmp(bd->name, name) == 0)
+			return (bd);
+	return (NULL);
+}
+
+/* Find a keyword in a table. */
+const struct cfg_kw *
+cfg_kw_find(const struct cfg_kw *kws, const char *name)
+{
+	for (; kws->name != NULL; kws++)
+		if (strcmp(kws->name, name) == 0)
+			return (kws);
+	return (NULL);
+}
+
+/* cache-dir PATH SIZE */
+static int
+cache_dir_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_proxy	*px = blk;
+	uint64_t		 size;
+
+	if (argc != 2) {
+		*cause = "expected a directory and a size (cache-dir PATH 10G)";
+		return (-1);
+	}
+	if (argv[0][0] != '/') {
+		*cause = "cache directory must be an absolute path";
+		return (-1);
+	}
+	if (cfg_parse_size(argv[1], &size, cause) == -1)
+		return (-1);
+	if (size < MIB(1)) {
+		*cause = "cache directory size below the minimum 1M";
+		return (-1);
+	}
+	free(px->cache_dir);
+	px->cache_dir = xstrdup(argv[0]);
+	px->cache_dir_size = size;
+	return (0);
+}
+
+static void
+cache_dir_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_proxy	*px = blk;
+	char			 buf[32];
+
+	if (px->cache_dir == NULL)
+		return;
+	fputs("\tcache-dir ", f);
+	cfg_print_string(f, px->cache_dir);
+	fprintf(f, " %s;\n", cfg_fmt_size(px->cache_dir_size, buf, sizeof buf));
+}
+
+static void
+cache_dir_free(void *blk)
+{
+	struct cfg_proxy	*px = blk;
+
+	free(px->cache_dir);
+	px->cache_dir = NULL;
+}
+
+/*
+ * server NAME ADDR:PORT [weight N] [maxconn N] [hotspare] [quiesce]
+ *     [dont-probe] [dont-persist]
+ */
+static int
+server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_cluster	*cl = blk;
+	struct cfg_server	 s;
+	const char		*errstr;
+	size_t			 i;
+	int			 a;
+
+	if (argc < 2) {
+		*cause = "expected a name and an address:port";
+		return (-1);
+	}
+	memset(&s, 0, sizeof s);
+	s.weight = 1;
+	if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_ADDRPORT }, argv[1],
+	    &s.addr, cause) == -1)
+		return (-1);
+	for (a = 2; a < argc; a++) {
+		if (strcmp(argv[a], "hotspare") == 0)
+			s.flags |= LB_SRV_HOTSPARE;
+		else if (strcmp(argv[a], "quiesce") == 0)
+			s.flags |= LB_SRV_QUIESCE;
+		else if (strcmp(argv[a], "dont-probe") == 0)
+			s.flags |= LB_SRV_DONT_PROBE;
+		else if (strcmp(argv[a], "dont-persist") == 0)
+			s.flags |= LB_SRV_DONT_PERSIST;
+		else if (strcmp(argv[a], "weight") == 0 && a + 1 < argc) {
+			s.weight = strtonum(argv[++a], 1, 1000, &errstr);
+			if (errstr != NULL) {
+				*cause = "weight out of range (1-1000)";
+				return (-1);
+			}
+		} else if (strcmp(argv[a], "maxconn") == 0 && a + 1 < argc) {
+			s.maxconn = strtonum(argv[++a], 0, 1000000, &errstr);
+			if (errstr != NULL) {
+				*cause = "maxconn out of range (0-1000000)";
+				return (-1);
+			}
+		} else {
+			*cause = "unknown server option (weight, maxconn, "
+			    "hotspare, quiesce, dont-probe, dont-persist)";
+			return (-1);
+		}
+	}
+	for (i = 0; i < cl->nserver; i++)
+		if (strcmp(cl->server[i].name, argv[0]) == 0) {
+			*cause = "duplicate server name";
+			return (-1);
+		}
+	s.name = xstrdup(argv[0]);
+	s.line = cfg_parser_line(p);
+	cl->server = xreallocarray(cl->server, cl->nserver + 1,
+	    sizeof *cl->server);
+	cl->server[cl->nserver++] = s;
+	return (0);
+}
+
+static void
+server_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_cluster	*cl = blk;
+	const struct cfg_server		*s;
+	char				 buf[ADDR_STRLEN];
+	size_t				 i;
+
+	for (i = 0; i < cl->nserver; i++) {
+		s = &cl->server[i];
+		fprintf(f, "\tserver %s %s weight %u", s->name,
+		    addr_fmt(&s->addr, buf, sizeof buf), s->weight);
+		if (s->maxconn != 0)
+			fprintf(f, " maxconn %u", s->maxconn);
+		if (s->flags & LB_SRV_HOTSPARE)
+			fputs(" hotspare", f);
+		if (s->flags & LB_SRV_QUIESCE)
+			fputs(" quiesce", f);
+		if (s->flags & LB_SRV_DONT_PROBE)
+			fputs(" dont-probe", f);
+		if (s->flags & LB_SRV_DONT_PERSIST)
+			fputs(" dont-persist", f);
+		fputs(";\n", f);
+	}
+}
+
+static void
+server_free(void *blk)
+{
+	struct cfg_cluster	*cl = blk;
+	size_t			 i;
+
+	for (i = 0; i < cl->nserver; i++)
+		free(cl->server[i].name);
+	free(cl->server);
+	cl->server = NULL;
+	cl->nserver = 0;
+}

@@ -1,0 +1,1 @@
+# ha/local.mk: filled in by the ha/ daemon.

@@ -1,0 +1,1 @@
+# lb/local.mk: filled in by the lb/ daemon.

@@ -1,0 +1,12 @@
+# lib/local.mk: libcommon.a, what every daemon and tool shares.
+noinst_LIBRARIES += lib/libcommon.a
+lib_libcommon_a_SOURCES = \
+	lib/log.c lib/log.h \
+	lib/xmalloc.c lib/xmalloc.h \
+	lib/addr.c lib/addr.h \
+	lib/ev.c lib/ev.h \
+	lib/daemon.c lib/daemon.h \
+	lib/ctl.c lib/ctl.h \
+	lib/http.c lib/http.h
+
+UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_http.c

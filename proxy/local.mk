@@ -1,0 +1,1 @@
+# proxy/local.mk: filled in by the proxy/ daemon.

@@ -1,0 +1,20 @@
+# tests/local.mk: `make check` runs the CUnit runner and the netns scenarios.
+if UNIT_TESTS
+check_PROGRAMS += tests/unit/unit_tests
+tests_unit_unit_tests_SOURCES = tests/unit/main.c tests/unit/unit.h \
+	$(UNIT_SOURCES)
+tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_unit_tests_LDADD = $(UNIT_LIBS) $(COMMON_LIBS) $(LIBPCAP_LIBS) \
+	$(CUNIT_LIBS)
+TESTS += tests/unit/unit_tests
+endif
+
+NETNS_TESTS += tests/integration/smoke_bridge.sh
+TESTS += $(NETNS_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_SRCDIR; \
+	TOP_BUILDDIR='$(abs_top_builddir)'; export TOP_BUILDDIR; \
+	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
+EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data

@@ -1,0 +1,2 @@
+/* test_lib_http.c (being written). */
+#include "unit.h"

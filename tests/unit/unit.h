@@ -1,0 +1,33 @@
+/*
+ * unit.h: CUnit suite registration for the single unit-test runner.
+ *
+ * Each test_<mod>_<role>.c defines its CU_TestInfo array and registers it
+ * with UNIT_SUITE(); main.c never needs to know the list, so test files are
+ * added by touching only their own folder's local.mk.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <CUnit/CUnit.h>
+
+struct unit_suite {
+	const char		*name;
+	CU_TestInfo		*tests;
+	struct unit_suite	*next;
+};
+
+void	unit_register(struct unit_suite *);
+/* Path of a file under tests/data/ (static buffer). */
+const char *unit_data(const char *);
+/* Read a whole file into a NUL-terminated malloc'd string, NULL on error. */
+char	*unit_slurp(const char *, size_t *);
+
+#define UNIT_SUITE(var, sname, tarray)					\
+	static struct unit_suite var = { sname, tarray, NULL };		\
+	static void __attribute__((constructor))			\
+	var##_register(void)						\
+	{								\
+		unit_register(&var);					\
+	}
+
+#endif

@@ -1,0 +1,18 @@
+/* twinctl.h: the commands of twinctl, one function each. */
+#ifndef TWINCTL_H
+#define TWINCTL_H
+
+struct cfg;
+
+struct twinctl_cmd {
+	const char	*name;
+	const char	*usage;
+	int		 needs_cfg;	/* load -f FILE before running */
+	int		(*fn)(struct cfg *, int, char **);
+};
+
+extern const char	*twinctl_cfgfile;
+
+/* twinctl.c */
+int	twinctl_daemon(struct cfg *, const char *, const char *);
+#endif

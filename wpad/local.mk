@@ -1,0 +1,1 @@
+# wpad/local.mk: filled in by the wpad/ daemon.
