@@ -37,6 +37,8 @@ static void	proxy_client_head_out(struct proxy_client *,
 static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
 static int	proxy_hdr_is(const struct http_header *, const char *);
+static const char *proxy_client_check_chunks(struct proxy_client *);
+static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
 
 /* Whether a header field has this name (any case). */
 static int
@@ -518,6 +520,13 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		proxy_tunnel_start(c);
 		return;
 	}
+	if (proxy_client_loop(c, m)) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 403, "forwarding loop detected: the "
+		    "request already passed through this proxy", "TCP_DENIED",
+		    PROXY_ERR_DENIED);
+		return;
+	}
 	if (m->form != HTTP_FORM_ABSOLUTE) {
 		evbuffer_drain(in, m->head_len);
 		proxy_client_error(c, 400, "not a proxy request: the target "
@@ -589,6 +598,10 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 	}
 	evbuffer_drain(in, m->head_len);
 	log_debug("client %s: %s %s", c->addr_str, c->method_str, c->url);
+	if ((why = proxy_client_check_chunks(c)) != NULL) {
+		proxy_client_error(c, 400, why, "TAG_NONE", PROXY_ERR_PARSE);
+		return;
+	}
 
 	c->state = CLIENT_BUSY;
 	proxy_client_timer(c, 0);
@@ -664,6 +677,50 @@ proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
 	if (m->framing == HTTP_BODY_CHUNKED)
 		evbuffer_add(b, "Transfer-Encoding: chunked\r\n", 28);
 	evbuffer_add(b, "\r\n", 2);
+}
+
+/* Whether our own Via entry is already on the request. */
+static int
+proxy_client_loop(struct proxy_client *c, struct http_msg *m)
+{
+	const struct http_header	*h;
+	size_t				 vlen = strlen(c->px->via);
+	unsigned			 i;
+
+	for (i = 0; i < m->nheaders; i++) {
+		h = &m->headers[i];
+		if (!proxy_hdr_is(h, "via") || h->value_len < vlen)
+			continue;
+		if (memmem(h->value, h->value_len, c->px->via, vlen) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Validate the chunked body bytes that came with the head before anything
+ * goes to the origin, so that a smuggling attempt sent in one piece never
+ * reaches it. Returns the parser's reason on error, else NULL. (Bytes that
+ * arrive later are checked as they stream; an error then cuts the
+ * request off.)
+ */
+static const char *
+proxy_client_check_chunks(struct proxy_client *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v[8];
+	struct http_chunked	 ch;
+	size_t			 consumed;
+	int			 i, nv, rv = HTTP_MORE;
+
+	if (c->req_body != BODY_CHUNKED)
+		return (NULL);
+	ch = c->req_chunk;
+	nv = evbuffer_peek(in, -1, NULL, v, 8);
+	for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++)
+		rv = http_chunked_feed(&ch, v[i].iov_base, v[i].iov_len,
+		    &consumed, NULL, NULL);
+	return (rv == HTTP_ERROR ? ch.error : NULL);
 }
 
 /* Move tunnel bytes from the client to the origin. */

@@ -23,6 +23,7 @@ static void	usage(void) __attribute__((noreturn));
 static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
 	{ "version", "", 0, cmd_version },
+	{ "proxy", "stats", 1, twinctl_proxy },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -15,4 +15,7 @@ extern const char	*twinctl_cfgfile;
 
 /* twinctl.c */
 int	twinctl_daemon(struct cfg *, const char *, const char *);
+
+/* twinctl_proxy.c */
+int	twinctl_proxy(struct cfg *, int, char **);
 #endif

@@ -1,7 +1,7 @@
 /* test_proxy_acl.c: client networks, denied domains and ports. */
 #include <string.h>
 
-#include "proxy.h"
+#include "proxy/proxy.h"
 #include "unit.h"
 
 static void

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proxy.h"
+#include "proxy/proxy.h"
 #include "unit.h"
 
 static void
