@@ -120,7 +120,7 @@ struct http_header {
 struct http_msg {
 	int			 status;	/* on error: status to answer */
 	const char		*error;		/* on error: static reason */
-	size_t			 head_len;	/* on done: bytes incl. CRLFCRLF */
+	size_t			 head_len;	/* on done: with CRLFCRLF */
 	int			 version;	/* 10 or 11 */
 
 	/*

@@ -200,7 +200,39 @@ test_cfg_parse_units(void)
 	CU_ASSERT_STRING_EQUAL(cfg_fmt_size(64 << 10, buf, sizeof buf), "64K");
 }
 
+/* Every keyword of every block has its entry in twinproxy.conf(5). */
+static void
+test_cfg_man_documents_every_keyword(void)
+{
+	const struct cfg_blockdef	*bd;
+	const struct cfg_kw		*kw;
+	char				 path[PATH_MAX], entry[128];
+	char				*man;
+
+	snprintf(path, sizeof path, "%s/../../man/twinproxy.conf.5",
+	    unit_data(""));
+	man = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(man);
+	for (bd = cfg_blockdefs; bd->name != NULL; bd++)
+		for (kw = bd->kws; kw->name != NULL; kw++) {
+			snprintf(entry, sizeof entry, "\n.It Ic %s ",
+			    kw->name);
+			if (strstr(man, entry) == NULL) {
+				snprintf(entry, sizeof entry, "\n.It Ic %s\n",
+				    kw->name);
+				if (strstr(man, entry) == NULL)
+					fprintf(stderr, "\ntwinproxy.conf.5: "
+					    "no entry for %s %s\n", bd->name,
+					    kw->name);
+			}
+			CU_ASSERT_PTR_NOT_NULL(strstr(man, entry));
+		}
+	free(man);
+}
+
 static CU_TestInfo cfg_tests[] = {
+	{ "test_cfg_man_documents_every_keyword",
+	    test_cfg_man_documents_every_keyword },
 	{ "test_cfg_load_golden_ok", test_cfg_load_golden_ok },
 	{ "test_cfg_load_golden_errors", test_cfg_load_golden_errors },
 	{ "test_cfg_load_examples", test_cfg_load_examples },
