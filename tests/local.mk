@@ -17,4 +17,5 @@ AM_TESTS_ENVIRONMENT = \
 	TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_SRCDIR; \
 	TOP_BUILDDIR='$(abs_top_builddir)'; export TOP_BUILDDIR; \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
-EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data
+EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data \
+	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http

@@ -1279,6 +1279,9 @@ test_http_response_framing_recompute(void)
 	CU_ASSERT_EQUAL(http_response_framing(&msg, HTTP_METHOD_GET),
 	    HTTP_BODY_LENGTH);
 	CU_ASSERT_EQUAL(msg.framing, HTTP_BODY_LENGTH);
+	CU_ASSERT_EQUAL(http_response_framing(&msg, HTTP_METHOD_CONNECT),
+	    HTTP_BODY_NONE);
+	CU_ASSERT_EQUAL(msg.framing, HTTP_BODY_NONE);
 }
 
 /* Connection helpers. */
