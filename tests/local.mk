@@ -23,6 +23,7 @@ EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data \
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
 # see tests/fuzz/README for running them.
 fuzz:
+	$(MKDIR_P) tests/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
 	    $(srcdir)/lib/http.c
