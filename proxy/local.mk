@@ -26,5 +26,4 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_reload.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
 	tests/integration/proxy_rawclient.py \
-	tests/bench/proxy_bench.sh \
-	tests/fuzz/fuzz_http_request.c
+	tests/bench/proxy_bench.sh
