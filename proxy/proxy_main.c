@@ -23,6 +23,14 @@ static void	proxy_accept_timer_cb(evutil_socket_t, short, void *);
 static void	proxy_listeners_enable(struct proxy *, int);
 static void	proxy_apply(struct proxy *);
 static void	proxy_drain_timer_cb(evutil_socket_t, short, void *);
+static int	proxy_addr_same(const struct addr *, const struct addr *);
+
+/* Same address and port (addr_eq ignores ports). */
+static int
+proxy_addr_same(const struct addr *a, const struct addr *b)
+{
+	return (addr_eq(a, b) && a->port == b->port);
+}
 
 /* Set up the daemon's state for cfg (listeners are opened separately). */
 void
@@ -180,14 +188,14 @@ proxy_listeners_sync(struct proxy *px, const char **cause)
 		l->keep = 0;
 	for (i = 0; i < pc->nlisten; i++) {
 		TAILQ_FOREACH(l, &px->listeners, entry)
-			if (addr_eq(&l->addr, &pc->listen[i]))
+			if (proxy_addr_same(&l->addr, &pc->listen[i]))
 				break;
 		if (l != NULL) {
 			l->keep = 1;
 			continue;
 		}
 		TAILQ_FOREACH(l, &fresh, entry)
-			if (addr_eq(&l->addr, &pc->listen[i]))
+			if (proxy_addr_same(&l->addr, &pc->listen[i]))
 				break;
 		if (l != NULL)
 			continue;
