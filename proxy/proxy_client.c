@@ -62,6 +62,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
     int salen)
 {
 	struct proxy_client	*c;
+	struct timeval		 tv;
 	int			 on = 1;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
@@ -96,10 +97,15 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_setcb(c->bev, proxy_client_read_cb, proxy_client_write_cb,
 	    proxy_client_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	bufferevent_set_max_single_read(c->bev, PROXY_IO_MAX);
+	bufferevent_set_max_single_write(c->bev, PROXY_IO_MAX);
 	TAILQ_INSERT_TAIL(&px->clients, c, entry);
 	proxy_conn_count(px, 1);
 	log_debug("client %s: connected%s", c->addr_str,
 	    c->denied ? " (not in any allow network)" : "");
+	/* Reads are timed by c->timer; a client that stops reading, here. */
+	ev_tv(&tv, px->cfg->proxy.read_timeout);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	proxy_client_begin(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -122,8 +128,6 @@ proxy_client_timer(struct proxy_client *c, uint64_t ms)
 static void
 proxy_client_begin(struct proxy_client *c)
 {
-	struct timeval	tv;
-
 	c->state = CLIENT_HEAD;
 	c->head_started = 0;
 	c->in_request = 0;
@@ -140,9 +144,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->naddrs = c->addr_idx = 0;
 	c->req_body = c->resp_body = BODY_DONE;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
-	/* Between requests: the idle timeout; no read timeout of its own. */
-	ev_tv(&tv, c->px->cfg->proxy.read_timeout);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	/* Between requests: the idle timeout. */
 	proxy_client_timer(c, c->px->cfg->proxy.idle_timeout);
 }
 
@@ -156,6 +158,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	struct proxy				*px = c->px;
 	struct evdns_getaddrinfo_request	*req;
 
+	proxy_tunnel_free(c);
 	if (c->dnsreq != NULL) {
 		req = c->dnsreq;
 		c->dnsreq = NULL;
@@ -319,8 +322,10 @@ proxy_client_write_cb(struct bufferevent *bev, void *arg)
 		}
 		proxy_client_timer(c, PROXY_LINGER_MS);
 		break;
-	case CLIENT_BUSY:
 	case CLIENT_TUNNEL:
+		proxy_tunnel_resume(c, 1);
+		break;
+	case CLIENT_BUSY:
 		/* Room again: let the origin's data flow. */
 		if (c->srv != NULL && c->srv->state == SERVER_ACTIVE)
 			bufferevent_enable(c->srv->bev, EV_READ);
@@ -402,7 +407,6 @@ proxy_client_parse(struct proxy_client *c)
 	if (!c->head_started) {
 		c->head_started = 1;
 		clock_gettime(CLOCK_MONOTONIC, &c->t_start);
-		proxy_client_timer(c, px->cfg->proxy.request_timeout);
 	}
 	if (len > px->lim.max_head)
 		len = px->lim.max_head;
@@ -413,6 +417,11 @@ proxy_client_parse(struct proxy_client *c)
 	}
 	rv = http_parse_request(m, buf, len, &px->lim);
 	if (rv == HTTP_MORE) {
+		/* The head is incomplete: from now on, request-timeout. */
+		if (c->head_started == 1) {
+			c->head_started = 2;
+			proxy_client_timer(c, px->cfg->proxy.request_timeout);
+		}
 		/* Wait for more, but never hold more than a head. */
 		if (evbuffer_get_length(in) > px->lim.max_head)
 			proxy_client_error(c, 431, "request head too large",

@@ -199,6 +199,8 @@ proxy_server_connect(struct proxy_client *c)
 	bufferevent_setcb(s->bev, proxy_server_read_cb, proxy_server_write_cb,
 	    proxy_server_event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	bufferevent_set_max_single_read(s->bev, PROXY_IO_MAX);
+	bufferevent_set_max_single_write(s->bev, PROXY_IO_MAX);
 	ev_tv(&tv, pc->connect_timeout);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	log_debug("client %s: connecting to %s", c->addr_str,
@@ -589,7 +591,7 @@ proxy_server_write_cb(struct bufferevent *bev, void *arg)
 			proxy_tunnel_close(c, "client closed the tunnel");
 			return;
 		}
-		bufferevent_enable(c->bev, EV_READ);
+		proxy_tunnel_resume(c, 0);
 		return;
 	}
 	if (c->req_body != BODY_DONE) {
