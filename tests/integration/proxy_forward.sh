@@ -48,6 +48,8 @@ proxy {
 	outgoing-address $A;
 	connect-timeout 1s;
 	read-timeout 2s;
+	request-timeout 1s;
+	idle-timeout 2s;
 	access-log $PX/access.log;
 }
 EOF
@@ -252,6 +254,19 @@ connect_allowed() {
 }
 CHECK "CONNECT to an allowed port (443) tunnels" connect_allowed
 
+connect_both_ways() {
+    local got
+    got=$(pcurl c1 -p -o /dev/null -w '%{size_download}' "http://$O:443/size/3000000") ||
+        return 1
+    echo "downloaded through the tunnel: $got"
+    [ "$got" = 3000000 ] || return 1
+    pcurl c1 -p -o /dev/null --data-binary @"$T/body.bin" "http://$O:443/echo" ||
+        return 1
+    echo "uploaded through the tunnel: $(jq_py 'r["body"]')"
+    [ "$(jq_py 'r["body"]')" = 200000 ]
+}
+CHECK "CONNECT relays large transfers both ways" connect_both_ways
+
 connect_denied() {
     local before code
     before=$(grep -c '^conn' "$REC")
@@ -309,6 +324,25 @@ origin_form() {
     [[ $out == "HTTP/1.1 400"* ]] && [[ $out == *absolute* ]]
 }
 CHECK "a non-proxy request (origin-form target) gets 400" origin_form
+
+raw() {
+    on c1 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" "$A" 3128 "$1"
+}
+slow_head() {
+    local out
+    out=$(raw "GET $U/hello HTTP/1.1\r\nHost: $O:8000\r\n")
+    echo "${out%%$'\r'*}"
+    [[ $out == "HTTP/1.1 408 "* ]]
+}
+CHECK "an incomplete head gets 408 after request-timeout" slow_head
+idle_close() {
+    local t0 out
+    t0=$SECONDS
+    out=$(raw "")
+    echo "closed after $((SECONDS - t0))s with ${#out} bytes"
+    [ -z "$out" ] && [ $((SECONDS - t0)) -lt 5 ]
+}
+CHECK "an idle connection is closed after idle-timeout" idle_close
 
 still_up() {
     local got
