@@ -23,6 +23,7 @@ static void	usage(void) __attribute__((noreturn));
 static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
 	{ "version", "", 0, cmd_version },
+	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -15,4 +15,7 @@ extern const char	*twinctl_cfgfile;
 
 /* twinctl.c */
 int	twinctl_daemon(struct cfg *, const char *, const char *);
+
+/* twinctl_wpad.c */
+int	twinctl_pac(struct cfg *, int, char **);
 #endif
