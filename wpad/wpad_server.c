@@ -21,6 +21,7 @@
 
 #define SERVER_TIMEOUT_S	10
 #define SERVER_MAXHEADERS	8192
+#define SERVER_MAXBODY		1024	/* GET and HEAD carry none */
 #define SERVER_BACKLOG		128
 #define SERVER_LOGPATH		64
 
@@ -54,10 +55,10 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri		*uri;
 	const struct sockaddr		*sa;
 	struct evkeyvalq		*hdrs;
-	struct evbuffer			*out;
 	struct addr			 client;
 	const char			*path, *method;
 	char				 a[INET6_ADDRSTRLEN], pbuf[SERVER_LOGPATH];
+	char				 clen[32];
 	int				 i;
 
 	method = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ?
@@ -87,8 +88,12 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	evhttp_add_header(hdrs, "Content-Type",
 	    "application/x-ns-proxy-autoconfig");
 	evhttp_add_header(hdrs, "Cache-Control", w->cache_control);
-	out = evhttp_request_get_output_buffer(req);
-	if (evbuffer_add(out, w->pac.script[i], w->pac.len[i]) == -1) {
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp would send a body; send only its length. */
+		snprintf(clen, sizeof clen, "%zu", w->pac.len[i]);
+		evhttp_add_header(hdrs, "Content-Length", clen);
+	} else if (evbuffer_add(evhttp_request_get_output_buffer(req),
+	    w->pac.script[i], w->pac.len[i]) == -1) {
 		log_warnx("%s %s from %s: out of memory, 503", method, path, a);
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, NULL);
 		return;
@@ -164,7 +169,7 @@ wpad_new(struct event_base *base, struct cfg *cfg, const char *cfgfile)
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_timeout(w->http, SERVER_TIMEOUT_S);
 	evhttp_set_max_headers_size(w->http, SERVER_MAXHEADERS);
-	evhttp_set_max_body_size(w->http, 0);
+	evhttp_set_max_body_size(w->http, SERVER_MAXBODY);
 	evhttp_set_gencb(w->http, server_request_cb, w);
 	server_listen(w);
 	return (w);
