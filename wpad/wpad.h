@@ -35,11 +35,14 @@
 struct wpad_pac {
 	int		 variant;	/* PAC_PER_CLIENT, PAC_MY_IP_ADDRESS */
 	int		 nproxy;	/* 1 without partner-proxy, else 2 */
-	int		 canon[WPAD_NPROXY]; /* WPAD_SELF/PARTNER, in order */
-	int		 down[WPAD_NPROXY];  /* by WPAD_SELF/PARTNER */
+	/* WPAD_SELF and WPAD_PARTNER in canonical order. */
+	int		 canon[WPAD_NPROXY];
+	/* Health, indexed by WPAD_SELF/WPAD_PARTNER (as is proxy). */
+	int		 down[WPAD_NPROXY];
 	int		 balance;
 	int		 fallback_direct;
-	char		 proxy[WPAD_NPROXY][HOST_MAXLEN + 16]; /* host:port */
+	/* The proxies as host:port, IPv6 literals in brackets. */
+	char		 proxy[WPAD_NPROXY][HOST_MAXLEN + 16];
 	/* Per script: text, the PAC result it returns, and why. */
 	char		*script[WPAD_NSCRIPT];
 	size_t		 len[WPAD_NSCRIPT];

@@ -57,8 +57,8 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	struct evkeyvalq		*hdrs;
 	struct addr			 client;
 	const char			*path, *method;
-	char				 a[INET6_ADDRSTRLEN], pbuf[SERVER_LOGPATH];
-	char				 clen[32];
+	char				 a[INET6_ADDRSTRLEN];
+	char				 pbuf[SERVER_LOGPATH], clen[32];
 	int				 i;
 
 	method = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ?
@@ -80,7 +80,12 @@ server_request_cb(struct evhttp_request *req, void *arg)
 		log_info("%s %s from %s: 404, not a script path", method,
 		    server_clean(path != NULL ? path : "-", pbuf, sizeof pbuf),
 		    a);
-		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		/* evhttp_send_error() would give a HEAD request a body. */
+		if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+			evhttp_send_reply(req, HTTP_NOTFOUND, "Not Found",
+			    NULL);
+		else
+			evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
 	}
 	i = wpad_pac_select(&w->pac, &client);
@@ -215,7 +220,8 @@ wpad_rebuild(struct wpad *w, const struct cfg_wpad *wc, const char **cause)
 		    pac.result[WPAD_ODD], pac.result[WPAD_EVEN]);
 	else
 		log_info("scripts: even clients get \"%s\" (%s); odd clients "
-		    "get \"%s\" (%s)", pac.result[WPAD_EVEN], pac.why[WPAD_EVEN],
+		    "get \"%s\" (%s)", pac.result[WPAD_EVEN],
+		    pac.why[WPAD_EVEN],
 		    pac.result[WPAD_ODD], pac.why[WPAD_ODD]);
 	return (0);
 }

@@ -201,9 +201,23 @@ CHECK "my-ip-address: DIRECT rules still apply" \
 myex() { pac "$T/myip.conf" "$C1" && not grep -E 'myIpAddressEx|dnsResolve' "$T/out.pac"; }
 CHECK "my-ip-address: no myIpAddressEx, no DNS" myex
 
+mkconf "$T/evil.conf" "$A:8080" 'x";alert(1);//:80'
+
+# ---- twin-wpad -n ------------------------------------------------------------
+
+check_only() {
+    local out
+    out=$("$TWIN_WPAD" -n -f "$T/b.conf") || return 1
+    printf '%s\n' "$out" | tail -n 3
+    grep -qxF "# even clients: $AB" <<<"$out" &&
+    grep -qxF "# odd clients: $BA" <<<"$out"
+}
+CHECK "twin-wpad -n checks the config and prints both orders" check_only
+CHECK "twin-wpad -n fails on a host that is not valid" \
+    not "$TWIN_WPAD" -n -f "$T/evil.conf"
+
 # ---- bad input --------------------------------------------------------------
 
-mkconf "$T/evil.conf" "$A:8080" 'x";alert(1);//:80'
 CHECK "a host that could break out of the script is refused" \
     not "$TWINCTL" pac --client "$C1" -f "$T/evil.conf"
 CHECK "twinctl pac refuses a client that is not an address" \

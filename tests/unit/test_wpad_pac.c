@@ -186,7 +186,8 @@ test_wpad_pac_build_rules(void)
 	CU_ASSERT_PTR_NOT_NULL(v6);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "host == \"example.org\" || "
 	    "dnsDomainIs(host, \".example.org\")"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "dnsDomainIs(host, \".corp.example\")"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s,
+	    "dnsDomainIs(host, \".corp.example\")"));
 	CU_ASSERT_PTR_NULL(strstr(s, "isPlainHostName"));
 	CU_ASSERT_PTR_NULL(strstr(s, "dnsResolve"));
 	CU_ASSERT_PTR_NULL(strstr(s, "myIpAddress"));
