@@ -58,6 +58,7 @@ struct evhttp;
 struct evdns_base;
 struct bufferevent;
 struct ctl_server;
+struct evconnlistener;
 
 /* TCP connect probe of one proxy. */
 struct wpad_probe {
@@ -76,6 +77,9 @@ struct wpad {
 	struct cfg		*cfg;
 	const char		*cfgfile;
 	struct evhttp		*http;
+	struct evconnlistener	**lev;		/* one per listen address */
+	size_t			 nlev;
+	struct event		*resume_ev;	/* accept again after EMFILE */
 	struct wpad_pac		 pac;
 	struct wpad_probe	 probe[WPAD_NPROXY];
 	struct event		*probe_ev;

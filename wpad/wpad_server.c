@@ -9,6 +9,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,17 @@
 #define SERVER_MAXBODY		1024	/* GET and HEAD carry none */
 #define SERVER_BACKLOG		128
 #define SERVER_LOGPATH		64
+#define SERVER_PAUSE_MS		1000	/* no accepting after EMFILE */
+
+/*
+ * The listeners' error callback gets evhttp's argument, not ours; there is
+ * one server per process, so it finds the server here.
+ */
+static struct wpad	*server_self;
 
 static void	server_request_cb(struct evhttp_request *, void *);
+static void	server_accept_error_cb(struct evconnlistener *, void *);
+static void	server_resume_cb(evutil_socket_t, short, void *);
 static void	server_listen(struct wpad *);
 static const char *server_clean(const char *, char *, size_t);
 static int	server_same_listen(const struct cfg_wpad *,
@@ -116,6 +126,43 @@ server_request_cb(struct evhttp_request *req, void *arg)
 }
 
 /*
+ * accept() failed. Out of descriptors, every listener is paused for a
+ * moment rather than spinning on a connection it cannot take.
+ */
+static void
+server_accept_error_cb(struct evconnlistener *lev, void *unused)
+{
+	struct wpad	*w = server_self;
+	struct timeval	 tv;
+	size_t		 i;
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		log_warnx("accept: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warnx("accept: %s; not accepting for %d ms",
+	    evutil_socket_error_to_string(err), SERVER_PAUSE_MS);
+	for (i = 0; i < w->nlev; i++)
+		evconnlistener_disable(w->lev[i]);
+	ev_tv(&tv, SERVER_PAUSE_MS);
+	evtimer_add(w->resume_ev, &tv);
+}
+
+/* Accept connections again after a pause. */
+static void
+server_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wpad	*w = arg;
+	size_t		 i;
+
+	log_info("accepting connections again");
+	for (i = 0; i < w->nlev; i++)
+		evconnlistener_enable(w->lev[i]);
+}
+
+/*
  * Bind every listen address. IP_FREEBIND lets the standby listen on the
  * floating IP before it holds it. Called before privileges are dropped, so
  * port 80 is fine.
@@ -123,22 +170,32 @@ server_request_cb(struct evhttp_request *req, void *arg)
 static void
 server_listen(struct wpad *w)
 {
-	const struct cfg_wpad	*wc = &w->cfg->wpad;
-	const char		*cause;
-	char			 buf[ADDR_STRLEN];
-	size_t			 i;
-	int			 fd;
+	const struct cfg_wpad		*wc = &w->cfg->wpad;
+	struct evhttp_bound_socket	*bs;
+	const char			*cause;
+	char				 buf[ADDR_STRLEN];
+	size_t				 i;
+	int				 fd;
 
+	if ((w->resume_ev = evtimer_new(w->base, server_resume_cb, w)) ==
+	    NULL)
+		fatalx("evtimer_new");
+	w->lev = xcalloc(wc->nlisten, sizeof *w->lev);
 	for (i = 0; i < wc->nlisten; i++) {
 		addr_fmt(&wc->listen[i], buf, sizeof buf);
 		fd = ev_listen_socket(&wc->listen[i], 1, SERVER_BACKLOG,
 		    &cause);
 		if (fd == -1)
 			fatal("listen %s: %s", buf, cause);
-		if (evhttp_accept_socket_with_handle(w->http, fd) == NULL) {
+		if ((bs = evhttp_accept_socket_with_handle(w->http, fd)) ==
+		    NULL) {
 			close(fd);
 			fatalx("listen %s: evhttp cannot accept", buf);
 		}
+		w->lev[w->nlev] = evhttp_bound_socket_get_listener(bs);
+		evconnlistener_set_error_cb(w->lev[w->nlev],
+		    server_accept_error_cb);
+		w->nlev++;
 		log_info("listening on %s", buf);
 	}
 }
@@ -159,6 +216,7 @@ wpad_new(struct event_base *base, struct cfg *cfg, const char *cfgfile)
 	w->base = base;
 	w->cfg = cfg;
 	w->cfgfile = cfgfile;
+	server_self = w;
 	for (i = 0; i < WPAD_NPROXY; i++) {
 		w->probe[i].w = w;
 		w->probe[i].idx = i;
@@ -189,6 +247,11 @@ wpad_free(struct wpad *w)
 	wpad_probe_stop(w);
 	if (w->http != NULL)
 		evhttp_free(w->http);
+	if (w->resume_ev != NULL)
+		event_free(w->resume_ev);
+	free(w->lev);
+	if (server_self == w)
+		server_self = NULL;
 	wpad_pac_free(&w->pac);
 	free(w);
 }

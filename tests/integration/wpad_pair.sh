@@ -23,7 +23,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-need_cmd curl pactester python3
+need_cmd curl pactester python3 prlimit
 
 [ -x "$TWIN_WPAD" ] || ERROR "twin-wpad not built: $TWIN_WPAD"
 
@@ -317,6 +317,38 @@ CHECK "half a request and a hang-up do no harm" \
     eval "raw c1 'GET /wpad.d' >/dev/null; true"
 CHECK "the server still answers after bad input" \
     expect "$BA" c1 "http://$A/wpad.dat"
+
+# ---- out of descriptors -----------------------------------------------------------
+
+# A third server on c2 with only 20 descriptors: a crowd of idle
+# connections exhausts them; it must pause accepting, say so, and serve
+# again once they are gone.
+cat >"$T/e.conf" <<EOF
+peer { name e; address $C2; run-dir $T/run-e; user nobody; }
+wpad { listen $C2:80; proxy $A:8080; partner-proxy $B:8080; }
+EOF
+chmod 644 "$T/e.conf"
+spawn c2 wpad-e.log prlimit --nofile=20 "$TWIN_WPAD" -d -f "$T/e.conf"
+WPAD_e=$SPAWN_PID
+wait_port c1 "$C2" 80
+crowd() {
+    on c1 python3 -c '
+import socket, sys, time
+socks = []
+for i in range(40):
+    try:
+        socks.append(socket.create_connection((sys.argv[1], 80), timeout=2))
+    except OSError:
+        break
+time.sleep(1.5)
+' "$C2"
+}
+CHECK "40 idle connections against 20 descriptors" crowd
+CHECK "the server pauses accepting and logs why" \
+    grep -q "Too many open files; not accepting" "$(logf wpad-e.log)"
+CHECK "the server serves again once they are gone" \
+    wait_until 10 expect "$BA" c1 "http://$C2/wpad.dat"
+CHECK "the server on c2 is still running" _tp_alive "$WPAD_e"
 
 # ---- reload -------------------------------------------------------------------------
 
