@@ -15,8 +15,11 @@
 #   - IPv6 clients by the lowest bit;
 #   - a proxy that stops is listed last for everyone, and back when it
 #     returns; with both down the scripts stay valid;
+#   - the control socket reports status and the script a client gets;
+#   - malformed requests, and running out of descriptors (the server
+#     pauses accepting, then serves again), do not hurt the server;
 #   - reload (SIGHUP) applies balance off; a broken config is refused and
-#     the old scripts stay; malformed requests do not hurt the server.
+#     the old scripts stay; SIGTERM exits cleanly, with no sanitizer report.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
