@@ -392,10 +392,12 @@ ha_fsm_release(struct ha_fsm *f, uint64_t now, const char **cause)
 
 /*
  * Another MAC claims the floating IP while this server is active. Return 1
- * to keep it (re-announce), 0 if this server released it, -1 if not active.
- * Whether the claimer is the partner or a stranger, the same preference as
- * for two active peers applies; without heartbeats the configured primary
- * keeps the address.
+ * to keep it (re-announce), 0 if this server released it, 2 to wait for
+ * the partner's next heartbeat (it is preferred and taking over), -1 if not
+ * active. With the partner alive, the same preference as for two active
+ * peers applies; without heartbeats this server keeps the address and
+ * re-announces it (rate-limited by the daemon) until a heartbeat settles
+ * the matter.
  */
 int
 ha_fsm_conflict(struct ha_fsm *f, uint64_t now)
@@ -404,12 +406,14 @@ ha_fsm_conflict(struct ha_fsm *f, uint64_t now)
 
 	if (f->state != HA_ACTIVE)
 		return (-1);
-	if (ha_fsm_peer_alive(f, now) && f->peer.state == HA_ACTIVE &&
-	    !fsm_wins(f)) {
+	if (!ha_fsm_peer_alive(f, now) || fsm_wins(f))
+		return (1);
+	if (f->peer.state == HA_ACTIVE) {
 		fsm_goto(f, HA_STANDBY, HA_C_SPLIT, now,
 		    "both active: partner %s keeps the floating IP",
 		    fsm_peer(f, pb, sizeof pb));
 		return (0);
 	}
-	return (1);
+	/* The preferred partner is taking over; its heartbeat will say so. */
+	return (2);
 }
