@@ -24,8 +24,8 @@
 # Default timing: interval 200ms, count 3 (failover after 600 ms), garp
 # burst 5 x 100ms, failback-delay 1s. Scenarios pass extra settings.
 
-HA_INTERVAL_MS=200
-HA_COUNT=3
+HA_INTERVAL_MS=${HA_INTERVAL_MS:-200}
+HA_COUNT=${HA_COUNT:-3}
 declare -A HA_PID
 
 ha_topo() {
