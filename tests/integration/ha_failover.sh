@@ -61,6 +61,10 @@ CHECK "c1's ARP entry for the floating IP moves to b's MAC" \
     wait_until 3 client_mac_is b
 CHECK "c1's traffic to the floating IP resumes" \
     wait_until 5 replies_after $((t_take / 1000 + 1)) 5
+# Only the daemon died: a's kernel still holds and answers on the floating
+# IP until b's gratuitous ARP moves c1, so the gap is small. A whole-server
+# failure (daemon killed and cable pulled) is measured by
+# tests/bench/ha_outage.sh.
 outage=$(ping_outage_ms)
 echo "# client-side outage (longest gap between ping replies): ${outage} ms"
 CHECK "client-side outage is bounded (< 3 s)" test "$outage" -lt 3000

@@ -25,6 +25,18 @@ CHECK "the refusal names the reason" \
     grep -q "readable or writable by group or others" "$T/keyerr.txt"
 chmod 600 "$T/ha.key"
 
+# ---- redundancy off: the daemon only answers status ------------------------
+mkdir -p "$T/run-off"
+printf 'peer { name off; address %s; run-dir "%s"; }\n' "$C1" "$T/run-off" >"$T/off.conf"
+spawn c1 off.log "$TWIN_HA" -d -f "$T/off.conf"
+off_pid=$SPAWN_PID
+wait_until 10 test -S "$T/run-off/ha.sock" || ERROR "twin-ha (redundancy off) did not start"
+CHECK "redundancy off: status says so" \
+    sh -c "'$TWINCTL' -f '$T/off.conf' status | grep -q 'redundancy off'"
+CHECK "redundancy off: takeover is refused" \
+    not "$TWINCTL" -f "$T/off.conf" takeover
+stop "$off_pid"
+
 ha_start a
 ha_start b
 wait_until 5 one_holder a || ERROR "a did not become the holder"

@@ -54,4 +54,16 @@ CHECK "a recovers to STANDBY once the service is back" \
 CHECK "a logged the recovery" \
     grep -q "state FAULT -> STANDBY: tracked services recovered" "$T/logs/a.log"
 CHECK "b keeps the floating IP (failback no)" one_holder b
+
+# ---- the standby's link goes down and comes back -------------------------------
+link_down a
+CHECK "a notices its link is down and goes to FAULT" \
+    wait_until 3 status_has a 'This server: in fault\.'
+CHECK "a logged the interface going down" \
+    grep -q "state STANDBY -> FAULT: interface down" "$T/logs/a.log"
+CHECK "b keeps the floating IP" one_holder b
+link_up a
+CHECK "a returns to STANDBY when the link is back" \
+    wait_until 3 status_has a 'This server: running as standby\.'
+CHECK "b is still the only holder" one_holder b
 finish

@@ -131,6 +131,7 @@ static void
 test_ha_fsm_failback_yes(void)
 {
 	struct ha_fsm	a;
+	uint64_t	t;
 
 	fsm_new(&a, 1, 1, 1000);
 	hb(&a, 1100, HA_ACTIVE, 0, HA_F_HEALTHY);
@@ -138,7 +139,8 @@ test_ha_fsm_failback_yes(void)
 	/* The delay runs from the first heartbeat seen as standby. */
 	hb(&a, 1300, HA_ACTIVE, 0, HA_F_HEALTHY);
 	CU_ASSERT_EQUAL(a.failback_at, 2300);
-	hb(&a, 1500, HA_ACTIVE, 0, HA_F_HEALTHY);
+	for (t = 1500; t < 2300; t += IV)
+		hb(&a, t, HA_ACTIVE, 0, HA_F_HEALTHY);
 	ha_fsm_tick(&a, 2299);
 	CU_ASSERT_EQUAL(a.state, HA_STANDBY);
 	hb(&a, 2300, HA_ACTIVE, 0, HA_F_HEALTHY);
