@@ -111,4 +111,14 @@ CHECK "b logged a refused packet" grep -q "refused: forged" "$T/logs/b.log"
 nlines=$(grep -c "refused" "$T/logs/b.log")
 echo "# b logged $nlines 'refused' lines for 58 bad packets"
 CHECK "bad packets are logged without flooding (<= 3 lines)" test "$nlines" -le 3
+
+# ---- a partner with a different floating-IP configuration ------------------
+stop "${HA_PID[b]}"
+ha_conf b "$B" "$A" backup "floating-ip 198.18.0.101/$PFX"
+ha_start b
+CHECK "b logs the config mismatch loudly" \
+    wait_until 3 grep -q "CONFIG MISMATCH: partner $A" "$T/logs/b.log"
+CHECK "a logs the config mismatch loudly" \
+    wait_until 3 grep -q "CONFIG MISMATCH: partner $B" "$T/logs/a.log"
+CHECK "the pair still works: a is the only holder" one_holder a
 finish
