@@ -24,6 +24,9 @@ static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
 	{ "version", "", 0, cmd_version },
 	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
+	{ "status", "", 1, twinctl_ha_status },
+	{ "takeover", "", 1, twinctl_ha_takeover },
+	{ "release", "", 1, twinctl_ha_release },
 	{ NULL, NULL, 0, NULL }
 };
 
