@@ -434,8 +434,18 @@ ha_transition_cb(void *arg, enum ha_state from, enum ha_state to,
 			    ctx->partner);
 		ha_fip(ctx, 1);
 		ha_burst(ctx, "takeover");
-	} else if (from == HA_ACTIVE)
+	} else if (from == HA_ACTIVE) {
+		/*
+		 * The default backup handing the service back to the primary
+		 * is the other half of a failback: say so in the reference
+		 * wording on this side too.
+		 */
+		if (to == HA_STANDBY && cause == HA_C_SPLIT &&
+		    ctx->cfg->ha.role == HA_ROLE_BACKUP &&
+		    ctx->cfg->ha.failback)
+			log_info("Standby System(%s) is a Enable.", ctx->self);
 		ha_fip(ctx, 0);
+	}
 	ha_send_heartbeat(ctx);
 	ha_notify_run(ctx->cfg->ha.notify, ha_state_name(to), ctx->fipstr,
 	    reason);

@@ -39,6 +39,8 @@ CHECK "a logged the reference failback line" \
     grep -q "Standby System($B) is a Enable\." "$T/logs/a.log"
 CHECK "b logged that it released for the primary" \
     grep -q "state ACTIVE -> STANDBY: both active: partner $A keeps the floating IP" "$T/logs/b.log"
+CHECK "b logged the reference failback line too" \
+    grep -q "Standby System($B) is a Enable\." "$T/logs/b.log"
 CHECK "c1's ARP entry for the floating IP is a's MAC again" \
     wait_until 3 client_mac_is a
 CHECK "c1 reaches the floating IP" on c1 ping -n -q -c 2 -i 0.2 -W 1 "$FIP"
