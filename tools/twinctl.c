@@ -23,6 +23,10 @@ static void	usage(void) __attribute__((noreturn));
 static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
 	{ "version", "", 0, cmd_version },
+	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
+	{ "status", "", 1, twinctl_ha_status },
+	{ "takeover", "", 1, twinctl_ha_takeover },
+	{ "release", "", 1, twinctl_ha_release },
 	{ "proxy", "stats", 1, twinctl_proxy },
 	{ NULL, NULL, 0, NULL }
 };

@@ -16,6 +16,12 @@ extern const char	*twinctl_cfgfile;
 /* twinctl.c */
 int	twinctl_daemon(struct cfg *, const char *, const char *);
 
+/* twinctl_wpad.c */
+int	twinctl_pac(struct cfg *, int, char **);
+/* twinctl_ha.c */
+int	twinctl_ha_status(struct cfg *, int, char **);
+int	twinctl_ha_takeover(struct cfg *, int, char **);
+int	twinctl_ha_release(struct cfg *, int, char **);
 /* twinctl_proxy.c */
 int	twinctl_proxy(struct cfg *, int, char **);
 #endif
