@@ -36,8 +36,8 @@ proxy_log_timer_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * Open the access log at <path> (appending) and start the flush timer.
- * On failure the old log, if any, stays in use.
+ * Open the access log at <path> (appending) and start the flush timer;
+ * "none" turns the log off. On failure the old log, if any, stays in use.
  */
 int
 proxy_log_open(struct proxy *px, const char *path, const char **cause)
@@ -45,6 +45,10 @@ proxy_log_open(struct proxy *px, const char *path, const char **cause)
 	struct timeval	tv = { 1, 0 };
 	int		fd;
 
+	if (strcmp(path, "none") == 0) {
+		proxy_log_close(px);
+		return (0);
+	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		*cause = strerror(errno);

@@ -168,9 +168,13 @@ proxy_server_connect(struct proxy_client *c)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-	/* Outbound connections leave from the real address, not the F-IP. */
-	if (pc->outgoing_address.af == s->addr.af) {
-		src = pc->outgoing_address;
+	/*
+	 * Outbound connections leave from the real address, never the
+	 * floating IP: outgoing-address, by default the peer's address.
+	 */
+	src = pc->outgoing_address.af != 0 ? pc->outgoing_address :
+	    px->cfg->peer.address;
+	if (src.af == s->addr.af) {
 		src.port = 0;
 #ifdef IP_BIND_ADDRESS_NO_PORT
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on,
