@@ -18,7 +18,8 @@ twin_proxy_LDADD = proxy/libproxy.a $(COMMON_LIBS)
 
 dist_man_MANS += man/twin-proxy.8
 
-UNIT_SOURCES += tests/unit/test_proxy_acl.c tests/unit/test_proxy_log.c
+UNIT_SOURCES += tests/unit/test_proxy_acl.c tests/unit/test_proxy_log.c \
+	tests/unit/test_proxy_page.c
 UNIT_LIBS += proxy/libproxy.a
 
 NETNS_TESTS += tests/integration/proxy_forward.sh \

@@ -60,6 +60,9 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 			fatalx("evdns_base_new");
 		evdns_base_load_hosts(px->dns, NULL);
 	}
+	/* A dead resolver must fail a request in seconds, not minutes. */
+	evdns_base_set_option(px->dns, "timeout:", "2");
+	evdns_base_set_option(px->dns, "attempts:", "2");
 	proxy_apply(px);
 }
 

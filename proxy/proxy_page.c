@@ -16,6 +16,8 @@ proxy_page_reason(int status)
 		return ("Bad Request");
 	case 403:
 		return ("Forbidden");
+	case 408:
+		return ("Request Timeout");
 	case 414:
 		return ("URI Too Long");
 	case 431:

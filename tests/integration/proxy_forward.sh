@@ -310,6 +310,12 @@ CHECK "refused origin port gives 502 naming the reason" \
 # 198.18.0.250 is on the test subnet but no host answers ARP for it.
 CHECK "unreachable origin gives 504 after connect-timeout" \
     status_page "http://198.18.0.250/" 504 "timed out"
+dns_fail() {
+    local t0=$SECONDS
+    status_page "http://no-such-host.invalid/" 503 "cannot resolve" || return 1
+    echo "answered after $((SECONDS - t0))s"
+}
+CHECK "a name that does not resolve gives 503" dns_fail
 CHECK "slow origin gives 504 after read-timeout" \
     status_page "$U/slow/4000" 504 "did not answer"
 CHECK "invalid origin response gives 502" \
