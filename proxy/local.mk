@@ -27,4 +27,5 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_reload.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
 	tests/integration/proxy_rawclient.py \
+	tests/integration/proxy_garbage.py \
 	tests/bench/proxy_bench.sh

@@ -7,7 +7,8 @@
 # or 414/431/501 where RFC 9110 has a more precise code) and that the
 # origin on O:8000 recorded no connection at all. A well-formed request at
 # the end shows the same path does reach the origin, so the checks can
-# fail.
+# fail. Finally 400 rounds of random bytes and mutated requests must leave
+# the daemon (built with sanitizers under make check) running and serving.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -33,6 +34,8 @@ peer { name a; address $A; partner $B; run-dir $PX/run; }
 proxy {
 	listen $A:3128;
 	allow $C1/32;
+	connect-port 443;
+	request-timeout 1s;
 	access-log $PX/access.log;
 }
 EOF
@@ -157,6 +160,14 @@ good() {
 }
 CHECK "a well-formed request on the same path reaches the origin" good
 
+garbage() {
+    on c1 timeout 120 python3 "$TOP_SRCDIR/tests/integration/proxy_garbage.py" \
+        "$A" 3128 "$O:8000" 400 20261122
+}
+CHECK "400 rounds of random and mutated requests" garbage
+CHECK "the proxy still serves well-formed requests after them" good
 CHECK "twin-proxy kept running through all of it" _tp_alive "$PROXY_PID"
+stop "$PROXY_PID" 5
+CHECK "and exits 0 on SIGTERM (no sanitizer report)" test "$STOP_STATUS" -eq 0
 
 finish
