@@ -262,8 +262,13 @@ proxy_server_send(struct proxy_client *c)
 	s->got_bytes = 0;
 	s->head_done = 0;
 	s->keep_alive = 0;
+	/*
+	 * An origin owes us nothing while the request body is still going
+	 * out: only a stalled upload (write timeout) counts until then.
+	 */
 	ev_tv(&tv, pc->read_timeout);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	bufferevent_set_timeouts(s->bev, c->req_body == BODY_DONE ? &tv :
+	    NULL, &tv);
 	if (c->tunnel) {
 		proxy_tunnel_connected(c);
 		return;
@@ -362,6 +367,7 @@ proxy_server_pump_request(struct proxy_client *c)
 	struct proxy_server	*s = c->srv;
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	struct evbuffer		*out;
+	struct timeval		 tv;
 	size_t			 moved;
 
 	if (s == NULL || s->state != SERVER_ACTIVE) {
@@ -383,6 +389,11 @@ proxy_server_pump_request(struct proxy_client *c)
 	c->px->stats.bytes_in += moved;
 	if (moved > 0)
 		c->body_sent = 1;
+	if (c->req_body == BODY_DONE) {
+		/* Body sent: from now on the origin must answer in time. */
+		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
+		bufferevent_set_timeouts(s->bev, &tv, &tv);
+	}
 	if (c->req_body == BODY_DONE || evbuffer_get_length(out) >=
 	    PROXY_BUF_HIGH)
 		bufferevent_disable(c->bev, EV_READ);

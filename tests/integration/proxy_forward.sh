@@ -63,7 +63,9 @@ wait_log origin6.log "listening on"
 # namespace is the test's own, so the real /etc/hosts is untouched).
 printf '127.0.0.1 localhost\n127.0.0.1 origin6.test\n::1 origin6.test\n' >"$T/hosts"
 mount --bind "$T/hosts" /etc/hosts || ERROR "cannot bind-mount /etc/hosts"
-spawn a proxy.log "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
+# No ASan quarantine: the memory checks below measure buffering.
+spawn a proxy.log env ASAN_OPTIONS=quarantine_size_mb=0 \
+    "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
 PROXY_PID=$SPAWN_PID
 wait_port c1 "$A" 3128
 
@@ -244,6 +246,43 @@ ipv6_origin() {
 }
 CHECK "IPv6 origin, by literal and by name" ipv6_origin
 
+# rss_kb: resident memory of twin-proxy.
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status"; }
+# stat NAME: one counter of twin-proxy.
+stat() {
+    on a "$TWINCTL" -f "$PX/twinproxy.conf" proxy stats | awk -v n="$1" '$1 == n { print $2 }'
+}
+# grown NAME FROM BYTES: counter NAME has grown by BYTES since FROM.
+grown() { [ "$(stat "$1")" -ge $(($2 + $3)) ]; }
+slow_download() {
+    local before during bg
+    before=$(rss_kb)
+    bg=$(stat bytes-out)
+    # The origin could send 60 MB at once; the client takes 1 MB/s.
+    on c1 curl -sS -m 4 --limit-rate 1M -x "$P" -o /dev/null "$U/size/60000000" \
+        2>/dev/null &
+    wait_until 4 grown bytes-out "$bg" 2000000 || return 1
+    during=$(rss_kb)
+    wait "$!"
+    echo "twin-proxy RSS before: ${before} kB, during: ${during} kB"
+    [ $((during - before)) -lt 16384 ]
+}
+CHECK "a fast origin and a slow client: the response is not buffered" slow_download
+head -c 60000000 /dev/zero >"$T/big.bin"
+slow_upload() {
+    local before during bg
+    before=$(rss_kb)
+    bg=$(stat bytes-in)
+    on c1 curl -sS -m 4 -x "$P" -o /dev/null --data-binary @"$T/big.bin" \
+        "$U/slowsink" 2>/dev/null &
+    wait_until 4 grown bytes-in "$bg" 2000000 || return 1
+    during=$(rss_kb)
+    wait "$!"
+    echo "twin-proxy RSS before: ${before} kB, during: ${during} kB"
+    [ $((during - before)) -lt 16384 ]
+}
+CHECK "a fast client and a slow origin: the request body is not buffered" slow_upload
+
 # ---- CONNECT ------------------------------------------------------------------
 
 connect_allowed() {
@@ -399,6 +438,7 @@ stats() {
         echo "$out" | grep -qE '^errors-connect [1-9]$' &&
         echo "$out" | grep -qE '^errors-connect-timeout 1$' &&
         echo "$out" | grep -qE '^errors-timeout 1$' &&
+        echo "$out" | grep -qE '^errors-dns 1$' &&
         echo "$out" | grep -qE '^origin-reused [1-9]' &&
         echo "$out" | grep -qE '^bytes-out [1-9][0-9]{5,}$'
 }

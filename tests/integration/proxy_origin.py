@@ -14,6 +14,7 @@ Routes (query parameters after '?'):
   /slow/MS       waits MS milliseconds, then 200
   /status/N      answers status N (204 and 304 without a body)
   /bad           a response with two Content-Length fields
+  /slowsink      reads a Content-Length body at about 1 MB/s
   anything else  200 "hello\n"
 Expect: 100-continue gets an interim 100 before the body is read.
 
@@ -98,6 +99,18 @@ class Handler(socketserver.StreamRequestHandler):
             name, value = h.split(":", 1)
             raw.append([name, value.strip()])
             headers[name.lower()] = value.strip()
+        if target.startswith("/slowsink"):
+            # Read the body slowly (about 1 MB/s), then answer.
+            n = int(headers.get("content-length", "0"))
+            got = 0
+            while got < n:
+                piece = self.rfile.read(min(65536, n - got))
+                if not piece:
+                    raise EOFError
+                got += len(piece)
+                time.sleep(0.05)
+            self.send(200, b"sunk\n", [], True)
+            return False
         if headers.get("expect", "").lower() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.wfile.flush()
