@@ -1,0 +1,1 @@
+/* test_proxy_cache_store.c */
