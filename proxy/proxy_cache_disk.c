@@ -540,7 +540,7 @@ cache_disk_write_begin(struct cache_disk *d, const struct cache_obj *o)
 		goto fail;
 
 	snprintf(w->tmp, sizeof w->tmp, "%s/tmp/%016" PRIx64, d->dir, w->id);
-	if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	if ((w->fd = open(w->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1) {
 		log_warn("cache: %s", w->tmp);
 		goto fail;

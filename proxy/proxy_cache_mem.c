@@ -144,7 +144,8 @@ again:
 		RB_INSERT(mem_tree, &m->tree, k);
 	}
 	o->mkey = k;
-	TAILQ_INSERT_TAIL(&k->variants, cache_obj_ref(o), variants);
+	cache_obj_ref(o);
+	TAILQ_INSERT_TAIL(&k->variants, o, variants);
 	TAILQ_INSERT_TAIL(&m->lru, o, lru);
 	m->bytes += sz;
 	m->objects++;
