@@ -243,6 +243,12 @@ void		 cache_count(struct cache *, enum cache_code);
 const char	*cache_code_name(enum cache_code);
 int		 cache_code_is_hit(enum cache_code);
 
+/* proxy_cache_ctl.c: control-socket commands. */
+struct ctl_conn;
+size_t		 cache_stats_format(const struct cache_stats *, char *,
+		    size_t);
+int		 cache_ctl(struct cache *, struct ctl_conn *, int, char **);
+
 /* proxy_cache_obj.c: stored objects. */
 struct cache_obj *cache_obj_ref(struct cache_obj *);
 void		 cache_obj_unref(struct cache_obj *);

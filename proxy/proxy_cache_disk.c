@@ -234,6 +234,7 @@ disk_add(struct cache_disk *d, uint64_t id, const char *key, const char *vary,
 {
 	struct disk_key		 find, *dk;
 	struct disk_ent		*e, *v;
+	char			 path[PATH_MAX];
 
 	find.key = (char *)key;
 again:
@@ -242,6 +243,16 @@ again:
 			if (v->vary == NULL || vary == NULL ||
 			    (v->vkey != NULL && vkey != NULL &&
 			    strcmp(v->vkey, vkey) == 0)) {
+				/*
+				 * Ids grow, so the higher one is the newer
+				 * copy (two can exist after a crash between
+				 * the rename and the unlink).
+				 */
+				if (v->id > id) {
+					disk_path(d, id, path, sizeof path);
+					unlink(path);
+					return (NULL);
+				}
 				disk_drop(d, v, 1);
 				goto again;
 			}
@@ -574,10 +585,14 @@ cache_disk_write(struct cache_disk_writer *w, const void *buf, size_t len)
 {
 	if (w->failed)
 		return (-1);
-	if (w->h.head_len + w->h.body_len + len > w->d->max ||
-	    disk_write_all(w->fd, buf, len) == -1) {
-		if (errno != 0)
-			log_warn("cache: write %s", w->tmp);
+	if (w->h.head_len + w->h.body_len + len > w->d->max) {
+		log_debug("cache: %s larger than the cache directory",
+		    w->key);
+		w->failed = 1;
+		return (-1);
+	}
+	if (disk_write_all(w->fd, buf, len) == -1) {
+		log_warn("cache: write %s", w->tmp);
 		w->failed = 1;
 		return (-1);
 	}

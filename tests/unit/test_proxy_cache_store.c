@@ -9,12 +9,14 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "ev.h"
 #include "proxy/proxy_cache.h"
 #include "unit.h"
@@ -1252,6 +1254,116 @@ test_cache_disk_startup_time(void)
 	free(dir);
 }
 
+/* The proxy's "cache" control command, as its table will hold it. */
+static int
+ctl_cache_cb(struct ctl_conn *conn, int argc, char **argv, void *arg)
+{
+	return (cache_ctl(arg, conn, argc, argv));
+}
+
+/*
+ * Send one control command from a child process while this process runs
+ * the control server; return the client's output (malloc'd) and status.
+ */
+static char *
+ctl_run(struct event_base *base, const char *path, const char *cmd,
+    int *status)
+{
+	char		 out[] = "/tmp/twinproxy-ctl.XXXXXX", err[256];
+	struct timeval	 tv = { 0, 20000 };
+	pid_t		 pid;
+	FILE		*f;
+	char		*text;
+	int		 fd, i, st = -1;
+
+	if ((fd = mkstemp(out)) == -1)
+		return (NULL);
+	if ((pid = fork()) == 0) {
+		f = fdopen(fd, "w");
+		st = ctl_request(path, cmd, f, err, sizeof err, 5000);
+		if (st != 0)
+			fprintf(f, "ERR %s\n", err);
+		fclose(f);
+		_exit(st == 0 ? 0 : 1);
+	}
+	close(fd);
+	/* Serve until the client is done: at most 250 rounds of 20 ms. */
+	for (i = 0; i < 250; i++) {
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+	}
+	if (i == 250) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	text = unit_slurp(out, NULL);
+	unlink(out);
+	return (text);
+}
+
+static void
+test_cache_ctl_commands(void)
+{
+	static const struct ctl_cmd cmds[] = {
+		{ "cache", "stats | purge URL", ctl_cache_cb },
+		{ NULL, NULL, NULL }
+	};
+	struct cache		*c = stored("");
+	struct event_base	*base = event_base_new();
+	struct ctl_server	*srv;
+	struct cache_stats	 st;
+	const char		*cause;
+	char			*dir = tmpdir(), path[4096], *out, buf[512];
+	int			 status;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof path, "%s/proxy.sock", dir);
+	srv = ctl_server_new(base, path, cmds, c, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	cache_count(c, CACHE_TCP_MEM_HIT);
+	cache_count(c, CACHE_TCP_MEM_HIT);
+	cache_count(c, CACHE_TCP_HIT);
+	cache_count(c, CACHE_TCP_MISS);
+
+	out = ctl_run(base, path, "cache stats", &status);
+	CU_ASSERT_EQUAL(status, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "objects 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "hits 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "misses 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "hit-ratio 0.750\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "code TCP_MEM_HIT 2\n"));
+	free(out);
+
+	out = ctl_run(base, path, "cache purge " U, &status);
+	CU_ASSERT_EQUAL(status, 0);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	CU_ASSERT_STRING_EQUAL(out, "purged 1 object\n");
+	free(out);
+	cache_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.mem_objects, 0);
+	out = ctl_run(base, path, "cache purge /relative", &status);
+	CU_ASSERT_EQUAL(status, 1);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "not an absolute http URL"));
+	free(out);
+	out = ctl_run(base, path, "cache frobnicate", &status);
+	CU_ASSERT_EQUAL(status, 1);
+	free(out);
+
+	memset(&st, 0, sizeof st);
+	CU_ASSERT(cache_stats_format(&st, buf, sizeof buf) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "hit-ratio 0.000\n"));
+	ctl_server_free(srv);
+	event_base_free(base);
+	cache_free(c);
+	rmtree(dir);
+	free(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{ "hit from memory", test_cache_hit_from_memory },
 	{ "body outlives eviction", test_cache_body_outlives_eviction },
@@ -1270,6 +1382,7 @@ static CU_TestInfo tests[] = {
 	{ "disk crash consistency", test_cache_disk_crash_consistency },
 	{ "disk size limit", test_cache_disk_size_limit },
 	{ "disk startup time", test_cache_disk_startup_time },
+	{ "control commands", test_cache_ctl_commands },
 	CU_TEST_INFO_NULL
 };
 
