@@ -65,6 +65,7 @@ static int	has_validator(const struct cache_obj *);
 static void	body_unref_cb(const void *, size_t, void *);
 static int	emit_field(struct evbuffer *, const struct cache_hdr *);
 static int	remove_key(struct cache *, const char *);
+static int	add_date(char **, size_t *, time_t);
 
 RB_GENERATE_STATIC(pending_tree, cache_pending, entry, pending_cmp);
 
@@ -356,7 +357,12 @@ cache_lookup(struct cache *c, const struct cache_req *rq, time_t now,
 	fresh = lifetime > age;
 	stale = fresh ? 0 : age - lifetime;
 	usable = fresh && !o->cc.no_cache && !rcc.no_cache;
-	if (usable && rcc.max_age >= 0 && age > rcc.max_age)
+	/*
+	 * Ages have one-second resolution, so a request max-age=0 (what
+	 * browsers send on reload) means "validate", as clients intend.
+	 */
+	if (usable && rcc.max_age >= 0 && (age > rcc.max_age ||
+	    rcc.max_age == 0))
 		usable = 0;
 	if (usable && rcc.min_fresh >= 0 && lifetime - age < rcc.min_fresh)
 		usable = 0;
@@ -692,6 +698,25 @@ cache_stale_if_error(struct cache_answer *ans, const struct cache_req *rq,
 	return (1);
 }
 
+/* Append a Date field line for time t to stored fields. */
+static int
+add_date(char **fields, size_t *flen, time_t t)
+{
+	char	 date[64], *n;
+	size_t	 dlen;
+
+	if ((dlen = cache_date_format(t, date, sizeof date)) == 0)
+		return (-1);
+	if ((n = realloc(*fields, *flen + dlen + 9)) == NULL)
+		return (-1);
+	memcpy(n + *flen, "Date: ", 6);
+	memcpy(n + *flen + 6, date, dlen);
+	memcpy(n + *flen + 6 + dlen, "\r\n", 3);
+	*flen += dlen + 8;
+	*fields = n;
+	return (0);
+}
+
 /*
  * Start storing a response as it streams. NULL with *why when the
  * response must not (or cannot) be stored; the proxy just forwards it.
@@ -733,6 +758,10 @@ cache_store_begin(struct cache *c, const struct cache_req *rq,
 	if (cache_vary_names(rs->hdrs, rs->nhdrs, &vary) == -1 ||
 	    cache_vary_key(vary, rq->hdrs, rq->nhdrs, &vkey) != 0 ||
 	    cache_obj_fields(rs->hdrs, rs->nhdrs, &fields, &flen) == -1)
+		goto fail;
+	/* A cached response without Date gets one (RFC 9110 §6.6.1). */
+	if (cache_hdr_find(rs->hdrs, rs->nhdrs, "date", NULL) == NULL &&
+	    add_date(&fields, &flen, rs->response_time) == -1)
 		goto fail;
 	cache_times_init(&t, rs->status, rs->hdrs, rs->nhdrs, rs->request_time,
 	    rs->response_time, c->conf.heuristic_max);

@@ -478,7 +478,7 @@ test_cache_client_directives(void)
 	CU_ASSERT_EQUAL(act(c, "Cache-Control: max-age=4\n", NOW + 5, NULL),
 	    CACHE_ACT_VALIDATE);
 	CU_ASSERT_EQUAL(act(c, "Cache-Control: max-age=0\n", NOW, NULL),
-	    CACHE_ACT_HIT);
+	    CACHE_ACT_VALIDATE);
 	/* min-fresh */
 	CU_ASSERT_EQUAL(act(c, "Cache-Control: min-fresh=5\n", NOW + 5, NULL),
 	    CACHE_ACT_HIT);
@@ -1254,6 +1254,76 @@ test_cache_disk_startup_time(void)
 	free(dir);
 }
 
+static void
+test_cache_date_added(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_answer	 ans;
+	struct fx		 f;
+	char			*s, date[64];
+
+	mkreq(&f, "GET", U, "");
+	hs(&f.rs, "Cache-Control: max-age=100\n");
+	f.resp.status = 200;
+	f.resp.hdrs = f.rs.h;
+	f.resp.nhdrs = f.rs.n;
+	f.resp.request_time = f.resp.response_time = NOW;
+	CU_ASSERT_EQUAL(store(c, &f, "d", 1), 0);
+	fetch(c, U, "", NOW + 1, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	cache_date_format(NOW, date, sizeof date);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Date: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, date));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Age: 1\r\n"));
+	free(s);
+	cache_answer_clear(&ans);
+	cache_free(c);
+}
+
+static void
+test_cache_disk_duplicate_copy(void)
+{
+	char			*dir = tmpdir(), path[1024], cmd[4096];
+	struct cache		*c;
+	struct cache_stats	 st;
+	struct cache_answer	 ans;
+	struct fx		 f;
+	char			*s;
+
+	/*
+	 * A crash between renaming a new copy into place and removing the
+	 * old one leaves two files for one variant: the newer one wins.
+	 */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	c = disk_cache(dir, 0, 1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
+	CU_ASSERT_EQUAL(store(c, &f, "old", 3), 0);
+	CU_ASSERT_EQUAL_FATAL(find_object(dir, path, sizeof path), 0);
+	snprintf(cmd, sizeof cmd, "cp -p '%s' '%s.keep'", path, path);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(store(c, &f, "new", 3), 0);
+	cache_free(c);
+	snprintf(cmd, sizeof cmd, "mv '%s.keep' '%s'", path, path);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(count_files(dir, "objects"), 2);
+	c = disk_cache(dir, 0, 1 << 20);
+	cache_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.disk_objects, 1);
+	CU_ASSERT_EQUAL(count_files(dir, "objects"), 1);
+	fetch(c, U, "", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	s = body_of(&ans, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "new");
+	free(s);
+	cache_answer_clear(&ans);
+	cache_free(c);
+	rmtree(dir);
+	free(dir);
+}
+
 /* The proxy's "cache" control command, as its table will hold it. */
 static int
 ctl_cache_cb(struct ctl_conn *conn, int argc, char **argv, void *arg)
@@ -1383,6 +1453,8 @@ static CU_TestInfo tests[] = {
 	{ "disk size limit", test_cache_disk_size_limit },
 	{ "disk startup time", test_cache_disk_startup_time },
 	{ "control commands", test_cache_ctl_commands },
+	{ "date added", test_cache_date_added },
+	{ "disk duplicate copy", test_cache_disk_duplicate_copy },
 	CU_TEST_INFO_NULL
 };
 
