@@ -14,3 +14,4 @@ UNIT_SOURCES += \
 	tests/unit/test_proxy_cache_rules.c \
 	tests/unit/test_proxy_cache_store.c
 UNIT_LIBS += proxy/libproxycache.a
+dist_man_MANS += man/twinproxy-cache.7
