@@ -15,3 +15,8 @@ UNIT_SOURCES += \
 	tests/unit/test_proxy_cache_store.c
 UNIT_LIBS += proxy/libproxycache.a
 dist_man_MANS += man/twinproxy-cache.7
+
+# Built with the tests, never run by make check (see the file's header).
+check_PROGRAMS += tests/bench/proxy_cache_bench
+tests_bench_proxy_cache_bench_SOURCES = tests/bench/proxy_cache_bench.c
+tests_bench_proxy_cache_bench_LDADD = proxy/libproxycache.a $(COMMON_LIBS)
