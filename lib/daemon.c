@@ -110,6 +110,8 @@ daemon_drop_privs(const char *user, const char **cause)
 		*cause = "no such user";
 		return (-1);
 	}
+	if (pw->pw_uid == 0)
+		return (0);	/* asked to stay root: nothing to drop */
 	if (setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {

@@ -284,7 +284,13 @@ http_parse(struct http_msg *m, const char *buf, size_t len,
 	r = http_eol(p, end, &eol, &err);
 	if (r < 0)
 		return (http_fail(m, 400, err));
-	if ((r == 0 ? (size_t)(end - p) : (size_t)(eol - p)) > lim->max_line) {
+	if (r == 0) {
+		/* A CR at the end may be the start of the CRLF. */
+		eol = end;
+		if (eol > p && eol[-1] == '\r')
+			eol--;
+	}
+	if ((size_t)(eol - p) > lim->max_line) {
 		if (response)
 			return (http_fail(m, 400, "status line too long"));
 		return (http_fail(m, 414, "request line too long"));

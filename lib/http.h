@@ -13,7 +13,10 @@
  * buf[0] again and resets the message, so calling it on a growing buffer
  * is fine: it returns HTTP_MORE until the head is complete, HTTP_DONE with
  * m->head_len set, or HTTP_ERROR with m->error (a static string for logs)
- * and m->status (the status code to answer with).
+ * and m->status (the status code to answer with); after HTTP_MORE or
+ * HTTP_ERROR the other fields mean nothing. As each call rescans, call it
+ * once the buffer holds CRLFCRLF or has reached max_head bytes, not on
+ * every read: a head ended by bare LFs is refused at the latter point.
  *
  * Error status codes for requests (RFC 9110 section 15):
  *	400	every syntax or framing error, unless listed below
@@ -120,7 +123,7 @@ struct http_header {
 struct http_msg {
 	int			 status;	/* on error: status to answer */
 	const char		*error;		/* on error: static reason */
-	size_t			 head_len;	/* on done: bytes incl. CRLFCRLF */
+	size_t			 head_len;	/* on done: with CRLFCRLF */
 	int			 version;	/* 10 or 11 */
 
 	/*

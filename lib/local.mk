@@ -9,4 +9,5 @@ lib_libcommon_a_SOURCES = \
 	lib/ctl.c lib/ctl.h \
 	lib/http.c lib/http.h
 
-UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_http.c
+UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
+	tests/unit/test_lib_http.c

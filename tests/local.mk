@@ -17,4 +17,14 @@ AM_TESTS_ENVIRONMENT = \
 	TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_SRCDIR; \
 	TOP_BUILDDIR='$(abs_top_builddir)'; export TOP_BUILDDIR; \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
-EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data
+EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data \
+	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http
+
+# `make fuzz` builds the libFuzzer targets with clang (not part of check);
+# see tests/fuzz/README for running them.
+fuzz:
+	$(MKDIR_P) tests/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
+	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
+	    $(srcdir)/lib/http.c
+.PHONY: fuzz

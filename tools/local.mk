@@ -1,4 +1,7 @@
 # tools/local.mk: twinctl and the other command-line tools.
 sbin_PROGRAMS += twinctl
-twinctl_SOURCES = tools/twinctl.c tools/twinctl.h tools/twinctl_cache.c
+twinctl_SOURCES = tools/twinctl.c tools/twinctl.h
+twinctl_SOURCES += tools/twinctl_wpad.c
+twinctl_SOURCES += tools/twinctl_ha.c
+twinctl_SOURCES += tools/twinctl_cache.c
 twinctl_LDADD = $(TWINCTL_LIBS) $(COMMON_LIBS)

@@ -22,8 +22,12 @@ static void	usage(void) __attribute__((noreturn));
 
 static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
-	{ "cache", "stats | purge URL", 1, twinctl_cmd_cache },
+	{ "cache", "stats | purge URL", 1, twinctl_cache },
 	{ "version", "", 0, cmd_version },
+	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
+	{ "status", "", 1, twinctl_ha_status },
+	{ "takeover", "", 1, twinctl_ha_takeover },
+	{ "release", "", 1, twinctl_ha_release },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -14,8 +14,15 @@ struct twinctl_cmd {
 extern const char	*twinctl_cfgfile;
 
 /* twinctl_cache.c */
-int	twinctl_cmd_cache(struct cfg *, int, char **);
+int	twinctl_cache(struct cfg *, int, char **);
 
 /* twinctl.c */
 int	twinctl_daemon(struct cfg *, const char *, const char *);
+
+/* twinctl_wpad.c */
+int	twinctl_pac(struct cfg *, int, char **);
+/* twinctl_ha.c */
+int	twinctl_ha_status(struct cfg *, int, char **);
+int	twinctl_ha_takeover(struct cfg *, int, char **);
+int	twinctl_ha_release(struct cfg *, int, char **);
 #endif

@@ -13,7 +13,7 @@
 
 /* Send a cache command to this peer's proxy. */
 int
-twinctl_cmd_cache(struct cfg *cfg, int argc, char **argv)
+twinctl_cache(struct cfg *cfg, int argc, char **argv)
 {
 	char		*line;
 	const char	*p;

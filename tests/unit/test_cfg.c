@@ -15,19 +15,17 @@
 #include "cfg.h"
 #include "unit.h"
 
-static int	golden(const char *, const char *, const char *);
+static int	golden(const char *, const char *);
 static char	*load_text(const char *, int *);
 
-/* Compare <got> with golden file <path>, or rewrite it. */
+/* Compare <got> with golden file <path> (in the cwd), or rewrite it. */
 static int
-golden(const char *dir, const char *name, const char *got)
+golden(const char *path, const char *got)
 {
-	char	 path[PATH_MAX];
 	char	*want;
 	FILE	*f;
 	int	 ok;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (getenv("UPDATE_GOLDEN") != NULL) {
 		if ((f = fopen(path, "w")) == NULL)
 			return (0);
@@ -75,7 +73,7 @@ static void
 each_conf(const char *dir, const char *prefix, int want_ok, const char *ext)
 {
 	struct dirent	**names;
-	char		  cwd[PATH_MAX], out[PATH_MAX], *text;
+	char		  cwd[PATH_MAX], out[NAME_MAX + 8], *text;
 	int		  n, i, ok, count = 0;
 	size_t		  len;
 
@@ -97,7 +95,7 @@ each_conf(const char *dir, const char *prefix, int want_ok, const char *ext)
 		if (ext != NULL) {
 			snprintf(out, sizeof out, "%.*s%s", (int)(len - 5),
 			    names[i]->d_name, ext);
-			CU_ASSERT_TRUE(golden(".", out, text));
+			CU_ASSERT_TRUE(golden(out, text));
 		}
 		free(text);
 		count++;
@@ -200,7 +198,39 @@ test_cfg_parse_units(void)
 	CU_ASSERT_STRING_EQUAL(cfg_fmt_size(64 << 10, buf, sizeof buf), "64K");
 }
 
+/* Every keyword of every block has its entry in twinproxy.conf(5). */
+static void
+test_cfg_man_documents_every_keyword(void)
+{
+	const struct cfg_blockdef	*bd;
+	const struct cfg_kw		*kw;
+	char				 path[PATH_MAX], entry[128];
+	char				*man;
+
+	snprintf(path, sizeof path, "%s/../../man/twinproxy.conf.5",
+	    unit_data(""));
+	man = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(man);
+	for (bd = cfg_blockdefs; bd->name != NULL; bd++)
+		for (kw = bd->kws; kw->name != NULL; kw++) {
+			snprintf(entry, sizeof entry, "\n.It Ic %s ",
+			    kw->name);
+			if (strstr(man, entry) == NULL) {
+				snprintf(entry, sizeof entry, "\n.It Ic %s\n",
+				    kw->name);
+				if (strstr(man, entry) == NULL)
+					fprintf(stderr, "\ntwinproxy.conf.5: "
+					    "no entry for %s %s\n", bd->name,
+					    kw->name);
+			}
+			CU_ASSERT_PTR_NOT_NULL(strstr(man, entry));
+		}
+	free(man);
+}
+
 static CU_TestInfo cfg_tests[] = {
+	{ "test_cfg_man_documents_every_keyword",
+	    test_cfg_man_documents_every_keyword },
 	{ "test_cfg_load_golden_ok", test_cfg_load_golden_ok },
 	{ "test_cfg_load_golden_errors", test_cfg_load_golden_errors },
 	{ "test_cfg_load_examples", test_cfg_load_examples },

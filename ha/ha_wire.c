@@ -1,0 +1,229 @@
+/*
+ * ha_wire.c: the heartbeat wire format (see ha.h), its HMAC-SHA256
+ * authentication, replay protection and the config fingerprint.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "cfg.h"
+#include "ha.h"
+
+static void	put16(unsigned char *, uint16_t);
+static void	put32(unsigned char *, uint32_t);
+static void	put64(unsigned char *, uint64_t);
+static uint32_t	get32(const unsigned char *);
+static uint64_t	get64(const unsigned char *);
+static void	put_addr(unsigned char *, const struct addr *);
+
+static const char *const ha_wire_errnames[HA_RX_NERR] = {
+	"ok", "truncated", "malformed", "forged", "wrong sender", "replayed",
+	"out of window"
+};
+
+/* Name a receive error, for logs and counters. */
+const char *
+ha_wire_errname(enum ha_wire_err e)
+{
+	if (e < 0 || e >= HA_RX_NERR)
+		return ("?");
+	return (ha_wire_errnames[e]);
+}
+
+static void
+put16(unsigned char *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]);
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return ((uint64_t)get32(p) << 32 | get32(p + 4));
+}
+
+/* Write an address as 16 bytes, IPv4 first and zero-padded. */
+static void
+put_addr(unsigned char *p, const struct addr *a)
+{
+	memset(p, 0, 16);
+	if (a->af == AF_INET)
+		memcpy(p, &a->u.v4, 4);
+	else if (a->af == AF_INET6)
+		memcpy(p, &a->u.v6, 16);
+}
+
+/* Compute HMAC-SHA256 of <data> under <key> into <out> (32 bytes). */
+int
+ha_wire_hmac(const unsigned char *key, size_t keylen,
+    const unsigned char *data, size_t len, unsigned char *out)
+{
+	unsigned int	outlen = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, out,
+	    &outlen) == NULL || outlen != HA_WIRE_MACLEN)
+		return (-1);
+	return (0);
+}
+
+/* Serialise and sign a heartbeat into <buf> (HA_WIRE_LEN bytes). */
+void
+ha_wire_encode(const struct ha_hb *hb, const unsigned char *key,
+    size_t keylen, unsigned char *buf)
+{
+	memset(buf, 0, HA_WIRE_LEN);
+	memcpy(buf, HA_WIRE_MAGIC, 4);
+	buf[4] = HA_WIRE_VERSION;
+	buf[5] = HA_WIRE_TYPE_HB;
+	buf[6] = hb->sender.af == AF_INET6 ? 6 : 4;
+	buf[7] = hb->flags;
+	put_addr(buf + 8, &hb->sender);
+	buf[24] = hb->role;
+	buf[25] = hb->state;
+	put32(buf + 28, hb->interval);
+	put64(buf + 32, hb->fingerprint);
+	put64(buf + 40, hb->epoch);
+	put64(buf + 48, hb->seq);
+	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY,
+	    buf + HA_WIRE_BODY) == -1)
+		memset(buf + HA_WIRE_BODY, 0, HA_WIRE_MACLEN);
+}
+
+/*
+ * Check and parse a received heartbeat. The HMAC is verified before any
+ * field is trusted, in constant time. Replay is checked separately, once
+ * the sender is known to be the partner.
+ */
+enum ha_wire_err
+ha_wire_decode(const unsigned char *buf, size_t len, const unsigned char *key,
+    size_t keylen, struct ha_hb *hb)
+{
+	unsigned char	mac[HA_WIRE_MACLEN];
+
+	if (len != HA_WIRE_LEN)
+		return (HA_RX_TRUNCATED);
+	if (memcmp(buf, HA_WIRE_MAGIC, 4) != 0 || buf[4] != HA_WIRE_VERSION ||
+	    buf[5] != HA_WIRE_TYPE_HB)
+		return (HA_RX_MALFORMED);
+	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY, mac) == -1 ||
+	    CRYPTO_memcmp(mac, buf + HA_WIRE_BODY, HA_WIRE_MACLEN) != 0)
+		return (HA_RX_FORGED);
+	if ((buf[6] != 4 && buf[6] != 6) || buf[24] > 1 ||
+	    buf[25] > HA_FAULT || buf[26] != 0 || buf[27] != 0)
+		return (HA_RX_MALFORMED);
+	memset(hb, 0, sizeof *hb);
+	if (buf[6] == 4) {
+		hb->sender.af = AF_INET;
+		memcpy(&hb->sender.u.v4, buf + 8, 4);
+	} else {
+		hb->sender.af = AF_INET6;
+		memcpy(&hb->sender.u.v6, buf + 8, 16);
+	}
+	hb->flags = buf[7];
+	hb->role = buf[24];
+	hb->state = buf[25];
+	hb->interval = get32(buf + 28);
+	hb->fingerprint = get64(buf + 32);
+	hb->epoch = get64(buf + 40);
+	hb->seq = get64(buf + 48);
+	return (HA_RX_OK);
+}
+
+/*
+ * Accept only an increasing (epoch, seq). A newer epoch is a restarted
+ * partner; an older one is a packet from a previous run. Within an epoch
+ * the sequence must grow, by less than HA_SEQ_WINDOW. Updates <r> only when
+ * the packet is accepted.
+ */
+enum ha_wire_err
+ha_wire_replay_check(struct ha_replay *r, const struct ha_hb *hb)
+{
+	if (hb->seq == 0)
+		return (HA_RX_MALFORMED);
+	if (r->valid) {
+		if (hb->epoch < r->epoch)
+			return (HA_RX_WINDOW);
+		if (hb->epoch == r->epoch) {
+			if (hb->seq <= r->seq)
+				return (HA_RX_REPLAYED);
+			if (hb->seq - r->seq >= HA_SEQ_WINDOW)
+				return (HA_RX_WINDOW);
+		}
+	}
+	if (!r->valid || hb->epoch > r->epoch) {
+		/* A fresh epoch must start near its beginning. */
+		if (hb->seq >= HA_SEQ_WINDOW)
+			return (HA_RX_WINDOW);
+	}
+	r->epoch = hb->epoch;
+	r->seq = hb->seq;
+	r->valid = 1;
+	return (HA_RX_OK);
+}
+
+/*
+ * Fingerprint what both peers must agree on: the pair of real addresses
+ * (in canonical order, so both sides compute the same value) and the
+ * floating IPs with their prefixes, in config order. The first 8 bytes of
+ * a SHA-256.
+ */
+uint64_t
+ha_wire_fingerprint(const struct addr *self, const struct addr *partner,
+    const struct cidr *fip, size_t nfip)
+{
+	EVP_MD_CTX		*ctx;
+	const struct addr	*lo = self, *hi = partner;
+	unsigned char		 b[18], md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	size_t			 i;
+
+	if (addr_cmp(self, partner) > 0) {
+		lo = partner;
+		hi = self;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return (0);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "twinproxy-ha-1", 14);
+	b[0] = lo->af == AF_INET6 ? 6 : 4;
+	put_addr(b + 1, lo);
+	EVP_DigestUpdate(ctx, b, 17);
+	b[0] = hi->af == AF_INET6 ? 6 : 4;
+	put_addr(b + 1, hi);
+	EVP_DigestUpdate(ctx, b, 17);
+	for (i = 0; i < nfip; i++) {
+		b[0] = fip[i].a.af == AF_INET6 ? 6 : 4;
+		put_addr(b + 1, &fip[i].a);
+		b[17] = fip[i].plen;
+		EVP_DigestUpdate(ctx, b, 18);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	return (get64(md));
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh: install what twinproxy needs to build and test on Debian 12.
+# Idempotent: installs only what is missing. Run as root.
+set -eu
+
+PKGS="autoconf automake make gcc pkg-config
+	libevent-dev libssl-dev libpcap-dev libcunit1-dev libbsd-dev
+	iproute2 procps psmisc util-linux iputils-ping curl python3
+	libpacparser1 calamaris"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,229 @@
+/* test_ha_wire.c: heartbeat wire format, HMAC-SHA256, replay window. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "ha/ha.h"
+#include "unit.h"
+
+static const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+#define KEYLEN	32
+
+/* The heartbeat behind the golden bytes below. */
+static void
+sample_hb(struct ha_hb *hb)
+{
+	memset(hb, 0, sizeof *hb);
+	hb->sender.af = AF_INET;
+	inet_pton(AF_INET, "198.18.0.1", &hb->sender.u.v4);
+	hb->flags = HA_F_HEALTHY | HA_F_YIELD;
+	hb->role = HA_ROLE_PRIMARY;
+	hb->state = HA_ACTIVE;
+	hb->interval = 2000;
+	hb->fingerprint = 0x0102030405060708ULL;
+	hb->epoch = 0x1112131415161718ULL;
+	hb->seq = 0x2122232425262728ULL;
+}
+
+static void
+test_ha_wire_encode_golden(void)
+{
+	static const unsigned char want[HA_WIRE_LEN] = {
+		'T', 'W', 'H', 'A', 1, 1, 4, 0x03,
+		198, 18, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 2, 0, 0, 0x00, 0x00, 0x07, 0xd0,
+		1, 2, 3, 4, 5, 6, 7, 8,
+		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+		0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+		/* HMAC-SHA256 of the 56 bytes above (computed independently). */
+		0xaf, 0x84, 0xa4, 0x87, 0x3f, 0xd7, 0x2c, 0x04,
+		0x1b, 0xf1, 0xe4, 0xc9, 0x86, 0xdb, 0x40, 0xeb,
+		0x42, 0x4e, 0xdd, 0xa5, 0x3b, 0x88, 0x91, 0x79,
+		0xe3, 0xf7, 0x45, 0xb9, 0xc2, 0xe1, 0x18, 0x05
+	};
+	struct ha_hb	hb;
+	unsigned char	buf[HA_WIRE_LEN];
+
+	sample_hb(&hb);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(memcmp(buf, want, HA_WIRE_BODY), 0);
+	CU_ASSERT_EQUAL(memcmp(buf + HA_WIRE_BODY, want + HA_WIRE_BODY,
+	    HA_WIRE_MACLEN), 0);
+}
+
+/* RFC 4231 test cases 1 and 2. */
+static void
+test_ha_wire_hmac_rfc4231(void)
+{
+	static const unsigned char mac1[32] = {
+		0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53,
+		0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b,
+		0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7,
+		0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7
+	};
+	static const unsigned char mac2[32] = {
+		0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+		0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+		0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+		0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43
+	};
+	unsigned char	k1[20], out[32];
+
+	memset(k1, 0x0b, sizeof k1);
+	CU_ASSERT_EQUAL(ha_wire_hmac(k1, sizeof k1,
+	    (const unsigned char *)"Hi There", 8, out), 0);
+	CU_ASSERT_EQUAL(memcmp(out, mac1, 32), 0);
+	CU_ASSERT_EQUAL(ha_wire_hmac((const unsigned char *)"Jefe", 4,
+	    (const unsigned char *)"what do ya want for nothing?", 28, out),
+	    0);
+	CU_ASSERT_EQUAL(memcmp(out, mac2, 32), 0);
+}
+
+static void
+test_ha_wire_decode_roundtrip(void)
+{
+	struct ha_hb	hb, got;
+	unsigned char	buf[HA_WIRE_LEN];
+	char		s[64];
+
+	sample_hb(&hb);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, sizeof buf, key, KEYLEN, &got),
+	    HA_RX_OK);
+	CU_ASSERT_STRING_EQUAL(addr_ntop(&got.sender, s, sizeof s),
+	    "198.18.0.1");
+	CU_ASSERT_EQUAL(got.flags, hb.flags);
+	CU_ASSERT_EQUAL(got.role, hb.role);
+	CU_ASSERT_EQUAL(got.state, hb.state);
+	CU_ASSERT_EQUAL(got.interval, 2000);
+	CU_ASSERT_EQUAL(got.fingerprint, hb.fingerprint);
+	CU_ASSERT_EQUAL(got.epoch, hb.epoch);
+	CU_ASSERT_EQUAL(got.seq, hb.seq);
+
+	/* IPv6 sender. */
+	hb.sender.af = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::1", &hb.sender.u.v6);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(buf[6], 6);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, sizeof buf, key, KEYLEN, &got),
+	    HA_RX_OK);
+	CU_ASSERT_STRING_EQUAL(addr_ntop(&got.sender, s, sizeof s),
+	    "2001:db8::1");
+}
+
+static void
+test_ha_wire_decode_refuses(void)
+{
+	struct ha_hb	hb, got;
+	unsigned char	buf[HA_WIRE_LEN + 1], bad[HA_WIRE_LEN];
+	size_t		i;
+
+	sample_hb(&hb);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN - 1, key, KEYLEN,
+	    &got), HA_RX_TRUNCATED);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN + 1, key, KEYLEN,
+	    &got), HA_RX_TRUNCATED);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, 0, key, KEYLEN, &got),
+	    HA_RX_TRUNCATED);
+	/* Any flipped bit after the header is a forgery. */
+	for (i = 6; i < HA_WIRE_LEN; i++) {
+		memcpy(bad, buf, HA_WIRE_LEN);
+		bad[i] ^= 0x01;
+		CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN,
+		    &got), HA_RX_FORGED);
+	}
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN,
+	    (const unsigned char *)"another key of 32 bytes.........", 32,
+	    &got), HA_RX_FORGED);
+	memcpy(bad, buf, HA_WIRE_LEN);
+	bad[0] = 'X';
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	memcpy(bad, buf, HA_WIRE_LEN);
+	bad[4] = 2;
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	/* Authentic but nonsensical fields: state 9. */
+	hb.state = 9;
+	ha_wire_encode(&hb, key, KEYLEN, bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+}
+
+static void
+test_ha_wire_replay_check_order(void)
+{
+	struct ha_replay	r;
+	struct ha_hb		hb;
+
+	memset(&r, 0, sizeof r);
+	memset(&hb, 0, sizeof hb);
+	hb.epoch = 1000;
+	hb.seq = 1;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_REPLAYED);
+	hb.seq = 5;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
+	hb.seq = 4;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_REPLAYED);
+	hb.seq = 5 + HA_SEQ_WINDOW;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
+	hb.seq = 6;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
+	/* A packet of an earlier run. */
+	hb.epoch = 999;
+	hb.seq = 100;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
+	/* The partner restarted: a new epoch starts over at 1. */
+	hb.epoch = 2000;
+	hb.seq = 1;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
+	CU_ASSERT_EQUAL(r.epoch, 2000);
+	/* A new epoch far into its sequence is out of window. */
+	hb.epoch = 3000;
+	hb.seq = HA_SEQ_WINDOW + 1;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
+	hb.seq = 0;
+	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_MALFORMED);
+	CU_ASSERT_EQUAL(r.epoch, 2000);
+	CU_ASSERT_EQUAL(r.seq, 1);
+}
+
+static void
+test_ha_wire_fingerprint_symmetric(void)
+{
+	struct addr	a, b;
+	struct cidr	f[2];
+	const char	*cause;
+	uint64_t	fp;
+
+	addr_parse("198.18.0.1", &a, &cause);
+	addr_parse("198.18.0.2", &b, &cause);
+	cidr_parse("198.18.0.100/24", &f[0], &cause);
+	/* cidr_parse zeroes host bits; a floating IP keeps them. */
+	addr_parse("198.18.0.100", &f[0].a, &cause);
+	fp = ha_wire_fingerprint(&a, &b, f, 1);
+	CU_ASSERT_EQUAL(fp, 0x1b3d2281e26297a7ULL);
+	CU_ASSERT_EQUAL(ha_wire_fingerprint(&b, &a, f, 1), fp);
+	f[0].plen = 25;
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint(&a, &b, f, 1), fp);
+	f[0].plen = 24;
+	f[1] = f[0];
+	addr_parse("198.18.0.101", &f[1].a, &cause);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint(&a, &b, f, 2), fp);
+	addr_parse("198.18.0.3", &b, &cause);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint(&a, &b, f, 1), fp);
+}
+
+static CU_TestInfo tests[] = {
+	{ "encode golden bytes", test_ha_wire_encode_golden },
+	{ "HMAC-SHA256 RFC 4231 vectors", test_ha_wire_hmac_rfc4231 },
+	{ "decode round trip", test_ha_wire_decode_roundtrip },
+	{ "decode refuses bad packets", test_ha_wire_decode_refuses },
+	{ "replay window", test_ha_wire_replay_check_order },
+	{ "config fingerprint", test_ha_wire_fingerprint_symmetric },
+	CU_TEST_INFO_NULL
+};
+
+UNIT_SUITE(ha_wire_suite, "ha_wire", tests)

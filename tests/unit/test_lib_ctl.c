@@ -1,0 +1,195 @@
+/*
+ * test_lib_ctl.c: the control-socket protocol end to end (a daemon side on
+ * an event base, twinctl's client side in a child process), and the
+ * secret-file checks.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "ev.h"
+#include "unit.h"
+
+static int	echo_cmd(struct ctl_conn *, int, char **, void *);
+static int	fail_cmd(struct ctl_conn *, int, char **, void *);
+
+static const struct ctl_cmd test_cmds[] = {
+	{ "echo", "words...", echo_cmd },
+	{ "fail", "", fail_cmd },
+	{ NULL, NULL, NULL }
+};
+
+/* Answer each argument on its own line; one of them starts with a dot. */
+static int
+echo_cmd(struct ctl_conn *c, int argc, char **argv, void *arg)
+{
+	int	i;
+
+	(*(int *)arg)++;
+	for (i = 1; i < argc; i++)
+		ctl_printf(c, "%s", argv[i]);
+	return (0);
+}
+
+static int
+fail_cmd(struct ctl_conn *c, int argc, char **argv, void *arg)
+{
+	ctl_error(c, "it failed on purpose");
+	return (-1);
+}
+
+struct child {
+	pid_t	pid;
+	int	status;
+	int	done;
+};
+
+/* Stop the loop once the client process has exited. */
+static void
+reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child	*ch = arg;
+
+	if (waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid)
+		ch->done = 1;
+}
+
+/* Run <fn> in a child while the server's loop runs; return its exit code. */
+static int
+run_client(struct event_base *base, int (*fn)(const char *),
+    const char *path)
+{
+	struct child	 ch = { 0, 0, 0 };
+	struct event	*ev;
+	struct timeval	 tv = { 0, 10000 };
+	int		 rounds = 0;
+
+	fflush(NULL);
+	if ((ch.pid = fork()) == 0)
+		_exit(fn(path));
+	ev = event_new(base, -1, EV_PERSIST, reap_cb, &ch);
+	event_add(ev, &tv);
+	while (!ch.done && rounds++ < 1000)	/* at most ~10 s */
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(ev);
+	if (!ch.done) {
+		kill(ch.pid, SIGKILL);
+		waitpid(ch.pid, NULL, 0);
+		return (-1);
+	}
+	return (WIFEXITED(ch.status) ? WEXITSTATUS(ch.status) : -1);
+}
+
+static int
+client_echo(const char *path)
+{
+	char	 err[256], *buf = NULL;
+	size_t	 len;
+	FILE	*out = open_memstream(&buf, &len);
+	int	 rv;
+
+	rv = ctl_request(path, "echo one .dot two", out, err, sizeof err,
+	    5000);
+	fclose(out);
+	if (rv != 0 || strcmp(buf, "one\n.dot\ntwo\n") != 0)
+		return (1);
+	free(buf);
+	return (0);
+}
+
+static int
+client_errors(const char *path)
+{
+	char	err[256];
+
+	if (ctl_request(path, "fail", NULL, err, sizeof err, 5000) != 1 ||
+	    strcmp(err, "it failed on purpose") != 0)
+		return (1);
+	if (ctl_request(path, "nosuch", NULL, err, sizeof err, 5000) != 1 ||
+	    strstr(err, "unknown command 'nosuch'") == NULL)
+		return (2);
+	if (ctl_request(path, "ping", NULL, err, sizeof err, 5000) != 0)
+		return (3);
+	return (0);
+}
+
+static void
+test_ctl_request_roundtrip(void)
+{
+	struct event_base	*base;
+	struct ctl_server	*srv;
+	const char		*cause = NULL;
+	char			 dir[] = "/tmp/ctltest.XXXXXX", path[64], err[64];
+	int			 calls = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.sock", dir);
+	base = event_base_new();
+	srv = ctl_server_new(base, path, test_cmds, &calls, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	CU_ASSERT_EQUAL(run_client(base, client_echo, path), 0);
+	CU_ASSERT_EQUAL(calls, 1);
+	CU_ASSERT_EQUAL(run_client(base, client_errors, path), 0);
+	/* A second server must not steal a live socket. */
+	CU_ASSERT_PTR_NULL(ctl_server_new(base, path, test_cmds, &calls,
+	    &cause));
+	ctl_server_free(srv);
+	/* Once the daemon is gone, clients get a clear error, not a hang. */
+	CU_ASSERT_EQUAL(ctl_request(path, "ping", NULL, err, sizeof err, 1000),
+	    -1);
+	event_base_free(base);
+	rmdir(dir);
+}
+
+static void
+test_daemon_read_secret_modes(void)
+{
+	char		 path[] = "/tmp/keytest.XXXXXX";
+	unsigned char	 key[256];
+	size_t		 len;
+	const char	*cause;
+	int		 fd;
+
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd != -1);
+	CU_ASSERT_EQUAL(write(fd, "0123456789abcdefXYZ\n", 20), 20);
+	close(fd);
+	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+	CU_ASSERT_EQUAL(daemon_read_secret(path, key, sizeof key, &len,
+	    &cause), 0);
+	CU_ASSERT_EQUAL(len, 19);	/* trailing newline dropped */
+	CU_ASSERT_EQUAL(memcmp(key, "0123456789abcdefXYZ", 19), 0);
+	CU_ASSERT_EQUAL(chmod(path, 0644), 0);
+	CU_ASSERT_EQUAL(daemon_read_secret(path, key, sizeof key, &len,
+	    &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "chmod 600"));
+	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	CU_ASSERT_EQUAL(daemon_read_secret(path, key, sizeof key, &len,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CU_ASSERT_EQUAL(write(fd, "short\n", 6), 6);
+	close(fd);
+	CU_ASSERT_EQUAL(daemon_read_secret(path, key, sizeof key, &len,
+	    &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "shorter"));
+	unlink(path);
+	CU_ASSERT_EQUAL(daemon_read_secret(path, key, sizeof key, &len,
+	    &cause), -1);
+}
+
+static CU_TestInfo ctl_tests[] = {
+	{ "test_ctl_request_roundtrip", test_ctl_request_roundtrip },
+	{ "test_daemon_read_secret_modes", test_daemon_read_secret_modes },
+	CU_TEST_INFO_NULL
+};
+
+UNIT_SUITE(ctl_suite, "lib_ctl", ctl_tests)
