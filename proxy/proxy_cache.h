@@ -263,6 +263,8 @@ const struct cache_hdr *cache_hdr_find(const struct cache_hdr *, size_t,
 int		 cache_hdr_is(const struct cache_hdr *, const char *);
 void		 cache_cc_parse(const struct cache_hdr *, size_t, int,
 		    struct cache_cc *);
+int		 cache_cc_private_field(const struct cache_hdr *, size_t,
+		    const char *, size_t);
 int64_t		 cache_delta_parse(const char *, size_t);
 int		 cache_method_safe(const char *);
 int		 cache_status_heuristic(int);

@@ -218,10 +218,8 @@ int
 cache_obj_fields(const struct cache_hdr *h, size_t n, char **out,
     size_t *outlen)
 {
-	const struct cache_hdr	*cc;
-	char			*buf, *p, *q;
-	size_t			 i, len = 0, pos;
-	int			 skip;
+	char			*buf, *p;
+	size_t			 i, len = 0;
 
 	for (i = 0; i < n; i++)
 		len += h[i].nlen + h[i].vlen + 4;
@@ -234,39 +232,7 @@ cache_obj_fields(const struct cache_hdr *h, size_t n, char **out,
 		    obj_connection_listed(h, n, &h[i]))
 			continue;
 		/* private="a, b": a shared cache stores the rest only. */
-		skip = 0;
-		pos = 0;
-		while (!skip && (cc = cache_hdr_find(h, n, "cache-control",
-		    &pos)) != NULL) {
-			for (q = memmem(cc->value, cc->vlen, "private", 7);
-			    q != NULL && !skip; q = NULL) {
-				const char	*v = q + 7, *e = cc->value +
-				    cc->vlen, *close;
-
-				if (v >= e || *v != '=' || v + 1 >= e ||
-				    v[1] != '"')
-					break;
-				if ((close = memchr(v + 2, '"', e - v - 2)) ==
-				    NULL)
-					break;
-				for (const char *s = v + 2; s < close; ) {
-					const char	*t;
-
-					while (s < close && (*s == ' ' ||
-					    *s == ','))
-						s++;
-					t = s;
-					while (s < close && *s != ',' &&
-					    *s != ' ')
-						s++;
-					if ((size_t)(s - t) == h[i].nlen &&
-					    strncasecmp(t, h[i].name,
-					    h[i].nlen) == 0)
-						skip = 1;
-				}
-			}
-		}
-		if (skip)
+		if (cache_cc_private_field(h, n, h[i].name, h[i].nlen))
 			continue;
 		memcpy(p, h[i].name, h[i].nlen);
 		p += h[i].nlen;

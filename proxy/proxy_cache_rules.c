@@ -260,6 +260,49 @@ cache_cc_parse(const struct cache_hdr *h, size_t n, int request,
 	}
 }
 
+/*
+ * Tell whether a qualified private="a, b" directive of a response names
+ * this field: a shared cache stores the response without it (RFC 9111
+ * §5.2.2.7).
+ */
+int
+cache_cc_private_field(const struct cache_hdr *h, size_t n, const char *name,
+    size_t nlen)
+{
+	const struct cache_hdr	*l;
+	struct list_cur		 c, in;
+	const char		*e, *v, *f;
+	size_t			 elen, vlen, flen, pos = 0;
+
+	while ((l = cache_hdr_find(h, n, "cache-control", &pos)) != NULL) {
+		c.p = l->value;
+		c.end = l->value + l->vlen;
+		while (list_next(&c, &e, &elen)) {
+			if ((v = memchr(e, '=', elen)) == NULL)
+				continue;
+			f = e;
+			flen = v - e;
+			trim(&f, &flen);
+			if (!strieq(f, flen, "private"))
+				continue;
+			v++;
+			vlen = e + elen - v;
+			trim(&v, &vlen);
+			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+				v++;
+				vlen -= 2;
+			}
+			in.p = v;
+			in.end = v + vlen;
+			while (list_next(&in, &f, &flen))
+				if (flen == nlen && strncasecmp(f, name,
+				    nlen) == 0)
+					return (1);
+		}
+	}
+	return (0);
+}
+
 /* Tell whether a method is safe (RFC 9110 §9.2.1). */
 int
 cache_method_safe(const char *m)

@@ -125,6 +125,9 @@ test_cache_cc_parse_directives(void)
 	cache_cc_parse(s.h, s.n, 0, &cc);
 	CU_ASSERT_EQUAL(cc.max_age, 0);
 	hs(&s, "Cache-Control: private=\"Set-Cookie\", no-cache=\"X\"\n");
+	CU_ASSERT(cache_cc_private_field(s.h, s.n, "set-cookie", 10));
+	CU_ASSERT(!cache_cc_private_field(s.h, s.n, "X", 1));
+	CU_ASSERT(!cache_cc_private_field(s.h, s.n, "Cookie", 6));
 	cache_cc_parse(s.h, s.n, 0, &cc);
 	CU_ASSERT(cc.private_ && cc.private_fields);
 	CU_ASSERT(cc.no_cache && cc.no_cache_fields);

@@ -293,7 +293,8 @@ test_cache_hit_from_memory(void)
 	mkreq(&f, "GET", U, "");
 	mkresp(&f, 200, "Cache-Control: max-age=100\nContent-Length: 5\n"
 	    "Connection: close, X-Hop\nX-Hop: 1\nKeep-Alive: 5\nAge: 10\n"
-	    "Content-Type: text/plain\n", NOW);
+	    "Content-Type: text/plain\nSet-Cookie: id=1\nX-Priv: 2\n"
+	    "Cache-Control: private=\"Set-Cookie, x-priv\"\n", NOW);
 	CU_ASSERT_EQUAL(store(c, &f, "hello", 5), 0);
 	cache_pending_done(c, ans.pending, CACHE_PENDING_STORED);
 	cache_answer_clear(&ans);
@@ -313,6 +314,9 @@ test_cache_hit_from_memory(void)
 	CU_ASSERT_PTR_NULL(strstr(s, "X-Hop"));
 	CU_ASSERT_PTR_NULL(strstr(s, "Keep-Alive"));
 	CU_ASSERT_PTR_NULL(strstr(s, "Age: 10"));
+	/* Fields named by private="..." were not stored either. */
+	CU_ASSERT_PTR_NULL(strstr(s, "Set-Cookie: "));
+	CU_ASSERT_PTR_NULL(strstr(s, "X-Priv: "));
 	free(s);
 	s = body_of(&ans, NULL);
 	CU_ASSERT_STRING_EQUAL(s, "hello");
