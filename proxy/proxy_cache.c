@@ -428,8 +428,9 @@ cache_lookup(struct cache *c, const struct cache_req *rq, time_t now,
 		goto out;
 
 collapse:
+	/* Their responses are not shared: they must not lead or wait. */
 	if (cache_hdr_find(rq->hdrs, rq->nhdrs, "authorization", NULL) !=
-	    NULL)
+	    NULL || rcc.no_store)
 		goto out;
 	if ((rv = pending_join(c, key, cb, arg, ans)) == 1) {
 		ans->action = CACHE_ACT_WAIT;
@@ -1007,6 +1008,15 @@ cache_get_stats(struct cache *c, struct cache_stats *s)
 		    &ev, &rej);
 		s->evictions += ev;
 		s->disk_rejected = rej;
+	}
+	/* The disk tier holds a copy of every object in memory. */
+	if (c->disk != NULL) {
+		s->objects = s->disk_objects > s->mem_objects ?
+		    s->disk_objects : s->mem_objects;
+		s->bytes = s->disk_bytes;
+	} else {
+		s->objects = s->mem_objects;
+		s->bytes = s->mem_bytes;
 	}
 	s->stores = c->stores;
 	for (i = 0; i < CACHE_NCODES; i++) {

@@ -190,6 +190,8 @@ struct cache_conf {
 };
 
 struct cache_stats {
+	uint64_t	 objects;	/* distinct objects */
+	uint64_t	 bytes;		/* disk bytes, else memory bytes */
 	uint64_t	 mem_objects;
 	uint64_t	 mem_bytes;
 	uint64_t	 disk_objects;

@@ -35,7 +35,7 @@ cache_stats_format(const struct cache_stats *s, char *buf, size_t len)
 	    "stores %" PRIu64 "\n"
 	    "evictions %" PRIu64 "\n"
 	    "disk-rejected %" PRIu64 "\n",
-	    s->mem_objects + s->disk_objects, s->mem_bytes + s->disk_bytes,
+	    s->objects, s->bytes,
 	    s->mem_objects, s->mem_bytes, s->disk_objects, s->disk_bytes,
 	    s->hits, s->misses, total ? (double)s->hits / total : 0.0,
 	    s->stores, s->evictions, s->disk_rejected);

@@ -144,7 +144,8 @@ cache_obj_size(const struct cache_obj *o)
 	sz = sizeof *o + o->fields_len + o->nhdrs * sizeof *o->hdrs +
 	    strlen(o->key) + (o->vary ? strlen(o->vary) : 0) +
 	    (o->vkey ? strlen(o->vkey) : 0);
-	if (o->body != NULL)
+	/* A body borrowed after a 304 counts for the object that holds it. */
+	if (cache_obj_membody(o) != NULL)
 		sz += o->body_len;
 	return (sz);
 }

@@ -749,6 +749,45 @@ test_cache_range_hits(void)
 }
 
 static void
+test_cache_range_across_chains(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_store	*st;
+	struct cache_answer	 ans;
+	struct fx		 f;
+	const char		*why;
+	char			*body, *s;
+	size_t			 i, len, total = 200000;
+
+	body = malloc(total);
+	for (i = 0; i < total; i++)
+		body[i] = (char)(i * 7 + i / 251);
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
+	st = cache_store_begin(c, &f.req, &f.resp, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* Many small appends: the body spans many buffer chains. */
+	for (i = 0; i < total; i += 1000)
+		CU_ASSERT_EQUAL(cache_store_append(st, body + i, 1000), 0);
+	CU_ASSERT_EQUAL(cache_store_end(st, &why), 0);
+	fetch(c, U, "Range: bytes=1234-150000\n", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.status, 206);
+	s = body_of(&ans, &len);
+	CU_ASSERT_EQUAL(len, 150000 - 1234 + 1);
+	CU_ASSERT(memcmp(s, body + 1234, len) == 0);
+	free(s);
+	cache_answer_clear(&ans);
+	fetch(c, U, "", NOW, &ans);
+	s = body_of(&ans, &len);
+	CU_ASSERT_EQUAL(len, total);
+	CU_ASSERT(memcmp(s, body, total) == 0);
+	free(s);
+	cache_answer_clear(&ans);
+	free(body);
+	cache_free(c);
+}
+
+static void
 test_cache_head_from_get(void)
 {
 	struct cache		*c = stored("");
@@ -969,6 +1008,10 @@ test_cache_collapsed_forwarding(void)
 	cache_lookup(c, &f.req, NOW, waiter_cb, &w2, &a2);
 	CU_ASSERT_EQUAL(a2.action, CACHE_ACT_MISS);
 	CU_ASSERT_PTR_NULL(a2.pending);
+	mkreq(&f, "GET", U, "Cache-Control: no-store\n");
+	cache_lookup(c, &f.req, NOW, waiter_cb, &w2, &a2);
+	CU_ASSERT_EQUAL(a2.action, CACHE_ACT_MISS);
+	CU_ASSERT_PTR_NULL(a2.pending);
 	/* A waiter left at cache_free is dropped without a call. */
 	mkreq(&f, "GET", U, "");
 	cache_lookup(c, &f.req, NOW, waiter_cb, &w3, &a3);
@@ -1002,6 +1045,8 @@ test_cache_disk_persistence(void)
 	cache_get_stats(c, &st);
 	CU_ASSERT_EQUAL(st.disk_objects, 2);
 	CU_ASSERT_EQUAL(st.mem_objects, 1);	/* the big one: disk only */
+	CU_ASSERT_EQUAL(st.objects, 2);
+	CU_ASSERT_EQUAL(st.bytes, st.disk_bytes);
 	cache_free(c);
 
 	/* Reopen: both served from disk, the big one as a file segment. */
@@ -1447,6 +1492,7 @@ static CU_TestInfo tests[] = {
 	{ "vary variants", test_cache_vary_variants },
 	{ "client conditional hit", test_cache_client_conditional_hit },
 	{ "range hits", test_cache_range_hits },
+	{ "range across chains", test_cache_range_across_chains },
 	{ "head from get", test_cache_head_from_get },
 	{ "invalidation", test_cache_invalidation },
 	{ "memory lru", test_cache_memory_lru },
