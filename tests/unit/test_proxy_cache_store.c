@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "ev.h"
 #include "proxy/proxy_cache.h"
+#include "proxy/proxy_cache_int.h"
 #include "unit.h"
 
 #define MAXH	32
@@ -336,6 +337,49 @@ test_cache_hit_from_memory(void)
 	    "TCP_DENIED");
 	CU_ASSERT_STRING_EQUAL(cache_code_name(99), "NONE");
 	cache_free(c);
+}
+
+/* Tell whether out's first bytes are the stored body's own memory. */
+static int
+shares_memory(struct cache_obj *o, struct evbuffer *out, size_t off)
+{
+	struct evbuffer_iovec	 a, b;
+
+	if (evbuffer_peek(cache_obj_membody(o), -1, NULL, &a, 1) < 1 ||
+	    evbuffer_peek(out, -1, NULL, &b, 1) < 1)
+		return (0);
+	return ((char *)a.iov_base + off == b.iov_base);
+}
+
+static void
+test_cache_hit_without_copy(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_answer	 ans;
+	struct evbuffer		*out;
+	struct fx		 f;
+
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
+	CU_ASSERT_EQUAL(store(c, &f, "0123456789", 10), 0);
+	fetch(c, U, "", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	out = evbuffer_new();
+	CU_ASSERT_EQUAL(cache_hit_body(&ans, out), 0);
+	CU_ASSERT(shares_memory(ans.obj, out, 0));
+	evbuffer_free(out);
+	cache_answer_clear(&ans);
+	fetch(c, U, "Range: bytes=3-5\n", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.status, 206);
+	out = evbuffer_new();
+	CU_ASSERT_EQUAL(cache_hit_body(&ans, out), 0);
+	CU_ASSERT(shares_memory(ans.obj, out, 3));
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 3);
+	cache_answer_clear(&ans);
+	cache_free(c);
+	/* The range reference keeps the object alive past cache_free. */
+	CU_ASSERT_EQUAL(memcmp(evbuffer_pullup(out, 3), "345", 3), 0);
+	evbuffer_free(out);
 }
 
 static void
@@ -1486,6 +1530,7 @@ test_cache_ctl_commands(void)
 static CU_TestInfo tests[] = {
 	{ "hit from memory", test_cache_hit_from_memory },
 	{ "body outlives eviction", test_cache_body_outlives_eviction },
+	{ "hit without copy", test_cache_hit_without_copy },
 	{ "stale validation", test_cache_stale_validation },
 	{ "client directives", test_cache_client_directives },
 	{ "response directives", test_cache_response_directives },
