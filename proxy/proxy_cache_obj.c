@@ -197,7 +197,8 @@ obj_connection_listed(const struct cache_hdr *h, size_t n,
 		p = c->value;
 		end = c->value + c->vlen;
 		while (p < end) {
-			while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+			while (p < end && (*p == ' ' || *p == '\t' ||
+			    *p == ','))
 				p++;
 			s = p;
 			while (p < end && *p != ',' && *p != ' ' && *p != '\t')

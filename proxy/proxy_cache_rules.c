@@ -413,8 +413,8 @@ cache_storable(const struct cache_req *rq, const struct cache_resp *rs,
 	}
 	if (!explicit || (cc.public_ && cc.s_maxage < 0 && cc.max_age < 0 &&
 	    cache_hdr_find(rs->hdrs, rs->nhdrs, "expires", NULL) == NULL)) {
-		cache_times_init(&t, rs->status, rs->hdrs, rs->nhdrs, rs->request_time,
-		    rs->response_time, heuristic_max);
+		cache_times_init(&t, rs->status, rs->hdrs, rs->nhdrs,
+		    rs->request_time, rs->response_time, heuristic_max);
 		if (t.lifetime <= 0 &&
 		    cache_hdr_find(rs->hdrs, rs->nhdrs, "etag", NULL) == NULL &&
 		    cache_hdr_find(rs->hdrs, rs->nhdrs, "last-modified",

@@ -142,7 +142,8 @@ test_cache_cc_parse_directives(void)
 	hs(&s, "Cache-Control: max-stale=20, max-age=x\n");
 	cache_cc_parse(s.h, s.n, 1, &cc);
 	CU_ASSERT_EQUAL(cc.max_stale, 20);
-	CU_ASSERT_EQUAL(cc.max_age, -1);	/* invalid request limit: ignored */
+	/* An invalid request limit is ignored. */
+	CU_ASSERT_EQUAL(cc.max_age, -1);
 	hs(&s, "Pragma: no-cache\n");
 	cache_cc_parse(s.h, s.n, 1, &cc);
 	CU_ASSERT(cc.no_cache);
