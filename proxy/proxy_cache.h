@@ -170,19 +170,19 @@ struct cache_answer {
 	enum cache_code		 code;
 	enum cache_tier		 tier;
 	struct cache_obj	*obj;		/* referenced, or NULL */
-	struct cache_pending	*pending;	/* leader of a collapsed fetch */
+	struct cache_pending	*pending;	/* leads a collapsed fetch */
 	struct cache_waiter	*waiter;	/* for CACHE_ACT_WAIT */
 	int			 status;	/* 200, 206, 304 or 416 */
 	uint64_t		 range_start;
 	uint64_t		 range_len;
 	int			 head;		/* HEAD: no body */
 	int64_t			 age;		/* for the Age field */
-	const char		*why;		/* decision, for the debug log */
+	const char		*why;		/* decision, for the log */
 };
 
 /* Settings, from struct cfg_proxy. */
 struct cache_conf {
-	uint64_t	 mem_max;	/* cache-memory, bytes; 0: no memory tier */
+	uint64_t	 mem_max;	/* cache-memory; 0: no memory tier */
 	const char	*dir;		/* cache-dir PATH, NULL: no disk tier */
 	uint64_t	 dir_max;	/* cache-dir SIZE, bytes */
 	uint64_t	 max_object;	/* cache-max-object, bytes */
@@ -206,7 +206,7 @@ struct cache_stats {
 
 enum cache_pending_result {
 	CACHE_PENDING_STORED,		/* look up again: an object is there */
-	CACHE_PENDING_FAILED		/* forward yourself; do not wait again */
+	CACHE_PENDING_FAILED		/* forward alone, do not wait again */
 };
 
 typedef void	(*cache_wait_cb)(enum cache_pending_result, void *);
