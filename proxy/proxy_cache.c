@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "ev.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -74,6 +75,21 @@ static int
 pending_cmp(struct cache_pending *a, struct cache_pending *b)
 {
 	return (strcmp(a->key, b->key));
+}
+
+/*
+ * Fill cache settings from the proxy block of the config (durations there
+ * are milliseconds, here seconds). The strings stay owned by the config.
+ */
+void
+cache_conf_from_cfg(const struct cfg_proxy *px, struct cache_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->mem_max = px->cache_memory;
+	conf->dir = px->cache_dir;
+	conf->dir_max = px->cache_dir_size;
+	conf->max_object = px->cache_max_object;
+	conf->heuristic_max = px->cache_heuristic_max / 1000;
 }
 
 /*
@@ -428,9 +444,16 @@ cache_lookup(struct cache *c, const struct cache_req *rq, time_t now,
 		goto out;
 
 collapse:
-	/* Their responses are not shared: they must not lead or wait. */
-	if (cache_hdr_find(rq->hdrs, rq->nhdrs, "authorization", NULL) !=
-	    NULL || rcc.no_store)
+	/*
+	 * Their responses are not shared (Authorization, no-store) or may
+	 * be a bare 304 (the client's own conditionals on a miss): they
+	 * neither lead nor wait.
+	 */
+	if (rcc.no_store ||
+	    cache_hdr_find(rq->hdrs, rq->nhdrs, "authorization", NULL) !=
+	    NULL || (ans->obj == NULL && (cache_hdr_find(rq->hdrs, rq->nhdrs,
+	    "if-none-match", NULL) != NULL || cache_hdr_find(rq->hdrs,
+	    rq->nhdrs, "if-modified-since", NULL) != NULL)))
 		goto out;
 	if ((rv = pending_join(c, key, cb, arg, ans)) == 1) {
 		ans->action = CACHE_ACT_WAIT;

@@ -212,6 +212,9 @@ enum cache_pending_result {
 typedef void	(*cache_wait_cb)(enum cache_pending_result, void *);
 
 /* proxy_cache.c: the cache as the proxy sees it. */
+struct cfg_proxy;
+void		 cache_conf_from_cfg(const struct cfg_proxy *,
+		    struct cache_conf *);
 struct cache	*cache_new(const struct cache_conf *, char **);
 void		 cache_free(struct cache *);
 int		 cache_lookup(struct cache *, const struct cache_req *, time_t,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "ctl.h"
 #include "ev.h"
 #include "proxy/proxy_cache.h"
@@ -1056,6 +1057,11 @@ test_cache_collapsed_forwarding(void)
 	cache_lookup(c, &f.req, NOW, waiter_cb, &w2, &a2);
 	CU_ASSERT_EQUAL(a2.action, CACHE_ACT_MISS);
 	CU_ASSERT_PTR_NULL(a2.pending);
+	/* Neither do client conditionals that miss (a 304 is not shared). */
+	mkreq(&f, "GET", U, "If-None-Match: \"x\"\n");
+	cache_lookup(c, &f.req, NOW, waiter_cb, &w2, &a2);
+	CU_ASSERT_EQUAL(a2.action, CACHE_ACT_MISS);
+	CU_ASSERT_PTR_NULL(a2.pending);
 	/* A waiter left at cache_free is dropped without a call. */
 	mkreq(&f, "GET", U, "");
 	cache_lookup(c, &f.req, NOW, waiter_cb, &w3, &a3);
@@ -1417,6 +1423,26 @@ test_cache_disk_duplicate_copy(void)
 	free(dir);
 }
 
+static void
+test_cache_conf_from_config(void)
+{
+	struct cfg_proxy	 px;
+	struct cache_conf	 conf;
+
+	memset(&px, 0, sizeof px);
+	px.cache_memory = 256ULL << 20;
+	px.cache_dir = "/var/cache/twinproxy";
+	px.cache_dir_size = 10ULL << 30;
+	px.cache_max_object = 64ULL << 20;
+	px.cache_heuristic_max = 86400 * 1000ULL;
+	cache_conf_from_cfg(&px, &conf);
+	CU_ASSERT_EQUAL(conf.mem_max, 256ULL << 20);
+	CU_ASSERT_STRING_EQUAL(conf.dir, "/var/cache/twinproxy");
+	CU_ASSERT_EQUAL(conf.dir_max, 10ULL << 30);
+	CU_ASSERT_EQUAL(conf.max_object, 64ULL << 20);
+	CU_ASSERT_EQUAL(conf.heuristic_max, 86400);
+}
+
 /* The proxy's "cache" control command, as its table will hold it. */
 static int
 ctl_cache_cb(struct ctl_conn *conn, int argc, char **argv, void *arg)
@@ -1549,6 +1575,7 @@ static CU_TestInfo tests[] = {
 	{ "disk startup time", test_cache_disk_startup_time },
 	{ "control commands", test_cache_ctl_commands },
 	{ "date added", test_cache_date_added },
+	{ "conf from config", test_cache_conf_from_config },
 	{ "disk duplicate copy", test_cache_disk_duplicate_copy },
 	CU_TEST_INFO_NULL
 };
