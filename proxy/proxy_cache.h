@@ -25,7 +25,8 @@
  *       full response store it as for a miss (TCP_REFRESH_MODIFIED); on an
  *       error or no answer, cache_stale_if_error() tells whether the stale
  *       object may be served instead (TCP_REFRESH_FAIL_OLD).
- *     - CACHE_ACT_MISS: forward; try cache_store_begin() on the response.
+ *     - CACHE_ACT_MISS: forward; try cache_store_begin() on the response
+ *       (for HEAD, give a 200 to cache_head_update() instead).
  *     - CACHE_ACT_PASS: forward, never store (unsafe methods, Range or
  *       If-Match requests); after an unsafe request succeeds, call
  *       cache_invalidate().
@@ -230,6 +231,8 @@ int		 cache_validators(const struct cache_obj *, struct evbuffer *);
 int		 cache_revalidated(struct cache *, struct cache_answer *,
 		    const struct cache_req *, const struct cache_resp *,
 		    time_t);
+int		 cache_head_update(struct cache *, const struct cache_req *,
+		    const struct cache_resp *);
 int		 cache_stale_if_error(struct cache_answer *,
 		    const struct cache_req *, time_t);
 struct cache_store *cache_store_begin(struct cache *,

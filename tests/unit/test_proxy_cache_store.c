@@ -854,6 +854,30 @@ test_cache_head_from_get(void)
 	/* A HEAD response is never stored. */
 	mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
 	CU_ASSERT_EQUAL(store(c, &f, "", 0), -1);
+	/* A HEAD 200 with the same validator refreshes the stored GET. */
+	mkresp(&f, 200, "Cache-Control: max-age=1000\nETag: \"e\"\n"
+	    "Content-Length: 4\nX-Head: 1\n", NOW + 50);
+	CU_ASSERT_EQUAL(cache_head_update(c, &f.req, &f.resp), 1);
+	fetch(c, U, "", NOW + 500, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "X-Head: 1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Length: 4\r\n"));
+	free(s);
+	s = body_of(&ans, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "body");
+	free(s);
+	cache_answer_clear(&ans);
+	/* Another validator, or another length: the stored GET goes. */
+	mkresp(&f, 200, "ETag: \"e\"\nContent-Length: 5\n", NOW + 60);
+	CU_ASSERT_EQUAL(cache_head_update(c, &f.req, &f.resp), 0);
+	CU_ASSERT_EQUAL(act(c, "", NOW + 60, NULL), CACHE_ACT_MISS);
+	cache_free(c);
+	c = stored("");
+	mkreq(&f, "HEAD", U, "");
+	mkresp(&f, 200, "ETag: \"other\"\n", NOW + 1);
+	CU_ASSERT_EQUAL(cache_head_update(c, &f.req, &f.resp), 0);
+	CU_ASSERT_EQUAL(act(c, "", NOW + 1, NULL), CACHE_ACT_MISS);
 	cache_free(c);
 }
 
