@@ -35,6 +35,7 @@ static int	date_month(struct date_cur *, int *);
 static int	date_time(struct date_cur *, int *, int *, int *);
 static int	date_wkday(struct date_cur *, const char *const *);
 static time_t	date_mktime(int, int, int, int, int, int);
+static int	date_rfc850_year(int);
 
 /* Match a literal. */
 static int
@@ -125,6 +126,27 @@ date_mktime(int year, int mon, int day, int h, int m, int s)
 	return (timegm(&tm));
 }
 
+/*
+ * Expand a two-digit year: one that would be more than 50 years in the
+ * future is the most recent past year with those digits (RFC 9110
+ * §5.6.7).
+ */
+static int
+date_rfc850_year(int yy)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 cur, year;
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return (1900 + yy);
+	cur = tm.tm_year + 1900;
+	year = cur - cur % 100 + yy;
+	if (year > cur + 50)
+		year -= 100;
+	return (year);
+}
+
 /* Parse an HTTP-date; 0 and *t on success, -1 if invalid. */
 int
 cache_date_parse(const char *s, size_t len, time_t *t)
@@ -164,8 +186,7 @@ cache_date_parse(const char *s, size_t len, time_t *t)
 		    date_time(&c, &h, &m, &sec) == -1 ||
 		    date_lit(&c, " GMT") == -1 || c.p != c.end)
 			return (-1);
-		/* Two-digit years more than 50 years ahead are in the past. */
-		year += (year < 70) ? 2000 : 1900;
+		year = date_rfc850_year(year);
 		goto done;
 	}
 

@@ -442,6 +442,7 @@ cache_disk_open(const char *dirname, uint64_t max, char **cause)
 	d->next_id = 1;
 	RB_INIT(&d->tree);
 	TAILQ_INIT(&d->lru);
+	strlcpy(path, dirname, sizeof path);
 	if (mkdir(dirname, 0700) == -1 && errno != EEXIST)
 		goto fail;
 	snprintf(path, sizeof path, "%s/tmp", dirname);

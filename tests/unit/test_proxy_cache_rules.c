@@ -1,6 +1,7 @@
 /* test_proxy_cache_rules.c: RFC 9111 rules of the cache, one by one. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proxy/proxy_cache.h"
 #include "unit.h"
@@ -59,6 +60,11 @@ test_cache_date_parse_forms(void)
 	CU_ASSERT_EQUAL(cache_date_parse("Sun Nov  6 08:49:37 1994", 24, &t),
 	    0);
 	CU_ASSERT_EQUAL(t, T0);
+	/* A two-digit year never lands more than 50 years ahead. */
+	CU_ASSERT_EQUAL(cache_date_parse("Thursday, 01-Jan-70 00:00:00 GMT",
+	    32, &t), 0);
+	CU_ASSERT(t <= time(NULL) + 51LL * 366 * 86400);
+	CU_ASSERT(t > time(NULL) - 50LL * 366 * 86400);
 	CU_ASSERT_EQUAL(cache_date_parse("Thu, 01 Jan 1970 00:00:01 GMT", 29,
 	    &t), 0);
 	CU_ASSERT_EQUAL(t, 1);

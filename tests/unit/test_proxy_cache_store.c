@@ -1284,6 +1284,22 @@ test_cache_disk_crash_consistency(void)
 }
 
 static void
+test_cache_disk_bad_dir(void)
+{
+	struct cache_conf	 conf;
+	char			*cause = NULL;
+
+	memset(&conf, 0, sizeof conf);
+	conf.dir = "/proc/self/no/such/cache";
+	conf.dir_max = 1 << 20;
+	conf.max_object = 1 << 20;
+	CU_ASSERT_PTR_NULL(cache_new(&conf, &cause));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "/proc/self/no/such/cache"));
+	free(cause);
+}
+
+static void
 test_cache_disk_size_limit(void)
 {
 	char			*dir = tmpdir();
@@ -1596,6 +1612,7 @@ static CU_TestInfo tests[] = {
 	{ "disk persistence", test_cache_disk_persistence },
 	{ "disk crash consistency", test_cache_disk_crash_consistency },
 	{ "disk size limit", test_cache_disk_size_limit },
+	{ "disk bad folder", test_cache_disk_bad_dir },
 	{ "disk startup time", test_cache_disk_startup_time },
 	{ "control commands", test_cache_ctl_commands },
 	{ "date added", test_cache_date_added },
