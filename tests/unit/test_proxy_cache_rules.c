@@ -573,6 +573,86 @@ test_cache_uri_forms(void)
 	CU_ASSERT(!cache_method_safe("POST") && !cache_method_safe("PATCH"));
 }
 
+/*
+ * Feed random and mutated field values to every parser: under ASan and
+ * UBSan this finds out-of-bounds reads, overflows and crashes.
+ */
+static void
+test_cache_parsers_random_input(void)
+{
+	static const char *const seeds[] = {
+		"Sun, 06 Nov 1994 08:49:37 GMT", "max-age=60, private=\"a, b\"",
+		"bytes=0-99", "W/\"x\", \"y\"", "http://a.example:80/p?q#f",
+		"gzip, deflate", "*", "-5", "\"\"", "bytes=-"
+	};
+	struct cache_hdr	 h[3];
+	struct cache_cc		 cc;
+	struct cache_times	 t;
+	struct cache_req	 rq;
+	char			 v[64], u[80], *k, *o;
+	uint64_t		 a, b;
+	size_t			 len, j, olen;
+	time_t			 tt;
+	unsigned int		 seed = 12345;
+	int			 i;
+
+	for (i = 0; i < 20000; i++) {
+		/* Half mutated seeds, half random bytes. */
+		if (i % 2 == 0) {
+			strlcpy(v, seeds[rand_r(&seed) % 10], sizeof v);
+			len = strlen(v);
+			for (j = 0; j < 3 && len > 0; j++)
+				v[rand_r(&seed) % len] = rand_r(&seed) % 256;
+		} else {
+			len = rand_r(&seed) % sizeof v;
+			for (j = 0; j < len; j++)
+				v[j] = rand_r(&seed) % 256;
+		}
+		h[0].name = "Cache-Control";
+		h[0].nlen = 13;
+		h[1].name = "Vary";
+		h[1].nlen = 4;
+		h[2].name = "Expires";
+		h[2].nlen = 7;
+		for (j = 0; j < 3; j++) {
+			h[j].value = v;
+			h[j].vlen = len;
+		}
+		cache_date_parse(v, len, &tt);
+		cache_delta_parse(v, len);
+		cache_cc_parse(h, 3, i & 1, &cc);
+		cache_cc_private_field(h, 3, "a", 1);
+		cache_times_init(&t, 200, h, 3, 1000, 1000, 86400);
+		CU_ASSERT(t.lifetime >= 0 && t.lifetime <= CACHE_DELTA_MAX);
+		CU_ASSERT(cache_current_age(&t, 5000) >= 0);
+		if (cache_range_parse(v, len, 100, &a, &b) == CACHE_RANGE_OK)
+			CU_ASSERT(a < 100 && b > 0 && a + b <= 100);
+		cache_etag_list_match(v, len, "\"y\"", 3, i & 1);
+		if (cache_vary_names(h, 3, &k) == 0 && k != NULL) {
+			rq.method = "GET";
+			rq.uri = "http://a.example/";
+			rq.hdrs = h;
+			rq.nhdrs = 3;
+			if (cache_vary_key(k, rq.hdrs, rq.nhdrs, &o) == 0)
+				free(o);
+			cache_client_not_modified(&rq, h, 3, 1000);
+			free(k);
+		}
+		if (cache_merge_304(h, 3, h, 3, &o, &olen) == 0)
+			free(o);
+		memcpy(u, "http://", 7);
+		memcpy(u + 7, v, len);
+		u[7 + len] = '\0';
+		if (memchr(v, '\0', len) == NULL) {
+			if (cache_uri_normalise(u, &o) == 0)
+				free(o);
+			if (cache_uri_resolve("http://a.example/b/c", v, len,
+			    &o) == 0)
+				free(o);
+		}
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "date forms", test_cache_date_parse_forms },
 	{ "delta-seconds", test_cache_delta_parse_values },
@@ -587,6 +667,7 @@ static CU_TestInfo tests[] = {
 	{ "304 merge", test_cache_merge_304_fields },
 	{ "range forms", test_cache_range_forms },
 	{ "uri forms", test_cache_uri_forms },
+	{ "parsers on random input", test_cache_parsers_random_input },
 	CU_TEST_INFO_NULL
 };
 
