@@ -4,6 +4,7 @@
  * forwarding, the memory tier's LRU and the disk tier's persistence and
  * crash consistency.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -273,6 +274,30 @@ find_object(const char *dir, char *buf, size_t len)
 	}
 	pclose(p);
 	return (rv);
+}
+
+/*
+ * Write an output buffer to a socket the way the proxy will (file
+ * segments go out with sendfile) and read it back from the peer.
+ */
+static size_t
+through_socket(struct evbuffer *out, char *dst, size_t len)
+{
+	int	 sv[2], i;
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
+		return (0);
+	for (i = 0; i < 100000 && got < len; i++) {
+		if (evbuffer_get_length(out) > 0)
+			evbuffer_write(out, sv[0]);
+		while ((n = read(sv[1], dst + got, len - got)) > 0)
+			got += n;
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return (got);
 }
 
 #define U	"http://origin.example/a"
@@ -1141,6 +1166,23 @@ test_cache_disk_persistence(void)
 	CU_ASSERT_EQUAL(len, sizeof body);
 	CU_ASSERT(memcmp(s, body, sizeof body) == 0);
 	free(s);
+	cache_answer_clear(&ans);
+	/* The same hit written to a socket, as the proxy will. */
+	fetch(c, U, "", NOW + 10, &ans);
+	{
+		struct evbuffer	*out = evbuffer_new();
+		char		*got = calloc(1, sizeof body);
+
+		/* As a socket bufferevent's output: sendfile, no mmap. */
+		evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD);
+		CU_ASSERT_EQUAL(cache_hit_body(&ans, out), 0);
+		CU_ASSERT_EQUAL(through_socket(out, got, sizeof body),
+		    sizeof body);
+		CU_ASSERT(memcmp(got, body, sizeof body) == 0);
+		CU_ASSERT_EQUAL(evbuffer_get_length(out), 0);
+		free(got);
+		evbuffer_free(out);
+	}
 	cache_answer_clear(&ans);
 	/* A range from the disk segment. */
 	fetch(c, U, "Range: bytes=26-51\n", NOW + 10, &ans);
