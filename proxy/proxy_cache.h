@@ -14,7 +14,9 @@
  *       Content-Range), the proxy's own fields (Via, Connection), CRLF, and
  *       cache_hit_body() unless the request is HEAD or the status is 304.
  *       Bodies are added to the output evbuffer by reference (memory tier)
- *       or as file segments (disk tier, sendfile): nothing is copied.
+ *       or as file segments (disk tier): nothing is copied. Segments go
+ *       out with sendfile when the output is a socket bufferevent's (or
+ *       has EVBUFFER_FLAG_DRAINS_TO_FD), else they are mmap'ed.
  *     - CACHE_ACT_STALE_REVALIDATE: serve as a hit, then send one
  *       background conditional request (cache_validators()) and feed its
  *       answer to cache_revalidated(); ans.pending is non-NULL and must be
@@ -35,6 +37,7 @@
  *       once it completes: CACHE_PENDING_STORED means "look up again",
  *       CACHE_PENDING_FAILED means "forward this request yourself, do not
  *       wait again". A client that goes away calls cache_wait_cancel().
+ *       Callbacks run from inside cache_pending_done().
  *     - CACHE_ACT_GATEWAY_TIMEOUT: only-if-cached and nothing usable: 504.
  *     MISS and VALIDATE answers may carry ans.pending (the caller leads a
  *     collapsed fetch); it must always be finished with cache_pending_done()
@@ -50,7 +53,9 @@
  *
  * Times are whole seconds (time_t) passed in by the caller, so every rule
  * can be tested without a clock. The cache is single-threaded: call it from
- * the thread that owns the proxy's event base.
+ * the thread that owns the proxy's event base. Disk I/O is synchronous:
+ * small reads and writes to the page cache, plus one read of a whole body
+ * the first time a disk object is used after a restart (checksum).
  */
 #ifndef PROXY_CACHE_H
 #define PROXY_CACHE_H
