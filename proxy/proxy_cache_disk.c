@@ -343,7 +343,7 @@ disk_load(struct cache_disk *d, uint64_t id, const char *path)
 	const char		*p;
 	int			 fd, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		log_warn("cache: open %s", path);
 		return (-1);
 	}
@@ -688,7 +688,7 @@ cache_disk_rewrite(struct cache_disk *d, struct cache_obj *nobj,
 	if (old->disk_id == 0)
 		return (-1);
 	disk_path(d, old->disk_id, path, sizeof path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return (-1);
 	if (fstat(fd, &st) == -1 || disk_read_head(fd, &h, &s,
 	    st.st_size) == -1 || (buf = malloc(DISK_IO)) == NULL) {
@@ -758,7 +758,7 @@ cache_disk_lookup(struct cache_disk *d, const char *key,
 		return (NULL);
 
 	disk_path(d, e->id, path, sizeof path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
 	    fstat(fd, &st) == -1 ||
 	    disk_read_head(fd, &h, &s, st.st_size) == -1 ||
 	    h.key_len != strlen(key) || memcmp(s, key, h.key_len) != 0)
