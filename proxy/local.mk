@@ -9,7 +9,7 @@ proxy_libproxy_a_SOURCES = \
 	proxy/proxy_acl.c \
 	proxy/proxy_log.c \
 	proxy/proxy_ctl.c \
-	proxy/proxy_cache.c \
+	proxy/proxy_cache_hook.c \
 	proxy/proxy_page.c
 
 sbin_PROGRAMS += twin-proxy

@@ -22,6 +22,7 @@ static void	usage(void) __attribute__((noreturn));
 
 static const struct twinctl_cmd cmds[] = {
 	{ "check", "[-q] [-f file]", 0, cmd_check },
+	{ "cache", "stats | purge URL", 1, twinctl_cache },
 	{ "version", "", 0, cmd_version },
 	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
 	{ "status", "", 1, twinctl_ha_status },

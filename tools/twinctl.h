@@ -13,6 +13,9 @@ struct twinctl_cmd {
 
 extern const char	*twinctl_cfgfile;
 
+/* twinctl_cache.c */
+int	twinctl_cache(struct cfg *, int, char **);
+
 /* twinctl.c */
 int	twinctl_daemon(struct cfg *, const char *, const char *);
 

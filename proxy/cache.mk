@@ -1,0 +1,22 @@
+# proxy/cache.mk: the RFC 9111 cache of twin-proxy, an archive of its own
+# that the proxy links; its unit tests run in the single CUnit runner.
+noinst_LIBRARIES += proxy/libproxycache.a
+proxy_libproxycache_a_SOURCES = \
+	proxy/proxy_cache.c proxy/proxy_cache.h proxy/proxy_cache_int.h \
+	proxy/proxy_cache_ctl.c \
+	proxy/proxy_cache_obj.c \
+	proxy/proxy_cache_rules.c \
+	proxy/proxy_cache_date.c \
+	proxy/proxy_cache_mem.c \
+	proxy/proxy_cache_disk.c
+
+UNIT_SOURCES += \
+	tests/unit/test_proxy_cache_rules.c \
+	tests/unit/test_proxy_cache_store.c
+UNIT_LIBS += proxy/libproxycache.a
+dist_man_MANS += man/twinproxy-cache.7
+
+# Built with the tests, never run by make check (see the file's header).
+check_PROGRAMS += tests/bench/proxy_cache_bench
+tests_bench_proxy_cache_bench_SOURCES = tests/bench/proxy_cache_bench.c
+tests_bench_proxy_cache_bench_LDADD = proxy/libproxycache.a $(COMMON_LIBS)
