@@ -77,7 +77,8 @@ main(int argc, char **argv)
 	if (proxy_ctl_open(&px, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
 	/* The access log stays ours to reopen after the switch. */
-	if (geteuid() == 0 && px.log_fd != -1 && (pw = getpwnam(cfg->peer.user)) != NULL &&
+	if (geteuid() == 0 && px.log_fd != -1 &&
+	    (pw = getpwnam(cfg->peer.user)) != NULL &&
 	    fchown(px.log_fd, pw->pw_uid, pw->pw_gid) == -1)
 		log_warn("access log %s: chown to %s", cfg->proxy.access_log,
 		    cfg->peer.user);

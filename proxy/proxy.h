@@ -131,16 +131,16 @@ struct proxy_client {
 	struct addr			 addr;
 	char				 addr_str[INET6_ADDRSTRLEN];
 	enum proxy_cstate		 state;
-	struct event			*timer;		/* idle/request timeout */
+	struct event			*timer;		/* idle, head */
 	TAILQ_ENTRY(proxy_client)	 entry;
 
 	/* The request in progress. */
-	int				 head_started;	/* bytes of a head seen */
+	int				 head_started;	/* head begun */
 	int				 denied;	/* client not allowed */
 	int				 in_request;	/* not logged yet */
 	int				 tunnel;	/* CONNECT */
 	int				 tunnel_eof;	/* one side closed */
-	int				 linger;	/* closing: output sent */
+	int				 linger;	/* output sent */
 	struct timespec			 t_start;
 	enum http_method		 method;
 	char				 method_str[24];
@@ -149,12 +149,12 @@ struct proxy_client {
 	unsigned			 port;
 	int				 version;	/* client's: 10, 11 */
 	int				 keep_alive;	/* client wants it */
-	struct evbuffer			*head_out;	/* head for the origin */
+	struct evbuffer			*head_out;	/* to origin */
 	enum proxy_body			 req_body;
 	uint64_t			 req_left;
 	struct http_chunked		 req_chunk;
 	int				 retried;
-	int				 body_sent;	/* body bytes went out */
+	int				 body_sent;	/* body went */
 
 	/* Name resolution and origin connection. */
 	struct evdns_getaddrinfo_request *dnsreq;
@@ -164,15 +164,15 @@ struct proxy_client {
 	struct proxy_server		*srv;
 
 	/* The response in progress. */
-	int				 resp_started;	/* bytes sent to client */
+	int				 resp_started;	/* answering */
 	int				 status;
 	enum proxy_body			 resp_body;
 	uint64_t			 resp_left;
 	struct http_chunked		 resp_chunk;
 	int				 close_after;
 	char				 ctype[64];
-	uint64_t			 bytes_out;	/* this request, to client */
-	uint64_t			 bytes_in;	/* this request, from client */
+	uint64_t			 bytes_out;	/* to client */
+	uint64_t			 bytes_in;	/* from client */
 	const char			*code;		/* Squid result code */
 	char				 hier[ADDR_STRLEN + 16];
 
@@ -201,8 +201,8 @@ struct proxy_server {
 	enum proxy_sstate		 state;
 	struct addr			 addr;
 	char				 key[HOST_MAXLEN + 8];	/* host:port */
-	int				 reused;	/* served a request before */
-	int				 got_bytes;	/* response bytes seen */
+	int				 reused;	/* from pool */
+	int				 got_bytes;	/* answering */
 	int				 head_done;
 	int				 keep_alive;
 	TAILQ_ENTRY(proxy_server)	 entry;

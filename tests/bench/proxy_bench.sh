@@ -158,6 +158,20 @@ SQ_TUN=$TUN
 tunnel "twin-proxy CONNECT" 127.0.0.1:27129
 TW_TUN=$TUN
 
+echo "== plain HTTP download of 256 MiB, best of 3 (for information) =="
+big() {
+    local best=0 s i
+    for i in 1 2 3; do
+        s=$(curl -s -x "$2" -o /dev/null -w '%{speed_download}' -m 60 \
+            http://127.0.0.1:27080/u/big) || s=0
+        s=${s%%.*}
+        [ "$s" -gt "$best" ] && best=$s
+    done
+    printf "%-30s %10s MB/s\n" "$1" "$((best / 1000000))"
+}
+big "squid GET" 127.0.0.1:27128
+big "twin-proxy GET" 127.0.0.1:27129
+
 echo "== ratios, twin-proxy / squid =="
 awk -v a="$TW_RPS" -v b="$SQ_RPS" 'BEGIN { printf "requests/s   %.2fx   (target >= 2)\n", a / b }'
 awk -v a="$TW_P99" -v b="$SQ_P99" 'BEGIN { printf "p99 latency  %.2fx   (target <= 1)\n", a / b }'
