@@ -121,6 +121,50 @@ xff_append() {
 }
 CHECK "X-Forwarded-For is appended to" xff_append
 
+resp_hop() {
+    local out
+    out=$(pcurl c1 -sS -D - -o /dev/null "$U/hop") || return 1
+    echo "$out"
+    [[ $out == *"X-Kept: 1"* ]] && [[ $out != *X-Secret* ]] &&
+        [[ $out != *Keep-Alive* ]] && [[ $out != *Upgrade* ]] &&
+        [[ $out == *"Via: 1.1 a (twin-proxy)"* ]]
+}
+CHECK "response hop-by-hop fields (and those named in Connection) are removed" resp_hop
+
+# A second proxy with x-forwarded-for delete and via no, then (reloaded)
+# x-forwarded-for off.
+xff_conf() {
+    cat >"$PX/second.conf" <<EOF
+peer { name a; address $A; partner $B; run-dir $PX/run2; }
+proxy {
+	listen $A:3130;
+	allow $C1/32;
+	x-forwarded-for $1;
+	via no;
+	access-log $PX/access2.log;
+}
+EOF
+}
+mkdir -p "$PX/run2"
+xff_conf delete
+spawn a proxy2.log "$TWIN_PROXY" -d -f "$PX/second.conf"
+PROXY2_PID=$SPAWN_PID
+wait_port c1 "$A" 3130
+xff_mode() {   # WANT-HEADERS
+    on c1 curl -sS -m 10 -x "$A:3130" -o /dev/null \
+        -H 'X-Forwarded-For: 203.0.113.9' "$U/echo" || return 1
+    jq_py '[h for h in r["headers"] if h[0] in ("X-Forwarded-For", "Via")]'
+    [ "$(jq_py '[h for h in r["headers"] if h[0] in ("X-Forwarded-For", "Via")]')" = "$1" ]
+}
+CHECK "x-forwarded-for delete and via no: neither header reaches the origin" \
+    xff_mode "[]"
+xff_conf off
+kill -HUP "$PROXY2_PID"
+wait_log proxy2.log "in effect" 5
+CHECK "x-forwarded-for off (after a reload): the client's header passes unchanged" \
+    xff_mode "[['X-Forwarded-For', '203.0.113.9']]"
+stop "$PROXY2_PID" 5
+
 from_real_ip() {
     local peer
     peer=$(grep '^conn' "$REC" | tail -n 1 | awk '{ print $3 }')

@@ -13,6 +13,7 @@ Routes (query parameters after '?'):
   /close/N       200 with N bytes, no length: delimited by closing
   /slow/MS       waits MS milliseconds, then 200
   /status/N      answers status N (204 and 304 without a body)
+  /hop           a response with hop-by-hop fields (Connection: X-Secret)
   /bad           a response with two Content-Length fields
   /slowsink      reads a Content-Length body at about 1 MB/s
   anything else  200 "hello\n"
@@ -150,6 +151,10 @@ class Handler(socketserver.StreamRequestHandler):
         elif route == "status":
             self.send(arg, b"" if arg in (204, 304) else b"status\n",
                       [], close)
+        elif route == "hop":
+            self.send(200, b"hop\n", ["Connection: X-Secret, keep-alive",
+                                       "X-Secret: 1", "Keep-Alive: timeout=5",
+                                       "X-Kept: 1", "Upgrade: h2c"], close)
         elif route == "bad":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
                              b"Content-Length: 6\r\n\r\nhello!")
