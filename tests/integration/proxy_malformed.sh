@@ -151,6 +151,21 @@ CHECK "every rejection was logged with its reason" \
 nrejected() { test "$(grep -cE ' TAG_NONE/(4|5)[0-9]{2} ' "$PX/access.log")" -eq 32; }
 CHECK "every rejection is in the access log" wait_until 3 nrejected
 
+# An invalid chunk that comes after a valid head and a valid first chunk
+# (sent 0.3 s later): the origin may have the start of the body, but the
+# request is cut off there, never completed, and nothing after it is
+# forwarded.
+late_bad_chunk() {
+    local out
+    out=$(on c1 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" "$A" 3128 \
+        "POST $U/echo HTTP/1.1\r\n$H\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n" \
+        "zz\r\nSMUGGLED\r\n0\r\n\r\nGET $U/admin HTTP/1.1\r\n$H\r\n\r\n")
+    echo "answer: ${out%%$'\r'*}"
+    [[ $out == "HTTP/1.1 400 Bad Request"* ]] || return 1
+    ! grep -q '^{' "$REC" || { echo "origin saw:"; cat "$REC"; return 1; }
+}
+CHECK "an invalid chunk after the request was passed on cuts it off" late_bad_chunk
+
 # The control: the same client and path do reach the origin.
 good() {
     local out

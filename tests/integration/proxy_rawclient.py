@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """proxy_rawclient.py - send raw bytes to a proxy and print its answer.
 
-usage: proxy_rawclient.py HOST PORT REQUEST
+usage: proxy_rawclient.py HOST PORT REQUEST [MORE]
 REQUEST is a Python bytes literal body ("GET http://x/ HTTP/1.1\\r\\n...")
 so bare LFs, odd spacing and control bytes are sent exactly as written.
+MORE, in the same form, is sent 0.3 s later as a separate segment (the
+outcome must not depend on whether the two arrive together).
 Prints the whole response (until the proxy closes or 5 s pass); exits 0.
 """
 import ast
@@ -11,10 +13,20 @@ import socket
 import sys
 import time
 
-host, port, req = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-data = ast.literal_eval("b'''" + req.replace("'", "\\'") + "'''")
+
+def lit(text):
+    return ast.literal_eval("b'''" + text.replace("'", "\\'") + "'''")
+
+
+host, port = sys.argv[1], int(sys.argv[2])
 s = socket.create_connection((host, port), timeout=5)
-s.sendall(data)
+s.sendall(lit(sys.argv[3]))
+if len(sys.argv) > 4:
+    time.sleep(0.3)
+    try:
+        s.sendall(lit(sys.argv[4]))
+    except OSError:
+        pass
 out = b""
 deadline = time.time() + 5
 try:
