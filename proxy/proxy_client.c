@@ -75,7 +75,6 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	if (addr_from_sa(&c->addr, sa, salen) == -1)
 		memset(&c->addr, 0, sizeof c->addr);
 	addr_ntop(&c->addr, c->addr_str, sizeof c->addr_str);
-	c->denied = !proxy_acl_client(&px->cfg->proxy, &c->addr);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	c->bev = bufferevent_socket_new(px->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(px->base, proxy_client_timer_cb, c);
@@ -101,8 +100,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_set_max_single_write(c->bev, PROXY_IO_MAX);
 	TAILQ_INSERT_TAIL(&px->clients, c, entry);
 	proxy_conn_count(px, 1);
-	log_debug("client %s: connected%s", c->addr_str,
-	    c->denied ? " (not in any allow network)" : "");
+	log_debug("client %s: connected", c->addr_str);
 	/* Reads are timed by c->timer; a client that stops reading, here. */
 	ev_tv(&tv, px->cfg->proxy.read_timeout);
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
@@ -407,6 +405,8 @@ proxy_client_parse(struct proxy_client *c)
 	if (!c->head_started) {
 		c->head_started = 1;
 		clock_gettime(CLOCK_MONOTONIC, &c->t_start);
+		/* Per request, so a reload's allow list applies at once. */
+		c->denied = !proxy_acl_client(&px->cfg->proxy, &c->addr);
 	}
 	if (len > px->lim.max_head)
 		len = px->lim.max_head;

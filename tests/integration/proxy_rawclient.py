@@ -5,10 +5,12 @@ usage: proxy_rawclient.py HOST PORT REQUEST [MORE]
 REQUEST is a Python bytes literal body ("GET http://x/ HTTP/1.1\\r\\n...")
 so bare LFs, odd spacing and control bytes are sent exactly as written.
 MORE, in the same form, is sent 0.3 s later as a separate segment (the
-outcome must not depend on whether the two arrive together).
+outcome must not depend on whether the two arrive together), or, with
+RAW_WAIT_FILE set, once that file exists.
 Prints the whole response (until the proxy closes or 5 s pass); exits 0.
 """
 import ast
+import os
 import socket
 import sys
 import time
@@ -22,7 +24,15 @@ host, port = sys.argv[1], int(sys.argv[2])
 s = socket.create_connection((host, port), timeout=5)
 s.sendall(lit(sys.argv[3]))
 if len(sys.argv) > 4:
-    time.sleep(0.3)
+    wait_file = os.environ.get("RAW_WAIT_FILE")
+    if wait_file:
+        # Hold MORE back until the scenario says go (bounded: 10 s).
+        for _ in range(200):
+            if os.path.exists(wait_file):
+                break
+            time.sleep(0.05)
+    else:
+        time.sleep(0.3)
     try:
         s.sendall(lit(sys.argv[4]))
     except OSError:

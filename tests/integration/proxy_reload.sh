@@ -112,12 +112,32 @@ CHECK "the running config stays in effect (listener and allow)" \
 
 LISTEN2="$A:3129" config "$C1/32" "$C2/32"
 kill -HUP "$PROXY_PID"
-wait_until 5 test "$(grep -c 'in effect' "$(logf proxy.log)")" -ge 2
+reloads() { [ "$(grep -c 'in effect' "$(logf proxy.log)")" -ge "$1" ]; }
+wait_until 5 reloads 2 || ERROR "the second reload did not take effect"
+# A keep-alive connection from c2, opened while c2 was allowed, asks again
+# after c2 is removed: the new allow list applies to it at once.
+before=$(grep -c '"/hello?ka"' "$REC")
+RAW_WAIT_FILE=$T/ka.go on c2 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" \
+    "$A" 3128 "GET $U/hello?ka HTTP/1.1\r\nHost: $O:8000\r\n\r\n" \
+    "GET $U/hello?ka HTTP/1.1\r\nHost: $O:8000\r\nConnection: close\r\n\r\n" \
+    >"$T/ka.out" 2>&1 &
+KA=$!
+arrived() { [ "$(grep -c '"/hello?ka"' "$REC")" -gt "$before" ]; }
+wait_until 5 arrived ||
+    ERROR "the keep-alive client's first request did not arrive"
 LISTEN2= config "$C1/32"
 kill -HUP "$PROXY_PID"
 gone() { not port_open c2 "$A" 3129; }
 CHECK "a listener dropped from the config closes" wait_until 5 gone
 CHECK "and c2 is refused again" fetch_is 403 c2 "$A:3128" "$U/hello"
+touch "$T/ka.go"
+wait "$KA"
+ka_denied() {
+    grep -oE 'HTTP/1.1 [0-9]{3}' "$T/ka.out"
+    grep -q 'HTTP/1.1 200 OK' "$T/ka.out" &&
+        grep -q 'HTTP/1.1 403 Forbidden' "$T/ka.out"
+}
+CHECK "a keep-alive connection opened before the reload gets the new allow list" ka_denied
 
 # ---- drain ------------------------------------------------------------------
 
