@@ -40,8 +40,10 @@ cat >"$PX/twinproxy.conf" <<EOF
 peer { name a; address $A; partner $B; run-dir $PX/run; }
 proxy {
 	listen $A:3128;
+	listen [::1]:3128;
 	allow $C1/32;
 	allow $A/32;
+	allow ::1/128;
 	deny-domain .blocked.test;
 	deny-port 8081;
 	connect-port 443;
@@ -326,6 +328,16 @@ slow_upload() {
     [ $((during - before)) -lt 16384 ]
 }
 CHECK "a fast client and a slow origin: the request body is not buffered" slow_upload
+
+ipv6_client() {
+    local got
+    got=$(on a curl -sS -m 10 -x "http://[::1]:3128" -o /dev/null -w '%{http_code}' "$U/echo") ||
+        return 1
+    echo "status $got; origin saw: $(jq_py '[h for h in r["headers"] if h[0] == "X-Forwarded-For"]')"
+    [ "$got" = 200 ] &&
+        [ "$(jq_py '[h[1] for h in r["headers"] if h[0] == "X-Forwarded-For"]')" = "['::1']" ]
+}
+CHECK "an IPv6 client on an IPv6 listener" ipv6_client
 
 # ---- CONNECT ------------------------------------------------------------------
 
