@@ -286,8 +286,13 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 	case CLIENT_BUSY:
 		if (c->req_body != BODY_DONE)
 			proxy_server_pump_request(c);
-		else {
-			/* A pipelined request: read it after this one. */
+		else if (evbuffer_get_length(in) >= c->px->lim.max_head) {
+			/*
+			 * Pipelined requests wait for this one; stop reading
+			 * once a head's worth is queued. (Reading stays on
+			 * otherwise: toggling it costs two system calls per
+			 * request, and a client that leaves is noticed.)
+			 */
 			bufferevent_disable(bev, EV_READ);
 		}
 		break;

@@ -394,7 +394,7 @@ proxy_server_pump_request(struct proxy_client *c)
 		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
 		bufferevent_set_timeouts(s->bev, &tv, &tv);
 	}
-	if (c->req_body == BODY_DONE || evbuffer_get_length(out) >=
+	if (c->req_body != BODY_DONE && evbuffer_get_length(out) >=
 	    PROXY_BUF_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
 	else
