@@ -14,7 +14,7 @@ proxy_libproxy_a_SOURCES = \
 
 sbin_PROGRAMS += twin-proxy
 twin_proxy_SOURCES = proxy/proxy.c
-twin_proxy_LDADD = proxy/libproxy.a $(COMMON_LIBS)
+twin_proxy_LDADD = proxy/libproxy.a proxy/libproxycache.a $(COMMON_LIBS)
 
 dist_man_MANS += man/twin-proxy.8
 

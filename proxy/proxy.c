@@ -52,6 +52,7 @@ main(int argc, char **argv)
 	struct cfg			*cfg;
 	struct proxy			 px;
 	const char			*cause;
+	char				*ccause;
 	struct passwd			*pw;
 
 	daemon_getopt(&o, "twin-proxy", argc, argv);
@@ -74,6 +75,8 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (proxy_log_open(&px, cfg->proxy.access_log, &cause) == -1)
 		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
+	if (proxy_cache_open(&px, &ccause) == -1)
+		fatalx("cache: %s", ccause);
 	if (proxy_ctl_open(&px, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
 	/* The access log stays ours to reopen after the switch. */

@@ -21,6 +21,9 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct ctl_server;
+struct ctl_conn;
+struct cache;
+struct proxy_cx;
 
 /* Stop reading one side while the other side's output holds this much. */
 #define PROXY_BUF_HIGH		(256 * 1024)
@@ -105,6 +108,9 @@ struct proxy {
 	int			 log_fd;
 	struct evbuffer		*log_buf;
 	struct event		*log_timer;
+
+	/* The RFC 9111 cache (proxy_cache_hook.c). */
+	struct cache		*cache;
 };
 
 /* Where one client connection is. */
@@ -184,6 +190,9 @@ struct proxy_client {
 	 */
 	struct timespec			 t_client, t_server;
 	struct event			*tun_rd[2];
+
+	/* The cache's view of the request (proxy_cache_hook.c). */
+	struct proxy_cx			*cx;
 };
 
 /* Where an origin connection is. */
@@ -263,9 +272,21 @@ int	proxy_ctl_open(struct proxy *, const char **);
 void	proxy_ctl_close(struct proxy *);
 const char *proxy_err_name(enum proxy_err);
 
-/* proxy_cache.c */
+/* proxy_cache_hook.c */
+int	proxy_cache_open(struct proxy *, char **);
+void	proxy_cache_close(struct proxy *);
+void	proxy_cache_reload(struct proxy *, const struct cfg_proxy *);
+int	proxy_cache_ctl(struct ctl_conn *, int, char **, void *);
+void	proxy_cache_capture(struct proxy_client *, const struct http_msg *,
+	    const char *);
 int	proxy_cache_lookup(struct proxy_client *);
+int	proxy_cache_response(struct proxy_client *, const struct http_msg *);
+int	proxy_cache_error(struct proxy_client *);
 void	proxy_cache_store(struct proxy_client *, const struct http_msg *);
+void	proxy_cache_body(struct proxy_client *, struct evbuffer *, size_t);
+void	proxy_cache_done(struct proxy_client *);
+void	proxy_cache_abort(struct proxy_client *);
+void	proxy_cache_client_free(struct proxy_client *);
 
 /* proxy_page.c */
 void	proxy_page_error(struct evbuffer *, int, const char *, const char *,

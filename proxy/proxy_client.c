@@ -157,6 +157,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	struct evdns_getaddrinfo_request	*req;
 
 	proxy_tunnel_free(c);
+	proxy_cache_client_free(c);
 	if (c->dnsreq != NULL) {
 		req = c->dnsreq;
 		c->dnsreq = NULL;
@@ -192,6 +193,10 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	size_t		 before;
 
+	/* A stale object may stand in for the origin's failure. */
+	if (proxy_cache_error(c))
+		return;
+	proxy_cache_abort(c);
 	proxy_client_count(c, kind);
 	if (c->srv != NULL)
 		proxy_server_release(c->srv, 0);
@@ -245,6 +250,7 @@ proxy_client_response_done(struct proxy_client *c)
 	struct proxy	*px = c->px;
 	int		 reuse;
 
+	proxy_cache_done(c);
 	if (c->srv != NULL) {
 		reuse = c->srv->keep_alive && c->req_body == BODY_DONE &&
 		    c->resp_body == BODY_DONE &&
@@ -597,6 +603,7 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 	}
 
 	proxy_client_head_out(c, m, fwd);
+	proxy_cache_capture(c, m, buf);
 	switch (m->framing) {
 	case HTTP_BODY_LENGTH:
 		c->req_body = m->content_length > 0 ? BODY_LENGTH : BODY_DONE;

@@ -10,6 +10,7 @@ static int	proxy_ctl_stats(struct ctl_conn *, int, char **, void *);
 
 static const struct ctl_cmd proxy_ctl_cmds[] = {
 	{ "stats", "stats", proxy_ctl_stats },
+	{ "cache", "stats | purge URL", proxy_cache_ctl },
 	{ NULL, NULL, NULL }
 };
 

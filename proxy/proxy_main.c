@@ -299,6 +299,7 @@ proxy_reload(struct proxy *px)
 		proxy_log_reopen(px);
 	free(oldpath);
 	proxy_apply(px);
+	proxy_cache_reload(px, &old->proxy);
 	/* The pool may hold connections from an old outgoing-address. */
 	proxy_pool_flush(px);
 	cfg_free(old);
@@ -364,6 +365,7 @@ proxy_shutdown(struct proxy *px)
 	proxy_pool_flush(px);
 	proxy_log_close(px);
 	proxy_ctl_close(px);
+	proxy_cache_close(px);
 	evdns_base_free(px->dns, 1);
 	event_free(px->accept_timer);
 	event_free(px->drain_timer);

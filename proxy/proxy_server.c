@@ -463,6 +463,9 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 			    "request";
 			goto bad;
 		}
+		/* The cache may answer instead (validated, stale-if-error). */
+		if (!interim && proxy_cache_response(c, m))
+			return (-1);
 		before = evbuffer_get_length(out);
 		if (interim && c->version < 11) {
 			/* HTTP/1.0 clients do not expect 1xx responses. */
@@ -582,6 +585,7 @@ proxy_server_pump_response(struct proxy_client *c, struct proxy_server *s)
 	}
 	c->bytes_out += moved;
 	c->px->stats.bytes_out += moved;
+	proxy_cache_body(c, out, moved);
 	if (c->resp_body == BODY_DONE) {
 		proxy_client_response_done(c);
 		return (-1);
