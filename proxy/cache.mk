@@ -21,5 +21,6 @@ check_PROGRAMS += tests/bench/proxy_cache_bench
 tests_bench_proxy_cache_bench_SOURCES = tests/bench/proxy_cache_bench.c
 tests_bench_proxy_cache_bench_LDADD = proxy/libproxycache.a $(COMMON_LIBS)
 
-NETNS_TESTS += tests/integration/proxy_cache_basic.sh
+NETNS_TESTS += tests/integration/proxy_cache_basic.sh \
+	tests/integration/proxy_cache_disk.sh
 EXTRA_DIST += tests/integration/proxy_cache_origin.py

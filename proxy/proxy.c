@@ -75,8 +75,6 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (proxy_log_open(&px, cfg->proxy.access_log, &cause) == -1)
 		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
-	if (proxy_cache_open(&px, &ccause) == -1)
-		fatalx("cache: %s", ccause);
 	if (proxy_ctl_open(&px, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
 	/* The access log stays ours to reopen after the switch. */
@@ -87,6 +85,9 @@ main(int argc, char **argv)
 		    cfg->peer.user);
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
 		fatalx("cannot switch to user %s: %s", cfg->peer.user, cause);
+	/* The cache directory belongs to the user the proxy runs as. */
+	if (proxy_cache_open(&px, &ccause) == -1)
+		fatalx("cache: %s", ccause);
 	if (!o.foreground)
 		daemon_detach();
 	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &px);

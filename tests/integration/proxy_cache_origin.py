@@ -127,6 +127,12 @@ class Handler(BaseHTTPRequestHandler):
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
 
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = answer
 
 
