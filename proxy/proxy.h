@@ -193,6 +193,7 @@ struct proxy_client {
 
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;
+	int				 internal;	/* background fetch */
 };
 
 /* Where an origin connection is. */

@@ -6,10 +6,14 @@
  * forwarding, invalidation by unsafe methods, and the cache's own codes
  * in the access log.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "ev.h"
@@ -49,6 +53,11 @@ static void	proxy_cache_resp(const struct http_msg *, time_t,
 		    struct cache_resp *);
 static void	proxy_cache_tee(struct proxy_cx *, const char *, size_t);
 static void	proxy_cache_finish(struct proxy_cx *, int);
+static void	proxy_cache_background(struct proxy_client *);
+static void	proxy_cache_sink_cb(evutil_socket_t, short, void *);
+
+/* How long the far end of a background fetch waits for its answer. */
+#define PROXY_CACHE_BG_MS	60000
 
 /* Create the cache from the proxy block; NULL with *cause on failure. */
 int
@@ -208,16 +217,16 @@ proxy_cache_answer(struct proxy_client *c, cache_wait_cb cb)
 		return (1);
 	case CACHE_ACT_STALE_REVALIDATE:
 		/*
-		 * Served stale within stale-while-revalidate. The refresh
-		 * is left to the next request after the window (a
-		 * background fetch needs an origin connection without a
-		 * client, which the forward path does not have).
+		 * Served stale within stale-while-revalidate; an internal
+		 * request validates the object behind it. It leads its own
+		 * collapsed fetch, so this one ends here.
 		 */
 		cache_pending_done(c->px->cache, cx->ans.pending,
 		    CACHE_PENDING_FAILED);
 		cx->ans.pending = NULL;
 		log_debug("client %s: %s %s: %s (%s)", c->addr_str,
 		    c->method_str, c->url, c->code, cx->ans.why);
+		proxy_cache_background(c);
 		proxy_cache_serve(c);
 		return (1);
 	case CACHE_ACT_GATEWAY_TIMEOUT:
@@ -639,4 +648,112 @@ proxy_cache_abort(struct proxy_client *c)
 {
 	if (c->cx != NULL)
 		proxy_cache_finish(c->cx, 0);
+}
+
+/*
+ * Validate c's stale object in the background (stale-while-revalidate):
+ * an internal client on one end of a socket pair sends the same request
+ * with "Cache-Control: max-age=0", so it goes through the ordinary path
+ * (validation, store, access log); the other end reads and drops the
+ * answer, and closes at its end or after PROXY_CACHE_BG_MS.
+ */
+static void
+proxy_cache_background(struct proxy_client *c)
+{
+	struct proxy		*px = c->px;
+	struct proxy_cx		*cx = c->cx;
+	struct proxy_client	*ic;
+	struct sockaddr_un	 sun;
+	struct evbuffer		*b = NULL;
+	struct event		*ev = NULL;
+	struct timeval		 tv;
+	const struct cache_hdr	*h;
+	size_t			 i, len;
+	int			 fds[2];
+
+	if (c->internal || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, fds) == -1)
+		return;
+	if ((b = evbuffer_new()) == NULL ||
+	    (ev = event_new(px->base, fds[1], EV_READ | EV_PERSIST,
+	    proxy_cache_sink_cb, event_self_cbarg())) == NULL)
+		goto fail;
+	evbuffer_add_printf(b, "%s %s HTTP/1.1\r\n", cx->req.method,
+	    cx->req.uri);
+	for (i = 0; i < cx->req.nhdrs; i++) {
+		h = &cx->req.hdrs[i];
+		if (cache_hdr_is(h, "cache-control") ||
+		    cache_hdr_is(h, "pragma") ||
+		    cache_hdr_is(h, "connection") ||
+		    cache_hdr_is(h, "proxy-connection") ||
+		    cache_hdr_is(h, "keep-alive") ||
+		    cache_hdr_is(h, "te") ||
+		    cache_hdr_is(h, "upgrade") ||
+		    cache_hdr_is(h, "range") ||
+		    cache_hdr_is(h, "if-range") ||
+		    cache_hdr_is(h, "if-none-match") ||
+		    cache_hdr_is(h, "if-modified-since") ||
+		    cache_hdr_is(h, "content-length") ||
+		    cache_hdr_is(h, "transfer-encoding"))
+			continue;
+		evbuffer_add_printf(b, "%.*s: %.*s\r\n", (int)h->nlen, h->name,
+		    (int)h->vlen, h->value);
+	}
+	evbuffer_add_printf(b, "Cache-Control: max-age=0\r\n"
+	    "Connection: close\r\n\r\n");
+	len = evbuffer_get_length(b);
+	/* A socket pair's buffer takes a request head whole. */
+	if (write(fds[1], evbuffer_pullup(b, len), len) != (ssize_t)len)
+		goto fail;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	proxy_client_new(px, fds[0], (struct sockaddr *)&sun, sizeof sun);
+	ic = TAILQ_LAST(&px->clients, proxy_clients);
+	if (ic == NULL || bufferevent_getfd(ic->bev) != fds[0]) {
+		/* Not accepted (out of memory): fds[0] is closed. */
+		event_free(ev);
+		close(fds[1]);
+		evbuffer_free(b);
+		return;
+	}
+	ic->internal = 1;
+	ev_tv(&tv, PROXY_CACHE_BG_MS);
+	event_add(ev, &tv);
+	evbuffer_free(b);
+	log_debug("client %s: %s %s: revalidating in the background",
+	    c->addr_str, c->method_str, c->url);
+	return;
+fail:
+	log_warn("client %s: %s: background revalidation", c->addr_str,
+	    c->url);
+	if (ev != NULL)
+		event_free(ev);
+	if (b != NULL)
+		evbuffer_free(b);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* Drop the answer of a background fetch; close at its end. */
+static void
+proxy_cache_sink_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event	*ev = arg;
+	char		 buf[16384];
+	ssize_t		 n;
+	int		 i;
+
+	if (what & EV_READ) {
+		for (i = 0; i < 64; i++) {
+			if ((n = read(fd, buf, sizeof buf)) > 0)
+				continue;
+			if (n == -1 && (errno == EAGAIN || errno == EINTR))
+				return;
+			break;
+		}
+		if (i == 64)
+			return;
+	}
+	event_free(ev);
+	close(fd);
 }

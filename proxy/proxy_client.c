@@ -417,7 +417,8 @@ proxy_client_parse(struct proxy_client *c)
 		c->head_started = 1;
 		clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 		/* Per request, so a reload's allow list applies at once. */
-		c->denied = !proxy_acl_client(&px->cfg->proxy, &c->addr);
+		c->denied = !c->internal &&
+		    !proxy_acl_client(&px->cfg->proxy, &c->addr);
 	}
 	if (len > px->lim.max_head)
 		len = px->lim.max_head;

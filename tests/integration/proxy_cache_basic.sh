@@ -336,6 +336,24 @@ no_sie() {
 }
 CHECK "without stale-if-error the origin's error goes through" no_sie
 
+# ---- stale-while-revalidate ------------------------------------------------------
+
+swr() {
+    local p='/swr?h=Cache-Control:max-age=60,stale-while-revalidate=600&h=Age:120&h=ETag:%22w%22&nc=1'
+    local b1 b2 b3
+    b1=$(pc "$U$p") || return 1
+    b2=$(pc "$U$p") || return 1
+    # The background validation is logged too, from client "-".
+    wait_until 5 logged "$U$p" 3 || { echo "no background fetch"; return 1; }
+    b3=$(pc "$U$p") || return 1
+    echo "b1=$b1 b2=$b2 b3=$b3; origin saw $(seen "$p")"
+    awk -v u="$U$p" '$7 == u { print $3, $4 }' "$PX/access.log"
+    [ "$b1" = "GET /swr #1" ] && [ "$b2" = "$b1" ] && [ "$b3" = "GET /swr #2" ] &&
+        expect_code "$U$p" 2 TCP_STALE_HIT &&
+        awk -v u="$U$p" '$7 == u && $3 == "-"' "$PX/access.log" | grep -q TCP_REFRESH_MODIFIED
+}
+CHECK "stale-while-revalidate: stale served at once, validated behind" swr
+
 # ---- twinctl cache ----------------------------------------------------------------
 
 ctl_stats() {
