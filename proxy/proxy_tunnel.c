@@ -24,6 +24,12 @@
 #include "log.h"
 #include "proxy.h"
 
+/*
+ * Both directions' timers run out at about the same time in a silent
+ * tunnel; activity closer than this to the deadline does not count.
+ */
+#define PROXY_TUNNEL_SLACK_MS	100
+
 static uint64_t	proxy_tunnel_since(const struct timespec *);
 static void	proxy_tunnel_read_cb(evutil_socket_t, short, void *);
 static void	proxy_tunnel_read(struct proxy_client *, int, short);
@@ -164,7 +170,8 @@ proxy_tunnel_read(struct proxy_client *c, int side, short what)
 	if (what & EV_TIMEOUT) {
 		/* Silent, but the other direction may still be busy. */
 		if (proxy_tunnel_since(side == 0 ? &c->t_server :
-		    &c->t_client) < c->px->cfg->proxy.idle_timeout)
+		    &c->t_client) + PROXY_TUNNEL_SLACK_MS <
+		    c->px->cfg->proxy.idle_timeout)
 			return;
 		proxy_tunnel_close(c, "idle timeout");
 		return;
