@@ -7,11 +7,14 @@
 # A second origin on a's own loopback ([::1]:8001) serves the IPv6 and
 # name-resolution checks. Checks cover GET/HEAD/POST with both body
 # framings, chunked and close-delimited responses, 1xx, 204/304,
-# keep-alive reuse on both sides, header rewriting (Via, X-Forwarded-For,
-# hop-by-hop), Max-Forwards, CONNECT to an allowed and a forbidden port, a
-# denied client, denied destinations, an unreachable origin (502, 504), a
-# slow origin (504), an invalid response (502), the access log read by
-# calamaris, log reopening on SIGUSR1 and the counters through twinctl.
+# keep-alive reuse on both sides, pipelining, header rewriting (Via,
+# X-Forwarded-For in its three modes, hop-by-hop both ways), Max-Forwards,
+# IPv6 clients and origins, backpressure (memory stays flat with a slow
+# client or a slow origin), CONNECT to an allowed and a forbidden port,
+# tunnel idle timeout, a denied client, denied destinations, a refused,
+# unreachable, unresolvable, slow or broken origin (502, 504, 503, 504,
+# 502), request and idle timeouts, the access log read by calamaris, log
+# reopening on SIGUSR1 and the counters through twinctl.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317

@@ -128,7 +128,7 @@ KA=$!
 arrived() { [ "$(grep -c '"/hello?ka"' "$REC")" -gt "$before" ]; }
 wait_until 5 arrived ||
     ERROR "the keep-alive client's first request did not arrive"
-LISTEN2= config "$C1/32"
+LISTEN2='' config "$C1/32"
 kill -HUP "$PROXY_PID"
 gone() { not port_open c2 "$A" 3129; }
 CHECK "a listener dropped from the config closes" wait_until 5 gone
