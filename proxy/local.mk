@@ -19,7 +19,7 @@ twin_proxy_LDADD = proxy/libproxy.a proxy/libproxycache.a $(COMMON_LIBS)
 dist_man_MANS += man/twin-proxy.8
 
 UNIT_SOURCES += tests/unit/test_proxy_acl.c tests/unit/test_proxy_log.c \
-	tests/unit/test_proxy_page.c
+	tests/unit/test_proxy_page.c tests/unit/test_lib_http_uri.c
 UNIT_LIBS += proxy/libproxy.a
 
 NETNS_TESTS += tests/integration/proxy_forward.sh \

@@ -190,6 +190,15 @@ struct proxy_client {
 	 */
 	struct timespec			 t_client, t_server;
 	struct event			*tun_rd[2];
+	/*
+	 * Per direction, once nothing is left in the destination's
+	 * bufferevent: a pipe that splice(2) moves the bytes through
+	 * without copying them to user space, how much it holds, and a
+	 * write event on the destination while it holds any.
+	 */
+	int				 tun_pipe[2][2];
+	size_t				 tun_inpipe[2];
+	struct event			*tun_wr[2];
 
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;

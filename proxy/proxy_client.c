@@ -72,6 +72,8 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		return;
 	}
 	c->px = px;
+	c->tun_pipe[0][0] = c->tun_pipe[0][1] = -1;
+	c->tun_pipe[1][0] = c->tun_pipe[1][1] = -1;
 	if (addr_from_sa(&c->addr, sa, salen) == -1)
 		memset(&c->addr, 0, sizeof c->addr);
 	addr_ntop(&c->addr, c->addr_str, sizeof c->addr_str);

@@ -5,13 +5,17 @@
  * with backpressure until either side closes or both stay silent for the
  * idle timeout.
  *
- * Relaying reads each socket with an event of our own, straight into the
- * other side's bufferevent output (no copy on our side), up to
- * PROXY_IO_MAX bytes a read: bufferevents read 4 KiB at a time, which
- * would cap a tunnel at a fraction of what the loopback carries.
+ * Relaying reads each socket with an event of our own: bufferevents read
+ * 4 KiB at a time, which would cap a tunnel at a fraction of what the
+ * loopback carries. While the destination's bufferevent still holds
+ * bytes (our 200, early data), reads go into it, PROXY_IO_MAX at a time;
+ * from then on splice(2) moves the bytes through a pipe inside the
+ * kernel. A direction never has bytes in both places at once: its source
+ * is not read while its pipe holds anything, so order is kept.
  */
 #include <sys/uio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,9 +24,18 @@
 #include "log.h"
 #include "proxy.h"
 
+/*
+ * Both directions' timers run out at about the same time in a silent
+ * tunnel; activity closer than this to the deadline does not count.
+ */
+#define PROXY_TUNNEL_SLACK_MS	100
+
 static uint64_t	proxy_tunnel_since(const struct timespec *);
 static void	proxy_tunnel_read_cb(evutil_socket_t, short, void *);
 static void	proxy_tunnel_read(struct proxy_client *, int, short);
+static void	proxy_tunnel_write_cb(evutil_socket_t, short, void *);
+static int	proxy_tunnel_splice(struct proxy_client *, int);
+static int	proxy_tunnel_flush(struct proxy_client *, int);
 
 /* Milliseconds since *t. */
 static uint64_t
@@ -59,6 +72,7 @@ proxy_tunnel_connected(struct proxy_client *c)
 	struct timeval		 tv;
 	static const char	 ok[] = "HTTP/1.1 200 Connection established"
 	    "\r\n\r\n";
+	int			 i;
 
 	c->state = CLIENT_TUNNEL;
 	c->status = 200;
@@ -80,7 +94,20 @@ proxy_tunnel_connected(struct proxy_client *c)
 	    EV_READ | EV_PERSIST, proxy_tunnel_read_cb, c);
 	c->tun_rd[1] = event_new(c->px->base, bufferevent_getfd(s->bev),
 	    EV_READ | EV_PERSIST, proxy_tunnel_read_cb, c);
-	if (c->tun_rd[0] == NULL || c->tun_rd[1] == NULL) {
+	c->tun_wr[0] = event_new(c->px->base, bufferevent_getfd(s->bev),
+	    EV_WRITE | EV_PERSIST, proxy_tunnel_write_cb, c);
+	c->tun_wr[1] = event_new(c->px->base, bufferevent_getfd(c->bev),
+	    EV_WRITE | EV_PERSIST, proxy_tunnel_write_cb, c);
+	for (i = 0; i < 2; i++) {
+		/* Without pipes (out of descriptors), copy instead. */
+		if (pipe2(c->tun_pipe[i], O_NONBLOCK | O_CLOEXEC) == -1) {
+			c->tun_pipe[i][0] = c->tun_pipe[i][1] = -1;
+			continue;
+		}
+		fcntl(c->tun_pipe[i][1], F_SETPIPE_SZ, PROXY_IO_MAX);
+	}
+	if (c->tun_rd[0] == NULL || c->tun_rd[1] == NULL ||
+	    c->tun_wr[0] == NULL || c->tun_wr[1] == NULL) {
 		proxy_client_count(c, PROXY_ERR_NOMEM);
 		proxy_tunnel_close(c, "out of memory");
 		return;
@@ -108,7 +135,8 @@ proxy_tunnel_resume(struct proxy_client *c, int side)
 	if (side == 0 && c->tunnel_eof)
 		return;
 	dst = side == 0 ? c->srv->bev : c->bev;
-	if (evbuffer_get_length(bufferevent_get_output(dst)) >= PROXY_BUF_HIGH)
+	if (evbuffer_get_length(bufferevent_get_output(dst)) >= PROXY_BUF_HIGH ||
+	    c->tun_inpipe[side] > 0)
 		return;
 	if (event_pending(c->tun_rd[side], EV_READ, NULL))
 		return;
@@ -142,12 +170,17 @@ proxy_tunnel_read(struct proxy_client *c, int side, short what)
 	if (what & EV_TIMEOUT) {
 		/* Silent, but the other direction may still be busy. */
 		if (proxy_tunnel_since(side == 0 ? &c->t_server :
-		    &c->t_client) < c->px->cfg->proxy.idle_timeout)
+		    &c->t_client) + PROXY_TUNNEL_SLACK_MS <
+		    c->px->cfg->proxy.idle_timeout)
 			return;
 		proxy_tunnel_close(c, "idle timeout");
 		return;
 	}
 	out = bufferevent_get_output(dst);
+	if (c->tun_pipe[side][0] != -1 && evbuffer_get_length(out) == 0) {
+		proxy_tunnel_splice(c, side);
+		return;
+	}
 	nv = evbuffer_reserve_space(out, PROXY_IO_MAX, v, 2);
 	if (nv <= 0) {
 		proxy_client_count(c, PROXY_ERR_NOMEM);
@@ -190,6 +223,96 @@ proxy_tunnel_read(struct proxy_client *c, int side, short what)
 		event_del(c->tun_rd[side]);
 }
 
+/*
+ * Splice what side's socket has into its pipe and on to the other side.
+ * Returns -1 when the tunnel was closed.
+ */
+static int
+proxy_tunnel_splice(struct proxy_client *c, int side)
+{
+	struct bufferevent	*src = side == 0 ? c->bev : c->srv->bev;
+	ssize_t			 n;
+
+	n = splice(bufferevent_getfd(src), NULL, c->tun_pipe[side][1], NULL,
+	    PROXY_IO_MAX, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	if (n <= 0) {
+		proxy_tunnel_event(c, side == 0, n == 0 ? BEV_EVENT_EOF :
+		    BEV_EVENT_ERROR);
+		return (-1);
+	}
+	c->tun_inpipe[side] += n;
+	if (side == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &c->t_client);
+		c->bytes_in += n;
+		c->px->stats.bytes_in += n;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &c->t_server);
+		c->bytes_out += n;
+		c->px->stats.bytes_out += n;
+	}
+	return (proxy_tunnel_flush(c, side));
+}
+
+/*
+ * Move what side's pipe holds to the destination socket. While some is
+ * left, wait for the destination to take more instead of reading the
+ * source. Returns -1 when the tunnel was closed.
+ */
+static int
+proxy_tunnel_flush(struct proxy_client *c, int side)
+{
+	struct bufferevent	*dst = side == 0 ? c->srv->bev : c->bev;
+	struct timeval		 tv;
+	ssize_t			 n;
+
+	while (c->tun_inpipe[side] > 0) {
+		n = splice(c->tun_pipe[side][0], NULL, bufferevent_getfd(dst),
+		    NULL, c->tun_inpipe[side], SPLICE_F_MOVE |
+		    SPLICE_F_NONBLOCK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			proxy_tunnel_close(c, side == 0 ? "origin connection "
+			    "error" : "client connection error");
+			return (-1);
+		}
+		c->tun_inpipe[side] -= n;
+	}
+	if (c->tun_inpipe[side] > 0) {
+		event_del(c->tun_rd[side]);
+		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
+		event_add(c->tun_wr[side], &tv);
+		return (0);
+	}
+	event_del(c->tun_wr[side]);
+	if (side == 0 && c->tunnel_eof) {
+		proxy_tunnel_close(c, "client closed the tunnel");
+		return (-1);
+	}
+	proxy_tunnel_resume(c, side);
+	return (0);
+}
+
+/* The destination of a direction can take more of its pipe. */
+static void
+proxy_tunnel_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy_client	*c = arg;
+	int			 side;
+
+	side = fd == bufferevent_getfd(c->bev) ? 1 : 0;
+	if (what & EV_TIMEOUT) {
+		proxy_tunnel_close(c, side == 0 ? "origin stopped reading" :
+		    "client stopped reading");
+		return;
+	}
+	proxy_tunnel_flush(c, side);
+}
+
 /* Move tunnel bytes from the origin's bufferevent input to the client. */
 void
 proxy_tunnel_pump(struct proxy_client *c)
@@ -222,6 +345,8 @@ proxy_tunnel_event(struct proxy_client *c, int client_side, short what)
 		c->tunnel_eof = 1;
 		if (c->tun_rd[0] != NULL)
 			event_del(c->tun_rd[0]);
+		if (c->tun_inpipe[0] > 0)
+			return;		/* proxy_tunnel_flush() closes */
 		if (c->srv != NULL && evbuffer_get_length(
 		    bufferevent_get_output(c->srv->bev)) > 0) {
 			bufferevent_setwatermark(c->srv->bev, EV_WRITE, 0, 0);
@@ -255,7 +380,15 @@ proxy_tunnel_free(struct proxy_client *c)
 	for (i = 0; i < 2; i++) {
 		if (c->tun_rd[i] != NULL)
 			event_free(c->tun_rd[i]);
-		c->tun_rd[i] = NULL;
+		if (c->tun_wr[i] != NULL)
+			event_free(c->tun_wr[i]);
+		c->tun_rd[i] = c->tun_wr[i] = NULL;
+		if (c->tun_pipe[i][0] != -1) {
+			close(c->tun_pipe[i][0]);
+			close(c->tun_pipe[i][1]);
+		}
+		c->tun_pipe[i][0] = c->tun_pipe[i][1] = -1;
+		c->tun_inpipe[i] = 0;
 	}
 }
 

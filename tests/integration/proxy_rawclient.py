@@ -7,7 +7,8 @@ so bare LFs, odd spacing and control bytes are sent exactly as written.
 MORE, in the same form, is sent 0.3 s later as a separate segment (the
 outcome must not depend on whether the two arrive together), or, with
 RAW_WAIT_FILE set, once that file exists.
-Prints the whole response (until the proxy closes or 5 s pass); exits 0.
+Prints the whole response; exits 0 when the proxy closed the connection,
+3 when it was still open after 5 s.
 """
 import ast
 import os
@@ -38,13 +39,18 @@ if len(sys.argv) > 4:
     except OSError:
         pass
 out = b""
+closed = False
 deadline = time.time() + 5
 try:
     while time.time() < deadline:
         chunk = s.recv(65536)
         if not chunk:
+            closed = True
             break
         out += chunk
-except (socket.timeout, ConnectionError):
+except ConnectionError:
+    closed = True
+except socket.timeout:
     pass
 sys.stdout.write(out.decode("latin-1"))
+sys.exit(0 if closed else 3)

@@ -6,8 +6,10 @@
 # the proxy through it without a restart, and origins still see the real
 # address. SIGHUP applies a new config (a new listener, a new allow
 # network) while a slow request stays in flight and completes; a broken
-# config is refused and the running one kept. SIGTERM stops accepting and
-# lets the request in progress finish before the daemon exits 0.
+# config is refused and the running one kept; a new allow list applies to
+# open keep-alive connections too. At max-connections the proxy stops
+# accepting and resumes below it. SIGTERM stops accepting and lets the
+# request in progress finish before the daemon exits 0.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -32,7 +34,7 @@ CONF=$PX/twinproxy.conf
 U=http://$O:8000
 
 # config ALLOW... : write the config with these allow networks; LISTEN2
-# (if set) adds a listener.
+# (if set) adds a listener, MAXC (if set) sets max-connections.
 config() {
     {
         echo "peer { name a; address $A; partner $B; run-dir $PX/run; }"
@@ -40,6 +42,7 @@ config() {
         echo "	listen $A:3128;"
         echo "	listen $FIP:3128;"
         [ -n "${LISTEN2:-}" ] && echo "	listen $LISTEN2;"
+        [ -n "${MAXC:-}" ] && echo "	max-connections $MAXC;"
         for n in "$@"; do echo "	allow $n;"; done
         echo "	outgoing-address $A;"
         echo "	access-log $PX/access.log;"
@@ -125,7 +128,7 @@ KA=$!
 arrived() { [ "$(grep -c '"/hello?ka"' "$REC")" -gt "$before" ]; }
 wait_until 5 arrived ||
     ERROR "the keep-alive client's first request did not arrive"
-LISTEN2= config "$C1/32"
+LISTEN2='' config "$C1/32"
 kill -HUP "$PROXY_PID"
 gone() { not port_open c2 "$A" 3129; }
 CHECK "a listener dropped from the config closes" wait_until 5 gone
@@ -138,6 +141,35 @@ ka_denied() {
         grep -q 'HTTP/1.1 403 Forbidden' "$T/ka.out"
 }
 CHECK "a keep-alive connection opened before the reload gets the new allow list" ka_denied
+
+# ---- max-connections ----------------------------------------------------------
+
+MAXC=2 config "$C1/32"
+kill -HUP "$PROXY_PID"
+wait_until 5 reloads 4 || ERROR "the max-connections reload did not take effect"
+for i in 1 2; do
+    RAW_WAIT_FILE=$T/mc.go on c1 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" \
+        "$A" 3128 "" "GET $U/hello HTTP/1.1\r\nHost: $O:8000\r\nConnection: close\r\n\r\n" \
+        >"$T/mc$i.out" 2>&1 &
+    eval "MC$i=\$!"
+done
+nopen() {
+    [ "$(on a "$TWINCTL" -f "$CONF" proxy stats | awk '$1 == "connections-open" { print $2 }')" = "$1" ]
+}
+wait_until 5 nopen 2 || ERROR "the two held connections did not open"
+CHECK "at max-connections the proxy stops accepting (logged)" \
+    wait_log proxy.log "not accepting more" 5
+third() { on c1 curl -sS -m 2 -x "$A:3128" -o /dev/null "$U/hello"; }
+CHECK "a third client gets no answer while two are open" not third
+touch "$T/mc.go"
+wait "$MC1"
+wait "$MC2"
+both_served() {
+    grep -q 'HTTP/1.1 200 OK' "$T/mc1.out" && grep -q 'HTTP/1.1 200 OK' "$T/mc2.out"
+}
+CHECK "the two held connections are served" both_served
+CHECK "below max-connections again, new clients are accepted" \
+    wait_until 5 fetch_is 200 c1 "$A:3128" "$U/hello"
 
 # ---- drain ------------------------------------------------------------------
 
