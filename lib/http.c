@@ -594,7 +594,11 @@ http_path_query(struct http_msg *m, const char *p, size_t n)
 /*
  * Check path and query characters, already known to be visible ASCII:
  * no fragment, and percent-encoding must be complete, so that no hop
- * decodes "%" differently.
+ * decodes "%" differently. Of the characters RFC 3986 excludes from
+ * URIs, '"' '<' '>' '\\' and '`' are refused (every browser escapes
+ * them; raw, they are quoting and markup tricks aimed at logs and other
+ * parsers); '{' '}' '|' '^' are tolerated because browsers send them
+ * unescaped in queries.
  */
 static int
 http_pchars(const char *p, size_t n)
@@ -602,7 +606,8 @@ http_pchars(const char *p, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
-		if (p[i] == '#')
+		if (p[i] == '#' || p[i] == '"' || p[i] == '<' ||
+		    p[i] == '>' || p[i] == '\\' || p[i] == '`')
 			return (0);
 		if (p[i] != '%')
 			continue;

@@ -44,7 +44,8 @@
  *	  plain dotted quad, so "127.1" or "0x7f.1" cannot alias an address.
  *	  IPv6 literals may not carry a zone or be IPvFuture.
  *	- An empty port ("host:"), port 0, and an empty Host value.
- *	- '#' and malformed percent-encoding in the target.
+ *	- '#' and malformed percent-encoding in the target, and the raw
+ *	  characters '"' '<' '>' '\\' '`' that RFC 3986 excludes from URIs.
  *	- CONNECT with content (RFC 9110 section 9.3.6: it has none).
  * Tolerated: empty lines before a request line (RFC 9112 section 2.2),
  * and a status line without the SP after the code when the reason is

@@ -1,1 +1,29 @@
-# proxy/local.mk: filled in by the proxy/ daemon.
+# proxy/local.mk: twin-proxy, the forward HTTP proxy.
+noinst_LIBRARIES += proxy/libproxy.a
+proxy_libproxy_a_SOURCES = \
+	proxy/proxy.h \
+	proxy/proxy_main.c \
+	proxy/proxy_client.c \
+	proxy/proxy_server.c \
+	proxy/proxy_tunnel.c \
+	proxy/proxy_acl.c \
+	proxy/proxy_log.c \
+	proxy/proxy_ctl.c \
+	proxy/proxy_cache.c \
+	proxy/proxy_page.c
+
+sbin_PROGRAMS += twin-proxy
+twin_proxy_SOURCES = proxy/proxy.c
+twin_proxy_LDADD = proxy/libproxy.a $(COMMON_LIBS)
+
+dist_man_MANS += man/twin-proxy.8
+
+UNIT_SOURCES += tests/unit/test_proxy_acl.c tests/unit/test_proxy_log.c
+UNIT_LIBS += proxy/libproxy.a
+
+NETNS_TESTS += tests/integration/proxy_forward.sh \
+	tests/integration/proxy_malformed.sh \
+	tests/integration/proxy_reload.sh
+EXTRA_DIST += tests/integration/proxy_origin.py \
+	tests/integration/proxy_rawclient.py \
+	tests/bench/proxy_bench.sh

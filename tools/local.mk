@@ -3,4 +3,5 @@ sbin_PROGRAMS += twinctl
 twinctl_SOURCES = tools/twinctl.c tools/twinctl.h
 twinctl_SOURCES += tools/twinctl_wpad.c
 twinctl_SOURCES += tools/twinctl_ha.c
+twinctl_SOURCES += tools/twinctl_proxy.c
 twinctl_LDADD = $(TWINCTL_LIBS) $(COMMON_LIBS)

@@ -27,6 +27,7 @@ static const struct twinctl_cmd cmds[] = {
 	{ "status", "", 1, twinctl_ha_status },
 	{ "takeover", "", 1, twinctl_ha_takeover },
 	{ "release", "", 1, twinctl_ha_release },
+	{ "proxy", "stats", 1, twinctl_proxy },
 	{ NULL, NULL, 0, NULL }
 };
 

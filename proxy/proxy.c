@@ -1,0 +1,101 @@
+/* proxy.c: main() of twin-proxy, the forward HTTP proxy. */
+#include <sys/types.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "daemon.h"
+#include "ev.h"
+#include "log.h"
+#include "proxy.h"
+
+static void	proxy_sighup_cb(evutil_socket_t, short, void *);
+static void	proxy_sigterm_cb(evutil_socket_t, short, void *);
+static void	proxy_sigusr1_cb(evutil_socket_t, short, void *);
+
+/* SIGHUP: reload the config (and reopen the access log). */
+static void
+proxy_sighup_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	proxy_reload(arg);
+}
+
+/* SIGTERM, SIGINT: stop accepting and drain. */
+static void
+proxy_sigterm_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	log_info("signal %d: shutting down", (int)sig);
+	proxy_drain(arg);
+}
+
+/* SIGUSR1: reopen the access log (log rotation). */
+static void
+proxy_sigusr1_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	proxy_log_reopen(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct ev_signal	 sigs[] = {
+		{ SIGHUP, proxy_sighup_cb },
+		{ SIGTERM, proxy_sigterm_cb },
+		{ SIGINT, proxy_sigterm_cb },
+		{ SIGUSR1, proxy_sigusr1_cb },
+	};
+	struct daemon_opts		 o;
+	struct event_base		*base;
+	struct cfg			*cfg;
+	struct proxy			 px;
+	const char			*cause;
+	struct passwd			*pw;
+
+	daemon_getopt(&o, "twin-proxy", argc, argv);
+	log_init(o.name, o.foreground, o.verbose);
+	cfg = cfg_load_or_die(o.cfgfile);
+	if (o.check_only) {
+		cfg_dump(stdout, cfg);
+		fprintf(stderr, "%s: configuration OK\n", o.cfgfile);
+		cfg_free(cfg);
+		return (0);
+	}
+	if (!cfg->proxy.blk.present)
+		fatalx("%s: no proxy block", o.cfgfile);
+	if (cfg->proxy.nallow == 0)
+		log_warnx("no allow networks: every client will get 403");
+
+	base = ev_base_new();
+	proxy_init(&px, base, cfg, o.cfgfile);
+	if (proxy_listeners_sync(&px, &cause) == -1)
+		fatalx("%s", cause);
+	if (proxy_log_open(&px, cfg->proxy.access_log, &cause) == -1)
+		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
+	if (proxy_ctl_open(&px, &cause) == -1)
+		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
+	/* The access log stays ours to reopen after the switch. */
+	if (geteuid() == 0 && (pw = getpwnam(cfg->peer.user)) != NULL &&
+	    fchown(px.log_fd, pw->pw_uid, pw->pw_gid) == -1)
+		log_warn("access log %s: chown to %s", cfg->proxy.access_log,
+		    cfg->peer.user);
+	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
+		fatalx("cannot switch to user %s: %s", cfg->peer.user, cause);
+	if (!o.foreground)
+		daemon_detach();
+	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &px);
+	log_info("started");
+
+	event_base_dispatch(base);
+
+	log_info("stopped: %llu connections, %llu requests served",
+	    (unsigned long long)px.stats.conn_total,
+	    (unsigned long long)px.stats.requests);
+	proxy_shutdown(&px);
+	ev_signals_free();
+	cfg_free(px.cfg);
+	event_base_free(base);
+	return (0);
+}

@@ -1,0 +1,275 @@
+/*
+ * proxy.h: twin-proxy, the forward HTTP proxy: listeners, client and origin
+ * connections, CONNECT tunnels, access control, access log, counters.
+ */
+#ifndef PROXY_H
+#define PROXY_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addr.h"
+#include "cfg.h"
+#include "http.h"
+
+struct event_base;
+struct evdns_base;
+struct evdns_getaddrinfo_request;
+struct evconnlistener;
+struct bufferevent;
+struct evbuffer;
+struct event;
+struct ctl_server;
+
+/* Stop reading one side while the other side's output holds this much. */
+#define PROXY_BUF_HIGH		(256 * 1024)
+/* Resume once it has drained to this. */
+#define PROXY_BUF_LOW		(64 * 1024)
+/*
+ * Largest single read or write on a socket. libevent's default (16 KiB)
+ * costs a system call per 16 KiB and caps tunnel throughput.
+ */
+#define PROXY_IO_MAX		(128 * 1024)
+/* Idle origin connections kept in the pool, all origins together. */
+#define PROXY_POOL_MAX		1024
+/* Addresses tried for one origin name. */
+#define PROXY_MAXADDRS		4
+/* Longest URL kept for the access log. */
+#define PROXY_URL_MAX		2048
+/* How long SIGTERM waits for requests in progress. */
+#define PROXY_DRAIN_MS		10000
+
+/* Errors counted by kind (twinctl proxy stats). */
+enum proxy_err {
+	PROXY_ERR_PARSE,	/* malformed request: 400 and friends */
+	PROXY_ERR_DENIED,	/* access control: 403 */
+	PROXY_ERR_DNS,		/* name did not resolve: 503 */
+	PROXY_ERR_CONNECT,	/* origin refused or unreachable: 502 */
+	PROXY_ERR_CONNECT_TIMEOUT, /* no connection in time: 504 */
+	PROXY_ERR_TIMEOUT,	/* origin too slow: 504 */
+	PROXY_ERR_UPSTREAM,	/* bad or truncated response: 502 */
+	PROXY_ERR_CLIENT_TIMEOUT, /* client too slow */
+	PROXY_ERR_CLIENT_ABORT,	/* client went away mid-request */
+	PROXY_ERR_NOMEM,	/* allocation failed: connection dropped */
+	PROXY_ERR_MAX
+};
+
+struct proxy_stats {
+	uint64_t	 conn_open;
+	uint64_t	 conn_total;
+	uint64_t	 requests;
+	uint64_t	 tunnels;
+	uint64_t	 bytes_in;	/* from clients */
+	uint64_t	 bytes_out;	/* to clients */
+	uint64_t	 origin_connects;
+	uint64_t	 origin_reused;
+	uint64_t	 errors[PROXY_ERR_MAX];
+};
+
+struct proxy_listener {
+	struct addr			 addr;
+	struct evconnlistener		*lev;
+	int				 keep;	/* reload bookkeeping */
+	TAILQ_ENTRY(proxy_listener)	 entry;
+};
+TAILQ_HEAD(proxy_listeners, proxy_listener);
+
+struct proxy_server;
+struct proxy_client;
+TAILQ_HEAD(proxy_servers, proxy_server);
+TAILQ_HEAD(proxy_clients, proxy_client);
+
+/* The daemon: one per process. */
+struct proxy {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct cfg		*cfg;
+	const char		*cfgfile;
+	struct proxy_listeners	 listeners;
+	struct proxy_clients	 clients;
+	struct proxy_servers	 idle;		/* pooled origin connections */
+	unsigned		 nidle;
+	struct proxy_stats	 stats;
+	struct ctl_server	*ctl;
+	struct event		*accept_timer;	/* resume after EMFILE */
+	struct event		*drain_timer;
+	int			 paused;
+	int			 draining;
+	struct http_limits	 lim;
+	char			 via[128];	/* "<name> (twin-proxy)" */
+	struct http_msg		 msg;		/* parse scratch (big) */
+
+	/* Access log (proxy_log.c). */
+	char			*log_path;
+	int			 log_fd;
+	struct evbuffer		*log_buf;
+	struct event		*log_timer;
+};
+
+/* Where one client connection is. */
+enum proxy_cstate {
+	CLIENT_HEAD,		/* waiting for a request head */
+	CLIENT_BUSY,		/* a request is being forwarded */
+	CLIENT_TUNNEL,		/* CONNECT: relaying bytes */
+	CLIENT_CLOSING		/* flushing output, then close */
+};
+
+/* How far a body (request or response) has come. */
+enum proxy_body {
+	BODY_DONE,		/* nothing (more) to move */
+	BODY_LENGTH,		/* counting down left */
+	BODY_CHUNKED,		/* passing chunks through to the last one */
+	BODY_DECHUNK,		/* de-chunking for an HTTP/1.0 client */
+	BODY_CLOSE		/* until the origin closes */
+};
+
+/* A client connection and the request it is working on. */
+struct proxy_client {
+	struct proxy			*px;
+	struct bufferevent		*bev;
+	struct addr			 addr;
+	char				 addr_str[INET6_ADDRSTRLEN];
+	enum proxy_cstate		 state;
+	struct event			*timer;		/* idle/request timeout */
+	TAILQ_ENTRY(proxy_client)	 entry;
+
+	/* The request in progress. */
+	int				 head_started;	/* bytes of a head seen */
+	int				 denied;	/* client not allowed */
+	int				 in_request;	/* not logged yet */
+	int				 tunnel;	/* CONNECT */
+	int				 tunnel_eof;	/* one side closed */
+	int				 linger;	/* closing: output sent */
+	struct timespec			 t_start;
+	enum http_method		 method;
+	char				 method_str[24];
+	char				 url[PROXY_URL_MAX];
+	char				 host[HOST_MAXLEN + 1];
+	unsigned			 port;
+	int				 version;	/* client's: 10, 11 */
+	int				 keep_alive;	/* client wants it */
+	struct evbuffer			*head_out;	/* head for the origin */
+	enum proxy_body			 req_body;
+	uint64_t			 req_left;
+	struct http_chunked		 req_chunk;
+	int				 retried;
+	int				 body_sent;	/* body bytes went out */
+
+	/* Name resolution and origin connection. */
+	struct evdns_getaddrinfo_request *dnsreq;
+	struct addr			 addrs[PROXY_MAXADDRS];
+	int				 naddrs;
+	int				 addr_idx;
+	struct proxy_server		*srv;
+
+	/* The response in progress. */
+	int				 resp_started;	/* bytes sent to client */
+	int				 status;
+	enum proxy_body			 resp_body;
+	uint64_t			 resp_left;
+	struct http_chunked		 resp_chunk;
+	int				 close_after;
+	char				 ctype[64];
+	uint64_t			 bytes_out;	/* this request, to client */
+	uint64_t			 bytes_in;	/* this request, from client */
+	const char			*code;		/* Squid result code */
+	char				 hier[ADDR_STRLEN + 16];
+
+	/*
+	 * CONNECT tunnel: last activity of each side, and our own read
+	 * events on the client [0] and origin [1] sockets (libevent's
+	 * bufferevents read at most 4 KiB at a time; these read straight
+	 * into the other side's output, PROXY_IO_MAX at a time).
+	 */
+	struct timespec			 t_client, t_server;
+	struct event			*tun_rd[2];
+};
+
+/* Where an origin connection is. */
+enum proxy_sstate {
+	SERVER_CONNECTING,
+	SERVER_ACTIVE,
+	SERVER_IDLE
+};
+
+/* A connection to an origin, working for a client or idle in the pool. */
+struct proxy_server {
+	struct proxy			*px;
+	struct bufferevent		*bev;
+	struct proxy_client		*client;
+	enum proxy_sstate		 state;
+	struct addr			 addr;
+	char				 key[HOST_MAXLEN + 8];	/* host:port */
+	int				 reused;	/* served a request before */
+	int				 got_bytes;	/* response bytes seen */
+	int				 head_done;
+	int				 keep_alive;
+	TAILQ_ENTRY(proxy_server)	 entry;
+};
+
+/* proxy_main.c */
+void	proxy_init(struct proxy *, struct event_base *, struct cfg *,
+	    const char *);
+int	proxy_listeners_sync(struct proxy *, const char **);
+void	proxy_reload(struct proxy *);
+void	proxy_drain(struct proxy *);
+void	proxy_shutdown(struct proxy *);
+void	proxy_conn_count(struct proxy *, int);
+
+/* proxy_client.c */
+void	proxy_client_new(struct proxy *, int, const struct sockaddr *, int);
+void	proxy_client_close(struct proxy_client *, const char *);
+void	proxy_client_error(struct proxy_client *, int, const char *,
+	    const char *, enum proxy_err);
+void	proxy_client_response_done(struct proxy_client *);
+void	proxy_client_pump(struct proxy_client *);
+void	proxy_client_drain_idle(struct proxy *);
+void	proxy_client_count(struct proxy_client *, enum proxy_err);
+
+/* proxy_server.c */
+void	proxy_server_start(struct proxy_client *);
+void	proxy_server_release(struct proxy_server *, int);
+void	proxy_server_pump_request(struct proxy_client *);
+void	proxy_pool_flush(struct proxy *);
+
+/* proxy_tunnel.c */
+void	proxy_tunnel_start(struct proxy_client *);
+void	proxy_tunnel_connected(struct proxy_client *);
+void	proxy_tunnel_pump(struct proxy_client *);
+void	proxy_tunnel_event(struct proxy_client *, int, short);
+void	proxy_tunnel_close(struct proxy_client *, const char *);
+void	proxy_tunnel_resume(struct proxy_client *, int);
+void	proxy_tunnel_free(struct proxy_client *);
+
+/* proxy_acl.c */
+int	proxy_acl_client(const struct cfg_proxy *, const struct addr *);
+const char *proxy_acl_request(const struct cfg_proxy *, const char *,
+	    unsigned, int);
+int	proxy_acl_domain_match(const char *, const char *);
+
+/* proxy_log.c */
+int	proxy_log_open(struct proxy *, const char *, const char **);
+void	proxy_log_reopen(struct proxy *);
+void	proxy_log_flush(struct proxy *);
+void	proxy_log_close(struct proxy *);
+void	proxy_log_request(struct proxy_client *);
+size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
+	    const char *, const char *, int, uint64_t, const char *,
+	    const char *, const char *, const char *);
+
+/* proxy_ctl.c */
+int	proxy_ctl_open(struct proxy *, const char **);
+void	proxy_ctl_close(struct proxy *);
+const char *proxy_err_name(enum proxy_err);
+
+/* proxy_cache.c */
+int	proxy_cache_lookup(struct proxy_client *);
+void	proxy_cache_store(struct proxy_client *, const struct http_msg *);
+
+/* proxy_page.c */
+void	proxy_page_error(struct evbuffer *, int, const char *, const char *,
+	    int);
+const char *proxy_page_reason(int);
+
+#endif

@@ -1,0 +1,755 @@
+/*
+ * proxy_client.c: client connections. Reads request heads through the
+ * strict parser, applies access control, builds the head sent to the
+ * origin and hands the request to proxy_server.c (or proxy_tunnel.c for
+ * CONNECT); answers errors with a short page; keeps the connection alive
+ * between requests.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "proxy.h"
+
+/* How long a closing connection waits for the client to go away. */
+#define PROXY_LINGER_MS		2000
+
+static void	proxy_client_read_cb(struct bufferevent *, void *);
+static void	proxy_client_write_cb(struct bufferevent *, void *);
+static void	proxy_client_event_cb(struct bufferevent *, short, void *);
+static void	proxy_client_timer_cb(evutil_socket_t, short, void *);
+static void	proxy_client_begin(struct proxy_client *);
+static void	proxy_client_parse(struct proxy_client *);
+static void	proxy_client_request(struct proxy_client *,
+		    struct http_msg *, const char *);
+static int	proxy_client_max_forwards(struct proxy_client *,
+		    struct http_msg *, const char *, long *);
+static void	proxy_client_head_out(struct proxy_client *,
+		    struct http_msg *, long);
+static void	proxy_client_timer(struct proxy_client *, uint64_t);
+static void	proxy_client_closing(struct proxy_client *);
+static int	proxy_hdr_is(const struct http_header *, const char *);
+static const char *proxy_client_check_chunks(struct proxy_client *);
+static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
+
+/* Whether a header field has this name (any case). */
+static int
+proxy_hdr_is(const struct http_header *h, const char *name)
+{
+	size_t	len = strlen(name);
+
+	return (h->name_len == len && strncasecmp(h->name, name, len) == 0);
+}
+
+/* Count an error of a kind. */
+void
+proxy_client_count(struct proxy_client *c, enum proxy_err e)
+{
+	c->px->stats.errors[e]++;
+}
+
+/* Accept a new client connection on fd. */
+void
+proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
+    int salen)
+{
+	struct proxy_client	*c;
+	struct timeval		 tv;
+	int			 on = 1;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		log_warn("client: calloc");
+		px->stats.errors[PROXY_ERR_NOMEM]++;
+		close(fd);
+		return;
+	}
+	c->px = px;
+	if (addr_from_sa(&c->addr, sa, salen) == -1)
+		memset(&c->addr, 0, sizeof c->addr);
+	addr_ntop(&c->addr, c->addr_str, sizeof c->addr_str);
+	c->denied = !proxy_acl_client(&px->cfg->proxy, &c->addr);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	c->bev = bufferevent_socket_new(px->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(px->base, proxy_client_timer_cb, c);
+	c->head_out = evbuffer_new();
+	if (c->bev == NULL || c->timer == NULL || c->head_out == NULL) {
+		log_warnx("client %s: out of memory", c->addr_str);
+		px->stats.errors[PROXY_ERR_NOMEM]++;
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		if (c->head_out != NULL)
+			evbuffer_free(c->head_out);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, proxy_client_read_cb, proxy_client_write_cb,
+	    proxy_client_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	bufferevent_set_max_single_read(c->bev, PROXY_IO_MAX);
+	bufferevent_set_max_single_write(c->bev, PROXY_IO_MAX);
+	TAILQ_INSERT_TAIL(&px->clients, c, entry);
+	proxy_conn_count(px, 1);
+	log_debug("client %s: connected%s", c->addr_str,
+	    c->denied ? " (not in any allow network)" : "");
+	/* Reads are timed by c->timer; a client that stops reading, here. */
+	ev_tv(&tv, px->cfg->proxy.read_timeout);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	proxy_client_begin(c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Arm the connection's timer for ms milliseconds (0: disarm). */
+static void
+proxy_client_timer(struct proxy_client *c, uint64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms == 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	ev_tv(&tv, ms);
+	evtimer_add(c->timer, &tv);
+}
+
+/* Get ready for the next request on a connection. */
+static void
+proxy_client_begin(struct proxy_client *c)
+{
+	c->state = CLIENT_HEAD;
+	c->head_started = 0;
+	c->in_request = 0;
+	c->retried = 0;
+	c->body_sent = 0;
+	c->tunnel = c->tunnel_eof = 0;
+	c->resp_started = 0;
+	c->status = 0;
+	c->close_after = 0;
+	c->bytes_in = c->bytes_out = 0;
+	c->code = NULL;
+	c->url[0] = c->method_str[0] = c->ctype[0] = c->hier[0] = '\0';
+	c->host[0] = '\0';
+	c->naddrs = c->addr_idx = 0;
+	c->req_body = c->resp_body = BODY_DONE;
+	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
+	/* Between requests: the idle timeout. */
+	proxy_client_timer(c, c->px->cfg->proxy.idle_timeout);
+}
+
+/*
+ * Close a client connection and everything attached to it; the single
+ * teardown path. <reason> is logged (debug level for the ordinary ones).
+ */
+void
+proxy_client_close(struct proxy_client *c, const char *reason)
+{
+	struct proxy				*px = c->px;
+	struct evdns_getaddrinfo_request	*req;
+
+	proxy_tunnel_free(c);
+	if (c->dnsreq != NULL) {
+		req = c->dnsreq;
+		c->dnsreq = NULL;
+		evdns_getaddrinfo_cancel(req);
+	}
+	if (c->srv != NULL)
+		proxy_server_release(c->srv, 0);
+	c->srv = NULL;
+	if (c->in_request) {
+		if (c->code == NULL)
+			c->code = c->tunnel ? "TCP_TUNNEL" : "TCP_MISS_ABORTED";
+		proxy_log_request(c);
+		c->in_request = 0;
+	}
+	log_debug("client %s: closed: %s", c->addr_str, reason);
+	TAILQ_REMOVE(&px->clients, c, entry);
+	bufferevent_free(c->bev);
+	event_free(c->timer);
+	evbuffer_free(c->head_out);
+	free(c);
+	proxy_conn_count(px, -1);
+}
+
+/*
+ * Answer the current request with an error page and close the
+ * connection once the page is out. If the response has already begun,
+ * the connection is just closed (the client sees a truncated response).
+ */
+void
+proxy_client_error(struct proxy_client *c, int status, const char *reason,
+    const char *code, enum proxy_err kind)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 before;
+
+	proxy_client_count(c, kind);
+	if (c->srv != NULL)
+		proxy_server_release(c->srv, 0);
+	c->srv = NULL;
+	if (c->resp_started) {
+		log_info("client %s: %s %s: %s after the response began; "
+		    "closing", c->addr_str, c->method_str, c->url, reason);
+		proxy_client_close(c, reason);
+		return;
+	}
+	log_info("client %s: %s %s: %d %s", c->addr_str,
+	    c->method_str[0] != '\0' ? c->method_str : "-",
+	    c->url[0] != '\0' ? c->url : "-", status, reason);
+	c->status = status;
+	c->code = code;
+	c->resp_started = 1;
+	before = evbuffer_get_length(out);
+	proxy_page_error(out, status, reason,
+	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
+	c->bytes_out += evbuffer_get_length(out) - before;
+	c->px->stats.bytes_out += evbuffer_get_length(out) - before;
+	c->in_request = 1;
+	proxy_log_request(c);
+	c->in_request = 0;
+	proxy_client_closing(c);
+}
+
+/*
+ * Stop taking requests: send what is queued, then half-close and wait
+ * briefly for the client to close, so that unread request bytes do not
+ * turn our last response into a reset.
+ */
+static void
+proxy_client_closing(struct proxy_client *c)
+{
+	c->state = CLIENT_CLOSING;
+	c->linger = 0;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	proxy_client_timer(c, c->px->cfg->proxy.read_timeout);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		proxy_client_write_cb(c->bev, c);
+}
+
+/* The response on this connection is complete. */
+void
+proxy_client_response_done(struct proxy_client *c)
+{
+	struct proxy	*px = c->px;
+	int		 reuse;
+
+	if (c->srv != NULL) {
+		reuse = c->srv->keep_alive && c->req_body == BODY_DONE &&
+		    c->resp_body == BODY_DONE &&
+		    evbuffer_get_length(bufferevent_get_input(c->srv->bev)) ==
+		    0 && !px->draining;
+		proxy_server_release(c->srv, reuse);
+		c->srv = NULL;
+	}
+	if (c->req_body != BODY_DONE) {
+		/* The origin answered before the whole body came. */
+		c->close_after = 1;
+	}
+	if (c->in_request) {
+		proxy_log_request(c);
+		c->in_request = 0;
+	}
+	if (c->close_after || !c->keep_alive || px->draining) {
+		proxy_client_closing(c);
+		return;
+	}
+	proxy_client_begin(c);
+	bufferevent_enable(c->bev, EV_READ);
+	/* A pipelined request may be waiting already. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		proxy_client_parse(c);
+}
+
+/* Bytes from the client. */
+static void
+proxy_client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct proxy_client	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+
+	switch (c->state) {
+	case CLIENT_HEAD:
+		proxy_client_parse(c);
+		break;
+	case CLIENT_BUSY:
+		if (c->req_body != BODY_DONE)
+			proxy_server_pump_request(c);
+		else {
+			/* A pipelined request: read it after this one. */
+			bufferevent_disable(bev, EV_READ);
+		}
+		break;
+	case CLIENT_TUNNEL:
+		proxy_client_pump(c);
+		break;
+	case CLIENT_CLOSING:
+		evbuffer_drain(in, evbuffer_get_length(in));
+		break;
+	}
+}
+
+/* The client's output has drained below the low-water mark. */
+static void
+proxy_client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct proxy_client	*c = arg;
+	int			 fd;
+
+	switch (c->state) {
+	case CLIENT_CLOSING:
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
+		    c->linger)
+			break;
+		c->linger = 1;
+		fd = bufferevent_getfd(bev);
+		if (fd == -1 || shutdown(fd, SHUT_WR) == -1) {
+			proxy_client_close(c, "response sent");
+			break;
+		}
+		proxy_client_timer(c, PROXY_LINGER_MS);
+		break;
+	case CLIENT_TUNNEL:
+		proxy_tunnel_resume(c, 1);
+		break;
+	case CLIENT_BUSY:
+		/* Room again: let the origin's data flow. */
+		if (c->srv != NULL && c->srv->state == SERVER_ACTIVE)
+			bufferevent_enable(c->srv->bev, EV_READ);
+		break;
+	case CLIENT_HEAD:
+		break;
+	}
+}
+
+/* EOF, error or timeout on the client side. */
+static void
+proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct proxy_client	*c = arg;
+
+	if (c->state == CLIENT_TUNNEL) {
+		proxy_tunnel_event(c, 1, what);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
+		proxy_client_close(c, "client stopped reading");
+		return;
+	}
+	if (c->state == CLIENT_BUSY)
+		proxy_client_count(c, PROXY_ERR_CLIENT_ABORT);
+	proxy_client_close(c, (what & BEV_EVENT_EOF) ? "client closed" :
+	    "client connection error");
+}
+
+/* The connection's timer: idle, head or linger timeout. */
+static void
+proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy_client	*c = arg;
+
+	switch (c->state) {
+	case CLIENT_HEAD:
+		if (!c->head_started) {
+			proxy_client_close(c, "idle timeout");
+			break;
+		}
+		proxy_client_error(c, 408, "the request was not received "
+		    "in time", "TAG_NONE", PROXY_ERR_CLIENT_TIMEOUT);
+		break;
+	case CLIENT_CLOSING:
+		proxy_client_close(c, c->linger ? "response sent" :
+		    "client stopped reading");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Close idle connections, for draining. */
+void
+proxy_client_drain_idle(struct proxy *px)
+{
+	struct proxy_client	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &px->clients, entry, next)
+		if (c->state == CLIENT_HEAD && !c->head_started)
+			proxy_client_close(c, "shutting down");
+}
+
+/* Parse what the client has sent as a request head. */
+static void
+proxy_client_parse(struct proxy_client *c)
+{
+	struct proxy	*px = c->px;
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct http_msg	*m = &px->msg;
+	size_t		 len;
+	const char	*buf;
+	int		 rv;
+
+	if ((len = evbuffer_get_length(in)) == 0)
+		return;
+	if (!c->head_started) {
+		c->head_started = 1;
+		clock_gettime(CLOCK_MONOTONIC, &c->t_start);
+	}
+	if (len > px->lim.max_head)
+		len = px->lim.max_head;
+	if ((buf = (const char *)evbuffer_pullup(in, len)) == NULL) {
+		proxy_client_count(c, PROXY_ERR_NOMEM);
+		proxy_client_close(c, "out of memory");
+		return;
+	}
+	rv = http_parse_request(m, buf, len, &px->lim);
+	if (rv == HTTP_MORE) {
+		/* The head is incomplete: from now on, request-timeout. */
+		if (c->head_started == 1) {
+			c->head_started = 2;
+			proxy_client_timer(c, px->cfg->proxy.request_timeout);
+		}
+		/* Wait for more, but never hold more than a head. */
+		if (evbuffer_get_length(in) > px->lim.max_head)
+			proxy_client_error(c, 431, "request head too large",
+			    "TAG_NONE", PROXY_ERR_PARSE);
+		return;
+	}
+	if (rv == HTTP_ERROR) {
+		px->stats.requests++;
+		if (c->denied) {
+			proxy_client_error(c, 403, "this client is not "
+			    "allowed to use the proxy", "TCP_DENIED",
+			    PROXY_ERR_DENIED);
+			return;
+		}
+		log_info("client %s: rejected request: %s", c->addr_str,
+		    m->error);
+		proxy_client_error(c, m->status, m->error, "TAG_NONE",
+		    PROXY_ERR_PARSE);
+		return;
+	}
+	proxy_client_request(c, m, buf);
+}
+
+/*
+ * Find Max-Forwards on a TRACE or OPTIONS request. Returns 1 if the
+ * proxy must answer itself (the value is 0), else 0 with *fwd the value
+ * to forward (-1: none given).
+ */
+static int
+proxy_client_max_forwards(struct proxy_client *c, struct http_msg *m,
+    const char *buf, long *fwd)
+{
+	const struct http_header	*h;
+	size_t				 i;
+	long				 v = 0;
+
+	*fwd = -1;
+	if (m->method != HTTP_METHOD_TRACE && m->method != HTTP_METHOD_OPTIONS)
+		return (0);
+	if ((h = http_header_find(m, "max-forwards")) == NULL)
+		return (0);
+	for (i = 0; i < h->value_len; i++) {
+		if (h->value[i] < '0' || h->value[i] > '9')
+			return (0);	/* invalid: forward unchanged */
+		if (v < 100000000)
+			v = v * 10 + (h->value[i] - '0');
+	}
+	if (h->value_len == 0)
+		return (0);
+	if (v == 0)
+		return (1);
+	*fwd = v - 1;
+	return (0);
+}
+
+/* A complete request head is in buf (m parsed it). */
+static void
+proxy_client_request(struct proxy_client *c, struct http_msg *m,
+    const char *buf)
+{
+	struct proxy		*px = c->px;
+	struct cfg_proxy	*pc = &px->cfg->proxy;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	const char		*why;
+	size_t			 n, before;
+	long			 fwd;
+
+	px->stats.requests++;
+	c->in_request = 1;
+	c->version = m->version;
+	c->method = m->method;
+	c->keep_alive = http_keep_alive(m);
+	n = m->method_len < sizeof c->method_str ? m->method_len :
+	    sizeof c->method_str - 1;
+	memcpy(c->method_str, m->method_str, n);
+	c->method_str[n] = '\0';
+	n = m->target_len < sizeof c->url ? m->target_len : sizeof c->url - 1;
+	memcpy(c->url, m->target, n);
+	c->url[n] = '\0';
+	c->host[0] = '\0';
+	if (m->host != NULL && m->host_len < sizeof c->host) {
+		memcpy(c->host, m->host, m->host_len);
+		c->host[m->host_len] = '\0';
+	}
+	c->port = m->port;
+	c->bytes_in = m->head_len;
+	px->stats.bytes_in += m->head_len;
+
+	if (c->denied) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 403, "this client is not allowed to use "
+		    "the proxy", "TCP_DENIED", PROXY_ERR_DENIED);
+		return;
+	}
+	if (m->method == HTTP_METHOD_CONNECT) {
+		if ((why = proxy_acl_request(pc, c->host, c->port, 1)) !=
+		    NULL) {
+			evbuffer_drain(in, m->head_len);
+			proxy_client_error(c, 403, why, "TCP_DENIED",
+			    PROXY_ERR_DENIED);
+			return;
+		}
+		evbuffer_drain(in, m->head_len);
+		proxy_tunnel_start(c);
+		return;
+	}
+	if (proxy_client_loop(c, m)) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 403, "forwarding loop detected: the "
+		    "request already passed through this proxy", "TCP_DENIED",
+		    PROXY_ERR_DENIED);
+		return;
+	}
+	if (m->form != HTTP_FORM_ABSOLUTE) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 400, "not a proxy request: the target "
+		    "must be an absolute http:// URL", "TAG_NONE",
+		    PROXY_ERR_PARSE);
+		return;
+	}
+	if (m->scheme != HTTP_SCHEME_HTTP) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 400, "only http:// URLs can be "
+		    "forwarded; use CONNECT for https", "TAG_NONE",
+		    PROXY_ERR_PARSE);
+		return;
+	}
+	if (c->host[0] == '\0') {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 400, "no host in the request",
+		    "TAG_NONE", PROXY_ERR_PARSE);
+		return;
+	}
+	if ((why = proxy_acl_request(pc, c->host, c->port, 0)) != NULL) {
+		evbuffer_drain(in, m->head_len);
+		proxy_client_error(c, 403, why, "TCP_DENIED",
+		    PROXY_ERR_DENIED);
+		return;
+	}
+	if (proxy_client_max_forwards(c, m, buf, &fwd)) {
+		/* Max-Forwards: 0 means we are the final recipient. */
+		c->state = CLIENT_BUSY;
+		proxy_client_timer(c, 0);
+		before = evbuffer_get_length(out);
+		if (m->method == HTTP_METHOD_TRACE) {
+			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+			    "Content-Type: message/http\r\n"
+			    "Content-Length: %zu\r\n\r\n", m->head_len);
+			evbuffer_add(out, buf, m->head_len);
+		} else
+			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+			    "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
+			    "TRACE, CONNECT\r\nContent-Length: 0\r\n\r\n");
+		c->bytes_out += evbuffer_get_length(out) - before;
+		px->stats.bytes_out += evbuffer_get_length(out) - before;
+		c->status = 200;
+		c->code = "TCP_MISS";
+		c->req_body = m->framing == HTTP_BODY_LENGTH ? BODY_LENGTH :
+		    m->framing == HTTP_BODY_CHUNKED ? BODY_CHUNKED : BODY_DONE;
+		c->close_after = c->req_body != BODY_DONE;
+		evbuffer_drain(in, m->head_len);
+		log_debug("client %s: %s %s answered here (Max-Forwards: 0)",
+		    c->addr_str, c->method_str, c->url);
+		c->req_body = BODY_DONE;
+		proxy_client_response_done(c);
+		return;
+	}
+
+	proxy_client_head_out(c, m, fwd);
+	switch (m->framing) {
+	case HTTP_BODY_LENGTH:
+		c->req_body = m->content_length > 0 ? BODY_LENGTH : BODY_DONE;
+		c->req_left = m->content_length;
+		break;
+	case HTTP_BODY_CHUNKED:
+		c->req_body = BODY_CHUNKED;
+		http_chunked_init(&c->req_chunk, &px->lim);
+		break;
+	default:
+		c->req_body = BODY_DONE;
+		break;
+	}
+	evbuffer_drain(in, m->head_len);
+	log_debug("client %s: %s %s", c->addr_str, c->method_str, c->url);
+	if ((why = proxy_client_check_chunks(c)) != NULL) {
+		proxy_client_error(c, 400, why, "TAG_NONE", PROXY_ERR_PARSE);
+		return;
+	}
+
+	c->state = CLIENT_BUSY;
+	proxy_client_timer(c, 0);
+	if (proxy_cache_lookup(c))
+		return;
+	proxy_server_start(c);
+}
+
+/*
+ * Build the head sent to the origin: origin-form request line, the
+ * end-to-end fields, Host if the client gave none, Via and
+ * X-Forwarded-For as configured, and the framing.
+ */
+static void
+proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
+{
+	struct proxy			*px = c->px;
+	struct cfg_proxy		*pc = &px->cfg->proxy;
+	struct evbuffer			*b = c->head_out;
+	const struct http_header	*h;
+	unsigned			 i, last_xff = HTTP_MAX_HEADERS;
+	int				 host = 0, via_done = 0, xff_done = 0;
+
+	evbuffer_drain(b, evbuffer_get_length(b));
+	evbuffer_add(b, m->method_str, m->method_len);
+	evbuffer_add(b, " ", 1);
+	evbuffer_add(b, m->path, m->path_len);
+	evbuffer_add(b, m->query, m->query_len);
+	evbuffer_add(b, " HTTP/1.1\r\n", 11);
+	for (i = 0; i < m->nheaders; i++)
+		if (proxy_hdr_is(&m->headers[i], "x-forwarded-for"))
+			last_xff = i;
+	for (i = 0; i < m->nheaders; i++) {
+		h = &m->headers[i];
+		if (http_hop_by_hop(m, h->name, h->name_len))
+			continue;
+		if (proxy_hdr_is(h, "x-forwarded-for")) {
+			if (pc->x_forwarded_for == XFF_DELETE)
+				continue;
+			if (pc->x_forwarded_for == XFF_ON && i == last_xff) {
+				evbuffer_add_printf(b, "X-Forwarded-For: "
+				    "%.*s, %s\r\n", (int)h->value_len,
+				    h->value, c->addr_str);
+				xff_done = 1;
+				continue;
+			}
+		} else if (fwd >= 0 && proxy_hdr_is(h, "max-forwards")) {
+			evbuffer_add_printf(b, "Max-Forwards: %ld\r\n", fwd);
+			continue;
+		} else if (pc->via && proxy_hdr_is(h, "via") && !via_done) {
+			evbuffer_add_printf(b, "Via: %.*s, %d.%d %s\r\n",
+			    (int)h->value_len, h->value, m->version / 10,
+			    m->version % 10, px->via);
+			via_done = 1;
+			continue;
+		} else if (proxy_hdr_is(h, "host"))
+			host = 1;
+		evbuffer_add(b, h->name, h->name_len);
+		evbuffer_add(b, ": ", 2);
+		evbuffer_add(b, h->value, h->value_len);
+		evbuffer_add(b, "\r\n", 2);
+	}
+	if (!host) {
+		evbuffer_add(b, "Host: ", 6);
+		evbuffer_add(b, m->authority, m->authority_len);
+		evbuffer_add(b, "\r\n", 2);
+	}
+	if (pc->via && !via_done)
+		evbuffer_add_printf(b, "Via: %d.%d %s\r\n", m->version / 10,
+		    m->version % 10, px->via);
+	if (pc->x_forwarded_for == XFF_ON && !xff_done)
+		evbuffer_add_printf(b, "X-Forwarded-For: %s\r\n", c->addr_str);
+	if (m->framing == HTTP_BODY_CHUNKED)
+		evbuffer_add(b, "Transfer-Encoding: chunked\r\n", 28);
+	evbuffer_add(b, "\r\n", 2);
+}
+
+/* Whether our own Via entry is already on the request. */
+static int
+proxy_client_loop(struct proxy_client *c, struct http_msg *m)
+{
+	const struct http_header	*h;
+	size_t				 vlen = strlen(c->px->via);
+	unsigned			 i;
+
+	for (i = 0; i < m->nheaders; i++) {
+		h = &m->headers[i];
+		if (!proxy_hdr_is(h, "via") || h->value_len < vlen)
+			continue;
+		if (memmem(h->value, h->value_len, c->px->via, vlen) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Validate the chunked body bytes that came with the head before anything
+ * goes to the origin, so that a smuggling attempt sent in one piece never
+ * reaches it. Returns the parser's reason on error, else NULL. (Bytes that
+ * arrive later are checked as they stream; an error then cuts the
+ * request off.)
+ */
+static const char *
+proxy_client_check_chunks(struct proxy_client *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v[8];
+	struct http_chunked	 ch;
+	size_t			 consumed;
+	int			 i, nv, rv = HTTP_MORE;
+
+	if (c->req_body != BODY_CHUNKED)
+		return (NULL);
+	ch = c->req_chunk;
+	nv = evbuffer_peek(in, -1, NULL, v, 8);
+	for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++)
+		rv = http_chunked_feed(&ch, v[i].iov_base, v[i].iov_len,
+		    &consumed, NULL, NULL);
+	return (rv == HTTP_ERROR ? ch.error : NULL);
+}
+
+/* Move tunnel bytes from the client to the origin. */
+void
+proxy_client_pump(struct proxy_client *c)
+{
+	struct proxy_server	*s = c->srv;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	size_t			 n;
+
+	if (s == NULL || s->state != SERVER_ACTIVE)
+		return;
+	n = evbuffer_get_length(in);
+	if (n == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &c->t_client);
+	evbuffer_remove_buffer(in, bufferevent_get_output(s->bev), n);
+	c->bytes_in += n;
+	c->px->stats.bytes_in += n;
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) >=
+	    PROXY_BUF_HIGH)
+		bufferevent_disable(c->bev, EV_READ);
+}
