@@ -121,6 +121,10 @@ pair_kill() {
     # shellcheck disable=SC2086
     wait_until 5 pids_gone ${PAIR_PIDS[$1]} ||
         ERROR "$1's daemons did not stop on SIG$2"
+    # Reap them here, so the shell has no job status to report later.
+    # shellcheck disable=SC2086
+    wait ${PAIR_PIDS[$1]} 2>/dev/null
+    return 0
 }
 
 pids_gone() { [ -z "$(procs_alive "$@")" ]; }
