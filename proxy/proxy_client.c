@@ -438,7 +438,7 @@ proxy_client_parse(struct proxy_client *c)
 		}
 		/* Wait for more, but never hold more than a head. */
 		if (evbuffer_get_length(in) > px->lim.max_head)
-			proxy_client_error(c, 431, "request head too large",
+			proxy_client_error(c, 400, "request head too large",
 			    "TAG_NONE", PROXY_ERR_PARSE);
 		return;
 	}
@@ -450,9 +450,14 @@ proxy_client_parse(struct proxy_client *c)
 			    PROXY_ERR_DENIED);
 			return;
 		}
+		/*
+		 * Every malformed request gets 400, the one answer clients
+		 * and log tools expect from a proxy refusing a request; the
+		 * page and the log name the precise reason.
+		 */
 		log_info("client %s: rejected request: %s", c->addr_str,
 		    m->error);
-		proxy_client_error(c, m->status, m->error, "TAG_NONE",
+		proxy_client_error(c, 400, m->error, "TAG_NONE",
 		    PROXY_ERR_PARSE);
 		return;
 	}

@@ -9,7 +9,9 @@ tests_unit_unit_tests_LDADD = $(UNIT_LIBS) $(COMMON_LIBS) $(LIBPCAP_LIBS) \
 TESTS += tests/unit/unit_tests
 endif
 
-NETNS_TESTS += tests/integration/smoke_bridge.sh
+NETNS_TESTS += tests/integration/smoke_bridge.sh \
+	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
+	tests/integration/pair_migration.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -17,7 +19,8 @@ AM_TESTS_ENVIRONMENT = \
 	TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_SRCDIR; \
 	TOP_BUILDDIR='$(abs_top_builddir)'; export TOP_BUILDDIR; \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
-EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh tests/data \
+EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
+	tests/integration/pair_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);

@@ -59,6 +59,7 @@
 # ENVIRONMENT
 #   TOP_SRCDIR, TOP_BUILDDIR  absolute paths (default: two levels above here)
 #   KEEP=1                    keep the temp dir $T (logs) and say where it is
+#   TP_QUIET=1                hide the harness's own notes (used by the demo)
 #
 # Commands used: iproute2, procps, util-linux, coreutils, curl, iputils-ping.
 
@@ -181,6 +182,9 @@ unset http_proxy https_proxy ftp_proxy all_proxy no_proxy \
 exec {TP_FD_OUT}>&1 {TP_FD_ERR}>&2
 
 _tp_say() { printf '%s\n' "$*" >&"$TP_FD_OUT"; }
+# _tp_info MSG: a note about the harness itself; TP_QUIET=1 hides it (the
+# demo, which narrates in its own words).
+_tp_info() { [ -n "${TP_QUIET:-}" ] || _tp_say "$@"; }
 
 if ! mount -t tmpfs -o mode=0755,size=64m tp-run /run; then
     _tp_say "ERROR: cannot mount a private tmpfs on /run"
@@ -251,7 +255,7 @@ _tp_on_exit() {
 trap _tp_on_exit EXIT
 _tp_traps
 
-_tp_say "# isolated run: pid 1 of private mount+net+pid namespaces (${TP_MODE:-?})"
+_tp_info "# isolated run: pid 1 of private mount+net+pid namespaces (${TP_MODE:-?})"
 
 # --------------------------------------------------------------------------
 # Results
@@ -439,7 +443,7 @@ spawn() {
         {TP_FD_OUT}>&- {TP_FD_ERR}>&- &
     SPAWN_PID=$!
     echo "$SPAWN_PID" >>"$T/pids"
-    _tp_say "# spawned pid $SPAWN_PID on $ns: $* (log: ${log##*/})"
+    _tp_info "# spawned pid $SPAWN_PID on $ns: $* (log: ${log##*/})"
 }
 
 # stop PID [GRACE_S=3]: SIGTERM, wait up to GRACE_S, then SIGKILL; reap it.

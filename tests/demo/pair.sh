@@ -1,0 +1,152 @@
+#!/bin/bash
+# pair.sh - the demo: a twinproxy pair at work, told in plain words.
+#
+# Builds a small office in network namespaces (peers a and b, two clients,
+# an origin web server; addresses of 198.18.0.0/24 only), runs the pair in
+# active-standby mode through a failure and a failback, then in
+# active-active mode with WPAD, and removes everything when it ends.
+# Run by scripts/demo.sh; needs root (or user namespaces).
+
+set -u
+export TP_QUIET=1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib.sh"
+. "$here/../integration/ha_lib.sh"
+. "$here/../integration/pair_lib.sh"
+
+need_cmd curl python3 pactester
+DEMO_BAD=0
+
+say() { printf '   %s\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
+quote() { sed 's/^/      | /'; }
+# expect DESC CMD...: run a check quietly; say so if it does not hold.
+expect() {
+    local d=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+        say "!! this did not happen as it should: $d"
+        DEMO_BAD=1
+    fi
+}
+logline() { grep -m1 -E "$2" "$T/logs/$1" | sed 's/^[0-9-]* [0-9:.]* //'; }
+lastline() { grep -E "$2" "$T/logs/$1" | tail -n 1 | sed 's/^[0-9-]* [0-9:.]* //'; }
+holder() { local h; h=$(holders); h=${h% }; echo "${h:-nobody}"; }
+
+step "The office network"
+pair_topo
+say "Built in network namespaces, joined by one switch:"
+say "  peer a  $A   (default active)      peer b  $B   (default standby)"
+say "  client c1  $C1 (odd)   client c2  $C2 (even)   origin web server $O"
+say "  floating IP $FIP: held by whichever peer is active."
+
+step "Part 1: active-standby - clients use $FIP:8081 as their proxy"
+pair_conf standby a "$A" "$B" primary
+pair_conf standby b "$B" "$A" backup
+pair_start a
+pair_start b
+expect "a holds the floating IP" wait_until 5 one_holder a
+say "Both peers run twin-ha and twin-proxy. The floating IP is on: $(holder)"
+say "twinctl status on a:"
+"$TWINCTL" -f "$T/a.conf" status | head -n 2 | quote
+say "twinctl status on b:"
+"$TWINCTL" -f "$T/b.conf" status | head -n 2 | quote
+expect "c1 gets the page" fetch_via c1 "$FIP:8081" demo1
+say "c1 asks for http://$O/hello through $FIP:8081 and gets:"
+on c1 curl -s -m 3 -x "http://$FIP:8081" "http://$O/hello?demo2" | quote
+wait_until 3 served_by a demo2 >/dev/null
+say "a's access log (Squid format) shows who served it:"
+lastline access-a.log 'demo2' | quote
+
+step "Peer a fails: all its daemons are killed with kill -9"
+loop_start c1 "$FIP:8081"
+wait_until 5 loop_ok_after 0 >/dev/null
+say "c1 now sends a request every 100 ms."
+t_kill=$(now_ms)
+pair_kill a KILL
+expect "b takes over" wait_until 5 holds b
+took=$(( $(now_ms) - t_kill ))
+say "b took the floating IP over $took ms later" \
+    "(heartbeat every ${PAIR_INTERVAL_MS} ms, $PAIR_COUNT missed)."
+say "b's log:"
+{ logline b.log 'Active System renew'; logline b.log 'gratuitous ARP sent'; } |
+    quote
+expect "c1's requests succeed again" wait_until 5 loop_ok_after "$t_kill"
+sleep 0.5
+say "c1's requests went through again; the longest time without an answer" \
+    "was $(loop_gap_ms "$t_kill") ms."
+say "They are now in b's access log:"
+lastline access-b.log 'loop-' | quote
+kill "$LOOP_PID" 2>/dev/null
+say "twinctl status on b:"
+"$TWINCTL" -f "$T/b.conf" status | head -n 2 | quote
+
+step "Peer a comes back (failback yes, after 1 s)"
+pair_start a
+expect "a takes the floating IP back" wait_until 8 one_holder a
+say "a started as standby, then took the service back. Floating IP on: $(holder)"
+say "a's log:"
+{ lastline a.log 'state INIT -> '; lastline a.log 'state STANDBY -> ACTIVE';
+  lastline a.log 'is a Enable'; } | quote
+say "b's log:"
+logline b.log 'is a Enable' | quote
+expect "c2 gets the page through a" wait_until 3 fetch_via c2 "$FIP:8081" demo3
+expect "a served it" wait_until 3 served_by a demo3
+say "c2's next request is served by a again:"
+lastline access-a.log 'demo3' | quote
+pair_kill a TERM
+pair_kill b TERM
+
+step "Part 2: active-active with WPAD - browsers load http://$FIP/wpad.dat"
+pair_conf wpad a "$A" "$B" primary
+pair_conf wpad b "$B" "$A" backup
+pair_start a
+pair_start b
+expect "a holds the floating IP" wait_until 8 one_holder a
+wait_until 5 grep -q "proxy $B:8080 is up" "$T/logs/wpad-a.log"
+say "Proxies now serve on their real addresses (:8080); the floating IP"
+say "carries the WPAD server, on: $(holder)"
+for c in c2 c1; do
+    pac_fetch "$c"
+    order=$(pac_cached_order "$c" | tr '\n' ' ')
+    say "$c ($(pac_client_ip "$c")) loads wpad.dat; pactester says: ${order% }"
+done
+same_on_b() {
+    "$TWINCTL" -f "$T/b.conf" pac --client "$C2" | grep -v '^//' |
+        cmp -s - <(grep -v '^//' "$T/c2.pac")
+}
+expect "peer b generates the same script for c2" same_on_b
+say "Even clients use a first, odd clients b first, each falling back to"
+say "the other; peer b's own generator gives c2 the very same script."
+p2=$(browse c2 demo4)
+p1=$(browse c1 demo5)
+say "c2 browses through $p2, c1 through $p1:"
+wait_until 3 served_by a demo4 >/dev/null
+wait_until 3 served_by b demo5 >/dev/null
+{ lastline access-a.log 'demo4' | sed 's/^/a: /'
+  lastline access-b.log 'demo5' | sed 's/^/b: /'; } | quote
+
+step "a's proxy stops"
+# shellcheck disable=SC2086
+set -- ${PAIR_PIDS[a]}
+kill -TERM "$1"
+wait_until 5 not port_open c2 "$A" 8080 >/dev/null
+p2=$(browse c2 demo6)
+say "c2 keeps the script it loaded and falls back to its second proxy: $p2"
+expect "c2 got through b" test "$p2" = "$B:8080"
+wait_until 5 one_holder b >/dev/null
+say "a's twin-ha saw its proxy fail and handed the WPAD address to: $(holder)"
+logline a.log 'tracked service down' | quote
+first_is() { pac_fetch "$1" && [ "$(pac_cached_order "$1" | head -n 1)" = "$2" ]; }
+expect "new scripts put b first" wait_until 5 first_is c2 "$B:8080"
+say "b's WPAD server noticed too; new scripts list the stopped proxy last:"
+say "c2 now gets $(pac_cached_order c2 | tr '\n' ' ')"
+
+step "The end"
+if [ "$DEMO_BAD" = 0 ]; then
+    say "Everything happened as described. Cleaning up: every namespace,"
+    say "process and file of the demo is removed."
+else
+    say "Something above did not happen as it should (marked !!)."
+fi
+exit "$DEMO_BAD"

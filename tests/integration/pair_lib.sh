@@ -1,0 +1,196 @@
+#!/bin/bash
+# pair_lib.sh - the whole pair: both peers running twin-ha and twin-proxy
+# (and twin-wpad in active-active mode), two clients and an origin server.
+# Sourced after lib.sh and ha_lib.sh, by the pair_* scenarios and the demo.
+#
+# pair_topo                 hosts a, b, c1 (odd), c2 (even) and origin; a
+#                           shared heartbeat key; an HTTP origin on $O:80
+# pair_conf MODE NAME ADDR PARTNER ROLE [proxy-setting...]
+#                           write $T/NAME.conf for MODE standby (proxies on
+#                           F-IP:8081 and the real IP) or wpad (proxies on
+#                           the real IP:8080, WPAD on F-IP:80)
+# pair_start NAME           start NAME's daemons, wait until they listen
+# pair_kill NAME SIG        send SIG to all of NAME's daemons
+# fetch_via CLIENT PROXY TAG  GET the origin page through PROXY (host:port)
+#                           from CLIENT, tagged ?TAG; fails unless 200 with
+#                           the origin's content
+# served_by NAME TAG        NAME's access log has the request tagged TAG
+# pac_fetch CLIENT          CLIENT loads http://F-IP/wpad.dat ($T/CLIENT.pac)
+# pac_cached_order CLIENT   print the proxies (host:port, one a line) the
+#                           loaded script gives CLIENT, in order
+# pac_order CLIENT          pac_fetch, then pac_cached_order
+# browse CLIENT TAG         behave like a browser with the loaded script:
+#                           try its proxies in order; print the one that
+#                           served the request
+# loop_start CLIENT PROXY   request through PROXY every 100 ms (bounded:
+#                           600 requests), one line "ms seq code" each
+# loop_ok_after MS          the loop has a success after time MS
+# loop_gap_ms FROM          longest time without success since FROM (ms)
+
+PAIR_INTERVAL_MS=${PAIR_INTERVAL_MS:-200}
+PAIR_COUNT=${PAIR_COUNT:-3}
+declare -A PAIR_MODE PAIR_PIDS
+
+pair_topo() {
+    topo_init
+    topo_host a "$A/$PFX"
+    topo_host b "$B/$PFX"
+    topo_host c1 "$C1/$PFX"
+    topo_host c2 "$C2/$PFX"
+    topo_host origin "$O/$PFX"
+    printf 'twinproxy-pair-key-%s%s\n' "$RANDOM" "$RANDOM" >"$T/ha.key"
+    chmod 600 "$T/ha.key"
+    # Daemons that drop to nobody read their config and write their logs.
+    chmod 755 "$T"
+    chmod 777 "$T/logs"
+    mkdir -p "$T/www"
+    echo "hello from the origin server" >"$T/www/hello"
+    spawn origin origin.log python3 -m http.server --bind "$O" \
+        --directory "$T/www" 80
+    wait_port c1 "$O" 80
+}
+
+pair_conf() {
+    local mode=$1 name=$2 addr=$3 partner=$4 role=$5 s
+    shift 5
+    PAIR_MODE[$name]=$mode
+    mkdir -p "$T/run-$name"
+    {
+        echo "peer {"
+        echo "    name $name; address $addr; partner $partner;"
+        echo "    run-dir \"$T/run-$name\"; user nobody;"
+        echo "}"
+        echo "ha {"
+        echo "    redundancy yes; role $role; interface eth0;"
+        echo "    floating-ip $FIP/$PFX;"
+        echo "    interval ${PAIR_INTERVAL_MS}ms; count $PAIR_COUNT;"
+        echo "    failback yes; failback-delay 1s;"
+        echo "    garp-count 5; garp-interval 100ms;"
+        echo "    secret-file \"$T/ha.key\";"
+        echo "    track-interval 200ms; track-timeout 200ms;"
+        echo "}"
+        echo "proxy {"
+        if [ "$mode" = standby ]; then
+            echo "    listen $FIP:8081; listen $addr:8081;"
+        else
+            echo "    listen $addr:8080;"
+        fi
+        echo "    allow 198.18.0.0/24;"
+        echo "    access-log \"$T/logs/access-$name.log\";"
+        for s in "$@"; do echo "    $s;"; done
+        echo "}"
+        if [ "$mode" = wpad ]; then
+            echo "wpad {"
+            echo "    listen $FIP:80;"
+            echo "    proxy $addr:8080; partner-proxy $partner:8080;"
+            echo "    direct 127.0.0.0/255.255.255.0;"
+            echo "    balance yes;"
+            echo "    check-interval 200ms; check-timeout 200ms;"
+            echo "}"
+        fi
+    } >"$T/$name.conf"
+    chmod 644 "$T/$name.conf"
+}
+
+pair_start() {
+    local name=$1 addr port
+    [ "$name" = a ] && addr=$A || addr=$B
+    [ "${PAIR_MODE[$name]}" = standby ] && port=8081 || port=8080
+    PAIR_PIDS[$name]=""
+    spawn "$name" "proxy-$name.log" "$TWIN_PROXY" -d -f "$T/$name.conf"
+    PAIR_PIDS[$name]+=" $SPAWN_PID"
+    wait_port "$name" "$addr" "$port"
+    if [ "${PAIR_MODE[$name]}" = wpad ]; then
+        spawn "$name" "wpad-$name.log" "$TWIN_WPAD" -d -f "$T/$name.conf"
+        PAIR_PIDS[$name]+=" $SPAWN_PID"
+        wait_until 10 test -S "$T/run-$name/wpad.sock" ||
+            ERROR "twin-wpad on $name did not open its control socket"
+    fi
+    spawn "$name" "$name.log" "$TWIN_HA" -d -f "$T/$name.conf"
+    PAIR_PIDS[$name]+=" $SPAWN_PID"
+    wait_until 10 test -S "$T/run-$name/ha.sock" ||
+        ERROR "twin-ha on $name did not open its control socket"
+}
+
+pair_kill() {
+    local p
+    # shellcheck disable=SC2086
+    for p in ${PAIR_PIDS[$1]}; do
+        kill -"$2" "$p" 2>/dev/null
+    done
+    # shellcheck disable=SC2086
+    wait_until 5 pids_gone ${PAIR_PIDS[$1]} ||
+        ERROR "$1's daemons did not stop on SIG$2"
+    # Reap them here, so the shell has no job status to report later.
+    # shellcheck disable=SC2086
+    wait ${PAIR_PIDS[$1]} 2>/dev/null
+    return 0
+}
+
+pids_gone() { [ -z "$(procs_alive "$@")" ]; }
+
+fetch_via() {
+    local body
+    body=$(on "$1" curl -sS -f --connect-timeout 1 -m 3 -x "http://$2" \
+        "http://$O/hello?$3") || return 1
+    echo "$1 via $2 ($3): $body"
+    [ "$body" = "hello from the origin server" ]
+}
+
+served_by() { grep -q "/hello?$2 " "$T/logs/access-$1.log"; }
+
+pac_fetch() {
+    on "$1" curl -sS -f -m 3 --noproxy '*' -o "$T/$1.pac" \
+        "http://$FIP/wpad.dat"
+}
+
+pac_order() {
+    pac_fetch "$1" || return 1
+    pac_cached_order "$1"
+}
+
+pac_cached_order() {
+    pactester -p "$T/$1.pac" -c "$(pac_client_ip "$1")" \
+        -u "http://$O/hello" | tr ';' '\n' |
+        sed -n 's/^ *PROXY //p'
+}
+
+pac_client_ip() { case $1 in c1) echo "$C1" ;; c2) echo "$C2" ;; esac; }
+
+browse() {
+    local client=$1 tag=$2 p
+    for p in $(pac_cached_order "$client"); do
+        if fetch_via "$client" "$p" "$tag" >/dev/null 2>&1; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+loop_start() {
+    cat >"$T/loop.sh" <<'EOL'
+#!/bin/bash
+# One request every 100 ms through the proxy $1, at most 600.
+for ((i = 1; i <= 600; i++)); do
+    t=${EPOCHREALTIME/[.,]/}
+    code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.3 \
+        -m 2 -x "http://$1" "http://$2/hello?loop-$i")
+    echo "$(( 10#$t / 1000 )) $i $code"
+    sleep 0.1
+done
+EOL
+    spawn "$1" loop.log bash "$T/loop.sh" "$2" "$O"
+    LOOP_PID=$SPAWN_PID
+}
+
+loop_ok_after() { awk -v t="$1" '$1 > t && $3 == 200 { f = 1 } END { exit !f }' \
+    "$T/logs/loop.log"; }
+
+loop_gap_ms() {
+    awk -v from="$1" '$3 == 200 {
+            if ($1 > from && last != "" && $1 - last > max) max = $1 - last
+            last = $1
+        }
+        END { printf "%d\n", max }' "$T/logs/loop.log"
+}
