@@ -128,6 +128,10 @@ CHECK "an invalid Expires counts as already expired" fetched_twice "/expbad?h=Ex
 CHECK "no-store is never stored" fetched_twice "/nostore?h=Cache-Control:max-age=300,no-store"
 CHECK "private is never stored by a shared cache" fetched_twice "/private?h=Cache-Control:max-age=300,private"
 CHECK "no freshness and no Last-Modified: not stored" fetched_twice "/plain"
+old=$(date -u -d '-10 days' '+%a, %d %b %Y %H:%M:%S GMT')
+old=${old// /%20}
+CHECK "Last-Modified alone: heuristically fresh, stored" stored_twice "/heur?h=Last-Modified:$old"
+CHECK "a close-delimited response is stored" stored_twice "/close?h=Cache-Control:max-age=300&close=1&n=70000"
 CHECK "a chunked response is stored" stored_twice "/chunked?h=Cache-Control:max-age=300&chunked=1&n=200000"
 
 chunked_body() {
@@ -190,6 +194,18 @@ reval_200() {
     [ "$b" = "GET /v200 #2" ] && expect_code "$U$p" 2 TCP_REFRESH_MODIFIED
 }
 CHECK "a stale object replaced by a new 200 (TCP_REFRESH_MODIFIED)" reval_200
+
+update_304() {
+    local p='/upd?h=Cache-Control:max-age=60&h=Age:120&h=ETag:%22u%22&h=X-Version:1&h304=X-Version:2&h304=Content-Length:3&n=5000'
+    local out
+    pc -o /dev/null "$U$p" || return 1
+    out=$(pc -D - -o "$T/upd" "$U$p") || return 1
+    echo "$out"
+    echo "$out" | grep -q '^X-Version: 2' && echo "$out" | grep -q '^Content-Length: 5000' &&
+        [ "$(wc -c <"$T/upd")" = 5000 ] && [ "$(seen "$p")" = 2 ] &&
+        expect_code "$U$p" 2 TCP_REFRESH_UNMODIFIED
+}
+CHECK "a 304 updates the stored fields, never Content-Length" update_304
 
 ims_reval() {
     local p='/vlm?h=Cache-Control:max-age=60&h=Age:120&h=Last-Modified:Mon,%2001%20Jan%202024%2000:00:00%20GMT'

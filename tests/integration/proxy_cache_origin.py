@@ -10,6 +10,8 @@
 #   n=BYTES        body of that many pattern bytes (default: a short text
 #                  naming the path and how many times it was fetched)
 #   chunked=1      send the body chunked
+#   close=1        send the body delimited by closing the connection
+#   h304=Name:Value  add a field to 304 answers only (repeatable)
 #   slow=MS        pause MS milliseconds after each 64 KiB of body
 #   delay=MS       wait before answering (collapsed forwarding)
 #   vary=FIELD     echo that request field into the body
@@ -92,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(304)
             for k, v in fields:
                 self.send_header(k, v)
+            for h in q.get("h304", []):
+                name, _, value = h.partition(":")
+                self.send_header(name.strip(), value.strip())
             self.end_headers()
             return
         if "n" in q:
@@ -108,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
         chunked = "chunked" in q
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")
+        elif "close" in q:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         else:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
