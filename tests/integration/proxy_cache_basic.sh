@@ -51,6 +51,7 @@ EOF
 spawn origin origin.log python3 -u "$ORIGIN_PY" "$REC" "$O:8000"
 wait_port origin "$O" 8000
 spawn a proxy.log "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
+PROXY_PID=$SPAWN_PID
 wait_port c1 "$A" 3128
 
 P=http://$A:3128
@@ -75,7 +76,13 @@ expect_code() {
 }
 # raw PATH: a GET through the proxy with a bare socket, printed as is.
 raw() {
-    on c1 python3 -c 'import socket,sys; s=socket.create_connection(("'$A'",3128)); s.sendall(("GET '$U'"+sys.argv[1]+" HTTP/1.1\r\nHost: '$O':8000\r\nConnection: close\r\n\r\n").encode()); sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))' "$1"
+    on c1 python3 -c '
+import socket, sys
+a, u, o, path = sys.argv[1:]
+s = socket.create_connection((a, 3128))
+s.sendall(("GET %s%s HTTP/1.1\r\nHost: %s:8000\r\nConnection: close\r\n\r\n"
+           % (u, path, o)).encode())
+sys.stdout.write(s.makefile("rb").read().decode(errors="replace"))' "$A" "$U" "$O" "$1"
 }
 # origin CTL: switch the origin (direct, not through the proxy).
 origin_ctl() { on c1 curl -sS -m 5 -o /dev/null "$U/_ctl/$1"; }
@@ -391,6 +398,6 @@ ctl_purge() {
 }
 CHECK "twinctl cache purge URL drops the object" ctl_purge
 
-CHECK "the proxy is still running" _tp_alive "$(cat "$T/pids" | sed -n 2p)"
+CHECK "the proxy is still running" _tp_alive "$PROXY_PID"
 
 finish
