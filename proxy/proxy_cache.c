@@ -124,6 +124,37 @@ fail:
 	return (NULL);
 }
 
+/*
+ * Apply new settings to a running cache (reload): sizes shrink or grow
+ * in place, evicting the least recently used objects to fit; the object
+ * size limit and heuristic bound apply to new stores. Adding or removing
+ * a tier, or moving the cache directory, needs a restart: -1 with *why,
+ * and nothing changes.
+ */
+int
+cache_set_limits(struct cache *c, const struct cache_conf *conf,
+    const char **why)
+{
+	if ((conf->mem_max > 0) != (c->mem != NULL)) {
+		*why = "the memory tier is switched on or off";
+		return (-1);
+	}
+	if ((conf->dir != NULL) != (c->disk != NULL) || (conf->dir != NULL &&
+	    strcmp(conf->dir, c->conf.dir) != 0)) {
+		*why = "the cache directory changed";
+		return (-1);
+	}
+	if (c->mem != NULL && conf->mem_max != c->conf.mem_max)
+		cache_mem_resize(c->mem, conf->mem_max);
+	if (c->disk != NULL && conf->dir_max != c->conf.dir_max)
+		cache_disk_resize(c->disk, conf->dir_max);
+	c->conf.mem_max = conf->mem_max;
+	c->conf.dir_max = conf->dir_max;
+	c->conf.max_object = conf->max_object;
+	c->conf.heuristic_max = conf->heuristic_max;
+	return (0);
+}
+
 /* Free a cache; pending fetches and their waiters are dropped silently. */
 void
 cache_free(struct cache *c)

@@ -223,6 +223,8 @@ void		 cache_conf_from_cfg(const struct cfg_proxy *,
 		    struct cache_conf *);
 struct cache	*cache_new(const struct cache_conf *, char **);
 void		 cache_free(struct cache *);
+int		 cache_set_limits(struct cache *, const struct cache_conf *,
+		    const char **);
 int		 cache_lookup(struct cache *, const struct cache_req *, time_t,
 		    cache_wait_cb, void *, struct cache_answer *);
 void		 cache_answer_clear(struct cache_answer *);

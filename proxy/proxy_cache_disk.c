@@ -332,6 +332,14 @@ disk_evict(struct cache_disk *d, struct disk_ent *keep)
 	}
 }
 
+/* Change the size limit, evicting least recently used objects to fit. */
+void
+cache_disk_resize(struct cache_disk *d, uint64_t max)
+{
+	d->max = max;
+	disk_evict(d, NULL);
+}
+
 /* Load one object file into the index; a bad file is removed. */
 static int
 disk_load(struct cache_disk *d, uint64_t id, const char *path)

@@ -85,25 +85,32 @@ proxy_cache_close(struct proxy *px)
 }
 
 /*
- * After a reload: the cache and what it holds stay. Its sizes are fixed
- * at start; say so when the new file changes them.
+ * After a reload: the cache and what it holds stay; changed sizes apply
+ * at once. A tier switched on or off, or a new cache directory, waits
+ * for a restart.
  */
 void
 proxy_cache_reload(struct proxy *px, const struct cfg_proxy *old)
 {
-	const struct cfg_proxy	*pc = &px->cfg->proxy;
-	int			 same_dir;
+	struct cache_conf	conf;
+	const char		*why;
 
-	same_dir = (old->cache_dir == NULL && pc->cache_dir == NULL) ||
-	    (old->cache_dir != NULL && pc->cache_dir != NULL &&
-	    strcmp(old->cache_dir, pc->cache_dir) == 0);
-	if (old->cache_memory != pc->cache_memory ||
-	    old->cache_dir_size != pc->cache_dir_size ||
-	    old->cache_max_object != pc->cache_max_object ||
-	    old->cache_heuristic_max != pc->cache_heuristic_max || !same_dir)
-		log_warnx("reload: cache settings changed; the cache keeps "
-		    "its contents and its settings until twin-proxy "
-		    "restarts");
+	if (px->cache == NULL)
+		return;
+	cache_conf_from_cfg(&px->cfg->proxy, &conf);
+	if (cache_set_limits(px->cache, &conf, &why) == -1) {
+		log_warnx("reload: %s; the cache keeps its storage until "
+		    "twin-proxy restarts", why);
+		return;
+	}
+	if (old->cache_memory != conf.mem_max ||
+	    old->cache_dir_size != conf.dir_max ||
+	    old->cache_max_object != conf.max_object)
+		log_info("reload: cache limits now memory %llu, disk %llu, "
+		    "objects up to %llu bytes",
+		    (unsigned long long)conf.mem_max,
+		    (unsigned long long)conf.dir_max,
+		    (unsigned long long)conf.max_object);
 }
 
 /* The control command "cache stats | purge URL". */

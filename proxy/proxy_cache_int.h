@@ -66,6 +66,7 @@ uint64_t	 cache_sum(uint64_t, const void *, size_t);
 struct cache_mem;
 struct cache_mem *cache_mem_new(uint64_t);
 void		 cache_mem_free(struct cache_mem *);
+void		 cache_mem_resize(struct cache_mem *, uint64_t);
 uint64_t	 cache_mem_max_object(const struct cache_mem *);
 int		 cache_mem_insert(struct cache_mem *, struct cache_obj *);
 struct cache_obj *cache_mem_lookup(struct cache_mem *, const char *,
@@ -80,6 +81,7 @@ struct cache_disk;
 struct cache_disk_writer;
 struct cache_disk *cache_disk_open(const char *, uint64_t, char **);
 void		 cache_disk_close(struct cache_disk *);
+void		 cache_disk_resize(struct cache_disk *, uint64_t);
 struct cache_disk_writer *cache_disk_write_begin(struct cache_disk *,
 		    const struct cache_obj *);
 int		 cache_disk_write(struct cache_disk_writer *, const void *,

@@ -98,6 +98,20 @@ mem_unlink(struct cache_mem *m, struct cache_obj *o)
 	cache_obj_unref(o);
 }
 
+/* Change the size limit, evicting least recently used objects to fit. */
+void
+cache_mem_resize(struct cache_mem *m, uint64_t max)
+{
+	struct cache_obj	*v;
+
+	m->max = max;
+	while (m->bytes > m->max && (v = TAILQ_FIRST(&m->lru)) != NULL) {
+		log_debug("cache: memory limit lowered, evicting %s", v->key);
+		mem_unlink(m, v);
+		m->evictions++;
+	}
+}
+
 /*
  * Insert an object (the tier takes its own reference). It replaces the
  * variant with the same secondary key; least recently used objects are

@@ -409,6 +409,48 @@ test_cache_hit_without_copy(void)
 }
 
 static void
+test_cache_set_limits(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_conf	 conf;
+	struct cache_stats	 st;
+	struct fx		 f;
+	const char		*why;
+	char			 body[20000], uri[64];
+	int			 i;
+
+	memset(body, 'x', sizeof body);
+	for (i = 0; i < 10; i++) {
+		snprintf(uri, sizeof uri, "http://h.example/%d", i);
+		mkreq(&f, "GET", uri, "");
+		mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
+		CU_ASSERT_EQUAL(store(c, &f, body, sizeof body), 0);
+	}
+	cache_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.mem_objects, 10);
+	/* Shrinking evicts the least recently used until it fits. */
+	memset(&conf, 0, sizeof conf);
+	conf.mem_max = 50000;
+	conf.max_object = 1 << 20;
+	conf.heuristic_max = 86400;
+	CU_ASSERT_EQUAL(cache_set_limits(c, &conf, &why), 0);
+	cache_get_stats(c, &st);
+	CU_ASSERT(st.mem_objects >= 1 && st.mem_objects <= 2);
+	CU_ASSERT(st.mem_bytes <= 50000);
+	/* The newest survived. */
+	CU_ASSERT_EQUAL(cache_purge(c, "http://h.example/9"), 1);
+	CU_ASSERT_EQUAL(cache_purge(c, "http://h.example/0"), 0);
+	/* A tier cannot come or go while running. */
+	conf.mem_max = 0;
+	CU_ASSERT_EQUAL(cache_set_limits(c, &conf, &why), -1);
+	conf.mem_max = 50000;
+	conf.dir = "/nonexistent";
+	conf.dir_max = 1 << 20;
+	CU_ASSERT_EQUAL(cache_set_limits(c, &conf, &why), -1);
+	cache_free(c);
+}
+
+static void
 test_cache_body_outlives_eviction(void)
 {
 	struct cache		*c = mem_cache(1 << 20);
@@ -1638,6 +1680,7 @@ test_cache_ctl_commands(void)
 static CU_TestInfo tests[] = {
 	{ "hit from memory", test_cache_hit_from_memory },
 	{ "body outlives eviction", test_cache_body_outlives_eviction },
+	{ "set limits", test_cache_set_limits },
 	{ "hit without copy", test_cache_hit_without_copy },
 	{ "stale validation", test_cache_stale_validation },
 	{ "client directives", test_cache_client_directives },
