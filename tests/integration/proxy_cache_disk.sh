@@ -163,4 +163,20 @@ small_survives() {
 }
 CHECK "objects stored before the kill are still served" small_survives
 
+# disk_bytes: the disk tier's size as twinctl reports it.
+disk_bytes() {
+    on a "$TWINCTL" -f "$PX/twinproxy.conf" cache stats | awk '$1 == "disk-bytes" { print $2 }'
+}
+disk_within() { local b; b=$(disk_bytes); [ -n "$b" ] && [ "$b" -le "$1" ]; }
+shrink() {
+    echo "disk bytes before: $(disk_bytes)"
+    [ "$(disk_bytes)" -gt 8000000 ] || return 1
+    sed -i 's|cache-dir .*|cache-dir '"$PX"'/cache 1M;|' "$PX/twinproxy.conf"
+    kill -HUP "$PROXY_PID"
+    wait_until 5 disk_within 1048576 || { echo "still $(disk_bytes)"; return 1; }
+    echo "disk bytes after: $(disk_bytes)"
+    small_survives
+}
+CHECK "a reload with a smaller cache-dir evicts down to it, small objects stay" shrink
+
 finish
