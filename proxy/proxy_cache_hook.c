@@ -41,7 +41,16 @@ struct proxy_cx {
 	struct http_chunked	 ch;
 	struct event		*wake;		/* collapsed fetch finished */
 	enum cache_pending_result wake_res;
+	int			 deferred;	/* wake: finish a hit */
 };
+
+/*
+ * Hits answered one inside another: a hit finishes its request, which
+ * parses the next pipelined one, which may be a hit again. Past this
+ * depth the finish waits for the event loop, so the stack stays flat.
+ */
+#define PROXY_CACHE_HIT_DEPTH	8
+static int	proxy_cache_depth;
 
 static struct proxy_cx *proxy_cache_cx(struct proxy_client *);
 static void	proxy_cache_wait_cb(enum cache_pending_result, void *);
@@ -278,6 +287,11 @@ proxy_cache_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	struct proxy_client	*c = arg;
 	struct proxy_cx		*cx = c->cx;
 
+	if (cx->deferred) {
+		cx->deferred = 0;
+		proxy_client_response_done(c);
+		return;
+	}
 	cache_answer_clear(&cx->ans);
 	if (proxy_cache_answer(c, cx->wake_res == CACHE_PENDING_STORED ?
 	    proxy_cache_wait_cb : NULL))
@@ -332,6 +346,7 @@ proxy_cache_serve(struct proxy_client *c)
 	struct proxy_cx		*cx = c->cx;
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 	size_t			 before = evbuffer_get_length(out);
+	struct timeval		 tv = { 0, 0 };
 	const struct cache_hdr	*h;
 	size_t			 n, i;
 
@@ -373,7 +388,14 @@ proxy_cache_serve(struct proxy_client *c)
 	}
 	c->bytes_out += evbuffer_get_length(out) - before;
 	px->stats.bytes_out += evbuffer_get_length(out) - before;
+	if (proxy_cache_depth >= PROXY_CACHE_HIT_DEPTH) {
+		cx->deferred = 1;
+		evtimer_add(cx->wake, &tv);
+		return;
+	}
+	proxy_cache_depth++;
 	proxy_client_response_done(c);
+	proxy_cache_depth--;
 }
 
 /* Fill a cache_resp from a parsed response head. */

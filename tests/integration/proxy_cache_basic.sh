@@ -108,6 +108,27 @@ age_hit() {
     [ -n "$age" ] && [ "$age" -ge 40 ] && [ "$age" -lt 100 ] &&
         [ "$(seen "$p")" = 1 ] && echo "$out" | grep -q "Via: 1.1 a"
 }
+pipelined() {
+    local p="/pipe?h=Cache-Control:max-age=300" n
+    pc -o /dev/null "$U$p" || return 1
+    n=$(on c1 timeout 20 python3 -c '
+import socket, sys
+a, u, o, path = sys.argv[1:]
+s = socket.create_connection((a, 3128))
+req = "GET %s%s HTTP/1.1\r\nHost: %s:8000\r\n\r\n" % (u, path, o)
+s.sendall((req * 499 + req.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")).encode())
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+print(data.count(b"HTTP/1.1 200 OK"))' "$A" "$U" "$O" "$p") || return 1
+    echo "$n responses to 500 pipelined requests; origin saw $(seen "$p")"
+    [ "$n" = 500 ] && [ "$(seen "$p")" = 1 ]
+}
+CHECK "500 pipelined hits on one connection are all answered" pipelined
+
 CHECK "hits carry Age (counting the origin's Age) and Via" age_hit
 
 # stored_twice PATH: two GETs, one origin request.
