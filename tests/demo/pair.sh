@@ -57,6 +57,12 @@ on c1 curl -s -m 3 -x "http://$FIP:8081" "http://$O/hello?demo2" | quote
 wait_until 3 served_by a demo2 >/dev/null
 say "a's access log (Squid format) shows who served it:"
 lastline access-a.log 'demo2' | quote
+expect "c2 gets the same page" fetch_via c2 "$FIP:8081" demo2
+wait_until 3 grep -q 'TCP_MEM_HIT.*demo2' "$T/logs/access-a.log" >/dev/null
+expect "the second request is a cache hit" \
+    grep -q 'TCP_MEM_HIT.*demo2' "$T/logs/access-a.log"
+say "c2 asks for the same page; a answers from its memory cache:"
+lastline access-a.log 'TCP_MEM_HIT.*demo2' | quote
 
 step "Peer a fails: all its daemons are killed with kill -9"
 loop_start c1 "$FIP:8081"

@@ -45,6 +45,8 @@ pair_topo() {
     chmod 777 "$T/logs"
     mkdir -p "$T/www"
     echo "hello from the origin server" >"$T/www/hello"
+    # Last modified a month ago: heuristically fresh for a day in a cache.
+    touch -d '30 days ago' "$T/www/hello"
     spawn origin origin.log python3 -m http.server --bind "$O" \
         --directory "$T/www" 80
     wait_port c1 "$O" 80
