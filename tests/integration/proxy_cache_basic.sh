@@ -57,23 +57,7 @@ wait_port c1 "$A" 3128
 P=http://$A:3128
 U=http://$O:8000
 
-# pc ARGS...: curl through the proxy from c1.
-pc() { on c1 curl -sS -m 10 -x "$P" "$@"; }
-# seen PATH: how many requests for PATH (path and query) reached the origin.
-seen() { grep -cF "\"path\": \"$1\"" "$REC"; }
-# code URL N: the cache code of the Nth access-log line for URL.
-code() {
-    awk -v u="$1" -v n="$2" '$7 == u && ++i == n { c = $4 }
-        END { sub("/.*", "", c); print c }' "$PX/access.log"
-}
-# logged URL N: the access log holds at least N lines for URL.
-logged() { [ "$(awk -v u="$1" '$7 == u' "$PX/access.log" | wc -l)" -ge "$2" ]; }
-# expect_code URL N CODE: wait for the Nth log line of URL, check its code.
-expect_code() {
-    wait_until 5 logged "$1" "$2" || { echo "no log line $2 for $1"; return 1; }
-    echo "access log: $(code "$1" "$2")"
-    [ "$(code "$1" "$2")" = "$3" ]
-}
+. "$(dirname "$0")/proxy_cache_lib.sh"
 # raw PATH: a GET through the proxy with a bare socket, printed as is.
 raw() {
     on c1 python3 -c '

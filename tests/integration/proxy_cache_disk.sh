@@ -59,18 +59,7 @@ start_proxy
 P=http://$A:3128
 U=http://$O:8000
 
-pc() { on c1 curl -sS -m 20 -x "$P" "$@"; }
-seen() { grep -cF "\"path\": \"$1\"" "$REC"; }
-code() {
-    awk -v u="$1" -v n="$2" '$7 == u && ++i == n { c = $4 }
-        END { sub("/.*", "", c); print c }' "$PX/access.log"
-}
-logged() { [ "$(awk -v u="$1" '$7 == u' "$PX/access.log" | wc -l)" -ge "$2" ]; }
-expect_code() {
-    wait_until 5 logged "$1" "$2" || { echo "no log line $2 for $1"; return 1; }
-    echo "access log line $2: $(code "$1" "$2")"
-    [ "$(code "$1" "$2")" = "$3" ]
-}
+. "$(dirname "$0")/proxy_cache_lib.sh"
 # direct_sum PATH: sha256 of the body straight from the origin.
 direct_sum() { on c1 curl -sS -m 20 "$U$1" | sha256sum; }
 
