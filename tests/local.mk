@@ -21,7 +21,8 @@ AM_TESTS_ENVIRONMENT = \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/data \
-	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http
+	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http \
+	tests/bench/README
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
 # see tests/fuzz/README for running them.
