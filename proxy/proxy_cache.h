@@ -23,10 +23,12 @@
  *       finished with cache_pending_done().
  *     - CACHE_ACT_VALIDATE: forward the request to the origin with the
  *       conditional fields from cache_validators() added. On a 304 call
- *       cache_revalidated() and serve the refreshed ans as a hit; on a
- *       full response store it as for a miss (TCP_REFRESH_MODIFIED); on an
- *       error or no answer, cache_stale_if_error() tells whether the stale
- *       object may be served instead (TCP_REFRESH_FAIL_OLD).
+ *       cache_revalidated() and serve the refreshed ans as a hit (when it
+ *       fails, the 304 selects nothing: forward it to a conditional
+ *       request, else send the request again once without validators);
+ *       on a full response store it as for a miss (TCP_REFRESH_MODIFIED);
+ *       on an error or no answer, cache_stale_if_error() tells whether the
+ *       stale object may be served instead (TCP_REFRESH_FAIL_OLD).
  *     - CACHE_ACT_MISS: forward; try cache_store_begin() on the response
  *       (for HEAD, give a 200 to cache_head_update() instead).
  *     - CACHE_ACT_PASS: forward, never store (unsafe methods, Range or

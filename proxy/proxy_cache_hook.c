@@ -35,6 +35,7 @@ struct proxy_cx {
 	struct cache_answer	 ans;
 	int			 looked_up;	/* ans is valid */
 	int			 validating;	/* validators went out */
+	int			 unconditional;	/* sent again without them */
 	time_t			 request_time;
 	struct cache_store	*st;		/* storing the response */
 	int			 dechunk;	/* st gets chunked data */
@@ -57,7 +58,10 @@ static void	proxy_cache_wait_cb(enum cache_pending_result, void *);
 static void	proxy_cache_wake_cb(evutil_socket_t, short, void *);
 static int	proxy_cache_answer(struct proxy_client *, cache_wait_cb);
 static void	proxy_cache_serve(struct proxy_client *);
-static void	proxy_cache_validators(struct proxy_client *);
+static void	proxy_cache_validators(struct proxy_client *, int);
+static int	proxy_cache_conditional(const struct proxy_cx *);
+static int	proxy_cache_unmatched(struct proxy_client *,
+		    const struct http_msg *);
 static void	proxy_cache_resp(const struct http_msg *, time_t,
 		    struct cache_resp *);
 static void	proxy_cache_tee(struct proxy_cx *, const char *, size_t);
@@ -254,7 +258,7 @@ proxy_cache_answer(struct proxy_client *c, cache_wait_cb cb)
 		    c->addr_str, c->method_str, c->url);
 		return (1);
 	case CACHE_ACT_VALIDATE:
-		proxy_cache_validators(c);
+		proxy_cache_validators(c, 1);
 		cx->validating = 1;
 		break;
 	case CACHE_ACT_MISS:
@@ -303,12 +307,13 @@ proxy_cache_wake_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * Replace the client's own conditional fields in the head for the origin
- * with the stored object's validators: the cache answers the client's
- * conditionals itself from whatever the validation brings.
+ * Remove If-None-Match and If-Modified-Since from the head for the
+ * origin; with <add>, put the stored object's validators in their place:
+ * the cache answers the client's conditionals itself from whatever the
+ * validation brings.
  */
 static void
-proxy_cache_validators(struct proxy_client *c)
+proxy_cache_validators(struct proxy_client *c, int add)
 {
 	struct proxy_cx	*cx = c->cx;
 	struct evbuffer	*b = c->head_out, *nb;
@@ -330,7 +335,8 @@ proxy_cache_validators(struct proxy_client *c)
 		}
 		free(line);
 	}
-	cache_validators(cx->ans.obj, nb);
+	if (add)
+		cache_validators(cx->ans.obj, nb);
 	evbuffer_add(nb, "\r\n", 2);
 	/* Whatever followed the head (nothing, normally) goes after it. */
 	evbuffer_add_buffer(nb, b);
@@ -414,8 +420,10 @@ proxy_cache_resp(const struct http_msg *m, time_t request_time,
  * A final response head m came from the origin, before anything of it
  * is forwarded. Returns 1 when the cache answered the client instead (a
  * 304 that validated the stored object, or an error replaced by a stale
- * object under stale-if-error); the origin connection is then released
- * and gone. Else 0: the response is forwarded (proxy_cache_store()).
+ * object under stale-if-error) or sent the request again (a 304 that
+ * selects no stored response, proxy_cache_unmatched()); the origin
+ * connection is then released and gone. Else 0: the response is
+ * forwarded (proxy_cache_store()).
  */
 int
 proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
@@ -431,13 +439,15 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 		return (0);
 	proxy_cache_resp(m, cx->request_time, &rs);
 	if (m->code == 304) {
-		if (cache_revalidated(c->px->cache, &cx->ans, &cx->req, &rs,
-		    rs.response_time) == -1) {
-			log_info("client %s: %s %s: the origin's 304 does not "
-			    "match the stored response; forwarded",
-			    c->addr_str, c->method_str, c->url);
+		if (cx->unconditional) {
+			log_info("client %s: %s %s: the origin answered 304 "
+			    "to the request sent without validators; "
+			    "forwarded", c->addr_str, c->method_str, c->url);
 			return (0);
 		}
+		if (cache_revalidated(c->px->cache, &cx->ans, &cx->req, &rs,
+		    rs.response_time) == -1)
+			return (proxy_cache_unmatched(c, m));
 	} else if (m->code >= 500) {
 		if (!cache_stale_if_error(&cx->ans, &cx->req, time(NULL)))
 			return (0);
@@ -456,6 +466,71 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 	c->resp_body = BODY_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
+	return (1);
+}
+
+/* Did the client's own request carry a conditional field? */
+static int
+proxy_cache_conditional(const struct proxy_cx *cx)
+{
+	const struct cache_hdr	*h;
+	size_t			 i;
+
+	for (i = 0; i < cx->req.nhdrs; i++) {
+		h = &cx->req.hdrs[i];
+		if (cache_hdr_is(h, "if-none-match") ||
+		    cache_hdr_is(h, "if-modified-since") ||
+		    cache_hdr_is(h, "if-match") ||
+		    cache_hdr_is(h, "if-unmodified-since") ||
+		    cache_hdr_is(h, "if-range"))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The origin's 304 m selects no stored response (RFC 9111 section
+ * 4.3.4): nothing is updated from it. A conditional request gets it as
+ * the answer to its own conditionals. Any other asked for a full
+ * response: the 304 is dropped and the same request goes to the origin
+ * once more, without the stored validators. The object stays under
+ * validation, so a full answer replaces it (TCP_REFRESH_MODIFIED) and a
+ * second 304 is forwarded. Returns 1 when the request went again (the
+ * origin connection is then released), else 0: m is forwarded.
+ */
+static int
+proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
+{
+	struct proxy_cx		*cx = c->cx;
+	struct proxy_server	*s = c->srv;
+	struct evbuffer		*in;
+	int			 reuse;
+
+	if (proxy_cache_conditional(cx)) {
+		log_info("client %s: %s %s: the origin's 304 does not match "
+		    "the stored response; forwarded to the conditional "
+		    "request", c->addr_str, c->method_str, c->url);
+		return (0);
+	}
+	if (c->req_body != BODY_DONE || c->body_sent) {
+		log_info("client %s: %s %s: the origin's 304 does not match "
+		    "the stored response; forwarded (the request body is "
+		    "gone)", c->addr_str, c->method_str, c->url);
+		return (0);
+	}
+	log_info("client %s: %s %s: the origin's 304 does not match the "
+	    "stored response; sending the request again without validators",
+	    c->addr_str, c->method_str, c->url);
+	in = bufferevent_get_input(s->bev);
+	reuse = http_keep_alive(m) && evbuffer_get_length(in) ==
+	    m->head_len && !c->px->draining;
+	if (reuse)
+		evbuffer_drain(in, m->head_len);
+	proxy_server_release(s, reuse);
+	c->srv = NULL;
+	proxy_cache_validators(c, 0);
+	cx->unconditional = 1;
+	proxy_server_start(c);
 	return (1);
 }
 
@@ -645,6 +720,7 @@ proxy_cache_finish(struct proxy_cx *cx, int complete)
 	cache_answer_clear(&cx->ans);
 	cx->looked_up = 0;
 	cx->validating = 0;
+	cx->unconditional = 0;
 }
 
 /* The response is out whole (called before the access log line). */

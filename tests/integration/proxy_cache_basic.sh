@@ -7,7 +7,8 @@
 # Hosts: a (twin-proxy on A:3128, memory tier only), c1 (client), origin
 # (proxy_cache_origin.py on O:8000). Covers fresh hits with Age, max-age,
 # s-maxage and Expires, no-store/private/no freshness not stored, Vary
-# variants, validation (304 and 200), client no-cache and only-if-cached,
+# variants, validation (304 and 200, a 304 that selects no stored response
+# sent again unconditionally), client no-cache and only-if-cached,
 # client conditionals answered from the cache, HEAD from a stored GET,
 # Range, chunked bodies, invalidation by POST/PUT/DELETE, collapsed
 # forwarding, stale-if-error, and twinctl cache stats and purge.
@@ -206,6 +207,36 @@ reval_200() {
     [ "$b" = "GET /v200 #2" ] && expect_code "$U$p" 2 TCP_REFRESH_MODIFIED
 }
 CHECK "a stale object replaced by a new 200 (TCP_REFRESH_MODIFIED)" reval_200
+
+# The origin answers any If-None-Match with 304 and ETag "v2": a 304 that
+# selects no stored response (RFC 9111 section 4.3.4).
+P304X='/v304x?h=Cache-Control:max-age=60&h=Age:120&h=ETag:%22v1%22&inm304=1&h304=ETag:%22v2%22'
+unmatched_304() {
+    local p=$P304X out
+    pc -o /dev/null "$U$p" || return 1
+    out=$(pc -D - "$U$p") || return 1
+    echo "$out"
+    grep -F "$p" "$REC" | tail -n 2
+    [ "$(seen "$p")" = 3 ] &&
+        grep -F "$p" "$REC" | sed -n 2p | grep -qF '["If-None-Match", "\"v1\""]' &&
+        ! grep -F "$p" "$REC" | sed -n 3p | grep -qF 'If-None-Match' &&
+        [[ $out == *"HTTP/1.1 200"* ]] && [[ $out == *"GET /v304x #3"* ]] &&
+        expect_code "$U$p" 2 TCP_REFRESH_MODIFIED &&
+        awk -v u="$U$p" '$7 == u' "$PX/access.log" | sed -n 2p | grep -q '/200 ' &&
+        grep -q "does not match the stored response; sending the request again" \
+            "$(logf proxy.log)"
+}
+CHECK "an unmatched 304 is not forwarded: the request goes again unconditionally" unmatched_304
+
+unmatched_304_cond() {
+    local p=$P304X st
+    st=$(pc -o /dev/null -w '%{http_code}' -H 'If-None-Match: "v1"' "$U$p") || return 1
+    echo "status $st, origin saw $(seen "$p")"
+    [ "$st" = 304 ] && [ "$(seen "$p")" = 4 ] &&
+        grep -q "does not match the stored response; forwarded to the conditional" \
+            "$(logf proxy.log)"
+}
+CHECK "an unmatched 304 still answers a conditional client" unmatched_304_cond
 
 update_304() {
     local p='/upd?h=Cache-Control:max-age=60&h=Age:120&h=ETag:%22u%22&h=X-Version:1&h304=X-Version:2&h304=Content-Length:3&n=5000'

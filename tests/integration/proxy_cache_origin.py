@@ -17,8 +17,10 @@
 #   vary=FIELD     echo that request field into the body
 # A request whose If-None-Match equals the ETag given with h=ETag:... or
 # whose If-Modified-Since equals h=Last-Modified:... gets a bare 304
-# (unless nc=1). GET /_ctl/fail/on (or off) makes every other request
-# answer 503 (or stop doing so).
+# (unless nc=1). With inm304=1 any request carrying If-None-Match gets a
+# 304, whose h304 fields replace the h= fields of the same name (a 304
+# that selects another response). GET /_ctl/fail/on (or off) makes every
+# other request answer 503 (or stop doing so).
 # Each request is written to RECORD as one JSON line {"method", "path",
 # "headers"} before it is answered.
 import json
@@ -88,15 +90,19 @@ class Handler(BaseHTTPRequestHandler):
         lm = dict((k.lower(), v) for k, v in fields).get("last-modified")
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
+        any304 = "inm304" in q and inm is not None
         if not STATE["fail"] and "nc" not in q and \
-                ((etag and inm == etag) or
+                ((etag and inm == etag) or any304 or
                  (inm is None and lm and ims == lm)):
+            extra = [(n.strip(), v.strip()) for n, _, v in
+                     (h.partition(":") for h in q.get("h304", []))]
+            names = set(n.lower() for n, _ in extra) if any304 else set()
             self.send_response(304)
             for k, v in fields:
+                if k.lower() not in names:
+                    self.send_header(k, v)
+            for k, v in extra:
                 self.send_header(k, v)
-            for h in q.get("h304", []):
-                name, _, value = h.partition(":")
-                self.send_header(name.strip(), value.strip())
             self.end_headers()
             return
         if "n" in q:
