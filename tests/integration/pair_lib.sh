@@ -120,10 +120,14 @@ pair_kill() {
     for p in ${PAIR_PIDS[$1]}; do
         kill -"$2" "$p" 2>/dev/null
     done
-    # shellcheck disable=SC2086
-    wait_until 5 pids_gone ${PAIR_PIDS[$1]} ||
-        ERROR "$1's daemons did not stop on SIG$2"
-    # Reap them here, so the shell has no job status to report later.
+    # SIGKILL cannot be caught: wait for the daemons at once, which also
+    # keeps the shell from reporting them as killed jobs later. Other
+    # signals may take a while (a proxy drains), so wait boundedly first.
+    if [ "$2" != KILL ]; then
+        # shellcheck disable=SC2086
+        wait_until 5 pids_gone ${PAIR_PIDS[$1]} ||
+            ERROR "$1's daemons did not stop on SIG$2"
+    fi
     # shellcheck disable=SC2086
     wait ${PAIR_PIDS[$1]} 2>/dev/null
     return 0
