@@ -20,45 +20,11 @@ set -u
 
 need_cmd curl python3
 
-topo_init
-topo_host a "$A/$PFX"
-topo_host c1 "$C1/$PFX"
-topo_host origin "$O/$PFX"
-
-ORIGIN_PY=$TOP_SRCDIR/tests/integration/proxy_cache_origin.py
-PX=$T/px
-mkdir -p "$PX/run"
-chmod 755 "$T"
-chmod 777 "$PX"
-REC=$T/origin.rec
-: >"$REC"
-chmod 666 "$REC"
-
-cat >"$PX/twinproxy.conf" <<EOF
-peer { name a; address $A; partner $B; run-dir $PX/run; }
-proxy {
-	listen $A:3128;
-	allow $C1/32;
-	allow $A/32;
-	outgoing-address $A;
-	connect-timeout 1s;
-	read-timeout 3s;
-	access-log $PX/access.log;
-	cache-memory 64M;
-	cache-max-object 8M;
-}
-EOF
-
-spawn origin origin.log python3 -u "$ORIGIN_PY" "$REC" "$O:8000"
-wait_port origin "$O" 8000
-spawn a proxy.log "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
-PROXY_PID=$SPAWN_PID
-wait_port c1 "$A" 3128
-
-P=http://$A:3128
-U=http://$O:8000
-
 . "$(dirname "$0")/proxy_cache_lib.sh"
+
+cache_setup "read-timeout 3s" "cache-memory 64M" "cache-max-object 8M"
+start_proxy
+
 # raw PATH: a GET through the proxy with a bare socket, printed as is.
 raw() {
     on c1 python3 -c '

@@ -15,51 +15,13 @@ set -u
 
 need_cmd curl python3 sha256sum
 
-topo_init
-topo_host a "$A/$PFX"
-topo_host c1 "$C1/$PFX"
-topo_host origin "$O/$PFX"
+. "$(dirname "$0")/proxy_cache_lib.sh"
 
-ORIGIN_PY=$TOP_SRCDIR/tests/integration/proxy_cache_origin.py
 PX=$T/px
-mkdir -p "$PX/run" "$PX/cache"
-chmod 755 "$T"
-chmod 777 "$PX" "$PX/cache"
-REC=$T/origin.rec
-: >"$REC"
-chmod 666 "$REC"
-
-cat >"$PX/twinproxy.conf" <<EOF
-peer { name a; address $A; partner $B; run-dir $PX/run; }
-proxy {
-	listen $A:3128;
-	allow $C1/32;
-	allow $A/32;
-	outgoing-address $A;
-	connect-timeout 1s;
-	read-timeout 5s;
-	access-log $PX/access.log;
-	cache-memory 16M;
-	cache-dir $PX/cache 256M;
-	cache-max-object 64M;
-}
-EOF
-
-spawn origin origin.log python3 -u "$ORIGIN_PY" "$REC" "$O:8000"
-wait_port origin "$O" 8000
-
-# start_proxy: run twin-proxy and wait for it; PROXY_PID is its pid.
-start_proxy() {
-    spawn a proxy.log "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
-    PROXY_PID=$SPAWN_PID
-    wait_port c1 "$A" 3128
-}
+cache_setup "read-timeout 5s" "cache-memory 16M" \
+    "cache-dir $PX/cache 256M" "cache-max-object 64M"
 start_proxy
 
-P=http://$A:3128
-U=http://$O:8000
-
-. "$(dirname "$0")/proxy_cache_lib.sh"
 # direct_sum PATH: sha256 of the body straight from the origin.
 direct_sum() { on c1 curl -sS -m 20 "$U$1" | sha256sum; }
 
