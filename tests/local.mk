@@ -22,7 +22,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http \
-	tests/bench/README
+	tests/bench/README tests/bench/bench_lib.sh
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
 # see tests/fuzz/README for running them.

@@ -21,53 +21,13 @@ D=${D:-10}
 [ $# -ge 1 ] && D=$1
 C=${CONNS:-50}
 TWIN_PROXY=${TWIN_PROXY:-$(dirname "$0")/../../build/twin-proxy}
-for c in squid haproxy nginx wrk curl; do
-    command -v "$c" >/dev/null || { echo "missing: $c" >&2; exit 2; }
-done
-[ -x "$TWIN_PROXY" ] || { echo "no twin-proxy at $TWIN_PROXY" >&2; exit 2; }
-
-W=$(mktemp -d /tmp/proxy-bench.XXXXXX)
-cleanup() {
-    local p
-    for p in $(cat "$W/pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
-    for p in $(cat "$W/pids" 2>/dev/null); do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -9 "$p" 2>/dev/null
-    done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-mkdir -p "$W/www/u" "$W/logs" "$W/run"
-chmod 755 "$W"
-chmod 777 "$W/logs" "$W/run"
+. "$(dirname "$0")/bench_lib.sh"
+bench_init proxy-bench squid haproxy nginx wrk curl
+mkdir -p "$W/www/u"
 head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$W/www/u/1k"
 head -c $((256 * 1024 * 1024)) /dev/zero >"$W/www/u/big"
-
-cat >"$W/nginx.conf" <<NG
-worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/logs/nginx.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000; sendfile on;
-  server { listen 127.0.0.1:27080; root $W/www;
-    location /u/ { add_header Cache-Control "no-store"; } } }
-NG
-nginx -c "$W/nginx.conf" & echo $! >>"$W/pids"
-
-cat >"$W/squid.conf" <<SQ
-http_port 127.0.0.1:27128
-http_access allow all
-cache_mem 256 MB
-cache_dir null /tmp
-pid_filename $W/squid.pid
-access_log stdio:$W/logs/squid-access.log
-cache_log $W/logs/squid-cache.log
-coredump_dir $W/logs
-shutdown_lifetime 0 seconds
-workers 1
-SQ
-squid -N -f "$W/squid.conf" & echo $! >>"$W/pids"
+bench_nginx 'location /u/ { add_header Cache-Control "no-store"; }'
+bench_squid
 
 cat >"$W/haproxy.cfg" <<HA
 global
@@ -84,19 +44,8 @@ backend be
   server o1 127.0.0.1:27080
   http-reuse always
 HA
-haproxy -f "$W/haproxy.cfg" & echo $! >>"$W/pids"
-
-cat >"$W/twinproxy.conf" <<TP
-peer { name bench; address 127.0.0.1; partner 127.0.0.2; run-dir $W/run; }
-proxy {
-	listen 127.0.0.1:27129;
-	allow 127.0.0.0/8;
-	connect-port 27080;
-	access-log $W/logs/twin-access.log;
-}
-TP
-"$TWIN_PROXY" -d -f "$W/twinproxy.conf" 2>"$W/logs/twin-proxy.log" &
-echo $! >>"$W/pids"
+bench_start haproxy.out haproxy -f "$W/haproxy.cfg"
+bench_twin_proxy 27129 "connect-port 27080"
 
 ready() { curl -s -o /dev/null -m 2 "$@"; }
 for i in $(seq 1 100); do

@@ -21,68 +21,16 @@ D=${D:-10}
 [ $# -ge 1 ] && D=$1
 C=${CONNS:-50}
 TWIN_PROXY=${TWIN_PROXY:-$(dirname "$0")/../../build/twin-proxy}
-for c in squid nginx wrk curl; do
-    command -v "$c" >/dev/null || { echo "missing: $c" >&2; exit 2; }
-done
-[ -x "$TWIN_PROXY" ] || { echo "no twin-proxy at $TWIN_PROXY" >&2; exit 2; }
-
-W=$(mktemp -d /tmp/proxy-cache-bench.XXXXXX)
-cleanup() {
-    local p
-    for p in $(cat "$W/pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
-    for p in $(cat "$W/pids" 2>/dev/null); do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -9 "$p" 2>/dev/null
-    done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-mkdir -p "$W/www/c" "$W/logs" "$W/run"
-chmod 755 "$W"
-chmod 777 "$W/logs" "$W/run"
+. "$(dirname "$0")/bench_lib.sh"
+bench_init proxy-cache-bench squid nginx wrk curl
+mkdir -p "$W/www/c"
 head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$W/www/c/1k"
 head -c 65536 /dev/urandom >"$W/www/c/64k"
-
-cat >"$W/nginx.conf" <<NG
-worker_processes 1; daemon off; pid $W/nginx.pid; error_log $W/logs/nginx.err;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:27080; root $W/www;
-    location /c/ { add_header Cache-Control "max-age=3600"; } } }
-NG
-nginx -c "$W/nginx.conf" & echo $! >>"$W/pids"
-
-cat >"$W/squid.conf" <<SQ
-http_port 127.0.0.1:27128
-http_access allow all
-cache_mem 256 MB
-maximum_object_size_in_memory 2 MB
-cache_dir null /tmp
-pid_filename $W/squid.pid
-access_log stdio:$W/logs/squid-access.log
-cache_log $W/logs/squid-cache.log
-coredump_dir $W/logs
-shutdown_lifetime 0 seconds
-workers 1
-SQ
-squid -N -f "$W/squid.conf" & echo $! >>"$W/pids"
-SQUID_PID=$!
-
-cat >"$W/twinproxy.conf" <<TP
-peer { name bench; address 127.0.0.1; partner 127.0.0.2; run-dir $W/run; }
-proxy {
-	listen 127.0.0.1:27228;
-	allow 127.0.0.0/8;
-	access-log $W/logs/twin-access.log;
-	cache-memory 256M;
-}
-TP
-"$TWIN_PROXY" -d -f "$W/twinproxy.conf" 2>"$W/logs/twin.err" &
-echo $! >>"$W/pids"
-TWIN_PID=$!
+bench_nginx 'location /c/ { add_header Cache-Control "max-age=3600"; }'
+bench_squid "maximum_object_size_in_memory 2 MB"
+SQUID_PID=$BENCH_PID
+bench_twin_proxy 27228 "cache-memory 256M"
+TWIN_PID=$BENCH_PID
 
 # up PORT: wait (bounded) until something accepts on 127.0.0.1:PORT.
 up() {
