@@ -39,8 +39,8 @@ CHECK "a re-sent gratuitous ARP after resuming" \
 CHECK "c1 ends on a's MAC" wait_until 3 client_mac_is a
 CHECK "c1's traffic flows after the split brain healed" \
     wait_until 5 replies_after $((t_cont / 1000 + 1)) 5
-CHECK "still exactly one holder a moment later" \
-    sh -c "sleep 1; exit 0"
+# Let the healed pair run a moment, so a relapse would show.
+sleep 1
 CHECK "exactly one holder (a)" one_holder a
 CHECK "a's status: running as active, partner running as standby" \
     status_has a 'Partner server: running as standby\.'
