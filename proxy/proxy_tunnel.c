@@ -36,8 +36,27 @@ static void	proxy_tunnel_read(struct proxy_client *, int, short);
 static void	proxy_tunnel_write_cb(evutil_socket_t, short, void *);
 static int	proxy_tunnel_splice(struct proxy_client *, int);
 static int	proxy_tunnel_flush(struct proxy_client *, int);
+static void	proxy_tunnel_count(struct proxy_client *, int, size_t);
 
 /* Milliseconds since *t. */
+/*
+ * Count <n> bytes read from <side> (0: the client, 1: the origin) and note
+ * the activity for the idle timeout.
+ */
+static void
+proxy_tunnel_count(struct proxy_client *c, int side, size_t n)
+{
+	if (side == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &c->t_client);
+		c->bytes_in += n;
+		c->px->stats.bytes_in += n;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &c->t_server);
+		c->bytes_out += n;
+		c->px->stats.bytes_out += n;
+	}
+}
+
 static uint64_t
 proxy_tunnel_since(const struct timespec *t)
 {
@@ -210,15 +229,7 @@ proxy_tunnel_read(struct proxy_client *c, int side, short what)
 		left -= v[i].iov_len;
 	}
 	evbuffer_commit_space(out, v, nv);
-	if (side == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &c->t_client);
-		c->bytes_in += n;
-		c->px->stats.bytes_in += n;
-	} else {
-		clock_gettime(CLOCK_MONOTONIC, &c->t_server);
-		c->bytes_out += n;
-		c->px->stats.bytes_out += n;
-	}
+	proxy_tunnel_count(c, side, n);
 	if (evbuffer_get_length(out) >= PROXY_BUF_HIGH)
 		event_del(c->tun_rd[side]);
 }
@@ -243,15 +254,7 @@ proxy_tunnel_splice(struct proxy_client *c, int side)
 		return (-1);
 	}
 	c->tun_inpipe[side] += n;
-	if (side == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &c->t_client);
-		c->bytes_in += n;
-		c->px->stats.bytes_in += n;
-	} else {
-		clock_gettime(CLOCK_MONOTONIC, &c->t_server);
-		c->bytes_out += n;
-		c->px->stats.bytes_out += n;
-	}
+	proxy_tunnel_count(c, side, n);
 	return (proxy_tunnel_flush(c, side));
 }
 
