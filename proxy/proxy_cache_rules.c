@@ -41,6 +41,11 @@ static void	sb_add_field(struct sbuf *, const struct cache_hdr *);
 static int	in_list(const struct cache_hdr *, size_t, const char *,
 		    const char *, size_t);
 static int	uri_origin_len(const char *);
+static int	same_name(const struct cache_hdr *, const struct cache_hdr *);
+static int	has_name(const struct cache_hdr *, size_t,
+		    const struct cache_hdr *);
+static int	update_takes(const struct cache_hdr *, size_t,
+		    const struct cache_hdr *);
 
 /* Case-insensitive compare of a counted string with a C string. */
 static int
@@ -839,6 +844,37 @@ sb_add_field(struct sbuf *sb, const struct cache_hdr *h)
 	sb_add(sb, "\r\n", 2);
 }
 
+/* Return 1 if two fields have the same name (in any case). */
+static int
+same_name(const struct cache_hdr *a, const struct cache_hdr *b)
+{
+	return (a->nlen == b->nlen && strncasecmp(a->name, b->name,
+	    a->nlen) == 0);
+}
+
+/* Return 1 if one of the first <n> fields of <h> is named like <f>. */
+static int
+has_name(const struct cache_hdr *h, size_t n, const struct cache_hdr *f)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (same_name(&h[i], f))
+			return (1);
+	return (0);
+}
+
+/*
+ * Return 1 if field <f> of a 304 (<up>, <un> fields) may update a stored
+ * response: not excluded by RFC 9111 §3.2, not named by its Connection.
+ */
+static int
+update_takes(const struct cache_hdr *up, size_t un, const struct cache_hdr *f)
+{
+	return (!cache_update_excluded(f->name, f->nlen) &&
+	    !in_list(up, un, "connection", f->name, f->nlen));
+}
+
 /*
  * Merge a 304's fields into a stored response's (RFC 9111 §3.2 and
  * §4.3.4): a field present in the 304 replaces every stored line of that
@@ -851,55 +887,29 @@ cache_merge_304(const struct cache_hdr *st, size_t sn,
     const struct cache_hdr *up, size_t un, char **out, size_t *outlen)
 {
 	struct sbuf	 sb;
-	size_t		 i, j, k;
-	int		 take, done;
+	size_t		 i, j;
+	int		 take;
 
 	memset(&sb, 0, sizeof sb);
 	for (i = 0; i < sn; i++) {
 		take = 0;
-		for (j = 0; j < un; j++) {
-			if (up[j].nlen == st[i].nlen &&
-			    strncasecmp(up[j].name, st[i].name,
-			    st[i].nlen) == 0 &&
-			    !cache_update_excluded(up[j].name, up[j].nlen) &&
-			    !in_list(up, un, "connection", up[j].name,
-			    up[j].nlen)) {
-				take = 1;
-				break;
-			}
-		}
+		for (j = 0; j < un && !take; j++)
+			take = same_name(&up[j], &st[i]) &&
+			    update_takes(up, un, &up[j]);
 		if (!take) {
 			sb_add_field(&sb, &st[i]);
 			continue;
 		}
 		/* Emit the 304's lines once, at the first stored line. */
-		done = 0;
-		for (k = 0; k < i; k++)
-			if (st[k].nlen == st[i].nlen &&
-			    strncasecmp(st[k].name, st[i].name,
-			    st[i].nlen) == 0)
-				done = 1;
-		if (done)
+		if (has_name(st, i, &st[i]))
 			continue;
 		for (j = 0; j < un; j++)
-			if (up[j].nlen == st[i].nlen &&
-			    strncasecmp(up[j].name, st[i].name,
-			    st[i].nlen) == 0)
+			if (same_name(&up[j], &st[i]))
 				sb_add_field(&sb, &up[j]);
 	}
-	for (j = 0; j < un; j++) {
-		if (cache_update_excluded(up[j].name, up[j].nlen) ||
-		    in_list(up, un, "connection", up[j].name, up[j].nlen))
-			continue;
-		take = 1;
-		for (i = 0; i < sn; i++)
-			if (st[i].nlen == up[j].nlen &&
-			    strncasecmp(st[i].name, up[j].name,
-			    up[j].nlen) == 0)
-				take = 0;
-		if (take)
+	for (j = 0; j < un; j++)
+		if (update_takes(up, un, &up[j]) && !has_name(st, sn, &up[j]))
 			sb_add_field(&sb, &up[j]);
-	}
 	if (sb.error) {
 		free(sb.buf);
 		return (-1);
