@@ -12,7 +12,8 @@ proxy_libproxycache_a_SOURCES = \
 
 UNIT_SOURCES += \
 	tests/unit/test_proxy_cache_rules.c \
-	tests/unit/test_proxy_cache_store.c
+	tests/unit/test_proxy_cache_store.c \
+	tests/unit/test_proxy_cache_util.c tests/unit/test_proxy_cache.h
 UNIT_LIBS += proxy/libproxycache.a
 dist_man_MANS += man/twinproxy-cache.7
 

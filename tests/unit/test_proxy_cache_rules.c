@@ -4,44 +4,10 @@
 #include <time.h>
 
 #include "proxy/proxy_cache.h"
+#include "test_proxy_cache.h"
 #include "unit.h"
 
-#define MAXH	32
 
-struct hset {
-	char			 buf[4096];
-	struct cache_hdr	 h[MAXH];
-	size_t			 n;
-};
-
-static void	hs(struct hset *, const char *);
-
-/* Fill a header set from "Name: value\n" lines. */
-static void
-hs(struct hset *s, const char *text)
-{
-	char	*p, *eol, *colon;
-
-	strlcpy(s->buf, text, sizeof s->buf);
-	s->n = 0;
-	for (p = s->buf; *p != '\0' && s->n < MAXH; p = eol + 1) {
-		if ((eol = strchr(p, '\n')) == NULL)
-			eol = p + strlen(p);
-		colon = strchr(p, ':');
-		if (colon == NULL || colon > eol)
-			break;
-		s->h[s->n].name = p;
-		s->h[s->n].nlen = colon - p;
-		colon++;
-		while (*colon == ' ')
-			colon++;
-		s->h[s->n].value = colon;
-		s->h[s->n].vlen = eol - colon;
-		s->n++;
-		if (*eol == '\0')
-			break;
-	}
-}
 
 #define T0	784111777	/* Sun, 06 Nov 1994 08:49:37 GMT */
 

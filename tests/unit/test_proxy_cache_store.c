@@ -21,17 +21,11 @@
 #include "ctl.h"
 #include "ev.h"
 #include "proxy/proxy_cache.h"
+#include "test_proxy_cache.h"
 #include "proxy/proxy_cache_int.h"
 #include "unit.h"
 
-#define MAXH	32
 #define NOW	1700000000
-
-struct hset {
-	char			 buf[4096];
-	struct cache_hdr	 h[MAXH];
-	size_t			 n;
-};
 
 struct fx {
 	struct hset		 rq;
@@ -40,7 +34,6 @@ struct fx {
 	struct cache_resp	 resp;
 };
 
-static void	 hs(struct hset *, const char *);
 static void	 mkreq(struct fx *, const char *, const char *, const char *);
 static void	 mkresp(struct fx *, int, const char *, time_t);
 static int	 store(struct cache *, struct fx *, const char *, size_t);
@@ -55,31 +48,6 @@ static void	 rmtree(const char *);
 static int	 rm_cb(const char *, const struct stat *, int, struct FTW *);
 static int	 count_files(const char *, const char *);
 static int	 find_object(const char *, char *, size_t);
-
-/* Fill a header set from "Name: value\n" lines. */
-static void
-hs(struct hset *s, const char *text)
-{
-	char	*p, *eol, *colon;
-
-	strlcpy(s->buf, text, sizeof s->buf);
-	s->n = 0;
-	for (p = s->buf; *p != '\0' && s->n < MAXH; p = eol + 1) {
-		if ((eol = strchr(p, '\n')) == NULL)
-			eol = p + strlen(p);
-		if ((colon = strchr(p, ':')) == NULL || colon > eol)
-			break;
-		s->h[s->n].name = p;
-		s->h[s->n].nlen = colon - p;
-		for (colon++; *colon == ' '; colon++)
-			;
-		s->h[s->n].value = colon;
-		s->h[s->n].vlen = eol - colon;
-		s->n++;
-		if (*eol == '\0')
-			break;
-	}
-}
 
 /* Build a request. */
 static void
