@@ -83,12 +83,15 @@ struct check_fsm {
 
 /*
  * A stream for ACV over a connected TCP socket: plain (NULL transport) or,
- * later, TLS. open() gets the connected socket <fd> and the name the target
- * was asked for by (NULL for a literal address); it returns a bufferevent
- * that owns <fd> and closes it when freed, or NULL with <why> filled. A TLS
- * transport returns bufferevent_openssl_socket_new(...,
- * BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE): ACV queues its string
- * at once and only reads the reply, so it needs nothing else.
+ * later, TLS. open() gets the connected socket <fd>, which it owns from
+ * then on, and the name the target was asked for by (NULL for a literal
+ * address, else for SNI and certificate checks); it returns a bufferevent
+ * that closes <fd> when freed, or closes <fd> itself and returns NULL with
+ * <why> filled. A TLS transport returns bufferevent_openssl_socket_new(...,
+ * BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE) over an SSL from its
+ * SSL_CTX (<arg>): ACV queues its string at once and only reads the reply,
+ * so it needs nothing else, and its reasons name the transport. The
+ * transport must outlive the checkers that use it.
  */
 struct check_transport {
 	const char		*name;		/* "tls", in reasons */
@@ -188,6 +191,24 @@ const struct check_fsm *check_get_fsm(const struct check *);
 void		 check_done(struct check *, int, const char *);
 int		 check_bind(struct check *, int, char *, size_t);
 void		 check_errstr(int, const char *, char *, size_t);
+
+/* What an echo reply must carry to be the answer to our request. */
+#define CHECK_ICMP_HDRLEN	8
+#define CHECK_ICMP_PKTLEN	(CHECK_ICMP_HDRLEN + 16)	/* cookie, time */
+
+struct check_icmp_echo {
+	struct addr		 target;
+	int			 iphdr;		/* IPv4 raw: IP header first */
+	uint16_t		 id;
+	uint16_t		 seq;
+	unsigned char		 cookie[8];
+};
+
+/* check_icmp_pkt.c */
+void		 check_icmp_request(const struct check_icmp_echo *,
+		     uint64_t, unsigned char *);
+int		 check_icmp_reply(const struct check_icmp_echo *,
+		     const unsigned char *, size_t, const struct addr *);
 
 /* check_tcp.c, check_acv.c, check_icmp.c */
 extern const struct check_ops check_tcp_ops;

@@ -30,20 +30,14 @@
 #define ICMP_FILTER	1	/* <linux/icmp.h>, which clashes with libc's */
 #endif
 
-#define ICMP_HDRLEN	8
-#define ICMP_DATALEN	16	/* cookie (8) and send time (8) */
-#define ICMP_PKTLEN	(ICMP_HDRLEN + ICMP_DATALEN)
 #define ICMP_RXMAX	16	/* datagrams read per wake-up */
 
 struct icmp_probe {
 	enum check_icmp_sock	 mode;
-	uint16_t		 id;		/* ping sockets: the kernel's */
-	uint16_t		 seq;
-	unsigned char		 cookie[8];
+	struct check_icmp_echo	 echo;		/* ping: the kernel's id */
 	int			 fd;
 	int			 raw;
 	struct event		*ev;
-	struct addr		 target;
 	uint64_t		 sent;		/* ms */
 };
 
@@ -55,9 +49,6 @@ static void	icmp_free(struct check *);
 static int	icmp_open(struct check *, struct icmp_probe *, int, char *,
 		    size_t);
 static void	icmp_read_cb(evutil_socket_t, short, void *);
-static int	icmp_match(struct icmp_probe *, const unsigned char *, size_t,
-		    const struct addr *);
-static uint16_t	icmp_cksum(const unsigned char *, size_t);
 
 const struct check_ops check_icmp_ops = {
 	.name = "icmp",
@@ -77,9 +68,9 @@ icmp_init(struct check *c, const struct check_conf *conf, char **cause)
 	p = xcalloc(1, sizeof *p);
 	p->mode = conf->icmp_sock;
 	p->fd = -1;
-	p->id = (uint16_t)arc4random_uniform(65536);
-	p->seq = (uint16_t)arc4random_uniform(65536);
-	arc4random_buf(p->cookie, sizeof p->cookie);
+	p->echo.id = (uint16_t)arc4random_uniform(65536);
+	p->echo.seq = (uint16_t)arc4random_uniform(65536);
+	arc4random_buf(p->echo.cookie, sizeof p->echo.cookie);
 	c->kind = p;
 	return (0);
 }
@@ -113,22 +104,6 @@ static void
 icmp_expire(struct check *c, uint64_t ms, char *why, size_t len)
 {
 	snprintf(why, len, "no echo reply within %" PRIu64 " ms", ms);
-}
-
-/* The Internet checksum (RFC 1071). */
-static uint16_t
-icmp_cksum(const unsigned char *p, size_t len)
-{
-	uint32_t	sum = 0;
-	size_t		i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ((uint16_t)~sum);
 }
 
 /*
@@ -190,37 +165,24 @@ icmp_open(struct check *c, struct icmp_probe *p, int af, char *why,
 static void
 icmp_start(struct check *c, const struct addr *a)
 {
-	struct icmp_probe		*p = c->kind;
+	struct icmp_probe	*p = c->kind;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	unsigned char		 pkt[ICMP_PKTLEN];
+	unsigned char		 pkt[CHECK_ICMP_PKTLEN];
 	char			 why[CHECK_REASONLEN];
-	uint16_t		 sum;
 
-	p->target = *a;
-	p->target.port = 0;
+	p->echo.target = *a;
+	p->echo.target.port = 0;
 	if (icmp_open(c, p, a->af, why, sizeof why) == -1 ||
 	    check_bind(c, p->fd, why, sizeof why) == -1) {
 		check_done(c, 0, why);
 		return;
 	}
-	p->seq++;
+	p->echo.iphdr = p->raw && a->af == AF_INET;
+	p->echo.seq++;
 	p->sent = check_now();
-	memset(pkt, 0, sizeof pkt);
-	pkt[0] = a->af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	pkt[4] = p->id >> 8;
-	pkt[5] = p->id & 0xff;
-	pkt[6] = p->seq >> 8;
-	pkt[7] = p->seq & 0xff;
-	memcpy(pkt + ICMP_HDRLEN, p->cookie, sizeof p->cookie);
-	memcpy(pkt + ICMP_HDRLEN + 8, &p->sent, sizeof p->sent);
-	/* ICMPv6 checksums (over a pseudo-header) are the kernel's job. */
-	if (a->af == AF_INET) {
-		sum = icmp_cksum(pkt, sizeof pkt);
-		pkt[2] = sum >> 8;
-		pkt[3] = sum & 0xff;
-	}
-	sslen = addr_to_sa(&p->target, &ss);
+	check_icmp_request(&p->echo, p->sent, pkt);
+	sslen = addr_to_sa(&p->echo.target, &ss);
 	if (sendto(p->fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ss,
 	    sslen) == -1) {
 		check_errstr(errno, "echo request not sent", why, sizeof why);
@@ -231,7 +193,7 @@ icmp_start(struct check *c, const struct addr *a)
 		/* The kernel put its own identifier in: the socket's port. */
 		sslen = sizeof ss;
 		if (getsockname(p->fd, (struct sockaddr *)&ss, &sslen) == 0)
-			p->id = ntohs(ss.ss_family == AF_INET ?
+			p->echo.id = ntohs(ss.ss_family == AF_INET ?
 			    ((struct sockaddr_in *)&ss)->sin_port :
 			    ((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
@@ -241,43 +203,12 @@ icmp_start(struct check *c, const struct addr *a)
 		check_done(c, 0, "cannot wait for the echo reply");
 }
 
-/*
- * Return 1 if datagram <b> (<len> bytes, from <from>) is the reply to this
- * round's request.
- */
-static int
-icmp_match(struct icmp_probe *p, const unsigned char *b, size_t len,
-    const struct addr *from)
-{
-	size_t	hl;
-	int	type;
-
-	/* An IPv4 raw socket hands over the IP header too. */
-	if (p->raw && p->target.af == AF_INET) {
-		if (len < 20 || (b[0] >> 4) != 4)
-			return (0);
-		hl = (size_t)(b[0] & 0x0f) * 4;
-		if (hl < 20 || hl > len || b[9] != IPPROTO_ICMP)
-			return (0);
-		b += hl;
-		len -= hl;
-	}
-	if (len < ICMP_PKTLEN || !addr_eq(from, &p->target))
-		return (0);
-	type = p->target.af == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
-	if (b[0] != type || b[1] != 0)
-		return (0);
-	if (((b[4] << 8) | b[5]) != p->id || ((b[6] << 8) | b[7]) != p->seq)
-		return (0);
-	return (memcmp(b + ICMP_HDRLEN, p->cookie, sizeof p->cookie) == 0);
-}
-
 /* Datagrams arrived: look for the reply among them. */
 static void
 icmp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct check		*c = arg;
-	struct icmp_probe		*p = c->kind;
+	struct icmp_probe	*p = c->kind;
 	struct sockaddr_storage	 ss;
 	struct addr		 from;
 	socklen_t		 sslen;
@@ -299,7 +230,7 @@ icmp_read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (addr_from_sa(&from, (struct sockaddr *)&ss, sslen) == -1)
 			continue;
-		if (!icmp_match(p, buf, (size_t)n, &from))
+		if (!check_icmp_reply(&p->echo, buf, (size_t)n, &from))
 			continue;
 		snprintf(why, sizeof why, "echo reply in %" PRIu64 " ms (%s "
 		    "socket)", check_now() - p->sent, p->raw ? "raw" : "ping");

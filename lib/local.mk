@@ -12,7 +12,8 @@ lib_libcommon_a_SOURCES = \
 	lib/check_fsm.c \
 	lib/check_tcp.c \
 	lib/check_acv.c \
-	lib/check_icmp.c
+	lib/check_icmp.c \
+	lib/check_icmp_pkt.c
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_check.c
@@ -22,3 +23,4 @@ check_PROGRAMS += tests/unit/check_probe
 tests_unit_check_probe_SOURCES = tests/unit/check_probe.c
 tests_unit_check_probe_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/lib_check_icmp.sh
+EXTRA_DIST += tests/fuzz/fuzz_check_icmp.c tests/fuzz/corpus_check_icmp

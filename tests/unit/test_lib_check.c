@@ -277,6 +277,133 @@ test_check_fsm_schedule(void)
 	CU_ASSERT_EQUAL(f.state, CHECK_UP);
 }
 
+/* ---- echo request and reply bytes ---------------------------------- */
+
+/* The settings the golden packets below were made for. */
+static void
+echo_init(struct check_icmp_echo *e, const char *target, int iphdr)
+{
+	static const unsigned char	cookie[8] = {
+		0xc0, 0x0c, 0x1e, 0x5a, 0x11, 0x22, 0x33, 0x44
+	};
+
+	memset(e, 0, sizeof *e);
+	addr_parse(target, &e->target, &(const char *){ NULL });
+	e->iphdr = iphdr;
+	e->id = 0x1234;
+	e->seq = 0x0007;
+	memcpy(e->cookie, cookie, sizeof cookie);
+}
+
+/* An IPv4 echo request: the bytes on the wire, checksum included. */
+static void
+test_check_icmp_request(void)
+{
+	static const unsigned char	golden[CHECK_ICMP_PKTLEN] = {
+		0x08, 0x00, 0xc2, 0xf7, 0x12, 0x34, 0x00, 0x07,
+		0xc0, 0x0c, 0x1e, 0x5a, 0x11, 0x22, 0x33, 0x44,
+		0, 0, 0, 0, 0, 0, 0, 0
+	};
+	struct check_icmp_echo		e;
+	unsigned char			pkt[CHECK_ICMP_PKTLEN];
+
+	echo_init(&e, "198.18.0.2", 0);
+	check_icmp_request(&e, 0, pkt);
+	CU_ASSERT_EQUAL(memcmp(pkt, golden, sizeof golden), 0);
+	/* ICMPv6: type 128, the checksum left to the kernel. */
+	echo_init(&e, "::1", 0);
+	check_icmp_request(&e, 0, pkt);
+	CU_ASSERT_EQUAL(pkt[0], 128);
+	CU_ASSERT_EQUAL(pkt[2], 0);
+	CU_ASSERT_EQUAL(pkt[3], 0);
+	CU_ASSERT_EQUAL(memcmp(pkt + 4, golden + 4, 12), 0);
+}
+
+/* Replies: ours, and everything that only looks like it. */
+static void
+test_check_icmp_reply(void)
+{
+	/* 198.18.0.2 -> 198.18.0.1, as an IPv4 raw socket reads it. */
+	static const unsigned char	reply4[20 + CHECK_ICMP_PKTLEN] = {
+		0x45, 0x00, 0x00, 0x2c, 0xbe, 0xef, 0x00, 0x00,
+		0x40, 0x01, 0x00, 0x00, 0xc6, 0x12, 0x00, 0x02,
+		0xc6, 0x12, 0x00, 0x01,
+		0x00, 0x00, 0xca, 0xf7, 0x12, 0x34, 0x00, 0x07,
+		0xc0, 0x0c, 0x1e, 0x5a, 0x11, 0x22, 0x33, 0x44,
+		1, 2, 3, 4, 5, 6, 7, 8
+	};
+	struct check_icmp_echo		e;
+	struct addr			from, other;
+	unsigned char			b[sizeof reply4 + 8];
+	const unsigned char		*icmp = reply4 + 20;
+	size_t				n = CHECK_ICMP_PKTLEN;
+
+	echo_init(&e, "198.18.0.2", 1);
+	from = e.target;
+	addr_parse("198.18.0.3", &other, &(const char *){ NULL });
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, reply4, sizeof reply4, &from), 1);
+	/* From another host, or cut short. */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, reply4, sizeof reply4, &other),
+	    0);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, reply4, sizeof reply4 - 1,
+	    &from), 0);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, reply4, 19, &from), 0);
+	/* IP options: a longer header is skipped. */
+	memcpy(b, reply4, 20);
+	b[0] = 0x47;
+	memset(b + 20, 1, 8);
+	memcpy(b + 28, icmp, n);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, 28 + n, &from), 1);
+	/* A header length past the datagram, or below 20. */
+	b[0] = 0x4f;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, 28 + n, &from), 0);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, 40, &from), 0);
+	b[0] = 0x44;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, 28 + n, &from), 0);
+	/* Not IPv4, not ICMP. */
+	memcpy(b, reply4, sizeof reply4);
+	b[0] = 0x65;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	memcpy(b, reply4, sizeof reply4);
+	b[9] = 17;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	/* Each field of the ICMP part in turn. */
+	memcpy(b, reply4, sizeof reply4);
+	b[20] = 8;			/* a request, not a reply */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	memcpy(b, reply4, sizeof reply4);
+	b[21] = 1;			/* code */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	memcpy(b, reply4, sizeof reply4);
+	b[25] ^= 1;			/* identifier */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	memcpy(b, reply4, sizeof reply4);
+	b[27] = 6;			/* the previous round */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+	memcpy(b, reply4, sizeof reply4);
+	b[35] ^= 0x80;			/* another checker's cookie */
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, sizeof reply4, &from), 0);
+
+	/* A ping socket hands over the ICMP part only. */
+	echo_init(&e, "198.18.0.2", 0);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, icmp, n, &from), 1);
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, reply4, sizeof reply4, &from), 0);
+
+	/* ICMPv6: type 129, no IP header, from the target only. */
+	echo_init(&e, "::1", 0);
+	memcpy(b, icmp, n);
+	b[0] = 129;
+	from = e.target;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, n, &from), 1);
+	b[0] = 0;
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, n, &from), 0);
+	b[0] = 129;
+	addr_parse("198.18.0.2", &other, &(const char *){ NULL });
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, n, &other), 0);
+	addr_parse("::2", &other, &(const char *){ NULL });
+	CU_ASSERT_EQUAL(check_icmp_reply(&e, b, n, &other), 0);
+}
+
 /* ---- real checks on loopback ---------------------------------------- */
 
 /* A piece of a scripted reply. */
@@ -1087,6 +1214,8 @@ static CU_TestInfo check_tests[] = {
 	{ "fsm initial state", test_check_fsm_initial },
 	{ "fsm timeout", test_check_fsm_timeout },
 	{ "fsm schedule", test_check_fsm_schedule },
+	{ "icmp request bytes", test_check_icmp_request },
+	{ "icmp reply matching", test_check_icmp_reply },
 	{ "tcp up and refused", test_check_tcp },
 	{ "tcp connect timeout", test_check_tcp_timeout },
 	{ "acv match and mismatch", test_check_acv_match },
