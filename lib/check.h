@@ -21,6 +21,7 @@ struct bufferevent;
 struct event;
 struct event_base;
 struct evdns_base;
+struct check_resolve;
 
 #define CHECK_REASONLEN		128
 #define CHECK_MAXREPLY		16384	/* ACV: reply bytes looked at */
@@ -194,7 +195,7 @@ void		 check_errstr(int, const char *, char *, size_t);
 
 /* What an echo reply must carry to be the answer to our request. */
 #define CHECK_ICMP_HDRLEN	8
-#define CHECK_ICMP_PKTLEN	(CHECK_ICMP_HDRLEN + 16)	/* cookie, time */
+#define CHECK_ICMP_PKTLEN	(CHECK_ICMP_HDRLEN + 16) /* cookie, time */
 
 struct check_icmp_echo {
 	struct addr		 target;

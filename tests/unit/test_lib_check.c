@@ -1022,7 +1022,48 @@ test_check_source(void)
 	event_base_free(base);
 }
 
-/* Names are resolved each round (here from a hosts file). */
+static int	nxdomain_asked;
+
+/* Answer every question with "no such name". */
+static void
+nxdomain_cb(struct evdns_server_request *req, void *arg)
+{
+	nxdomain_asked++;
+	evdns_server_request_respond(req, DNS_ERR_NOTEXIST);
+}
+
+/* Start a name server on 127.0.0.1 and make it <dns>'s only one. */
+static int
+dns_nxdomain(struct event_base *base, struct evdns_base *dns, int *fdp,
+    struct evdns_server_port **portp)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	char			buf[32];
+	int			fd;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*portp = evdns_add_server_port_with_base(base, fd, 0, nxdomain_cb,
+	    NULL);
+	snprintf(buf, sizeof buf, "127.0.0.1:%u", ntohs(sin.sin_port));
+	*fdp = fd;
+	return (*portp == NULL || evdns_base_nameserver_ip_add(dns, buf) != 0 ?
+	    -1 : 0);
+}
+
+/*
+ * Names are resolved each round: from a hosts file, or not at all (no
+ * name server, then one that knows no name).
+ */
 static void
 test_check_name(void)
 {
@@ -1031,8 +1072,9 @@ test_check_name(void)
 	struct check_conf	 conf;
 	struct srv		 s;
 	struct run		 r;
+	struct evdns_server_port *port;
 	char			 path[] = "/tmp/check-hosts.XXXXXX";
-	int			 fd;
+	int			 fd, udp;
 
 	fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd != -1);
@@ -1055,10 +1097,18 @@ test_check_name(void)
 	CU_ASSERT_STRING_EQUAL(r.reason, "TCP connect succeeded");
 
 	conf.host = "no-such-host.test";
-	conf.fsm.timeout = 1000;
+	conf.fsm.timeout = 300;
 	CU_ASSERT_EQUAL(run_check(base, dns, &conf, 1, &r), 0);
 	CU_ASSERT_EQUAL(r.ok, 0);
-	CU_ASSERT(strncmp(r.reason, "name ", 5) == 0);
+	CU_ASSERT_STRING_EQUAL(r.reason,
+	    "name resolution timed out after 300 ms");
+
+	/* A name server on loopback that knows no name at all. */
+	CU_ASSERT_FATAL(dns_nxdomain(base, dns, &udp, &port) == 0);
+	CU_ASSERT_EQUAL(run_check(base, dns, &conf, 1, &r), 0);
+	CU_ASSERT_EQUAL(r.ok, 0);
+	CU_ASSERT(strncmp(r.reason, "name does not resolve: ", 23) == 0);
+	CU_ASSERT(nxdomain_asked > 0);
 
 	/* A name needs a resolver; a literal does not. */
 	CU_ASSERT_EQUAL(run_check(base, NULL, &conf, 1, &r), -1);
@@ -1071,6 +1121,8 @@ test_check_name(void)
 	spin(base, 20);
 	srv_close(&s);
 	evdns_base_free(dns, 0);
+	evdns_close_server_port(port);
+	close(udp);
 	event_base_free(base);
 }
 
@@ -1193,6 +1245,7 @@ test_check_icmp_loopback(void)
 		af = conf.addr.af;
 		if (af == AF_INET6 && !have_ipv6())
 			continue;
+		conf.fsm.interval = 100;
 		conf.fsm.timeout = 1000;
 		CU_ASSERT_EQUAL(run_check(base, NULL, &conf, 2, &r), 0);
 		if (icmp_allowed(af)) {
