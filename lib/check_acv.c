@@ -34,7 +34,7 @@ static void	acv_start(struct check *, const struct addr *);
 static void	acv_expire(struct check *, uint64_t, char *, size_t);
 static void	acv_stop(struct check *);
 static void	acv_free(struct check *);
-static void	acv_connected(struct check *, int);
+static void	acv_connected_cb(struct check *, int);
 static void	acv_read_cb(struct bufferevent *, void *);
 static void	acv_event_cb(struct bufferevent *, short, void *);
 static int	acv_scan(struct check *, struct acv *);
@@ -101,7 +101,7 @@ acv_start(struct check *c, const struct addr *a)
 
 	v->scanned = 0;
 	v->connecting = 1;
-	check_tcp_connect(c, a, acv_connected);
+	check_tcp_connect(c, a, acv_connected_cb);
 }
 
 /* Drop the connection of the probe under way. */
@@ -135,7 +135,7 @@ acv_expire(struct check *c, uint64_t ms, char *why, size_t len)
 
 /* Connected: open the stream and send the string. */
 static void
-acv_connected(struct check *c, int fd)
+acv_connected_cb(struct check *c, int fd)
 {
 	struct acv	*v = c->kind;
 	char		 why[CHECK_REASONLEN];

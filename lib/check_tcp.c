@@ -16,7 +16,7 @@
 
 static void	tcp_start(struct check *, const struct addr *);
 static void	tcp_expire(struct check *, uint64_t, char *, size_t);
-static void	tcp_connected(struct check *, int);
+static void	tcp_connected_cb(struct check *, int);
 static void	tcp_conn_cb(evutil_socket_t, short, void *);
 
 const struct check_ops check_tcp_ops = {
@@ -30,12 +30,12 @@ const struct check_ops check_tcp_ops = {
 static void
 tcp_start(struct check *c, const struct addr *a)
 {
-	check_tcp_connect(c, a, tcp_connected);
+	check_tcp_connect(c, a, tcp_connected_cb);
 }
 
 /* The connect was accepted: that is all this check asks. */
 static void
-tcp_connected(struct check *c, int fd)
+tcp_connected_cb(struct check *c, int fd)
 {
 	close(fd);
 	check_done(c, 1, "TCP connect succeeded");
