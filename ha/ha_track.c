@@ -1,17 +1,16 @@
 /*
- * ha_track.c: service tracking. Each tracked address is checked by a
- * non-blocking TCP connect every track-interval, bounded by track-timeout;
- * after each round the daemon learns whether all of them answered.
+ * ha_track.c: service tracking. Each tracked address has a TCP connect
+ * checker (lib/check.h) running every track-interval, bounded by
+ * track-timeout; once every service has a verdict, and on every change
+ * after that, the daemon learns whether all of them are up.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cfg.h"
-#include "ev.h"
+#include "check.h"
 #include "ha.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -21,64 +20,60 @@ struct ha_track;
 struct track_target {
 	struct ha_track		*t;
 	struct addr		 addr;
-	struct event		*ev;
-	int			 fd;
-	int			 up;		/* -1 unknown, 0 down, 1 up */
-	int			 pending;
-	char			 err[64];
+	struct check		*chk;
 };
 
 struct ha_track {
-	struct event_base	*base;
 	struct track_target	*tg;
 	size_t			 ntg;
-	struct event		*timer;
-	uint64_t		 interval;
-	uint64_t		 timeout;
-	size_t			 pending;
 	void			(*cb)(void *, int, const char *);
 	void			*arg;
 };
 
-static void	track_round_cb(evutil_socket_t, short, void *);
-static void	track_conn_cb(evutil_socket_t, short, void *);
-static void	track_done(struct track_target *, int, const char *);
-static void	track_finish(struct ha_track *);
+static void	track_state_cb(void *, enum check_state, enum check_state,
+		    const char *);
+static void	track_report(struct ha_track *);
 
 /*
- * Start tracking <n> addresses. <cb> gets (arg, healthy, culprit) after
- * every round; culprit names the first failed service.
+ * Start tracking <n> addresses. <cb> gets (arg, healthy, culprit) once
+ * every service has been checked and then on every change; culprit names
+ * the first failed service and why.
  */
 struct ha_track *
 ha_track_new(struct event_base *base, const struct addr *addrs, size_t n,
     uint64_t interval, uint64_t timeout, void (*cb)(void *, int,
     const char *), void *arg)
 {
-	struct ha_track	*t;
-	struct timeval	 tv;
-	size_t		 i;
+	struct ha_track		*t;
+	struct check_conf	 conf;
+	char			*cause, buf[ADDR_STRLEN];
+	size_t			 i;
 
 	t = xcalloc(1, sizeof *t);
-	t->base = base;
-	t->interval = interval;
-	t->timeout = timeout < interval ? timeout : interval;
 	t->cb = cb;
 	t->arg = arg;
 	t->ntg = n;
 	t->tg = xcalloc(n ? n : 1, sizeof *t->tg);
+	/* One failed connect is a failed service, as it always was. */
+	memset(&conf, 0, sizeof conf);
+	conf.kind = CHECK_TCP;
+	conf.fsm.interval = interval;
+	conf.fsm.timeout = timeout < interval ? timeout : interval;
+	conf.fsm.rise = 1;
+	conf.fsm.fall = 1;
+	conf.fsm.initial = CHECK_UNKNOWN;
 	for (i = 0; i < n; i++) {
 		t->tg[i].t = t;
 		t->tg[i].addr = addrs[i];
-		t->tg[i].fd = -1;
-		t->tg[i].up = -1;
+		conf.addr = addrs[i];
+		t->tg[i].chk = check_new(base, NULL, &conf, track_state_cb,
+		    &t->tg[i], &cause);
+		if (t->tg[i].chk == NULL)
+			fatalx("tracked service %s: %s", addr_fmt(&addrs[i],
+			    buf, sizeof buf), cause);
 	}
-	if (n == 0)
-		return (t);
-	t->timer = evtimer_new(base, track_round_cb, t);
-	if (t->timer == NULL)
-		fatalx("evtimer_new");
-	ev_tv(&tv, 0);
-	evtimer_add(t->timer, &tv);
+	for (i = 0; i < n; i++)
+		check_start(t->tg[i].chk);
 	return (t);
 }
 
@@ -90,14 +85,8 @@ ha_track_free(struct ha_track *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->ntg; i++) {
-		if (t->tg[i].ev != NULL)
-			event_free(t->tg[i].ev);
-		if (t->tg[i].fd != -1)
-			close(t->tg[i].fd);
-	}
-	if (t->timer != NULL)
-		event_free(t->timer);
+	for (i = 0; i < t->ntg; i++)
+		check_free(t->tg[i].chk);
 	free(t->tg);
 	free(t);
 }
@@ -114,118 +103,64 @@ int
 ha_track_status(const struct ha_track *t, size_t i, struct addr *a)
 {
 	*a = t->tg[i].addr;
-	return (t->tg[i].up);
-}
-
-/* Start a round: one connect per service. */
-static void
-track_round_cb(evutil_socket_t unused, short what, void *arg)
-{
-	struct ha_track		*t = arg;
-	struct track_target	*tg;
-	struct sockaddr_storage	 ss;
-	struct timeval		 tv;
-	socklen_t		 len;
-	size_t			 i;
-
-	t->pending = t->ntg;
-	for (i = 0; i < t->ntg; i++) {
-		tg = &t->tg[i];
-		tg->pending = 1;
-		len = addr_to_sa(&tg->addr, &ss);
-		tg->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (tg->fd == -1) {
-			track_done(tg, 0, strerror(errno));
-			continue;
-		}
-		if (connect(tg->fd, (struct sockaddr *)&ss, len) == 0) {
-			track_done(tg, 1, NULL);
-			continue;
-		}
-		if (errno != EINPROGRESS) {
-			track_done(tg, 0, strerror(errno));
-			continue;
-		}
-		tg->ev = event_new(t->base, tg->fd, EV_WRITE, track_conn_cb,
-		    tg);
-		ev_tv(&tv, t->timeout);
-		if (tg->ev == NULL || event_add(tg->ev, &tv) == -1) {
-			track_done(tg, 0, "cannot wait for the connection");
-			continue;
-		}
+	switch (check_state(t->tg[i].chk)) {
+	case CHECK_UP:
+		return (1);
+	case CHECK_DOWN:
+		return (0);
+	default:
+		return (-1);
 	}
 }
 
-/* A connect finished or timed out. */
+/* A service went up or down: log it and tell the daemon. */
 static void
-track_conn_cb(evutil_socket_t fd, short what, void *arg)
+track_state_cb(void *arg, enum check_state from, enum check_state to,
+    const char *reason)
 {
 	struct track_target	*tg = arg;
-	socklen_t		 len = sizeof(int);
-	int			 err = 0;
+	char			 buf[ADDR_STRLEN];
 
-	if (what & EV_TIMEOUT) {
-		track_done(tg, 0, "connect timed out");
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		err = errno;
-	track_done(tg, err == 0, err == 0 ? NULL : strerror(err));
-}
-
-/* Record one result; log changes; finish the round after the last one. */
-static void
-track_done(struct track_target *tg, int up, const char *err)
-{
-	struct ha_track	*t = tg->t;
-	char		 buf[ADDR_STRLEN];
-
-	if (tg->ev != NULL) {
-		event_free(tg->ev);
-		tg->ev = NULL;
-	}
-	if (tg->fd != -1) {
-		close(tg->fd);
-		tg->fd = -1;
-	}
-	if (!tg->pending)
-		return;
-	tg->pending = 0;
 	addr_fmt(&tg->addr, buf, sizeof buf);
-	if (up && tg->up != 1)
+	if (to == CHECK_UP)
 		log_info("tracked service %s is up", buf);
-	else if (!up && tg->up != 0)
-		log_warnx("tracked service %s is down: %s", buf, err);
-	tg->up = up;
-	strlcpy(tg->err, up ? "" : err, sizeof tg->err);
-	if (--t->pending == 0)
-		track_finish(t);
+	else
+		log_warnx("tracked service %s is down: %s", buf, reason);
+	track_report(tg->t);
 }
 
-/* All answered: report and schedule the next round. */
+/*
+ * Report healthy (all up) or not, with the first failed service, once
+ * every service has a verdict: until then the daemon keeps its start-up
+ * assumption, as when a whole round had to end first.
+ */
 static void
-track_finish(struct ha_track *t)
+track_report(struct ha_track *t)
 {
-	struct timeval	 tv;
-	char		 buf[ADDR_STRLEN + 80];
-	size_t		 i;
-	int		 healthy = 1;
+	char	buf[ADDR_STRLEN + CHECK_REASONLEN + 4];
+	size_t	i;
+	int	healthy = 1;
 
 	buf[0] = '\0';
-	for (i = 0; i < t->ntg; i++)
-		if (t->tg[i].up != 1) {
+	for (i = 0; i < t->ntg; i++) {
+		switch (check_state(t->tg[i].chk)) {
+		case CHECK_UNKNOWN:
+			return;
+		case CHECK_UP:
+			break;
+		case CHECK_DOWN:
 			if (healthy) {
 				addr_fmt(&t->tg[i].addr, buf, sizeof buf);
 				strlcat(buf, " (", sizeof buf);
-				strlcat(buf, t->tg[i].err, sizeof buf);
+				strlcat(buf, check_reason(t->tg[i].chk),
+				    sizeof buf);
 				strlcat(buf, ")", sizeof buf);
 			}
 			healthy = 0;
+			break;
 		}
+	}
 	t->cb(t->arg, healthy, buf);
-	ev_tv(&tv, t->interval);
-	evtimer_add(t->timer, &tv);
 }
 
 /*

@@ -7,7 +7,20 @@ lib_libcommon_a_SOURCES = \
 	lib/ev.c lib/ev.h \
 	lib/daemon.c lib/daemon.h \
 	lib/ctl.c lib/ctl.h \
-	lib/http.c lib/http.h
+	lib/http.c lib/http.h \
+	lib/check.c lib/check.h \
+	lib/check_fsm.c \
+	lib/check_tcp.c \
+	lib/check_acv.c \
+	lib/check_icmp.c \
+	lib/check_icmp_pkt.c
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_check.c
+
+# One checker from the command line, for the scenarios (not installed).
+check_PROGRAMS += tests/unit/check_probe
+tests_unit_check_probe_SOURCES = tests/unit/check_probe.c
+tests_unit_check_probe_LDADD = $(COMMON_LIBS)
+NETNS_TESTS += tests/integration/lib_check_icmp.sh
+EXTRA_DIST += tests/fuzz/fuzz_check_icmp.c tests/fuzz/corpus_check_icmp

@@ -31,4 +31,8 @@ fuzz:
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
 	    $(srcdir)/lib/http.c
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
+	    -o tests/fuzz/fuzz_check_icmp \
+	    $(srcdir)/tests/fuzz/fuzz_check_icmp.c \
+	    $(srcdir)/lib/check_icmp_pkt.c
 .PHONY: fuzz

@@ -111,11 +111,7 @@ main(int argc, char **argv)
 
 	if (w->ctl != NULL)
 		ctl_server_free(w->ctl);
-	if (w->probe_ev != NULL) {
-		wpad_probe_stop(w);
-		event_free(w->probe_ev);
-		w->probe_ev = NULL;
-	}
+	wpad_probe_stop(w);
 	if (w->dns != NULL)
 		evdns_base_free(w->dns, 0);
 	cfg = w->cfg;

@@ -56,7 +56,7 @@ struct event;
 struct event_base;
 struct evhttp;
 struct evdns_base;
-struct bufferevent;
+struct check;
 struct ctl_server;
 struct evconnlistener;
 
@@ -64,7 +64,7 @@ struct evconnlistener;
 struct wpad_probe {
 	struct wpad		*w;
 	int			 idx;		/* WPAD_SELF or WPAD_PARTNER */
-	struct bufferevent	*bev;		/* a connect under way */
+	struct check		*chk;		/* NULL while not probing */
 	int			 known;		/* a verdict exists */
 	int			 up;
 	char			 why[128];	/* reason of the last verdict */
@@ -82,7 +82,6 @@ struct wpad {
 	struct event		*resume_ev;	/* accept again after EMFILE */
 	struct wpad_pac		 pac;
 	struct wpad_probe	 probe[WPAD_NPROXY];
-	struct event		*probe_ev;
 	struct evdns_base	*dns;
 	struct ctl_server	*ctl;
 	char			 cache_control[64];
