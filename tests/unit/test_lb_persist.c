@@ -53,6 +53,27 @@ test_lb_cookie_roundtrip(void)
 	    "stale");
 }
 
+/*
+ * The format is fixed: both peers, and the versions before and after an
+ * upgrade, must read each other's cookies. These values were computed
+ * apart from this code (Python's hmac and base64 modules).
+ */
+static void
+test_lb_cookie_golden(void)
+{
+	unsigned char	 key[LB_COOKIE_KEYLEN];
+	char		 v[LB_COOKIE_VALLEN + 1];
+	uint32_t	 got;
+
+	key_of("web", key);
+	lb_cookie_encode(key, 42, lb_cookie_token(key, "s1"), v);
+	CU_ASSERT_STRING_EQUAL(v, "AQAAACqtQFynGsYeak3EKcZnLRQIMdxx");
+	/* Authentic, but a version this code does not know. */
+	CU_ASSERT_EQUAL(lb_cookie_decode(key, 42,
+	    "AgAAACqtQFynBRLAUovvBvS6KxgwDV7z", 32, &got),
+	    LB_COOKIE_MALFORMED);
+}
+
 /* Every change is caught, and each kind of wrong cookie named. */
 static void
 test_lb_cookie_rejects(void)
@@ -525,6 +546,7 @@ test_lb_sticky_many(void)
 
 static CU_TestInfo lb_persist_tests[] = {
 	{ "test_lb_cookie_roundtrip", test_lb_cookie_roundtrip },
+	{ "test_lb_cookie_golden", test_lb_cookie_golden },
 	{ "test_lb_cookie_rejects", test_lb_cookie_rejects },
 	{ "test_lb_cookie_no_address", test_lb_cookie_no_address },
 	{ "test_lb_cookie_find", test_lb_cookie_find },
