@@ -285,8 +285,8 @@ check_cluster_listen(struct cfg *cfg, struct cfg_parser *p,
 				    &cfg->proxy.listen[j],
 				    cfg->proxy.listen[j].port, !l4))
 					cfg_error(p, cl->blk.file, l->line,
-					    "listen %s clashes with the proxy's "
-					    "listen (%s:%d)", buf,
+					    "listen %s clashes with the "
+					    "proxy's listen (%s:%d)", buf,
 					    cfg->proxy.blk.file,
 					    line_of(&cfg->proxy.blk, "proxy",
 					    "listen"));
@@ -460,7 +460,8 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 {
 	struct cfg_server	*s;
 	char			 buf[ADDR_STRLEN];
-	size_t			 i, j, nspare = 0, ndisabled = 0, nnopersist = 0;
+	size_t			 i, j, nspare = 0, ndisabled = 0;
+	size_t			 nnopersist = 0;
 
 	for (i = 0; i < cl->nserver; i++) {
 		s = &cl->server[i];
@@ -488,7 +489,8 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 			cfg_error(p, cl->blk.file, s->line, "server %s: an l4 "
 			    "cluster relays packets unchanged, so its servers "
 			    "need the family of its address", s->name);
-		if (s->source == LB_SOURCE_FLOATING && cfg->ha.nfloating_ip == 0)
+		if (s->source == LB_SOURCE_FLOATING &&
+		    cfg->ha.nfloating_ip == 0)
 			cfg_error(p, cl->blk.file, s->line, "server %s: source "
 			    "floating needs a floating-ip in the ha block",
 			    s->name);

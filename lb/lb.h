@@ -122,11 +122,11 @@ struct lb_params {
 struct lb_cluster_stats {
 	uint64_t		 picks;
 	uint64_t		 reason[LB_R_MAX];
-	uint64_t		 persist_lost;	/* entry's server down/disabled */
-	uint64_t		 persist_ignored; /* entry on a dont-persist one */
+	uint64_t		 persist_lost;	/* its server down, disabled */
+	uint64_t		 persist_ignored; /* to a dont-persist one */
 	uint64_t		 sticky_capped;	/* sticky server at its cap */
-	uint64_t		 cookie_bad;	/* forged or malformed cookies */
-	uint64_t		 cookie_stale;	/* other generation, or server */
+	uint64_t		 cookie_bad;	/* forged or malformed */
+	uint64_t		 cookie_stale;	/* old generation or server */
 };
 
 /*
@@ -165,7 +165,7 @@ struct lb_cluster {
 struct lb_req {
 	enum lb_pkind		 pkind;
 	struct lb_server	*psrv;		/* where persistence points */
-	const void		*hkey;		/* hash-uri: URI, hash-host: Host */
+	const void		*hkey;		/* URI or Host, to hash */
 	size_t			 hkeylen;
 };
 
@@ -173,9 +173,9 @@ struct lb_req {
 struct lb_pick {
 	struct lb_server	*srv;		/* NULL: none available */
 	enum lb_reason		 reason;
-	int			 record;	/* (re)record persistence to srv */
+	int			 record;	/* record persistence to srv */
 	int			 drop;		/* forget the entry given */
-	int			 cookie_ok;	/* request had srv's good cookie */
+	int			 cookie_ok;	/* request had srv's cookie */
 };
 
 /*
@@ -214,7 +214,7 @@ struct lb_sticky_stats {
 enum lb_cookie_verdict {
 	LB_COOKIE_OK = 0,
 	LB_COOKIE_MALFORMED,	/* not one of ours: length, alphabet, version */
-	LB_COOKIE_FORGED,	/* MAC does not verify: altered, other cluster */
+	LB_COOKIE_FORGED,	/* bad MAC: altered, other cluster's */
 	LB_COOKIE_STALE		/* authentic, but of another generation */
 };
 
@@ -268,7 +268,7 @@ uint64_t	 lb_hash_key(const void *, size_t);
 void		 lb_cookie_key(const unsigned char *, size_t, const char *,
 		    unsigned char *);
 uint32_t	 lb_cookie_token(const unsigned char *, const char *);
-void		 lb_cookie_encode(const unsigned char *, uint32_t, uint32_t,
+int		 lb_cookie_encode(const unsigned char *, uint32_t, uint32_t,
 		    char *);
 enum lb_cookie_verdict lb_cookie_decode(const unsigned char *, uint32_t,
 		    const char *, size_t, uint32_t *);

@@ -30,13 +30,12 @@
 
 #include "lb.h"
 #include "log.h"
-#include "xmalloc.h"
 
 #define LB_COOKIE_BODY		9
 #define LB_COOKIE_MACLEN	15
 #define LB_COOKIE_RAWLEN	(LB_COOKIE_BODY + LB_COOKIE_MACLEN)
 
-static void	 hmac(const unsigned char *, size_t, const char *,
+static int	 hmac(const unsigned char *, size_t, const char *,
 		    const void *, size_t, unsigned char *);
 static void	 put32(unsigned char *, uint32_t);
 static uint32_t	 get32(const unsigned char *);
@@ -49,25 +48,29 @@ static const char *const verdict_names[] = {
 
 /*
  * HMAC-SHA256 of <label> (with its NUL, to keep the uses of one key
- * apart) followed by <data>, under <key>, into <out> (32 bytes).
+ * apart) followed by <data>, under <key>, into <out> (32 bytes). Return
+ * -1 if OpenSSL fails (out of memory), which costs one cookie, not the
+ * daemon.
  */
-static void
+static int
 hmac(const unsigned char *key, size_t keylen, const char *label,
     const void *data, size_t len, unsigned char *out)
 {
 	unsigned char	 stack[64], *buf = stack;
 	unsigned int	 outlen = 0;
 	size_t		 ll = strlen(label) + 1;
+	int		 rv = 0;
 
-	if (ll + len > sizeof stack)
-		buf = xmalloc(ll + len);
+	if (ll + len > sizeof stack && (buf = malloc(ll + len)) == NULL)
+		return (-1);
 	memcpy(buf, label, ll);
 	memcpy(buf + ll, data, len);
 	if (HMAC(EVP_sha256(), key, (int)keylen, buf, ll + len, out,
 	    &outlen) == NULL || outlen != 32)
-		fatalx("HMAC-SHA256 failed");
+		rv = -1;
 	if (buf != stack)
 		free(buf);
+	return (rv);
 }
 
 static void
@@ -91,8 +94,9 @@ void
 lb_cookie_key(const unsigned char *secret, size_t len, const char *cluster,
     unsigned char *key)
 {
-	hmac(secret, len, "twin-lb cookie key v1", cluster, strlen(cluster),
-	    key);
+	if (hmac(secret, len, "twin-lb cookie key v1", cluster,
+	    strlen(cluster), key) == -1)
+		fatalx("%s: cannot derive the cookie key", cluster);
 }
 
 /* The token naming server <name> in the cookies of a cluster's key. */
@@ -101,15 +105,18 @@ lb_cookie_token(const unsigned char *key, const char *name)
 {
 	unsigned char	mac[32];
 
-	hmac(key, LB_COOKIE_KEYLEN, "server", name, strlen(name), mac);
+	if (hmac(key, LB_COOKIE_KEYLEN, "server", name, strlen(name),
+	    mac) == -1)
+		fatalx("%s: cannot derive the cookie token", name);
 	return (get32(mac));
 }
 
 /*
  * Make the cookie value for <token> in generation <gen> under <key>, into
- * <out> (LB_COOKIE_VALLEN + 1 bytes, NUL-terminated).
+ * <out> (LB_COOKIE_VALLEN + 1 bytes, NUL-terminated). Return 0, or -1
+ * (out of memory) with <out> empty.
  */
-void
+int
 lb_cookie_encode(const unsigned char *key, uint32_t gen, uint32_t token,
     char *out)
 {
@@ -119,13 +126,18 @@ lb_cookie_encode(const unsigned char *key, uint32_t gen, uint32_t token,
 	raw[0] = LB_COOKIE_VERSION;
 	put32(raw + 1, gen);
 	put32(raw + 5, token);
-	hmac(key, LB_COOKIE_KEYLEN, "cookie", raw, LB_COOKIE_BODY, mac);
+	if (hmac(key, LB_COOKIE_KEYLEN, "cookie", raw, LB_COOKIE_BODY,
+	    mac) == -1) {
+		out[0] = '\0';
+		return (-1);
+	}
 	memcpy(raw + LB_COOKIE_BODY, mac, LB_COOKIE_MACLEN);
 	/* 24 bytes make 32 characters: no padding to strip. */
 	EVP_EncodeBlock((unsigned char *)out, raw, sizeof raw);
 	for (i = 0; i < LB_COOKIE_VALLEN; i++)
 		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
 	out[LB_COOKIE_VALLEN] = '\0';
+	return (0);
 }
 
 /*
@@ -161,8 +173,9 @@ lb_cookie_decode(const unsigned char *key, uint32_t gen, const char *val,
 	b64[len] = '\0';
 	if (EVP_DecodeBlock(raw, b64, (int)len) != LB_COOKIE_RAWLEN)
 		return (LB_COOKIE_MALFORMED);
-	hmac(key, LB_COOKIE_KEYLEN, "cookie", raw, LB_COOKIE_BODY, mac);
-	if (CRYPTO_memcmp(mac, raw + LB_COOKIE_BODY, LB_COOKIE_MACLEN) != 0)
+	/* Without a MAC to compare, the cookie cannot be believed. */
+	if (hmac(key, LB_COOKIE_KEYLEN, "cookie", raw, LB_COOKIE_BODY,
+	    mac) == -1 || CRYPTO_memcmp(mac, raw + LB_COOKIE_BODY, LB_COOKIE_MACLEN) != 0)
 		return (LB_COOKIE_FORGED);
 	if (raw[0] != LB_COOKIE_VERSION)
 		return (LB_COOKIE_MALFORMED);
@@ -316,15 +329,16 @@ lb_cookie_set_value(char *buf, size_t len, const struct lb_cookie_attrs *a,
 
 /*
  * The cookie value naming server <s> in its cluster's current generation,
- * into <out> (LB_COOKIE_VALLEN + 1 bytes); -1 if the cluster has no key.
+ * into <out> (LB_COOKIE_VALLEN + 1 bytes); -1 if the cluster has no key
+ * (or no memory).
  */
 int
 lb_cookie_value(const struct lb_server *s, char *out)
 {
 	if (s->cl == NULL || !s->cl->has_ckey)
 		return (-1);
-	lb_cookie_encode(s->cl->ckey, s->cl->p.generation, s->token, out);
-	return (0);
+	return (lb_cookie_encode(s->cl->ckey, s->cl->p.generation, s->token,
+	    out));
 }
 
 /*

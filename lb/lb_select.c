@@ -170,6 +170,9 @@ lb_select(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 	int			 full = 0, spare_full = 0, quiesced;
 
 	memset(pk, 0, sizeof pk[0]);
+	pk->reason = LB_R_NONE;
+	if (!cl->finished)
+		return (-1);
 	cl->st.picks++;
 	if (persistent(cl, rq, pk))
 		return (0);
@@ -179,7 +182,6 @@ lb_select(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 	else if ((n = tier(cl, 1, &spare_full, &quiesced)) > 0)
 		r = full ? LB_R_SPARE_FULL : LB_R_SPARE_DOWN;
 	else {
-		pk->reason = LB_R_NONE;
 		cl->st.reason[LB_R_NONE]++;
 		return (-1);
 	}

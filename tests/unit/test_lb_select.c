@@ -233,6 +233,35 @@ test_lb_select_table(void)
 	}
 }
 
+/* A cluster not finished picks nothing, and takes no server after it. */
+static void
+test_lb_select_unfinished(void)
+{
+	struct lb_params	 p;
+	struct lb_cluster	*cl;
+	struct lb_pick		 pk;
+	const char		*cause = NULL;
+
+	memset(&p, 0, sizeof p);
+	cl = lb_cluster_new("t", &p);
+	CU_ASSERT_EQUAL(lb_cluster_finish(cl, &cause), -1);
+	CU_ASSERT_STRING_EQUAL(cause, "no servers");
+	CU_ASSERT_PTR_NOT_NULL(lb_cluster_add(cl, "a", NULL, 1, 0, 0));
+	CU_ASSERT_EQUAL(lb_select(cl, NULL, &pk), -1);
+	CU_ASSERT_PTR_NULL(pk.srv);
+	CU_ASSERT_EQUAL(pk.reason, LB_R_NONE);
+	CU_ASSERT_PTR_NOT_NULL(lb_cluster_add(cl, "a", NULL, 1, 0, 0));
+	CU_ASSERT_EQUAL(lb_cluster_finish(cl, &cause), -1);
+	lb_cluster_free(cl);
+	cl = lb_cluster_new("t", &p);
+	lb_cluster_add(cl, "a", NULL, 1, 0, 0);
+	CU_ASSERT_EQUAL(lb_cluster_finish(cl, &cause), 0);
+	CU_ASSERT_PTR_NULL(lb_cluster_add(cl, "b", NULL, 1, 0, 0));
+	CU_ASSERT_EQUAL(lb_select(cl, NULL, &pk), 0);
+	CU_ASSERT_STRING_EQUAL(pk.srv->name, "a");
+	lb_cluster_free(cl);
+}
+
 /* The reason strings the log shows. */
 static void
 test_lb_reason_str(void)
@@ -756,6 +785,7 @@ test_lb_cfg_dump_roundtrip(void)
 
 static CU_TestInfo lb_select_tests[] = {
 	{ "test_lb_select_table", test_lb_select_table },
+	{ "test_lb_select_unfinished", test_lb_select_unfinished },
 	{ "test_lb_reason_str", test_lb_reason_str },
 	{ "test_lb_select_spare_stickiness",
 	    test_lb_select_spare_stickiness },
