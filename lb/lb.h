@@ -56,7 +56,7 @@ enum lb_pkind {
 };
 
 struct lb_server_stats {
-	uint64_t		 picks;		/* sessions given */
+	uint64_t		 picks;		/* connections given */
 	uint64_t		 persistent;	/* of which by persistence */
 	uint64_t		 spare;		/* of which as a hot spare */
 	uint64_t		 full;		/* times skipped at its cap */
@@ -76,7 +76,7 @@ struct lb_server {
 	int			 flags;		/* LB_SRV_* of cfg.h */
 	enum lb_health		 health;
 	enum lb_admin		 admin;
-	unsigned int		 active;	/* sessions held */
+	unsigned int		 active;	/* connections held */
 
 	unsigned int		 fails;		/* consecutive failed checks */
 	unsigned int		 oks;		/* consecutive good checks */
@@ -93,7 +93,7 @@ struct lb_cookie_attrs {
 	const char		*name;
 	const char		*path;		/* NULL: none */
 	const char		*domain;	/* NULL: none */
-	uint64_t		 age;		/* ms; 0: session cookie */
+	uint64_t		 age;		/* ms; 0: no expiry */
 	int			 secure;	/* https clusters */
 };
 

@@ -175,7 +175,8 @@ lb_cookie_decode(const unsigned char *key, uint32_t gen, const char *val,
 		return (LB_COOKIE_MALFORMED);
 	/* Without a MAC to compare, the cookie cannot be believed. */
 	if (hmac(key, LB_COOKIE_KEYLEN, "cookie", raw, LB_COOKIE_BODY,
-	    mac) == -1 || CRYPTO_memcmp(mac, raw + LB_COOKIE_BODY, LB_COOKIE_MACLEN) != 0)
+	    mac) == -1 || CRYPTO_memcmp(mac, raw + LB_COOKIE_BODY,
+	    LB_COOKIE_MACLEN) != 0)
 		return (LB_COOKIE_FORGED);
 	if (raw[0] != LB_COOKIE_VERSION)
 		return (LB_COOKIE_MALFORMED);

@@ -1,7 +1,7 @@
 /*
  * lb_data.c: a cluster's runtime servers: building a cluster from the
  * config, and the state the rest of the daemon feeds in (health from the
- * checks, admin state, sessions held, response times).
+ * checks, admin state, connections held, response times).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -293,8 +293,8 @@ lb_server_usable(const struct lb_server *s)
 }
 
 /*
- * Count a session on a server. lb_select does this for what it picks;
- * every session counted is given back with lb_server_release.
+ * Count a connection on a server. lb_select does this for its picks;
+ * every connection counted is given back with lb_server_release.
  */
 void
 lb_server_take(struct lb_server *s)
@@ -304,7 +304,7 @@ lb_server_take(struct lb_server *s)
 		s->st.peak = s->active;
 }
 
-/* A session of a server ended (or its connection failed). */
+/* A connection (or request) of a server ended, or failed to open. */
 void
 lb_server_release(struct lb_server *s)
 {
@@ -352,7 +352,7 @@ lb_server_check(struct lb_server *s, int ok)
 	return (1);
 }
 
-/* Change a server's admin state; sessions it holds are not touched. */
+/* Change a server's admin state; its open connections are kept. */
 void
 lb_server_set_admin(struct lb_server *s, enum lb_admin a)
 {

@@ -1,6 +1,6 @@
 /*
  * lb_sched_fastest.c: fastest response: the candidate with the lowest
- * response time average (lb_server_rtt), the one with the fewest sessions
+ * response time average (lb_server_rtt), the one with the fewest connections
  * among equals, then in turn. A server not measured yet counts as the
  * fastest measured one, so it gets its share of clients and a measure
  * rather than all of them or none.

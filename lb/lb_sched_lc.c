@@ -1,6 +1,6 @@
 /*
  * lb_sched_lc.c: least connections, weighted: the candidate with the
- * fewest sessions for its weight (active / weight, compared without
+ * fewest connections for its weight (active / weight, compared without
  * division). Equals take turns.
  */
 #include "lb.h"

@@ -99,7 +99,7 @@ tier(struct lb_cluster *cl, int spare, int *full, int *quiesced)
 	return (n);
 }
 
-/* Hand <s> to the client: count it, take a session. */
+/* Hand <s> to the client: count it, take a connection slot. */
 static void
 give(struct lb_cluster *cl, struct lb_pick *pk, struct lb_server *s,
     enum lb_reason r)
@@ -155,7 +155,7 @@ persistent(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 /*
  * Choose a server for a new client of <cl> (finished) described by <rq>
  * (NULL for nothing known). Return 0 with the server in pk->srv, holding
- * one session of it that the caller gives back with lb_server_release;
+ * one connection slot of it, given back with lb_server_release;
  * or -1 when no server is available (pk->srv NULL). In both cases
  * pk->record says to record persistence to pk->srv (a new or refreshed
  * entry, a cookie to insert), pk->drop to forget the entry the request
@@ -180,6 +180,7 @@ lb_select(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 	if ((n = tier(cl, 0, &full, &quiesced)) > 0)
 		r = quiesced ? LB_R_QUIESCED : LB_R_SCHEDULED;
 	else if ((n = tier(cl, 1, &spare_full, &quiesced)) > 0)
+		/* The reason is why the others could not take the client. */
 		r = full ? LB_R_SPARE_FULL : LB_R_SPARE_DOWN;
 	else {
 		cl->st.reason[LB_R_NONE]++;

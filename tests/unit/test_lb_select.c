@@ -221,7 +221,7 @@ test_lb_select_table(void)
 			    "none", lb_reason_str(pk.reason), pk.record,
 			    pk.drop);
 		CU_ASSERT_TRUE(ok);
-		/* The pick holds one session, given back by release. */
+		/* The pick holds one connection, given back by release. */
 		if (pk.srv != NULL) {
 			before = pk.srv->active;
 			CU_ASSERT_TRUE(before >= 1);
@@ -461,7 +461,7 @@ test_lb_sched_least_connections(void)
 	int			 i;
 
 	cl = mk(LB_SCHED_LEASTCONN, LB_PERSIST_NONE, spec);
-	/* a already holds 4 sessions: the next 8 go to b and c in turn. */
+	/* a already holds 4 connections: the next 8 go to b and c in turn. */
 	for (i = 0; i < 4; i++)
 		lb_server_take(&cl->srv[0]);
 	picks(cl, 8, 1, n, order, sizeof order);
@@ -473,13 +473,13 @@ test_lb_sched_least_connections(void)
 	CU_ASSERT_TRUE(n[0] == 1 && n[1] == 1 && n[2] == 1);
 	lb_cluster_free(cl);
 
-	/* Weighted: held sessions end up in proportion 2:1:1. */
+	/* Weighted: held connections end up in proportion 2:1:1. */
 	cl = mk(LB_SCHED_LEASTCONN, LB_PERSIST_NONE, spec);
 	cl->srv[0].weight = 2;
 	memset(n, 0, sizeof n);
 	picks(cl, 400, 1, n, NULL, 0);
 	CU_ASSERT_TRUE(n[0] == 200 && n[1] == 100 && n[2] == 100);
-	/* Releasing b's sessions sends the next ones there. */
+	/* Releasing b's connections sends the next ones there. */
 	for (i = 0; i < 50; i++)
 		lb_server_release(&cl->srv[1]);
 	memset(n, 0, sizeof n);
@@ -510,7 +510,7 @@ test_lb_sched_fastest_response(void)
 	memset(n, 0, sizeof n);
 	picks(cl, 10, 0, n, NULL, 0);
 	CU_ASSERT_EQUAL(n[0], 10);
-	/* Equal times: the fewest sessions, then in turn. */
+	/* Equal times: the fewest connections, then in turn. */
 	cl->srv[1].rtt = cl->srv[0].rtt;
 	picks(cl, 4, 1, n, order, sizeof order);
 	CU_ASSERT_STRING_EQUAL(order, "baba");
