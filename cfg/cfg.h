@@ -162,14 +162,21 @@ struct cfg_wpad {
 };
 
 enum { LB_MODE_L4, LB_MODE_L7, LB_MODE_HTTPS };
-enum { LB_SCHED_RR, LB_SCHED_LEASTCONN };
+enum { LB_SCHED_RR, LB_SCHED_WRR, LB_SCHED_LEASTCONN, LB_SCHED_FASTEST,
+    LB_SCHED_HASH_URI, LB_SCHED_HASH_HOST };
 enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE };
 enum { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_ACV };
+enum { LB_STICKY_EVICT, LB_STICKY_REFUSE };
+/* Source address of connections to a server (Equalizer "outbound NAT"). */
+enum { LB_SOURCE_DEFAULT, LB_SOURCE_PEER, LB_SOURCE_FLOATING,
+    LB_SOURCE_CLUSTER };
 
 #define LB_SRV_HOTSPARE		0x01
 #define LB_SRV_QUIESCE		0x02
 #define LB_SRV_DONT_PROBE	0x04
 #define LB_SRV_DONT_PERSIST	0x08
+#define LB_SRV_DISABLED		0x10
+#define LB_SRV_TLS		0x20	/* re-encrypt to the server */
 
 struct cfg_server {
 	char			*name;
@@ -177,6 +184,17 @@ struct cfg_server {
 	unsigned int		 weight;
 	unsigned int		 maxconn;	/* 0: no cap */
 	int			 flags;
+	int			 source;	/* LB_SOURCE_* */
+	int			 line;
+};
+
+/*
+ * A cluster's listen address. The ports run from addr.port to port_last;
+ * only l4 clusters take a range, the others have port_last == addr.port.
+ */
+struct cfg_listen {
+	struct addr		 addr;
+	unsigned int		 port_last;
 	int			 line;
 };
 
@@ -184,21 +202,43 @@ struct cfg_cluster {
 	struct cfg_blk		 blk;
 	char			*name;
 	int			 mode;
-	struct addr		 listen;
+	struct cfg_listen	*listen;
+	size_t			 nlisten;
 	int			 scheduler;
 	struct cfg_server	*server;
 	size_t			 nserver;
 	int			 persist;
-	uint64_t		 persist_timeout;
+	char			*cookie_name;
 	uint64_t		 cookie_age;
+	char			*cookie_path;
+	char			*cookie_domain;
+	unsigned int		 cookie_generation;
+	int			 cookie_always;
 	int			 once_only;
+	char			*secret_file;
+	uint64_t		 sticky_timeout;
+	unsigned int		 sticky_netmask;
+	unsigned int		 sticky_netmask6;
+	unsigned int		 sticky_table_size;
+	int			 sticky_overflow;
+	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
 	uint64_t		 check_timeout;
+	unsigned int		 check_strikeout;
+	unsigned int		 check_rise;
 	char			*check_send;
 	char			*check_expect;
-	int			 icmp_check;
-	char			*certificate;
+	int			 check_tls;
+	uint64_t		 request_max;
+	unsigned int		 max_headers;
+	uint64_t		 client_timeout;
+	uint64_t		 server_timeout;
+	uint64_t		 connect_timeout;
+	int			 spoof;
+	char			**certificate;
+	size_t			 ncertificate;
+	char			*passphrase_file;
 	TAILQ_ENTRY(cfg_cluster) entry;
 };
 TAILQ_HEAD(cfg_clusters, cfg_cluster);

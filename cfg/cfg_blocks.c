@@ -33,19 +33,28 @@ static const char *const xff_modes[] = { "on", "off", "delete", NULL };
 static const char *const pac_scripts[] = { "per-client", "my-ip-address",
     NULL };
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
-static const char *const lb_scheds[] = { "round-robin", "least-connections",
-    NULL };
+static const char *const lb_scheds[] = { "round-robin", "static-weight",
+    "least-connections", "fastest-response", "hash-uri", "hash-host", NULL };
 static const char *const lb_persists[] = { "none", "sticky", "cookie", NULL };
 static const char *const lb_checks[] = { "none", "tcp", "acv", NULL };
+static const char *const lb_overflows[] = { "evict-oldest", "refuse", NULL };
+static const char *const lb_sources[] = { "default", "peer", "floating",
+    "cluster", NULL };
 
 static int	cache_dir_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	cache_dir_dump(FILE *, const struct cfg_kw *, const void *);
 static void	cache_dir_free(void *);
+static int	listen_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	listen_dump(FILE *, const struct cfg_kw *, const void *);
+static void	listen_free(void *);
 static int	server_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	server_dump(FILE *, const struct cfg_kw *, const void *);
 static void	server_free(void *);
+static int	server_uint(int, char **, int *, unsigned int, unsigned int,
+		    unsigned int *, const char **);
 
 static const struct cfg_kw peer_kws[] = {
 	KW("name", CFG_NAME, CFG_REQUIRED, struct cfg_peer, name, 0, 0, NULL,
@@ -160,37 +169,79 @@ static const struct cfg_kw wpad_kws[] = {
 	KW_END
 };
 
+/*
+ * A cluster. The order is the dump's: where it listens, its servers, how a
+ * server is chosen and kept, how servers are checked, then limits and TLS.
+ */
 static const struct cfg_kw cluster_kws[] = {
 	KW("mode", CFG_ENUM, 0, struct cfg_cluster, mode, 0, 0, lb_modes,
 	    "l7"),
-	KW("listen", CFG_ADDRPORT, CFG_REQUIRED, struct cfg_cluster, listen,
-	    0, 0, NULL, NULL),
+	{ "listen", CFG_CUSTOM, CFG_MULTI | CFG_REQUIRED, 0, 0, 0, 0, NULL,
+	    NULL, listen_parse, listen_dump, listen_free },
 	KW("scheduler", CFG_ENUM, 0, struct cfg_cluster, scheduler, 0, 0,
 	    lb_scheds, "round-robin"),
 	{ "server", CFG_CUSTOM, CFG_MULTI | CFG_REQUIRED, 0, 0, 0, 0, NULL,
 	    NULL, server_parse, server_dump, server_free },
+	KW("spoof", CFG_BOOL, 0, struct cfg_cluster, spoof, 0, 0, NULL, "no"),
 	KW("persist", CFG_ENUM, 0, struct cfg_cluster, persist, 0, 0,
 	    lb_persists, "none"),
-	KW("persist-timeout", CFG_DURATION, 0, struct cfg_cluster,
-	    persist_timeout, SEC(1), SEC(86400), NULL, "5m"),
+	KW("cookie-name", CFG_NAME, 0, struct cfg_cluster, cookie_name, 0, 0,
+	    NULL, "twinlb"),
 	KW("cookie-age", CFG_DURATION, 0, struct cfg_cluster, cookie_age, 0,
 	    SEC(86400 * 365), NULL, "0"),
+	KW("cookie-path", CFG_STRING, 0, struct cfg_cluster, cookie_path, 0, 0,
+	    NULL, "/"),
+	KW("cookie-domain", CFG_DOMAIN, 0, struct cfg_cluster, cookie_domain,
+	    0, 0, NULL, NULL),
+	KW("cookie-generation", CFG_UINT, 0, struct cfg_cluster,
+	    cookie_generation, 0, UINT32_MAX, NULL, "0"),
+	KW("cookie-always", CFG_BOOL, 0, struct cfg_cluster, cookie_always, 0,
+	    0, NULL, "no"),
 	KW("once-only", CFG_BOOL, 0, struct cfg_cluster, once_only, 0, 0, NULL,
 	    "no"),
+	KW("secret-file", CFG_PATH, 0, struct cfg_cluster, secret_file, 0, 0,
+	    NULL, "/etc/twinproxy/lb.key"),
+	KW("sticky-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    sticky_timeout, SEC(1), SEC(86400 * 7), NULL, "5m"),
+	KW("sticky-netmask", CFG_UINT, 0, struct cfg_cluster, sticky_netmask,
+	    0, 32, NULL, "32"),
+	KW("sticky-netmask6", CFG_UINT, 0, struct cfg_cluster,
+	    sticky_netmask6, 0, 128, NULL, "128"),
+	KW("sticky-table-size", CFG_UINT, 0, struct cfg_cluster,
+	    sticky_table_size, 1, 16000000, NULL, "65536"),
+	KW("sticky-overflow", CFG_ENUM, 0, struct cfg_cluster, sticky_overflow,
+	    0, 0, lb_overflows, "evict-oldest"),
+	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
+	    NULL, "yes"),
 	KW("check", CFG_ENUM, 0, struct cfg_cluster, check, 0, 0, lb_checks,
 	    "tcp"),
 	KW("check-interval", CFG_DURATION, 0, struct cfg_cluster,
 	    check_interval, MS(100), SEC(3600), NULL, "5s"),
 	KW("check-timeout", CFG_DURATION, 0, struct cfg_cluster, check_timeout,
 	    MS(10), SEC(60), NULL, "2s"),
+	KW("check-strikeout", CFG_UINT, 0, struct cfg_cluster, check_strikeout,
+	    1, 100, NULL, "3"),
+	KW("check-rise", CFG_UINT, 0, struct cfg_cluster, check_rise, 1, 100,
+	    NULL, "2"),
 	KW("check-send", CFG_STRING, 0, struct cfg_cluster, check_send, 0, 0,
 	    NULL, NULL),
 	KW("check-expect", CFG_STRING, 0, struct cfg_cluster, check_expect, 0,
 	    0, NULL, NULL),
-	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
-	    NULL, "yes"),
-	KW("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, 0, 0,
-	    NULL, NULL),
+	KW("check-tls", CFG_BOOL, 0, struct cfg_cluster, check_tls, 0, 0, NULL,
+	    "no"),
+	KW("request-max", CFG_SIZE, 0, struct cfg_cluster, request_max, KIB(1),
+	    MIB(1), NULL, "32K"),
+	KW("max-headers", CFG_UINT, 0, struct cfg_cluster, max_headers, 8,
+	    1000, NULL, "64"),
+	KW("connect-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    connect_timeout, MS(100), SEC(600), NULL, "5s"),
+	KW("client-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    client_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KW("server-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    server_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KWM("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, NULL),
+	KW("passphrase-file", CFG_PATH, 0, struct cfg_cluster, passphrase_file,
+	    0, 0, NULL, NULL),
 	KW_END
 };
 
@@ -281,8 +332,122 @@ cache_dir_free(void *blk)
 }
 
 /*
+ * listen ADDR:PORT... where an l4 cluster may give a range, ADDR:FIRST-LAST
+ * (checked against the mode once the whole block is read).
+ */
+static int
+listen_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_cluster	*cl = blk;
+	struct cfg_listen	 l;
+	char			 buf[ADDR_STRLEN + 8], *dash, *colon;
+	uint16_t		 last;
+	int			 a;
+
+	if (argc == 0) {
+		*cause = "expected an address:port";
+		return (-1);
+	}
+	for (a = 0; a < argc; a++) {
+		memset(&l, 0, sizeof l);
+		if (strlcpy(buf, argv[a], sizeof buf) >= sizeof buf) {
+			*cause = "address too long";
+			return (-1);
+		}
+		colon = strrchr(buf, ':');
+		dash = colon != NULL ? strchr(colon, '-') : NULL;
+		if (dash != NULL)
+			*dash++ = '\0';
+		if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_ADDRPORT },
+		    buf, &l.addr, cause) == -1)
+			return (-1);
+		l.port_last = l.addr.port;
+		if (dash != NULL) {
+			if (port_parse(dash, &last, cause) == -1)
+				return (-1);
+			if (last < l.addr.port) {
+				*cause = "port range ends before it starts";
+				return (-1);
+			}
+			l.port_last = last;
+		}
+		l.line = cfg_parser_line(p);
+		cl->listen = xreallocarray(cl->listen, cl->nlisten + 1,
+		    sizeof *cl->listen);
+		cl->listen[cl->nlisten++] = l;
+	}
+	return (0);
+}
+
+static void
+listen_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_cluster	*cl = blk;
+	char				 buf[ADDR_STRLEN];
+	size_t				 i;
+
+	for (i = 0; i < cl->nlisten; i++) {
+		fprintf(f, "\tlisten %s", addr_fmt(&cl->listen[i].addr, buf,
+		    sizeof buf));
+		if (cl->listen[i].port_last != cl->listen[i].addr.port)
+			fprintf(f, "-%u", cl->listen[i].port_last);
+		fputs(";\n", f);
+	}
+}
+
+static void
+listen_free(void *blk)
+{
+	struct cfg_cluster	*cl = blk;
+
+	free(cl->listen);
+	cl->listen = NULL;
+	cl->nlisten = 0;
+}
+
+/* Parse the number after a server option into <v>, within min-max. */
+static int
+server_uint(int argc, char **argv, int *a, unsigned int min, unsigned int max,
+    unsigned int *v, const char **cause)
+{
+	static char	 msg[64];
+	const char	*errstr;
+
+	if (*a + 1 >= argc) {
+		snprintf(msg, sizeof msg, "%s needs a number", argv[*a]);
+		*cause = msg;
+		return (-1);
+	}
+	*v = strtonum(argv[*a + 1], min, max, &errstr);
+	if (errstr != NULL) {
+		snprintf(msg, sizeof msg, "%s out of range (%u-%u)", argv[*a],
+		    min, max);
+		*cause = msg;
+		return (-1);
+	}
+	(*a)++;
+	return (0);
+}
+
+/* The server options that are plain flags, as written and dumped. */
+static const struct {
+	const char	*name;
+	int		 flag;
+} server_flags[] = {
+	{ "hotspare", LB_SRV_HOTSPARE },
+	{ "quiesce", LB_SRV_QUIESCE },
+	{ "disabled", LB_SRV_DISABLED },
+	{ "dont-probe", LB_SRV_DONT_PROBE },
+	{ "dont-persist", LB_SRV_DONT_PERSIST },
+	{ "tls", LB_SRV_TLS },
+	{ NULL, 0 }
+};
+
+/*
  * server NAME ADDR:PORT [weight N] [maxconn N] [hotspare] [quiesce]
- *     [dont-probe] [dont-persist]
+ *     [disabled] [dont-probe] [dont-persist] [tls]
+ *     [source default|peer|floating|cluster]
  */
 static int
 server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
@@ -290,9 +455,8 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 {
 	struct cfg_cluster	*cl = blk;
 	struct cfg_server	 s;
-	const char		*errstr;
 	size_t			 i;
-	int			 a;
+	int			 a, f, v;
 
 	if (argc < 2) {
 		*cause = "expected a name and an address:port";
@@ -300,33 +464,44 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 	}
 	memset(&s, 0, sizeof s);
 	s.weight = 1;
+	if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_NAME }, argv[0],
+	    &s.name, cause) == -1)
+		return (-1);
+	free(s.name);
+	s.name = NULL;
 	if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_ADDRPORT }, argv[1],
 	    &s.addr, cause) == -1)
 		return (-1);
 	for (a = 2; a < argc; a++) {
-		if (strcmp(argv[a], "hotspare") == 0)
-			s.flags |= LB_SRV_HOTSPARE;
-		else if (strcmp(argv[a], "quiesce") == 0)
-			s.flags |= LB_SRV_QUIESCE;
-		else if (strcmp(argv[a], "dont-probe") == 0)
-			s.flags |= LB_SRV_DONT_PROBE;
-		else if (strcmp(argv[a], "dont-persist") == 0)
-			s.flags |= LB_SRV_DONT_PERSIST;
-		else if (strcmp(argv[a], "weight") == 0 && a + 1 < argc) {
-			s.weight = strtonum(argv[++a], 1, 1000, &errstr);
-			if (errstr != NULL) {
-				*cause = "weight out of range (1-1000)";
+		for (f = 0; server_flags[f].name != NULL; f++)
+			if (strcmp(argv[a], server_flags[f].name) == 0)
+				break;
+		if (server_flags[f].name != NULL) {
+			s.flags |= server_flags[f].flag;
+			continue;
+		}
+		if (strcmp(argv[a], "weight") == 0) {
+			if (server_uint(argc, argv, &a, 1, 1000, &s.weight,
+			    cause) == -1)
+				return (-1);
+		} else if (strcmp(argv[a], "maxconn") == 0) {
+			if (server_uint(argc, argv, &a, 0, 1000000, &s.maxconn,
+			    cause) == -1)
+				return (-1);
+		} else if (strcmp(argv[a], "source") == 0) {
+			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
+			    .type = CFG_ENUM, .enums = lb_sources },
+			    argv[a + 1], &v, cause) == -1) {
+				*cause = "source needs default, peer, floating "
+				    "or cluster";
 				return (-1);
 			}
-		} else if (strcmp(argv[a], "maxconn") == 0 && a + 1 < argc) {
-			s.maxconn = strtonum(argv[++a], 0, 1000000, &errstr);
-			if (errstr != NULL) {
-				*cause = "maxconn out of range (0-1000000)";
-				return (-1);
-			}
+			s.source = v;
+			a++;
 		} else {
 			*cause = "unknown server option (weight, maxconn, "
-			    "hotspare, quiesce, dont-probe, dont-persist)";
+			    "hotspare, quiesce, disabled, dont-probe, "
+			    "dont-persist, tls, source)";
 			return (-1);
 		}
 	}
@@ -350,6 +525,7 @@ server_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
 	const struct cfg_server		*s;
 	char				 buf[ADDR_STRLEN];
 	size_t				 i;
+	int				 j;
 
 	for (i = 0; i < cl->nserver; i++) {
 		s = &cl->server[i];
@@ -357,14 +533,11 @@ server_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
 		    addr_fmt(&s->addr, buf, sizeof buf), s->weight);
 		if (s->maxconn != 0)
 			fprintf(f, " maxconn %u", s->maxconn);
-		if (s->flags & LB_SRV_HOTSPARE)
-			fputs(" hotspare", f);
-		if (s->flags & LB_SRV_QUIESCE)
-			fputs(" quiesce", f);
-		if (s->flags & LB_SRV_DONT_PROBE)
-			fputs(" dont-probe", f);
-		if (s->flags & LB_SRV_DONT_PERSIST)
-			fputs(" dont-persist", f);
+		for (j = 0; server_flags[j].name != NULL; j++)
+			if (s->flags & server_flags[j].flag)
+				fprintf(f, " %s", server_flags[j].name);
+		if (s->source != LB_SOURCE_DEFAULT)
+			fprintf(f, " source %s", lb_sources[s->source]);
 		fputs(";\n", f);
 	}
 }

@@ -2,6 +2,7 @@
  * cfg_check.c: checks that need more than one setting, run once the whole
  * file has parsed. Each error points at the line of the setting at fault.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,24 @@ static void	check_listen_dups(struct cfg_parser *, const char *,
 static void	check_peer_ha(struct cfg *, struct cfg_parser *);
 static void	check_proxy(struct cfg *, struct cfg_parser *);
 static void	check_wpad(struct cfg *, struct cfg_parser *);
-static void	check_cluster(struct cfg_parser *, struct cfg_cluster *);
+static void	check_cluster(struct cfg *, struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	check_cluster_listen(struct cfg *, struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	check_cluster_persist(struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	check_cluster_checks(struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	check_cluster_servers(struct cfg *, struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	unused(struct cfg_parser *, const struct cfg_cluster *,
+		    const char *, const char *);
+static int	addr_is_any(const struct addr *);
+static int	cookie_path_valid(const char *);
+static int	not_default(const struct cfg_cluster *, const char *);
+static int	listen_clash(const struct addr *, unsigned int,
+		    const struct addr *, unsigned int, int);
+static const char *listen_fmt(const struct cfg_listen *, char *, size_t);
 
 /* The line where <kw> of a block was set, else the block's own line. */
 static int
@@ -173,30 +191,354 @@ check_wpad(struct cfg *cfg, struct cfg_parser *p)
 		    "balance"), "balance has no effect without partner-proxy");
 }
 
-/* A cluster: servers, checks and persistence that fit its mode. */
-static void
-check_cluster(struct cfg_parser *p, struct cfg_cluster *cl)
+/* Return 1 for the wildcard address of a family (0.0.0.0 or ::). */
+static int
+addr_is_any(const struct addr *a)
 {
-	struct cfg_server	*s;
-	size_t			 i;
+	if (a->af == AF_INET)
+		return (a->u.v4.s_addr == htonl(INADDR_ANY));
+	if (a->af == AF_INET6)
+		return (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6));
+	return (0);
+}
 
-	check_required(p, "cluster", &cl->blk);
+/*
+ * Return 1 if two listeners would take the same connections: same family,
+ * overlapping ports, and the same address or, when <wild>, a wildcard on
+ * either side (a socket bound to * takes the port on every address).
+ */
+static int
+listen_clash(const struct addr *a, unsigned int alast, const struct addr *b,
+    unsigned int blast, int wild)
+{
+	if (a->af != b->af || a->port > blast || b->port > alast)
+		return (0);
+	if (addr_eq(a, b))
+		return (1);
+	return (wild && (addr_is_any(a) || addr_is_any(b)));
+}
+
+/* Format a listener, with its port range if it has one. */
+static const char *
+listen_fmt(const struct cfg_listen *l, char *buf, size_t len)
+{
+	char	a[ADDR_STRLEN];
+
+	addr_fmt(&l->addr, a, sizeof a);
+	if (l->port_last != l->addr.port)
+		snprintf(buf, len, "%s-%u", a, l->port_last);
+	else
+		snprintf(buf, len, "%s", a);
+	return (buf);
+}
+
+/*
+ * A cluster's listeners: ranges only in l4, no listener taken twice, in
+ * this cluster, by an earlier one, or by the proxy or WPAD server. Packets
+ * of an l4 cluster never reach the kernel's sockets, so only the exact
+ * address clashes there; l7 and https clusters bind sockets, and a
+ * wildcard takes every address.
+ */
+static void
+check_cluster_listen(struct cfg *cfg, struct cfg_parser *p,
+    struct cfg_cluster *cl)
+{
+	struct cfg_cluster	*o;
+	struct cfg_listen	*l, *m;
+	char			 buf[ADDR_STRLEN + 8];
+	size_t			 i, j;
+	int			 wild, l4 = cl->mode == LB_MODE_L4;
+
+	for (i = 0; i < cl->nlisten; i++) {
+		l = &cl->listen[i];
+		listen_fmt(l, buf, sizeof buf);
+		if (l->port_last != l->addr.port && !l4)
+			cfg_error(p, cl->blk.file, l->line, "listen %s: a port "
+			    "range needs mode l4", buf);
+		if (l4 && addr_is_any(&l->addr))
+			cfg_error(p, cl->blk.file, l->line, "listen %s: an l4 "
+			    "cluster needs its own address, not a wildcard",
+			    buf);
+		for (j = 0; j < i; j++)
+			if (listen_clash(&l->addr, l->port_last,
+			    &cl->listen[j].addr, cl->listen[j].port_last, 0))
+				cfg_error(p, cl->blk.file, l->line, "listen %s "
+				    "given twice (first on line %d)", buf,
+				    cl->listen[j].line);
+		TAILQ_FOREACH(o, &cfg->clusters, entry) {
+			if (o == cl)
+				break;
+			wild = !l4 && o->mode != LB_MODE_L4;
+			for (j = 0; j < o->nlisten; j++) {
+				m = &o->listen[j];
+				if (listen_clash(&l->addr, l->port_last,
+				    &m->addr, m->port_last, wild))
+					cfg_error(p, cl->blk.file, l->line,
+					    "listen %s clashes with cluster "
+					    "'%s' (%s:%d)", buf, o->name,
+					    o->blk.file, m->line);
+			}
+		}
+		if (cfg->proxy.blk.present)
+			for (j = 0; j < cfg->proxy.nlisten; j++)
+				if (listen_clash(&l->addr, l->port_last,
+				    &cfg->proxy.listen[j],
+				    cfg->proxy.listen[j].port, !l4))
+					cfg_error(p, cl->blk.file, l->line,
+					    "listen %s clashes with the "
+					    "proxy's listen (%s:%d)", buf,
+					    cfg->proxy.blk.file,
+					    line_of(&cfg->proxy.blk, "proxy",
+					    "listen"));
+		if (cfg->wpad.blk.present)
+			for (j = 0; j < cfg->wpad.nlisten; j++)
+				if (listen_clash(&l->addr, l->port_last,
+				    &cfg->wpad.listen[j],
+				    cfg->wpad.listen[j].port, !l4))
+					cfg_error(p, cl->blk.file, l->line,
+					    "listen %s clashes with the WPAD "
+					    "server's listen (%s:%d)", buf,
+					    cfg->wpad.blk.file,
+					    line_of(&cfg->wpad.blk, "wpad",
+					    "listen"));
+	}
+}
+
+/* Return 1 if a cluster's setting <name> holds other than its default. */
+static int
+not_default(const struct cfg_cluster *cl, const char *name)
+{
+	const struct cfg_kw	*kw = cfg_kw_find(cfg_blockdef_find(
+				    "cluster")->kws, name);
+	const void		*v = (const char *)cl + kw->off;
+	const char		*cause, *s;
+	union {
+		int		 i;
+		unsigned int	 u;
+		uint64_t	 u64;
+		char		*s;
+	}			 d;
+	int			 rv;
+
+	switch (kw->type) {
+	case CFG_STRING:
+	case CFG_PATH:
+	case CFG_NAME:
+	case CFG_DOMAIN:
+		s = *(char *const *)v;
+		if (kw->def == NULL || s == NULL)
+			return (s != NULL);
+		return (strcmp(s, kw->def) != 0);
+	default:
+		break;
+	}
+	memset(&d, 0, sizeof d);
+	if (kw->def == NULL || cfg_value_parse(kw, kw->def, &d, &cause) == -1)
+		return (1);
+	switch (kw->type) {
+	case CFG_DURATION:
+	case CFG_SIZE:
+		rv = d.u64 != *(const uint64_t *)v;
+		break;
+	case CFG_UINT:
+	case CFG_PORT:
+		rv = d.u != *(const unsigned int *)v;
+		break;
+	default:
+		rv = d.i != *(const int *)v;
+		break;
+	}
+	return (rv);
+}
+
+/*
+ * Warn that setting <kw> has no effect, and why; only when it holds other
+ * than its default, so that a dumped configuration reads back silently.
+ */
+static void
+unused(struct cfg_parser *p, const struct cfg_cluster *cl, const char *kw,
+    const char *why)
+{
+	if (cfg_kw_isset(&cl->blk, cfg_blockdef_find("cluster")->kws, kw) &&
+	    not_default(cl, kw))
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster", kw),
+		    "%s has no effect %s", kw, why);
+}
+
+/* Return 1 if <s> may be a cookie's Path attribute. */
+static int
+cookie_path_valid(const char *s)
+{
+	if (*s != '/')
+		return (0);
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
+		    strchr(";,\\\"", *s) != NULL)
+			return (0);
+	return (1);
+}
+
+/* Persistence: the kind fits the mode and the scheduler; its settings. */
+static void
+check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
+{
+	static const char *const cookie_kws[] = { "cookie-name", "cookie-age",
+	    "cookie-path", "cookie-domain", "cookie-generation",
+	    "cookie-always", "once-only", "secret-file", NULL };
+	static const char *const sticky_kws[] = { "sticky-timeout",
+	    "sticky-netmask", "sticky-netmask6", "sticky-table-size",
+	    "sticky-overflow", NULL };
+	const char	*s;
+	int		 i, hash;
+
+	hash = cl->scheduler == LB_SCHED_HASH_URI ||
+	    cl->scheduler == LB_SCHED_HASH_HOST;
+	if (hash && cl->mode == LB_MODE_L4)
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "scheduler"), "scheduler %s reads the request: it needs "
+		    "mode l7 or https", cl->scheduler == LB_SCHED_HASH_URI ?
+		    "hash-uri" : "hash-host");
+	if (hash && cl->persist != LB_PERSIST_NONE)
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist"), "persist %s defeats a hash scheduler (each "
+		    "URI or host already has its server): use persist none",
+		    cl->persist == LB_PERSIST_STICKY ? "sticky" : "cookie");
+	if (cl->persist == LB_PERSIST_COOKIE && cl->mode == LB_MODE_L4)
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist"), "cookie persistence needs mode l7 or https");
+	if (cl->persist != LB_PERSIST_COOKIE)
+		for (i = 0; cookie_kws[i] != NULL; i++)
+			unused(p, cl, cookie_kws[i], "without persist cookie");
+	if (cl->persist != LB_PERSIST_STICKY)
+		for (i = 0; sticky_kws[i] != NULL; i++)
+			unused(p, cl, sticky_kws[i], "without persist sticky");
+	if (cl->persist != LB_PERSIST_COOKIE)
+		return;
+	/*
+	 * The path goes into Set-Cookie verbatim, so it is held to less than
+	 * RFC 6265 allows. A bad value was reported already and left none.
+	 */
+	if ((s = cl->cookie_path) != NULL && !cookie_path_valid(s))
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "cookie-path"), "cookie-path must start with '/' and "
+		    "hold only printable characters other than blanks, ';', "
+		    "',', '\\' and '\"'");
+	if (cl->once_only && cl->cookie_age != 0)
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "once-only"), "once-only with a cookie-age: a client's "
+		    "new connection may lose its server (use once-only no, "
+		    "or cookie-age 0)");
+}
+
+/* Health checks: what each kind needs, and clusters never checked. */
+static void
+check_cluster_checks(struct cfg_parser *p, struct cfg_cluster *cl)
+{
 	if (cl->check == LB_CHECK_ACV && (cl->check_send == NULL ||
 	    cl->check_expect == NULL))
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "check"), "check acv needs check-send and check-expect");
-	if (cl->persist == LB_PERSIST_COOKIE && cl->mode == LB_MODE_L4)
+	if (cl->check != LB_CHECK_ACV) {
+		unused(p, cl, "check-send", "without check acv");
+		unused(p, cl, "check-expect", "without check acv");
+		unused(p, cl, "check-tls", "without check acv");
+	}
+	if (cl->check == LB_CHECK_NONE && !cl->icmp_check)
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "check"), "no health check at all (check none, icmp-check "
+		    "no): a dead server will never be noticed");
+	if (cl->check_timeout >= cl->check_interval)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
-		    "persist"), "cookie persistence needs mode l7 or https");
-	if (cl->mode == LB_MODE_HTTPS && cl->certificate == NULL)
-		cfg_error(p, cl->blk.file, cl->blk.line,
-		    "mode https needs a 'certificate' (composite PEM file)");
+		    "check-timeout"), "check-timeout must be shorter than "
+		    "check-interval");
+}
+
+/* Servers: what their options need, and clusters that cannot serve. */
+static void
+check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
+    struct cfg_cluster *cl)
+{
+	struct cfg_server	*s;
+	char			 buf[ADDR_STRLEN];
+	size_t			 i, j, nspare = 0, ndisabled = 0;
+	size_t			 nnopersist = 0;
+
 	for (i = 0; i < cl->nserver; i++) {
 		s = &cl->server[i];
-		if ((s->flags & LB_SRV_DONT_PROBE) && !cl->icmp_check)
+		nspare += (s->flags & LB_SRV_HOTSPARE) != 0;
+		ndisabled += (s->flags & LB_SRV_DISABLED) != 0;
+		nnopersist += (s->flags & LB_SRV_DONT_PERSIST) != 0;
+		for (j = 0; j < i; j++)
+			if (addr_eq(&s->addr, &cl->server[j].addr) &&
+			    s->addr.port == cl->server[j].addr.port)
+				cfg_warning(p, cl->blk.file, s->line, "server "
+				    "%s has the address of server %s (%s)",
+				    s->name, cl->server[j].name, addr_fmt(
+				    &s->addr, buf, sizeof buf));
+		if ((s->flags & LB_SRV_DONT_PROBE) && !cl->icmp_check &&
+		    cl->check != LB_CHECK_NONE)
 			cfg_warning(p, cl->blk.file, s->line, "server %s is "
 			    "never checked (dont-probe and icmp-check no): "
-			    "a dead server will not be noticed", s->name);
+			    "a dead server will never be noticed", s->name);
+		if ((s->flags & LB_SRV_TLS) && cl->mode == LB_MODE_L4)
+			cfg_error(p, cl->blk.file, s->line, "server %s: tls "
+			    "needs mode l7 or https (an l4 cluster relays "
+			    "packets)", s->name);
+		if (cl->mode == LB_MODE_L4 && cl->nlisten > 0 &&
+		    s->addr.af != cl->listen[0].addr.af)
+			cfg_error(p, cl->blk.file, s->line, "server %s: an l4 "
+			    "cluster relays packets unchanged, so its servers "
+			    "need the family of its address", s->name);
+		if (s->source == LB_SOURCE_FLOATING &&
+		    cfg->ha.nfloating_ip == 0)
+			cfg_error(p, cl->blk.file, s->line, "server %s: source "
+			    "floating needs a floating-ip in the ha block",
+			    s->name);
+		if (s->source != LB_SOURCE_DEFAULT && cl->spoof)
+			cfg_warning(p, cl->blk.file, s->line, "server %s: "
+			    "source has no effect with spoof yes (the "
+			    "client's address is used)", s->name);
+	}
+	if (cl->nserver == 0)
+		return;
+	if (ndisabled == cl->nserver)
+		cfg_warning(p, cl->blk.file, cl->blk.line, "every server of "
+		    "cluster '%s' is disabled: it will refuse every client",
+		    cl->name);
+	else if (nspare == cl->nserver)
+		cfg_warning(p, cl->blk.file, cl->blk.line, "every server of "
+		    "cluster '%s' is a hot spare", cl->name);
+	if (cl->persist != LB_PERSIST_NONE && nnopersist == cl->nserver)
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist"), "every server is dont-persist: persistence has "
+		    "no effect");
+}
+
+/* A cluster: listeners, servers, checks and persistence that fit its mode. */
+static void
+check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
+{
+	check_required(p, "cluster", &cl->blk);
+	check_cluster_listen(cfg, p, cl);
+	check_cluster_persist(p, cl);
+	check_cluster_checks(p, cl);
+	check_cluster_servers(cfg, p, cl);
+	if (cl->mode == LB_MODE_HTTPS && cl->ncertificate == 0)
+		cfg_error(p, cl->blk.file, cl->blk.line,
+		    "mode https needs a 'certificate' (composite PEM file)");
+	if (cl->mode != LB_MODE_HTTPS) {
+		if (cl->ncertificate > 0)
+			cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+			    "certificate"), "certificate is only for mode "
+			    "https");
+		if (cl->passphrase_file != NULL)
+			cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+			    "passphrase-file"), "passphrase-file is only for "
+			    "mode https");
+	}
+	if (cl->mode == LB_MODE_L4) {
+		unused(p, cl, "request-max", "in an l4 cluster");
+		unused(p, cl, "max-headers", "in an l4 cluster");
 	}
 }
 
@@ -216,5 +558,5 @@ cfg_check(struct cfg *cfg, struct cfg_parser *p)
 	check_proxy(cfg, p);
 	check_wpad(cfg, p);
 	TAILQ_FOREACH(cl, &cfg->clusters, entry)
-		check_cluster(p, cl);
+		check_cluster(cfg, p, cl);
 }

@@ -22,6 +22,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http \
+	tests/fuzz/fuzz_lb_cookie.c tests/fuzz/corpus_lb_cookie \
 	tests/bench/README tests/bench/bench_lib.sh
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
@@ -36,3 +37,15 @@ fuzz:
 	    $(srcdir)/tests/fuzz/fuzz_check_icmp.c \
 	    $(srcdir)/lib/check_icmp_pkt.c
 .PHONY: fuzz
+
+# The persistence cookie parsers of lb/, fed Cookie header values.
+fuzz: fuzz-lb-cookie
+fuzz-lb-cookie:
+	$(MKDIR_P) tests/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	    -I$(srcdir) -I$(srcdir)/lib -I$(srcdir)/cfg $(LIBBSD_CFLAGS) \
+	    $(OPENSSL_CFLAGS) -o tests/fuzz/fuzz_lb_cookie \
+	    $(srcdir)/tests/fuzz/fuzz_lb_cookie.c $(srcdir)/lb/lb_cookie.c \
+	    $(srcdir)/lib/xmalloc.c $(srcdir)/lib/log.c $(OPENSSL_LIBS) \
+	    $(LIBBSD_LIBS)
+.PHONY: fuzz-lb-cookie
