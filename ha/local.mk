@@ -19,7 +19,8 @@ twin_ha_LDADD = ha/libha.a $(COMMON_LIBS) $(LIBPCAP_LIBS)
 dist_man_MANS += man/twin-ha.8
 
 UNIT_SOURCES += tests/unit/test_ha_wire.c tests/unit/test_ha_fsm.c \
-	tests/unit/test_ha_garp.c tests/unit/test_ha_replay.c
+	tests/unit/test_ha_garp.c tests/unit/test_ha_replay.c \
+	tests/unit/test_ha_secret.c
 UNIT_LIBS += ha/libha.a
 
 NETNS_TESTS += tests/integration/ha_failover.sh \
