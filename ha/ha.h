@@ -97,6 +97,11 @@ enum ha_wire_err {
  * within <window> ms, so nothing recorded before this process started can
  * match, and only if its (echo, seq) is above the last accepted one.
  */
+/*
+ * Send times are kept for this many recent sequence numbers: a window of
+ * count + 1 intervals sees at most five heartbeats an interval (the
+ * regular one and four answers, see ha_reply), so 512 covers count 100.
+ */
 #define HA_CHAL_RING		512
 
 struct ha_replay {
