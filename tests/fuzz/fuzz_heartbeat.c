@@ -99,6 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_replay	 r;
 	struct ha_hb		 hb;
 	struct addr		 partner;
+	struct cidr		 fip;
 	unsigned char		 pkt[HA_WIRE_LEN + 64], again[HA_WIRE_LEN];
 	enum ha_wire_err	 e;
 	uint64_t		 now = 1000;
@@ -122,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = ha_wire_decode(pkt, len, key, sizeof key - 1, &hb);
 	CHECK(e >= HA_RX_OK && e < HA_RX_NERR);
 	CHECK(strcmp(ha_wire_errname(e), "?") != 0);
+	CHECK(strcmp(ha_wire_errname(HA_RX_NERR), "?") == 0);
 	if (len != HA_WIRE_LEN)
 		CHECK(e == HA_RX_TRUNCATED);
 	if (e == HA_RX_OK) {
@@ -131,7 +133,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(memcmp(again, pkt, HA_WIRE_LEN) == 0);
 		memset(&partner, 0, sizeof partner);
 		partner.af = AF_INET;
-		(void)ha_wire_fingerprint(&hb.sender, &partner, NULL, 0);
+		memset(&fip, 0, sizeof fip);
+		fip.a = hb.sender;
+		fip.plen = hb.interval % 129;
+		CHECK(ha_wire_fingerprint(&hb.sender, &partner, &fip, 1) ==
+		    ha_wire_fingerprint(&partner, &hb.sender, &fip, 1));
 	}
 
 	/* The acceptance state, with an arbitrary first number. */
