@@ -109,8 +109,8 @@ struct ha_replay {
 	uint64_t	 start;		/* ms, at init */
 	uint64_t	 first;		/* first sequence number of this run */
 	uint64_t	 seq;		/* last one sent (first - 1: none) */
-	uint64_t	 sent[HA_CHAL_RING];	/* ms each recent one was sent */
-	uint64_t	 echo;		/* partner's sequence to echo, 0: none */
+	uint64_t	 sent[HA_CHAL_RING];	/* ms each recent one left */
+	uint64_t	 echo;		/* partner's number to echo, 0: none */
 	int		 valid;		/* a heartbeat was accepted */
 	uint64_t	 peer_seq;	/* the last one accepted: its seq, */
 	uint64_t	 peer_echo;	/* its echo */
@@ -199,7 +199,7 @@ struct ha_ctx {
 	char			 partner[INET6_ADDRSTRLEN];
 	uint64_t		 fingerprint;
 	struct ha_replay	 replay;
-	uint64_t		 reply_at;	/* last extra heartbeat sent */
+	uint64_t		 reply_at;	/* last extra heartbeat */
 	unsigned long		 rx[HA_RX_NERR];
 	unsigned long		 tx;
 	unsigned long		 tx_err;
