@@ -29,27 +29,33 @@ enum ha_state {
 };
 
 /*
- * Heartbeat wire format, version 1: 88 bytes, integers in network order.
+ * Heartbeat wire format, version 2: 88 bytes, integers in network order.
  *
  *  off len field
  *    0   4 magic "TWHA"
- *    4   1 version (1)
+ *    4   1 version (2)
  *    5   1 type (1: heartbeat)
  *    6   1 sender address family (4 or 6)
  *    7   1 flags: 0x01 healthy, 0x02 yielding (released by hand),
- *                 0x04 forcing (taken over by hand)
+ *                 0x04 forcing (taken over by hand), 0x08 hears the
+ *                 receiver (accepted one of its heartbeats lately)
  *    8  16 sender's real address (IPv4 in the first 4 bytes, rest zero)
  *   24   1 sender's default role (0 primary, 1 backup)
  *   25   1 sender's current state (0 INIT, 1 STANDBY, 2 ACTIVE, 3 FAULT)
  *   26   2 reserved, zero
  *   28   4 sender's heartbeat interval in milliseconds
  *   32   8 config fingerprint (see ha_wire_fingerprint)
- *   40   8 boot epoch (microseconds of the realtime clock at start)
- *   48   8 sequence number, 1 for the first heartbeat of an epoch
+ *   40   8 sequence number: random start for each run, then +1
+ *   48   8 echo: the receiver's sequence number last heard (0: none)
  *   56  32 HMAC-SHA256 over bytes 0-55 under the shared key
+ *
+ * Version 1 had the same length and HMAC position, with a boot epoch from
+ * the realtime clock at 40 and the sequence number at 48. The HMAC is
+ * checked before the version, so only an authentic packet of another
+ * version is reported as such.
  */
 #define HA_WIRE_MAGIC		"TWHA"
-#define HA_WIRE_VERSION		1
+#define HA_WIRE_VERSION		2
 #define HA_WIRE_TYPE_HB		1
 #define HA_WIRE_BODY		56
 #define HA_WIRE_MACLEN		32
@@ -58,6 +64,7 @@ enum ha_state {
 #define HA_F_HEALTHY		0x01
 #define HA_F_YIELD		0x02
 #define HA_F_FORCE		0x04
+#define HA_F_HEARS		0x08
 
 struct ha_hb {
 	struct addr	 sender;
@@ -66,31 +73,51 @@ struct ha_hb {
 	uint8_t		 state;		/* enum ha_state */
 	uint32_t	 interval;	/* ms */
 	uint64_t	 fingerprint;
-	uint64_t	 epoch;
 	uint64_t	 seq;
+	uint64_t	 echo;
 };
 
 /* Why a received packet was refused (counters index). */
 enum ha_wire_err {
 	HA_RX_OK = 0,
 	HA_RX_TRUNCATED,	/* wrong length */
-	HA_RX_MALFORMED,	/* bad magic, version, type or fields */
+	HA_RX_MALFORMED,	/* bad magic, type or fields */
 	HA_RX_FORGED,		/* HMAC does not verify */
+	HA_RX_VERSION,		/* authentic, but another format version */
 	HA_RX_SENDER,		/* authentic, but not from the partner */
-	HA_RX_REPLAYED,		/* same epoch, sequence not increasing */
-	HA_RX_WINDOW,		/* older epoch, or sequence far ahead */
+	HA_RX_REPLAYED,		/* not newer than one accepted before */
+	HA_RX_WINDOW,		/* echoes a challenge of ours, too old */
+	HA_RX_CHALLENGE,	/* echoes no challenge of this run */
 	HA_RX_NERR
 };
 
-/* Replay state: the last (epoch, seq) accepted from the partner. */
-struct ha_replay {
-	uint64_t	 epoch;
-	uint64_t	 seq;
-	int		 valid;
-};
+/*
+ * Acceptance state (ha_replay.c). Each sequence number this process sends
+ * is also a challenge: a heartbeat is accepted only if it echoes one sent
+ * within <window> ms, so nothing recorded before this process started can
+ * match, and only if its (echo, seq) is above the last accepted one.
+ */
+/*
+ * Send times are kept for this many recent sequence numbers: a window of
+ * count + 1 intervals sees at most five heartbeats an interval (the
+ * regular one and four answers, see ha_reply), so 512 covers count 100.
+ */
+#define HA_CHAL_RING		512
 
-/* A sequence this far ahead of the last one is out of window. */
-#define HA_SEQ_WINDOW		(1ULL << 32)
+struct ha_replay {
+	uint64_t	 window;	/* ms a challenge stays good */
+	uint64_t	 start;		/* ms, at init */
+	uint64_t	 first;		/* first sequence number of this run */
+	uint64_t	 seq;		/* last one sent (first - 1: none) */
+	uint64_t	 sent[HA_CHAL_RING];	/* ms each recent one left */
+	uint64_t	 echo;		/* partner's number to echo, 0: none */
+	int		 valid;		/* a heartbeat was accepted */
+	uint64_t	 peer_seq;	/* the last one accepted: its seq, */
+	uint64_t	 peer_echo;	/* its echo */
+	uint64_t	 peer_at;	/* and when (ms) */
+	uint64_t	 stale_since;	/* first refusal for a stale echo since
+					   the last acceptance, 0: none */
+};
 
 /* Inputs and outputs of the role state machine, free of any I/O. */
 struct ha_fsm_params {
@@ -170,10 +197,9 @@ struct ha_ctx {
 	char			 fipstr[256];
 	char			 self[INET6_ADDRSTRLEN];
 	char			 partner[INET6_ADDRSTRLEN];
-	uint64_t		 epoch;
-	uint64_t		 seq;
 	uint64_t		 fingerprint;
 	struct ha_replay	 replay;
+	uint64_t		 reply_at;	/* last extra heartbeat */
 	unsigned long		 rx[HA_RX_NERR];
 	unsigned long		 tx;
 	unsigned long		 tx_err;
@@ -208,13 +234,20 @@ void		 ha_wire_encode(const struct ha_hb *, const unsigned char *,
 		     size_t, unsigned char *);
 enum ha_wire_err ha_wire_decode(const unsigned char *, size_t,
 		     const unsigned char *, size_t, struct ha_hb *);
-enum ha_wire_err ha_wire_replay_check(struct ha_replay *,
-		     const struct ha_hb *);
 int		 ha_wire_hmac(const unsigned char *, size_t,
 		     const unsigned char *, size_t, unsigned char *);
 uint64_t	 ha_wire_fingerprint(const struct addr *, const struct addr *,
 		     const struct cidr *, size_t);
 const char	*ha_wire_errname(enum ha_wire_err);
+
+/* ha_replay.c */
+void		 ha_replay_init(struct ha_replay *, uint64_t, uint64_t,
+		     uint64_t);
+uint64_t	 ha_replay_next(struct ha_replay *, uint64_t);
+int		 ha_replay_hears(const struct ha_replay *, uint64_t);
+int		 ha_replay_quiet(const struct ha_replay *, uint64_t);
+enum ha_wire_err ha_replay_check(struct ha_replay *, const struct ha_hb *,
+		     uint64_t, int *);
 
 /* ha_fsm.c */
 void		 ha_fsm_init(struct ha_fsm *, const struct ha_fsm_params *,

@@ -119,10 +119,12 @@ ha_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 	}
 	ctl_printf(c, "counters hb-sent %lu hb-received %lu truncated %lu "
 	    "malformed %lu forged %lu wrong-sender %lu replayed %lu "
-	    "out-of-window %lu", ctx->tx, ctx->rx[HA_RX_OK],
-	    ctx->rx[HA_RX_TRUNCATED], ctx->rx[HA_RX_MALFORMED],
-	    ctx->rx[HA_RX_FORGED], ctx->rx[HA_RX_SENDER],
-	    ctx->rx[HA_RX_REPLAYED], ctx->rx[HA_RX_WINDOW]);
+	    "out-of-window %lu wrong-challenge %lu other-version %lu",
+	    ctx->tx, ctx->rx[HA_RX_OK], ctx->rx[HA_RX_TRUNCATED],
+	    ctx->rx[HA_RX_MALFORMED], ctx->rx[HA_RX_FORGED],
+	    ctx->rx[HA_RX_SENDER], ctx->rx[HA_RX_REPLAYED],
+	    ctx->rx[HA_RX_WINDOW], ctx->rx[HA_RX_CHALLENGE],
+	    ctx->rx[HA_RX_VERSION]);
 	ctl_printf(c, "counters transitions %lu takeovers %lu garp-bursts %lu "
 	    "garp-frames %lu foreign-claims %lu alias-repairs %lu",
 	    f->transitions, f->takeovers, ctx->garp_bursts, ctx->garp_frames,

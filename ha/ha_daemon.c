@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "cfg.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -38,6 +40,7 @@ static void	ha_claim_cb(void *, const unsigned char *,
 		    const struct addr *);
 static void	ha_track_cb(void *, int, const char *);
 static void	ha_rx_bad(struct ha_ctx *, enum ha_wire_err, const char *);
+static void	ha_reply(struct ha_ctx *, uint64_t);
 static void	ha_fip(struct ha_ctx *, int);
 static void	ha_burst(struct ha_ctx *, const char *);
 static void	ha_check_peer(struct ha_ctx *, uint64_t);
@@ -87,12 +90,13 @@ ha_start(struct ha_ctx *ctx)
 	struct cfg_ha		*ha = &cfg->ha;
 	struct ha_fsm_params	 p;
 	struct sockaddr_storage	 ss;
-	struct timespec		 ts;
 	struct addr		 a;
 	const char		*cause;
 	char			 buf[64], *path;
+	unsigned char		 rnd[8];
 	socklen_t		 len;
 	size_t			 i;
+	uint64_t		 first;
 	int			 on = 1;
 
 	addr_ntop(&cfg->peer.address, ctx->self, sizeof ctx->self);
@@ -108,8 +112,21 @@ ha_start(struct ha_ctx *ctx)
 	    &ctx->keylen, &cause) == -1)
 		fatalx("heartbeat key %s: %s", ha->secret_file, cause);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ctx->epoch = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	/*
+	 * Sequence numbers start at a random point of [1, 2^62] at every
+	 * start: they are the challenges the partner must echo, so none of
+	 * an earlier run's heartbeats can answer them (see ha_replay.c). A
+	 * challenge stays good for one interval more than the partner needs
+	 * to be declared down.
+	 */
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		fatalx("cannot draw a random starting sequence number");
+	for (first = 0, i = 0; i < sizeof rnd; i++)
+		first = first << 8 | rnd[i];
+	first = (first >> 2) + 1;
+	explicit_bzero(rnd, sizeof rnd);
+	ha_replay_init(&ctx->replay, first, ha->interval * (ha->count + 1),
+	    ha_now());
 	ctx->fingerprint = ha_wire_fingerprint(&cfg->peer.address,
 	    &cfg->peer.partner, ha->floating_ip, ha->nfloating_ip);
 
@@ -239,17 +256,20 @@ ha_send_heartbeat(struct ha_ctx *ctx)
 	struct addr		 a;
 	unsigned char		 buf[HA_WIRE_LEN];
 	socklen_t		 len;
+	uint64_t		 now = ha_now();
 
 	memset(&hb, 0, sizeof hb);
 	hb.sender = ctx->cfg->peer.address;
 	hb.sender.port = 0;
 	hb.flags = ctx->stopping ? 0 : ha_fsm_flags(&ctx->fsm);
+	if (ha_replay_hears(&ctx->replay, now))
+		hb.flags |= HA_F_HEARS;
 	hb.role = ctx->cfg->ha.role;
 	hb.state = ctx->stopping ? HA_FAULT : ctx->fsm.state;
 	hb.interval = ctx->cfg->ha.interval;
 	hb.fingerprint = ctx->fingerprint;
-	hb.epoch = ctx->epoch;
-	hb.seq = ++ctx->seq;
+	hb.seq = ha_replay_next(&ctx->replay, now);
+	hb.echo = ctx->replay.echo;
 	ha_wire_encode(&hb, ctx->key, ctx->keylen, buf);
 	a = ctx->cfg->peer.partner;
 	a.port = ctx->cfg->ha.port;
@@ -451,13 +471,25 @@ ha_transition_cb(void *arg, enum ha_state from, enum ha_state to,
 	    reason);
 }
 
-/* Count a refused packet; log the first and then a summary per 10 s. */
+/*
+ * Count a refused packet; log the first and then a summary per 10 s. A
+ * stale echo during the first window of a handshake is expected (the
+ * partner answers an earlier run of ours, or has not heard us yet): it is
+ * counted and logged only with -v, and warned about if it goes on.
+ */
 static void
 ha_rx_bad(struct ha_ctx *ctx, enum ha_wire_err e, const char *from)
 {
-	uint64_t	now = ha_now();
+	uint64_t	 now = ha_now();
+	int		 stale = e == HA_RX_CHALLENGE || e == HA_RX_WINDOW;
+	const char	*hint = "";
 
 	ctx->rx[e]++;
+	if (stale && ha_replay_quiet(&ctx->replay, now)) {
+		log_debug("heartbeat from %s: %s (handshake)", from,
+		    ha_wire_errname(e));
+		return;
+	}
 	if (ctx->rxlog_at != 0 && now - ctx->rxlog_at < HA_RXLOG_MS) {
 		ctx->rxlog_quiet++;
 		return;
@@ -465,10 +497,34 @@ ha_rx_bad(struct ha_ctx *ctx, enum ha_wire_err e, const char *from)
 	if (ctx->rxlog_quiet > 0)
 		log_warnx("%lu more bad heartbeat packets not shown",
 		    ctx->rxlog_quiet);
-	log_warnx("heartbeat from %s refused: %s (ignored; counters in "
-	    "twinctl status)", from, ha_wire_errname(e));
+	if (stale)
+		hint = ": it answers no recent heartbeat of this server "
+		    "(recorded and replayed, or the partner does not hear "
+		    "this server)";
+	else if (e == HA_RX_VERSION)
+		hint = ": the partner speaks another heartbeat version "
+		    "(run the same release on both peers)";
+	log_warnx("heartbeat from %s refused: %s%s (ignored; counters in "
+	    "twinctl status)", from, ha_wire_errname(e), hint);
 	ctx->rxlog_at = now;
 	ctx->rxlog_quiet = 0;
+}
+
+/*
+ * Send a heartbeat now rather than at the next tick, to finish a
+ * handshake; at most one per quarter interval, so replayed packets cannot
+ * make this server flood its partner.
+ */
+static void
+ha_reply(struct ha_ctx *ctx, uint64_t now)
+{
+	uint64_t	gap = ctx->cfg->ha.interval / 4;
+
+	if (ctx->reply_at != 0 && now - ctx->reply_at < gap)
+		return;
+	ctx->reply_at = now;
+	log_debug("heartbeat to %s at once (handshake)", ctx->partner);
+	ha_send_heartbeat(ctx);
 }
 
 /* A datagram arrived on the heartbeat port. */
@@ -485,14 +541,15 @@ ha_rx_cb(evutil_socket_t fd, short what, void *arg)
 	socklen_t		 sl;
 	ssize_t			 n;
 	uint64_t		 now;
-	int			 i;
+	int			 i, reply, want_reply = 0;
 
+	/* Answer once per batch, with the latest number learned. */
 	for (i = 0; i < 64; i++) {
 		sl = sizeof ss;
 		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss,
 		    &sl);
 		if (n == -1)
-			return;
+			break;
 		if (addr_from_sa(&src, (struct sockaddr *)&ss, sl) == -1)
 			continue;
 		addr_ntop(&src, from, sizeof from);
@@ -506,13 +563,14 @@ ha_rx_cb(evutil_socket_t fd, short what, void *arg)
 			ha_rx_bad(ctx, HA_RX_SENDER, from);
 			continue;
 		}
-		if ((e = ha_wire_replay_check(&ctx->replay, &hb)) !=
-		    HA_RX_OK) {
+		now = ha_now();
+		e = ha_replay_check(&ctx->replay, &hb, now, &reply);
+		want_reply |= reply;
+		if (e != HA_RX_OK) {
 			ha_rx_bad(ctx, e, from);
 			continue;
 		}
 		ctx->rx[HA_RX_OK]++;
-		now = ha_now();
 		if (hb.fingerprint != ctx->fingerprint &&
 		    (ctx->fp_bad == 0 || now - ctx->fp_bad >= HA_FPLOG_MS)) {
 			log_warnx("CONFIG MISMATCH: partner %s has a different "
@@ -533,6 +591,8 @@ ha_rx_cb(evutil_socket_t fd, short what, void *arg)
 		ha_fsm_heartbeat(&ctx->fsm, &hb, now);
 		ha_check_peer(ctx, now);
 	}
+	if (want_reply && !ctx->stopping)
+		ha_reply(ctx, ha_now());
 }
 
 /* Address or link events on the interface. */

@@ -1,6 +1,7 @@
 /*
  * ha_wire.c: the heartbeat wire format (see ha.h), its HMAC-SHA256
- * authentication, replay protection and the config fingerprint.
+ * authentication and the config fingerprint. Whether an authentic
+ * heartbeat is fresh is decided in ha_replay.c.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -21,8 +22,8 @@ static uint64_t	get64(const unsigned char *);
 static void	put_addr(unsigned char *, const struct addr *);
 
 static const char *const ha_wire_errnames[HA_RX_NERR] = {
-	"ok", "truncated", "malformed", "forged", "wrong sender", "replayed",
-	"out of window"
+	"ok", "truncated", "malformed", "forged", "other version",
+	"wrong sender", "replayed", "out of window", "wrong challenge"
 };
 
 /* Name a receive error, for logs and counters. */
@@ -108,34 +109,45 @@ ha_wire_encode(const struct ha_hb *hb, const unsigned char *key,
 	buf[25] = hb->state;
 	put32(buf + 28, hb->interval);
 	put64(buf + 32, hb->fingerprint);
-	put64(buf + 40, hb->epoch);
-	put64(buf + 48, hb->seq);
+	put64(buf + 40, hb->seq);
+	put64(buf + 48, hb->echo);
 	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY,
 	    buf + HA_WIRE_BODY) == -1)
 		memset(buf + HA_WIRE_BODY, 0, HA_WIRE_MACLEN);
 }
 
 /*
- * Check and parse a received heartbeat. The HMAC is verified before any
- * field is trusted, in constant time. Replay is checked separately, once
- * the sender is known to be the partner.
+ * Check and parse a received heartbeat. Only the length and the magic are
+ * looked at before the HMAC, which is verified in constant time: every
+ * other byte, the version included, is trusted only once authentic, so a
+ * forged packet cannot pass for an old peer. Freshness is checked
+ * separately (ha_replay_check), once the sender is known to be the
+ * partner. <hb> is filled only when HA_RX_OK is returned.
  */
 enum ha_wire_err
 ha_wire_decode(const unsigned char *buf, size_t len, const unsigned char *key,
     size_t keylen, struct ha_hb *hb)
 {
-	unsigned char	mac[HA_WIRE_MACLEN];
+	static const unsigned char	zero[12];
+	unsigned char			mac[HA_WIRE_MACLEN];
 
 	if (len != HA_WIRE_LEN)
 		return (HA_RX_TRUNCATED);
-	if (memcmp(buf, HA_WIRE_MAGIC, 4) != 0 || buf[4] != HA_WIRE_VERSION ||
-	    buf[5] != HA_WIRE_TYPE_HB)
+	if (memcmp(buf, HA_WIRE_MAGIC, 4) != 0)
 		return (HA_RX_MALFORMED);
 	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY, mac) == -1 ||
 	    CRYPTO_memcmp(mac, buf + HA_WIRE_BODY, HA_WIRE_MACLEN) != 0)
 		return (HA_RX_FORGED);
-	if ((buf[6] != 4 && buf[6] != 6) || buf[24] > 1 ||
-	    buf[25] > HA_FAULT || buf[26] != 0 || buf[27] != 0)
+	if (buf[4] != HA_WIRE_VERSION)
+		return (HA_RX_VERSION);
+	if (buf[5] != HA_WIRE_TYPE_HB || (buf[6] != 4 && buf[6] != 6) ||
+	    (buf[7] & ~(HA_F_HEALTHY | HA_F_YIELD | HA_F_FORCE |
+	    HA_F_HEARS)) != 0 || buf[24] > 1 || buf[25] > HA_FAULT ||
+	    buf[26] != 0 || buf[27] != 0)
+		return (HA_RX_MALFORMED);
+	/* An IPv4 address is zero-padded; the sequence starts at 1. */
+	if ((buf[6] == 4 && memcmp(buf + 12, zero, sizeof zero) != 0) ||
+	    get64(buf + 40) == 0)
 		return (HA_RX_MALFORMED);
 	memset(hb, 0, sizeof *hb);
 	if (buf[6] == 4) {
@@ -150,40 +162,8 @@ ha_wire_decode(const unsigned char *buf, size_t len, const unsigned char *key,
 	hb->state = buf[25];
 	hb->interval = get32(buf + 28);
 	hb->fingerprint = get64(buf + 32);
-	hb->epoch = get64(buf + 40);
-	hb->seq = get64(buf + 48);
-	return (HA_RX_OK);
-}
-
-/*
- * Accept only an increasing (epoch, seq). A newer epoch is a restarted
- * partner; an older one is a packet from a previous run. Within an epoch
- * the sequence must grow, by less than HA_SEQ_WINDOW. Updates <r> only when
- * the packet is accepted.
- */
-enum ha_wire_err
-ha_wire_replay_check(struct ha_replay *r, const struct ha_hb *hb)
-{
-	if (hb->seq == 0)
-		return (HA_RX_MALFORMED);
-	if (r->valid) {
-		if (hb->epoch < r->epoch)
-			return (HA_RX_WINDOW);
-		if (hb->epoch == r->epoch) {
-			if (hb->seq <= r->seq)
-				return (HA_RX_REPLAYED);
-			if (hb->seq - r->seq >= HA_SEQ_WINDOW)
-				return (HA_RX_WINDOW);
-		}
-	}
-	if (!r->valid || hb->epoch > r->epoch) {
-		/* A fresh epoch must start near its beginning. */
-		if (hb->seq >= HA_SEQ_WINDOW)
-			return (HA_RX_WINDOW);
-	}
-	r->epoch = hb->epoch;
-	r->seq = hb->seq;
-	r->valid = 1;
+	hb->seq = get64(buf + 40);
+	hb->echo = get64(buf + 48);
 	return (HA_RX_OK);
 }
 

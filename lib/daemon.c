@@ -129,6 +129,9 @@ daemon_drop_privs(const char *user, const char **cause)
  * Read a secret key file, refusing one that others can read or that is not
  * a regular file (relayd's check_file_secrecy). Trailing newlines are part
  * of nothing: they are stripped, so `echo secret > file` works as expected.
+ * The open never blocks (a FIFO would wait for a writer), follows no
+ * symbolic link and takes no terminal; the type is then checked on the
+ * descriptor itself, so nothing can be swapped in between.
  */
 int
 daemon_read_secret(const char *path, unsigned char *buf, size_t size,
@@ -138,13 +141,40 @@ daemon_read_secret(const char *path, unsigned char *buf, size_t size,
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY);
+	if (fd == -1) {
 		*cause = errno == ENOENT ? "no such file" :
-		    errno == EACCES ? "permission denied" : "cannot open";
+		    errno == EACCES ? "permission denied" :
+		    errno == ELOOP ? "a symbolic link, not a regular file "
+		    "(name the file itself)" :
+		    errno == ENXIO ? "a socket or device, not a regular file" :
+		    "cannot open";
 		return (-1);
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		*cause = "not a regular file";
+	if (fstat(fd, &st) == -1) {
+		*cause = "cannot stat";
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		switch (st.st_mode & S_IFMT) {
+		case S_IFIFO:
+			*cause = "a FIFO, not a regular file";
+			break;
+		case S_IFDIR:
+			*cause = "a directory, not a regular file";
+			break;
+		case S_IFSOCK:
+			*cause = "a socket, not a regular file";
+			break;
+		case S_IFCHR:
+		case S_IFBLK:
+			*cause = "a device, not a regular file";
+			break;
+		default:
+			*cause = "not a regular file";
+			break;
+		}
 		goto fail;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {

@@ -49,3 +49,14 @@ fuzz-lb-cookie:
 	    $(srcdir)/lib/xmalloc.c $(srcdir)/lib/log.c $(OPENSSL_LIBS) \
 	    $(LIBBSD_LIBS)
 .PHONY: fuzz-lb-cookie
+# fuzz_heartbeat: the heartbeat decoder and acceptance decision (ha/).
+EXTRA_DIST += tests/fuzz/fuzz_heartbeat.c tests/fuzz/corpus_heartbeat
+fuzz: fuzz-heartbeat
+fuzz-heartbeat:
+	$(MKDIR_P) tests/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(LIBBSD_CFLAGS) \
+	    -I$(srcdir) -I$(srcdir)/lib -I$(srcdir)/cfg \
+	    -o tests/fuzz/fuzz_heartbeat $(srcdir)/tests/fuzz/fuzz_heartbeat.c \
+	    $(srcdir)/ha/ha_wire.c $(srcdir)/ha/ha_replay.c \
+	    $(srcdir)/lib/addr.c $(OPENSSL_LIBS) $(LIBBSD_LIBS)
+.PHONY: fuzz-heartbeat

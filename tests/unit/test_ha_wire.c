@@ -1,4 +1,4 @@
-/* test_ha_wire.c: heartbeat wire format, HMAC-SHA256, replay window. */
+/* test_ha_wire.c: heartbeat wire format (version 2) and HMAC-SHA256. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -16,30 +16,45 @@ sample_hb(struct ha_hb *hb)
 	memset(hb, 0, sizeof *hb);
 	hb->sender.af = AF_INET;
 	inet_pton(AF_INET, "198.18.0.1", &hb->sender.u.v4);
-	hb->flags = HA_F_HEALTHY | HA_F_YIELD;
+	hb->flags = HA_F_HEALTHY | HA_F_YIELD | HA_F_HEARS;
 	hb->role = HA_ROLE_PRIMARY;
 	hb->state = HA_ACTIVE;
 	hb->interval = 2000;
 	hb->fingerprint = 0x0102030405060708ULL;
-	hb->epoch = 0x1112131415161718ULL;
 	hb->seq = 0x2122232425262728ULL;
+	hb->echo = 0x3132333435363738ULL;
 }
+
+/* A version 1 heartbeat, authentic under <key>: epoch at 40, seq at 48. */
+static const unsigned char v1_packet[HA_WIRE_LEN] = {
+	'T', 'W', 'H', 'A', 1, 1, 4, 0x03,
+	198, 18, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 2, 0, 0, 0x00, 0x00, 0x07, 0xd0,
+	1, 2, 3, 4, 5, 6, 7, 8,
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+	0xaf, 0x84, 0xa4, 0x87, 0x3f, 0xd7, 0x2c, 0x04,
+	0x1b, 0xf1, 0xe4, 0xc9, 0x86, 0xdb, 0x40, 0xeb,
+	0x42, 0x4e, 0xdd, 0xa5, 0x3b, 0x88, 0x91, 0x79,
+	0xe3, 0xf7, 0x45, 0xb9, 0xc2, 0xe1, 0x18, 0x05
+};
 
 static void
 test_ha_wire_encode_golden(void)
 {
 	static const unsigned char want[HA_WIRE_LEN] = {
-		'T', 'W', 'H', 'A', 1, 1, 4, 0x03,
+		'T', 'W', 'H', 'A', 2, 1, 4, 0x0b,
 		198, 18, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0, 2, 0, 0, 0x00, 0x00, 0x07, 0xd0,
 		1, 2, 3, 4, 5, 6, 7, 8,
-		0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+		/* sequence number, then the echo */
 		0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
-		/* HMAC-SHA256 of the 56 bytes above (computed independently). */
-		0xaf, 0x84, 0xa4, 0x87, 0x3f, 0xd7, 0x2c, 0x04,
-		0x1b, 0xf1, 0xe4, 0xc9, 0x86, 0xdb, 0x40, 0xeb,
-		0x42, 0x4e, 0xdd, 0xa5, 0x3b, 0x88, 0x91, 0x79,
-		0xe3, 0xf7, 0x45, 0xb9, 0xc2, 0xe1, 0x18, 0x05
+		0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38,
+		/* HMAC-SHA256 of the 56 bytes above (computed apart). */
+		0xd7, 0x4b, 0xea, 0xd0, 0x9d, 0x8f, 0xa3, 0x4a,
+		0x81, 0xb5, 0xe0, 0xa7, 0x3a, 0xde, 0x83, 0xbf,
+		0x46, 0x04, 0x58, 0xe0, 0x87, 0x40, 0x00, 0x55,
+		0xee, 0x7f, 0xa5, 0x88, 0xe1, 0x6a, 0x20, 0xd6
 	};
 	struct ha_hb	hb;
 	unsigned char	buf[HA_WIRE_LEN];
@@ -97,8 +112,8 @@ test_ha_wire_decode_roundtrip(void)
 	CU_ASSERT_EQUAL(got.state, hb.state);
 	CU_ASSERT_EQUAL(got.interval, 2000);
 	CU_ASSERT_EQUAL(got.fingerprint, hb.fingerprint);
-	CU_ASSERT_EQUAL(got.epoch, hb.epoch);
 	CU_ASSERT_EQUAL(got.seq, hb.seq);
+	CU_ASSERT_EQUAL(got.echo, hb.echo);
 
 	/* IPv6 sender. */
 	hb.sender.af = AF_INET6;
@@ -126,8 +141,8 @@ test_ha_wire_decode_refuses(void)
 	    &got), HA_RX_TRUNCATED);
 	CU_ASSERT_EQUAL(ha_wire_decode(buf, 0, key, KEYLEN, &got),
 	    HA_RX_TRUNCATED);
-	/* Any flipped bit after the header is a forgery. */
-	for (i = 6; i < HA_WIRE_LEN; i++) {
+	/* Any flipped bit after the magic is a forgery, the version too. */
+	for (i = 4; i < HA_WIRE_LEN; i++) {
 		memcpy(bad, buf, HA_WIRE_LEN);
 		bad[i] ^= 0x01;
 		CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN,
@@ -140,54 +155,95 @@ test_ha_wire_decode_refuses(void)
 	bad[0] = 'X';
 	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
 	    HA_RX_MALFORMED);
-	memcpy(bad, buf, HA_WIRE_LEN);
-	bad[4] = 2;
-	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
-	    HA_RX_MALFORMED);
-	/* Authentic but nonsensical fields: state 9. */
+	/* Authentic but nonsensical fields. */
 	hb.state = 9;
 	ha_wire_encode(&hb, key, KEYLEN, bad);
 	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
 	    HA_RX_MALFORMED);
+	sample_hb(&hb);
+	hb.role = 2;
+	ha_wire_encode(&hb, key, KEYLEN, bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	sample_hb(&hb);
+	hb.flags = 0x10;
+	ha_wire_encode(&hb, key, KEYLEN, bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	sample_hb(&hb);
+	hb.seq = 0;
+	ha_wire_encode(&hb, key, KEYLEN, bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	sample_hb(&hb);
+	hb.echo = 0;		/* has not heard the receiver yet: fine */
+	ha_wire_encode(&hb, key, KEYLEN, bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_OK);
+}
+
+/* Re-sign <p> after an edit, as a peer with the key would. */
+static void
+resign(unsigned char *p)
+{
+	CU_ASSERT_EQUAL(ha_wire_hmac(key, KEYLEN, p, HA_WIRE_BODY,
+	    p + HA_WIRE_BODY), 0);
 }
 
 static void
-test_ha_wire_replay_check_order(void)
+test_ha_wire_decode_fields(void)
 {
-	struct ha_replay	r;
-	struct ha_hb		hb;
+	struct ha_hb	hb, got;
+	unsigned char	buf[HA_WIRE_LEN];
 
-	memset(&r, 0, sizeof r);
-	memset(&hb, 0, sizeof hb);
-	hb.epoch = 1000;
-	hb.seq = 1;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_REPLAYED);
-	hb.seq = 5;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
-	hb.seq = 4;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_REPLAYED);
-	hb.seq = 5 + HA_SEQ_WINDOW;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
-	hb.seq = 6;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
-	/* A packet of an earlier run. */
-	hb.epoch = 999;
-	hb.seq = 100;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
-	/* The partner restarted: a new epoch starts over at 1. */
-	hb.epoch = 2000;
-	hb.seq = 1;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_OK);
-	CU_ASSERT_EQUAL(r.epoch, 2000);
-	/* A new epoch far into its sequence is out of window. */
-	hb.epoch = 3000;
-	hb.seq = HA_SEQ_WINDOW + 1;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_WINDOW);
-	hb.seq = 0;
-	CU_ASSERT_EQUAL(ha_wire_replay_check(&r, &hb), HA_RX_MALFORMED);
-	CU_ASSERT_EQUAL(r.epoch, 2000);
-	CU_ASSERT_EQUAL(r.seq, 1);
+	sample_hb(&hb);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	buf[5] = 2;			/* an unknown type */
+	resign(buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	buf[6] = 5;			/* an unknown address family */
+	resign(buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	buf[27] = 1;			/* reserved bytes */
+	resign(buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	ha_wire_encode(&hb, key, KEYLEN, buf);
+	buf[23] = 1;			/* IPv4 padding */
+	resign(buf);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+}
+
+/*
+ * A heartbeat of the previous format, authentic: refused as another
+ * version, not parsed; the same bytes under a wrong key are a forgery.
+ */
+static void
+test_ha_wire_decode_old_version(void)
+{
+	struct ha_hb	got;
+	unsigned char	bad[HA_WIRE_LEN];
+
+	CU_ASSERT_EQUAL(ha_wire_decode(v1_packet, HA_WIRE_LEN, key, KEYLEN,
+	    &got), HA_RX_VERSION);
+	CU_ASSERT_EQUAL(ha_wire_decode(v1_packet, HA_WIRE_LEN,
+	    (const unsigned char *)"another key of 32 bytes.........", 32,
+	    &got), HA_RX_FORGED);
+	memcpy(bad, v1_packet, HA_WIRE_LEN);
+	bad[4] = 3;			/* a later version, same layout */
+	resign(bad);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
+	    HA_RX_VERSION);
+	CU_ASSERT_STRING_EQUAL(ha_wire_errname(HA_RX_VERSION),
+	    "other version");
+	CU_ASSERT_STRING_EQUAL(ha_wire_errname(HA_RX_CHALLENGE),
+	    "wrong challenge");
+	CU_ASSERT_STRING_EQUAL(ha_wire_errname(HA_RX_NERR), "?");
 }
 
 static void
@@ -221,7 +277,8 @@ static CU_TestInfo tests[] = {
 	{ "HMAC-SHA256 RFC 4231 vectors", test_ha_wire_hmac_rfc4231 },
 	{ "decode round trip", test_ha_wire_decode_roundtrip },
 	{ "decode refuses bad packets", test_ha_wire_decode_refuses },
-	{ "replay window", test_ha_wire_replay_check_order },
+	{ "decode checks authentic fields", test_ha_wire_decode_fields },
+	{ "decode refuses version 1", test_ha_wire_decode_old_version },
 	{ "config fingerprint", test_ha_wire_fingerprint_symmetric },
 	CU_TEST_INFO_NULL
 };
