@@ -385,6 +385,79 @@ fail:
 	return (-1);
 }
 
+/*
+ * Load the one private key of a PEM file (a key file alone, or a
+ * composite file) under the same secrecy rule. With <raw>, the key's PEM
+ * block is also written there as it was, still encrypted if it was, so
+ * a tool can copy it without decrypting it for good.
+ */
+EVP_PKEY *
+tls_key_load(const char *path, const char *passfile, BIO *raw, char **cause)
+{
+	struct tls_pem	 pem;
+	BIO		*b;
+	char		*buf, *name = NULL, *header = NULL, *err;
+	unsigned char	*data = NULL;
+	size_t		 len;
+	long		 dlen;
+	int		 n;
+
+	memset(&pem, 0, sizeof pem);
+	if (tls_file_read(path, 1, &buf, &len, cause) == -1)
+		return (NULL);
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	for (n = 1;; n++) {
+		ERR_clear_error();
+		if (!PEM_read_bio(b, &name, &header, &data, &dlen)) {
+			if (tls_pem_eof())
+				break;
+			err = tls_errstr();
+			xasprintf(cause, "%s: PEM block %d is truncated or "
+			    "corrupt (%s)", path, n, err);
+			free(err);
+			goto fail;
+		}
+		if (tls_is_key(name)) {
+			if (pem.key != NULL) {
+				xasprintf(cause, "%s: more than one private "
+				    "key (PEM block %d)", path, n);
+				goto fail;
+			}
+			if (tls_pem_key(&pem, path, passfile, name, data,
+			    dlen, header, n, cause) == -1)
+				goto fail;
+			if (raw != NULL &&
+			    PEM_write_bio(raw, name, header, data, dlen) <= 0)
+				fatalx("%s: out of memory", __func__);
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(data, dlen);
+		name = header = NULL;
+		data = NULL;
+	}
+	if (pem.key == NULL) {
+		xasprintf(cause, "%s: %s", path, n == 1 ?
+		    "no PEM data (not a PEM file?)" : "no private key");
+		goto fail;
+	}
+	BIO_free(b);
+	freezero(buf, len);
+	ERR_clear_error();
+	return (pem.key);
+fail:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	if (data != NULL)
+		OPENSSL_clear_free(data, dlen);
+	EVP_PKEY_free(pem.key);
+	BIO_free(b);
+	freezero(buf, len);
+	ERR_clear_error();
+	return (NULL);
+}
+
 /* Free what a composite file held. */
 void
 tls_pem_free(struct tls_pem *pem)

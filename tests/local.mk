@@ -12,6 +12,12 @@ endif
 NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
+
+# tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
+check_PROGRAMS += tests/integration/tls_echo
+tests_integration_tls_echo_SOURCES = tests/integration/tls_echo.c
+tests_integration_tls_echo_LDADD = $(COMMON_LIBS)
+NETNS_TESTS += tests/integration/tls_cert.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
