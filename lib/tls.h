@@ -94,6 +94,8 @@ struct tls_server;
 int	 tls_file_read(const char *, int, char **, size_t *, char **);
 int	 tls_passphrase_read(const char *, char **, char **);
 int	 tls_pem_load(const char *, const char *, struct tls_pem *, char **);
+int	 tls_pem_parse(const char *, const char *, size_t, const char *,
+	    struct tls_pem *, char **);
 EVP_PKEY *tls_key_load(const char *, const char *, BIO *, char **);
 int	 tls_pem_verify(const struct tls_pem *, const char *, int, char **);
 int	 tls_pem_times(const struct tls_pem *, time_t, tls_warn_fn *, void *);

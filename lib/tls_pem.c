@@ -270,19 +270,41 @@ int
 tls_pem_load(const char *path, const char *passfile, struct tls_pem *pem,
     char **cause)
 {
-	const unsigned char	*p;
-	BIO			*b = NULL;
-	X509			*x;
-	char			*buf = NULL, *name = NULL, *header = NULL;
-	char			*err, cn[256];
-	unsigned char		*data = NULL;
-	size_t			 len;
-	long			 dlen;
-	int			 n;
+	char	*buf;
+	size_t	 len;
+	int	 rv;
 
 	memset(pem, 0, sizeof *pem);
 	if (tls_file_read(path, 1, &buf, &len, cause) == -1)
 		return (-1);
+	rv = tls_pem_parse(path, buf, len, passfile, pem, cause);
+	freezero(buf, len);
+	return (rv);
+}
+
+/*
+ * Parse and check the bytes of a composite file; <path> names it in
+ * messages. The bytes need no NUL at the end.
+ */
+int
+tls_pem_parse(const char *path, const char *buf, size_t len,
+    const char *passfile, struct tls_pem *pem, char **cause)
+{
+	const unsigned char	*p;
+	BIO			*b = NULL;
+	X509			*x;
+	char			*name = NULL, *header = NULL;
+	char			*err, cn[256];
+	unsigned char		*data = NULL;
+	long			 dlen;
+	int			 n;
+
+	memset(pem, 0, sizeof *pem);
+	if (len > TLS_MAXFILE) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		    TLS_MAXFILE);
+		return (-1);
+	}
 	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (pem->chain = sk_X509_new_null()) == NULL)
 		fatalx("%s: out of memory", __func__);
@@ -369,7 +391,6 @@ tls_pem_load(const char *path, const char *passfile, struct tls_pem *pem,
 		goto fail;
 	}
 	BIO_free(b);
-	freezero(buf, len);
 	pem->path = xstrdup(path);
 	ERR_clear_error();
 	return (0);
@@ -379,7 +400,6 @@ fail:
 	if (data != NULL)
 		OPENSSL_clear_free(data, dlen);
 	BIO_free(b);
-	freezero(buf, len);
 	tls_pem_free(pem);
 	ERR_clear_error();
 	return (-1);

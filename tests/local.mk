@@ -28,6 +28,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http \
+	tests/fuzz/fuzz_tls_pem.c \
 	tests/bench/README tests/bench/bench_lib.sh
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
@@ -37,4 +38,9 @@ fuzz:
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
 	    $(srcdir)/lib/http.c
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	    -I$(srcdir)/lib $(LIBBSD_CFLAGS) $(OPENSSL_CFLAGS) \
+	    -o tests/fuzz/fuzz_tls_pem $(srcdir)/tests/fuzz/fuzz_tls_pem.c \
+	    $(srcdir)/lib/tls_pem.c $(srcdir)/lib/log.c \
+	    $(srcdir)/lib/xmalloc.c $(OPENSSL_LIBS) $(LIBBSD_LIBS)
 .PHONY: fuzz
