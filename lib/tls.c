@@ -691,6 +691,29 @@ tls_server_path(struct tls_server *srv, size_t i)
 	return (gen->path[i]);
 }
 
+/*
+ * The seconds left to the certificate that expires first (negative once
+ * expired), for a "certificate nearing expiry" alarm; its file index in
+ * <idx> when not NULL.
+ */
+int64_t
+tls_server_soonest(struct tls_server *srv, time_t now, size_t *idx)
+{
+	struct tls_cert_info	 ci;
+	int64_t			 min = INT64_MAX;
+	size_t			 i;
+
+	for (i = 0; i < tls_server_count(srv); i++) {
+		if (tls_cert_info(tls_server_cert(srv, i), now, &ci) == -1 ||
+		    ci.left >= min)
+			continue;
+		min = ci.left;
+		if (idx != NULL)
+			*idx = i;
+	}
+	return (min);
+}
+
 /* Rotate the ticket keys now (the interval restarts). */
 void
 tls_server_rotate(struct tls_server *srv)

@@ -72,7 +72,7 @@ struct tls_client_conf {
 	const char	*cafile;	/* trusted CAs; NULL = system store */
 	const char	*pem;		/* client certificate, or NULL */
 	const char	*passfile;
-	int		 noverify;	/* accept any server: never by default */
+	int		 noverify;	/* accept any server (never default) */
 	tls_warn_fn	*warn;
 	void		*warn_arg;
 };
@@ -120,6 +120,7 @@ size_t	 tls_server_count(struct tls_server *);
 X509	*tls_server_cert(struct tls_server *, size_t);
 const char *tls_server_path(struct tls_server *, size_t);
 void	 tls_server_rotate(struct tls_server *);
+int64_t	 tls_server_soonest(struct tls_server *, time_t, size_t *);
 uint64_t tls_server_generation(struct tls_server *);
 SSL_CTX	*tls_client_new(const struct tls_client_conf *, char **);
 SSL	*tls_client_ssl(SSL_CTX *, const char *, char **);

@@ -31,8 +31,8 @@ struct tls_pass {
 static int	tls_pass_cb(char *, int, int, void *);
 static int	tls_pem_eof(void);
 static int	tls_pem_key(struct tls_pem *, const char *, const char *,
-		    const char *, const unsigned char *, long, const char *, int,
-		    char **);
+		    const char *, const unsigned char *, long, const char *,
+		    int, char **);
 static int	tls_is_key(const char *);
 static void	tls_asn1_str(const ASN1_STRING *, char *, size_t);
 static int	tls_time(const ASN1_TIME *, time_t *);

@@ -363,6 +363,9 @@ fixture(void)
 		abort();
 
 	b = b_new();
+	b_cert(b, P.a);
+	b_save(b, "certonly.pem", 0600, 0);
+	b = b_new();
 	b_cert(b, P.root);
 	b_save(b, "root.crt", 0644, 0);
 	b = b_new();
@@ -687,6 +690,28 @@ test_tls_load_dates(void)
 	CU_ASSERT(ci.left < -10 * DAY + 60 && ci.left > -11 * DAY);
 	tls_server_free(srv);
 
+	/* The soonest expiry of a listener is the expired file's. */
+	{
+		struct tls_server_conf	 conf;
+		const char		*pem[2];
+		size_t			 idx = 9;
+
+		memset(&conf, 0, sizeof conf);
+		pem[0] = tp("good.pem");
+		pem[1] = tp("expired.pem");
+		conf.pem = pem;
+		conf.npem = 2;
+		conf.warn = warn_cb;
+		srv = tls_server_new(&conf, &cause);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+		CU_ASSERT(tls_server_soonest(srv, time(NULL), &idx) <
+		    -10 * DAY + 60);
+		CU_ASSERT_EQUAL(idx, 1);
+		CU_ASSERT(tls_server_soonest(srv, time(NULL) - 20 * DAY,
+		    &idx) > 0);
+		tls_server_free(srv);
+	}
+
 	warned[0] = '\0';
 	srv = server(tp("future.pem"), NULL, NULL, &cause);
 	CU_ASSERT_PTR_NOT_NULL(srv);
@@ -730,6 +755,7 @@ test_tls_sni(void)
 	srv = tls_server_new(&conf, &cause);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
 	CU_ASSERT_EQUAL(tls_server_count(srv), 3);
+	CU_ASSERT_STRING_EQUAL(tls_server_path(srv, 1), tp("wild.pem"));
 	cctx = client(NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cctx);
 	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -780,7 +806,8 @@ test_tls_verify(void)
 	pair_free(&p);
 
 	CU_ASSERT_EQUAL(connect_to(&p, srv, cctx, "127.0.0.2", NULL), -1);
-	CU_ASSERT_EQUAL(SSL_get_verify_result(p.c), X509_V_ERR_IP_ADDRESS_MISMATCH);
+	CU_ASSERT_EQUAL(SSL_get_verify_result(p.c),
+	    X509_V_ERR_IP_ADDRESS_MISMATCH);
 	pair_free(&p);
 
 	/* A partial wildcard or a deeper name must not pass either. */
@@ -1093,6 +1120,55 @@ test_tls_reload(void)
 	SSL_CTX_free(cctx);
 }
 
+/* The key of a file, its PEM block kept as it was (still encrypted). */
+static void
+test_tls_key_load(void)
+{
+	EVP_PKEY	*k;
+	BIO		*raw;
+	char		*cause = NULL, *data;
+	long		 len;
+
+	fixture();
+	raw = BIO_new(BIO_s_mem());
+	k = tls_key_load(tp("good.pem"), NULL, raw, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	CU_ASSERT_EQUAL(EVP_PKEY_eq(k, P.a_k), 1);
+	len = BIO_get_mem_data(raw, &data);
+	CU_ASSERT(len > 27 && strncmp(data, "-----BEGIN PRIVATE KEY-----",
+	    27) == 0);
+	EVP_PKEY_free(k);
+	BIO_free(raw);
+
+	raw = BIO_new(BIO_s_mem());
+	k = tls_key_load(tp("enc.pem"), tp("pass"), raw, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	CU_ASSERT_EQUAL(EVP_PKEY_eq(k, P.a_k), 1);
+	len = BIO_get_mem_data(raw, &data);
+	CU_ASSERT(len > 37 && strncmp(data,
+	    "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0);
+	EVP_PKEY_free(k);
+	BIO_free(raw);
+
+	CU_ASSERT_PTR_NULL(tls_key_load(tp("enc.pem"), tp("wrongpass"), NULL,
+	    &cause));
+	CU_ASSERT_PTR_NOT_NULL(cause != NULL ?
+	    strstr(cause, "wrong passphrase") : NULL);
+	free(cause);
+	CU_ASSERT_PTR_NULL(tls_key_load(tp("site.crt"), NULL, NULL, &cause));
+	CU_ASSERT_PTR_NOT_NULL(cause != NULL ? strstr(cause, "chmod") : NULL);
+	free(cause);
+	CU_ASSERT_PTR_NULL(tls_key_load(tp("certonly.pem"), NULL, NULL,
+	    &cause));
+	CU_ASSERT_PTR_NOT_NULL(cause != NULL ?
+	    strstr(cause, "certonly.pem: no private key") : NULL);
+	free(cause);
+	CU_ASSERT_PTR_NULL(tls_key_load(tp("garbage.pem"), NULL, NULL,
+	    &cause));
+	CU_ASSERT_PTR_NOT_NULL(cause != NULL ? strstr(cause, "no PEM") : NULL);
+	free(cause);
+}
+
 /* Chains put in order whatever order they came in. */
 static void
 test_tls_chain_sort(void)
@@ -1168,6 +1244,7 @@ static CU_TestInfo tls_tests[] = {
 	{ "test_tls_client_cert", test_tls_client_cert },
 	{ "test_tls_tickets", test_tls_tickets },
 	{ "test_tls_reload", test_tls_reload },
+	{ "test_tls_key_load", test_tls_key_load },
 	{ "test_tls_chain_sort", test_tls_chain_sort },
 	{ "test_tls_client_conf", test_tls_client_conf },
 	CU_TEST_INFO_NULL
