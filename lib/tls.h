@@ -22,7 +22,10 @@
  * Every context speaks TLS 1.2 and 1.3 only, with the system's default
  * cipher policy, no compression and no renegotiation. Servers resume
  * sessions through tickets alone (no server-side cache), whose keys
- * rotate: the current key encrypts, the previous one still decrypts.
+ * rotate: the current key encrypts, the previous one still decrypts; the
+ * keys belong to the holder, so sessions survive a reload, except where
+ * client certificates are required: there a reload ends resumption, so
+ * a new CRL applies to every client at once.
  *
  * Nothing here is thread-safe: one holder per thread, as every daemon has
  * one event loop. Strings returned through <cause> are allocated: free
