@@ -1,12 +1,14 @@
 /*
  * ev.h: libevent glue. The only header that includes <event2/...>; daemons
- * include this one.
+ * include this one (TLS connections: bufferevent_openssl_socket_new()
+ * with an SSL from lib/tls.h).
  */
 #ifndef EV_H
 #define EV_H
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>

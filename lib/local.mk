@@ -13,10 +13,12 @@ lib_libcommon_a_SOURCES = \
 	lib/check_tcp.c \
 	lib/check_acv.c \
 	lib/check_icmp.c \
-	lib/check_icmp_pkt.c
+	lib/check_icmp_pkt.c \
+	lib/tls.c lib/tls_pem.c lib/tls.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c tests/unit/test_lib_check.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_check.c \
+	tests/unit/test_lib_tls.c
 
 # One checker from the command line, for the scenarios (not installed).
 check_PROGRAMS += tests/unit/check_probe

@@ -6,7 +6,7 @@ set -eu
 PKGS="autoconf automake make gcc pkg-config
 	libevent-dev libssl-dev libpcap-dev libcunit1-dev libbsd-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
-	libpacparser1 calamaris tcpdump nftables faketime"
+	libpacparser1 calamaris tcpdump nftables faketime openssl"
 
 missing=""
 for p in $PKGS; do

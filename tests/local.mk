@@ -12,6 +12,12 @@ endif
 NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
+
+# tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
+check_PROGRAMS += tests/integration/tls_echo
+tests_integration_tls_echo_SOURCES = tests/integration/tls_echo.c
+tests_integration_tls_echo_LDADD = $(COMMON_LIBS)
+NETNS_TESTS += tests/integration/tls_cert.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -23,6 +29,7 @@ EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/fuzz_http.c tests/fuzz/corpus_http \
 	tests/fuzz/fuzz_lb_cookie.c tests/fuzz/corpus_lb_cookie \
+	tests/fuzz/fuzz_tls_pem.c \
 	tests/bench/README tests/bench/bench_lib.sh
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
@@ -36,6 +43,11 @@ fuzz:
 	    -o tests/fuzz/fuzz_check_icmp \
 	    $(srcdir)/tests/fuzz/fuzz_check_icmp.c \
 	    $(srcdir)/lib/check_icmp_pkt.c
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	    -I$(srcdir)/lib $(LIBBSD_CFLAGS) $(OPENSSL_CFLAGS) \
+	    -o tests/fuzz/fuzz_tls_pem $(srcdir)/tests/fuzz/fuzz_tls_pem.c \
+	    $(srcdir)/lib/tls_pem.c $(srcdir)/lib/log.c \
+	    $(srcdir)/lib/xmalloc.c $(OPENSSL_LIBS) $(LIBBSD_LIBS)
 .PHONY: fuzz
 
 # The persistence cookie parsers of lb/, fed Cookie header values.

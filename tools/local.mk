@@ -6,3 +6,7 @@ twinctl_SOURCES += tools/twinctl_ha.c
 twinctl_SOURCES += tools/twinctl_cache.c
 twinctl_SOURCES += tools/twinctl_proxy.c
 twinctl_LDADD = $(TWINCTL_LIBS) $(COMMON_LIBS)
+
+sbin_PROGRAMS += twin-cert
+twin_cert_SOURCES = tools/twin_cert.c tools/twin_cert_ca.c tools/twin_cert.h
+twin_cert_LDADD = $(COMMON_LIBS)
