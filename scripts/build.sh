@@ -5,9 +5,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-dir=$1
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
 shift
-mkdir -p "$dir"
 log=$dir/build.log
 : >"$log"
 fail() {
