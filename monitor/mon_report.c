@@ -598,10 +598,6 @@ decode(const char *buf, size_t len, const char *magic,
 		}
 		p = nl + 1;
 	}
-	if (lineno == 0) {
-		perr_set(err, MON_E_EMPTY, 0, "", 0, NULL);
-		return (-1);
-	}
 	for (f = fields; f->key != NULL; f++)
 		if (!(f->flags & F_OPTIONAL) &&
 		    !(seen & (1ULL << (f - fields)))) {

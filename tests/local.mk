@@ -31,4 +31,8 @@ fuzz:
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
 	    $(srcdir)/lib/http.c
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -I$(srcdir)/monitor -o tests/fuzz/fuzz_mon_report \
+	    $(srcdir)/tests/fuzz/fuzz_mon_report.c \
+	    $(srcdir)/monitor/mon_report.c
 .PHONY: fuzz
