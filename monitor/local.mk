@@ -13,7 +13,7 @@ monitor_libmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 
 UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_auth.c tests/unit/test_mon_alarm.c \
-	tests/unit/test_mon_store.c
+	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
 EXTRA_DIST += tests/fuzz/fuzz_mon_report.c tests/fuzz/corpus_mon_report
