@@ -133,7 +133,7 @@ enum mon_level {
 
 struct mon_event {
 	uint64_t		 seq;	/* per device, from 1, never reused */
-	uint64_t		 time;	/* when it happened: ms since 1970 UTC */
+	uint64_t		 time;	/* when it happened, ms since 1970 */
 	enum mon_ev_kind	 kind;
 	char			 kind_name[MON_KIND_MAX + 1];
 	char			 text[MON_TEXT_MAX + 1];

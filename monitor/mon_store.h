@@ -74,7 +74,7 @@ struct mon_store_alarm {
 
 /* What storing a report did. */
 struct mon_store_ack {
-	uint64_t		 ack;		/* device's highest seq stored */
+	uint64_t		 ack;		/* highest seq stored */
 	unsigned int		 stored;
 	unsigned int		 duplicates;
 };

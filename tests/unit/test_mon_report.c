@@ -5,6 +5,7 @@
  * the limits, built in memory. UPDATE_GOLDEN=1 rewrites the .out files.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,22 @@ static char	*golden_text(const char *, const char *, size_t, int *);
 static int	 golden_cmp(const char *, const char *);
 static void	 report_fill(struct mon_report *);
 static char	*minimal(void);
+static char	*add(char *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Append to buf[..end), which must have room; return the new end. */
+static char *
+add(char *p, const char *end, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p, end - p, fmt, ap);
+	va_end(ap);
+	CU_ASSERT_FATAL(n >= 0 && n < end - p);
+	return (p + n);
+}
 
 /* A valid report with every field set. */
 static void
@@ -230,19 +247,20 @@ test_mon_report_decode_line_count(void)
 {
 	struct mon_report	*r = malloc(sizeof *r);
 	struct mon_perr		 e;
-	char			*base = minimal(), *buf, *p;
+	char			*base = minimal(), *buf, *p, *end;
 	size_t			 blen = strlen(base);
 	int			 i, extra = MON_LINES_MAX - 16;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	buf = malloc(blen + (extra + 1) * 8 + 1);
+	end = (buf = malloc(blen + (extra + 1) * 8 + 1)) + blen +
+	    (extra + 1) * 8 + 1;
 	memcpy(buf, base, blen);
 	p = buf + blen;
 	for (i = 0; i < extra; i++)
-		p += sprintf(p, "x-n: %d\n", i % 10);
+		p = add(p, end, "x-n: %d\n", i % 10);
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), 0);
 	CU_ASSERT_EQUAL(r->nunknown, (unsigned int)extra);
-	p += sprintf(p, "x-n: 1\n");
+	p = add(p, end, "x-n: 1\n");
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), -1);
 	CU_ASSERT_EQUAL(e.code, MON_E_TOO_MANY_LINES);
 	CU_ASSERT_EQUAL(e.line, MON_LINES_MAX + 1);
@@ -257,23 +275,23 @@ test_mon_report_decode_repeat_limits(void)
 {
 	struct mon_report	*r = malloc(sizeof *r);
 	struct mon_perr		 e;
-	char			*base = minimal(), *buf, *p, eb[128];
+	char			*base = minimal(), *buf, *p, *end, eb[128];
 	size_t			 blen = strlen(base);
 	int			 i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	buf = malloc(blen + 100 * 100);
+	end = (buf = malloc(blen + 100 * 100)) + blen + 100 * 100;
 	memcpy(buf, base, blen);
 	p = buf + blen;
 	for (i = 1; i <= MON_EVENTS_MAX; i++)
-		p += sprintf(p, "event: %d 2024-05-01T10:00:00.000Z "
+		p = add(p, end, "event: %d 2024-05-01T10:00:00.000Z "
 		    "proxy-up\n", i);
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), 0);
 	CU_ASSERT_EQUAL(r->nev, MON_EVENTS_MAX);
 	CU_ASSERT_EQUAL(r->ev[31].seq, 32);
 	CU_ASSERT_EQUAL(r->ev[31].kind, MON_EV_PROXY_UP);
 	CU_ASSERT_STRING_EQUAL(r->ev[31].text, "");
-	p += sprintf(p, "event: 99 2024-05-01T10:00:00.000Z proxy-up\n");
+	p = add(p, end, "event: 99 2024-05-01T10:00:00.000Z proxy-up\n");
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), -1);
 	CU_ASSERT_EQUAL(e.code, MON_E_TOO_MANY);
 	CU_ASSERT_STRING_EQUAL(e.field, "event");
@@ -282,11 +300,11 @@ test_mon_report_decode_repeat_limits(void)
 
 	p = buf + blen;
 	for (i = 0; i < MON_LB_MAX; i++)
-		p += sprintf(p, "lb-server: c%d s up\n", i);
+		p = add(p, end, "lb-server: c%d s up\n", i);
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), 0);
 	CU_ASSERT_EQUAL(r->nlb, MON_LB_MAX);
 	CU_ASSERT_STRING_EQUAL(r->lb[63].cluster, "c63");
-	p += sprintf(p, "lb-server: c s down\n");
+	p = add(p, end, "lb-server: c s down\n");
 	CU_ASSERT_EQUAL(mon_report_decode(buf, p - buf, r, &e), -1);
 	CU_ASSERT_EQUAL(e.code, MON_E_TOO_MANY);
 	free(buf);
@@ -395,7 +413,8 @@ test_mon_event_set_sanitizes(void)
 	struct mon_event	ev;
 	char			long_text[600];
 
-	mon_event_set(&ev, MON_EV_SERVICE_DOWN, 42, "  tab\there\nnew \xc3\xa4 ");
+	mon_event_set(&ev, MON_EV_SERVICE_DOWN, 42,
+	    "  tab\there\nnew \xc3\xa4 ");
 	CU_ASSERT_STRING_EQUAL(ev.text, "tab?here?new ??");
 	CU_ASSERT_STRING_EQUAL(ev.kind_name, "service-down");
 	CU_ASSERT_EQUAL(ev.seq, 0);
