@@ -364,7 +364,8 @@ parse_top(struct cfg_parser *p)
 		if ((bd = cfg_blockdef_find(t.text)) == NULL) {
 			cfg_error(p, p->src->path, t.line,
 			    "unknown block '%s' (expected peer, ha, proxy, "
-			    "wpad, cluster or include)", t.text);
+			    "wpad, cluster, report, center or include)",
+			    t.text);
 			free(t.text);
 			skip_statement(p);
 			continue;

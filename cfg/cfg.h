@@ -243,6 +243,41 @@ struct cfg_cluster {
 };
 TAILQ_HEAD(cfg_clusters, cfg_cluster);
 
+/* The remote-monitoring agent of this peer (cfg_monitor.c). */
+struct cfg_report {
+	struct cfg_blk		 blk;
+	struct hostport		 center;
+	struct hostport		*proxy;
+	size_t			 nproxy;
+	char			*site_id;
+	char			*device_id_file;
+	char			*certificate;
+	char			*ca_file;
+	uint64_t		 alive_interval;
+	uint64_t		 timeout;
+	char			*spool_dir;
+	uint64_t		 spool_size;
+	uint64_t		 certificate_warning;
+};
+
+/* The remote-monitoring center (cfg_monitor.c). */
+struct cfg_center {
+	struct cfg_blk		 blk;
+	struct addr		*listen;
+	size_t			 nlisten;
+	char			*certificate;
+	char			*ca_file;
+	char			*crl_file;
+	char			*database;
+	uint64_t		 alive_timeout;
+	char			*notify;
+	char			**mail_to;
+	size_t			 nmail_to;
+	struct addr		*operator_listen;
+	size_t			 noperator_listen;
+	unsigned int		 max_connections;
+};
+
 struct cfg {
 	char			*file;
 	struct cfg_peer		 peer;
@@ -250,6 +285,8 @@ struct cfg {
 	struct cfg_proxy	 proxy;
 	struct cfg_wpad		 wpad;
 	struct cfg_clusters	 clusters;
+	struct cfg_report	 report;
+	struct cfg_center	 center;
 };
 
 /* One block kind: its keyword table and where its data lives. */
@@ -298,6 +335,11 @@ void		 cfg_check(struct cfg *, struct cfg_parser *);
 
 /* cfg_dump.c */
 void		 cfg_dump(FILE *, const struct cfg *);
+
+/* cfg_monitor.c: the report and center blocks */
+extern const struct cfg_kw cfg_report_kws[];
+extern const struct cfg_kw cfg_center_kws[];
+void		 cfg_check_monitor(struct cfg *, struct cfg_parser *);
 
 /* cfg_blocks.c: the keyword tables of every block */
 extern const struct cfg_blockdef cfg_blockdefs[];

@@ -256,6 +256,10 @@ const struct cfg_blockdef cfg_blockdefs[] = {
 	    "the WPAD server and its PAC script" },
 	{ "cluster", 1, cluster_kws, sizeof(struct cfg_cluster), 0,
 	    "an L4/L7/HTTPS load-balanced cluster" },
+	{ "report", 0, cfg_report_kws, 0, offsetof(struct cfg, report),
+	    "the remote-monitoring agent: reports to the center" },
+	{ "center", 0, cfg_center_kws, 0, offsetof(struct cfg, center),
+	    "the remote-monitoring center" },
 	{ NULL, 0, NULL, 0, 0, NULL }
 };
 

@@ -559,4 +559,5 @@ cfg_check(struct cfg *cfg, struct cfg_parser *p)
 	check_wpad(cfg, p);
 	TAILQ_FOREACH(cl, &cfg->clusters, entry)
 		check_cluster(cfg, p, cl);
+	cfg_check_monitor(cfg, p);
 }

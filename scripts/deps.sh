@@ -5,6 +5,7 @@ set -eu
 
 PKGS="autoconf automake make gcc pkg-config
 	libevent-dev libssl-dev libpcap-dev libcunit1-dev libbsd-dev
+	libsqlite3-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump nftables faketime openssl"
 

@@ -48,6 +48,10 @@ fuzz:
 	    -o tests/fuzz/fuzz_tls_pem $(srcdir)/tests/fuzz/fuzz_tls_pem.c \
 	    $(srcdir)/lib/tls_pem.c $(srcdir)/lib/log.c \
 	    $(srcdir)/lib/xmalloc.c $(OPENSSL_LIBS) $(LIBBSD_LIBS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -I$(srcdir)/monitor -o tests/fuzz/fuzz_mon_report \
+	    $(srcdir)/tests/fuzz/fuzz_mon_report.c \
+	    $(srcdir)/monitor/mon_report.c
 .PHONY: fuzz
 
 # The persistence cookie parsers of lb/, fed Cookie header values.

@@ -1,0 +1,229 @@
+/*
+ * cfg_monitor.c: the keyword tables and checks of the two remote
+ * monitoring blocks: `report` (the site agent on each peer, reporting to
+ * the monitoring center) and `center` (the monitoring center daemon).
+ * Neither is on unless its block is present.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "cfg.h"
+
+#define SEC(x)		((uint64_t)(x) * 1000)
+#define DAY(x)		((uint64_t)(x) * 86400 * 1000)
+#define KIB(x)		((uint64_t)(x) << 10)
+#define GIB(x)		((uint64_t)(x) << 30)
+
+/* As in cfg_blocks.c: a single-valued and a repeatable keyword. */
+#define KW(name, type, flags, st, field, min, max, enums, def)		\
+	{ name, type, flags, offsetof(st, field), 0, min, max, enums, def, \
+	    NULL, NULL, NULL }
+#define KWM(name, type, flags, st, field, def)				\
+	{ name, type, (flags) | CFG_MULTI, offsetof(st, field),		\
+	    offsetof(st, n##field), 0, 0, NULL, def, NULL, NULL, NULL }
+#define KW_END	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+
+static int	kwline(const struct cfg_blk *, const struct cfg_kw *,
+		    const char *);
+static void	required(struct cfg_parser *, const char *,
+		    const struct cfg_blk *);
+static int	site_id_valid(const char *);
+static int	mail_valid(const char *);
+static void	check_report(struct cfg *, struct cfg_parser *);
+static void	check_center(struct cfg *, struct cfg_parser *);
+
+const struct cfg_kw cfg_report_kws[] = {
+	KW("center", CFG_HOSTPORT, CFG_REQUIRED, struct cfg_report, center, 0,
+	    0, NULL, NULL),
+	KWM("proxy", CFG_HOSTPORT, 0, struct cfg_report, proxy, NULL),
+	KW("site-id", CFG_NAME, CFG_REQUIRED, struct cfg_report, site_id, 0,
+	    0, NULL, NULL),
+	KW("device-id-file", CFG_PATH, 0, struct cfg_report, device_id_file,
+	    0, 0, NULL, "/etc/twinproxy/device-id"),
+	KW("certificate", CFG_PATH, CFG_REQUIRED, struct cfg_report,
+	    certificate, 0, 0, NULL, NULL),
+	KW("ca-file", CFG_PATH, 0, struct cfg_report, ca_file, 0, 0, NULL,
+	    NULL),
+	KW("alive-interval", CFG_DURATION, 0, struct cfg_report,
+	    alive_interval, SEC(10), SEC(3600), NULL, "60s"),
+	KW("timeout", CFG_DURATION, 0, struct cfg_report, timeout, SEC(1),
+	    SEC(600), NULL, "30s"),
+	KW("spool-dir", CFG_PATH, 0, struct cfg_report, spool_dir, 0, 0, NULL,
+	    "/var/spool/twinproxy"),
+	KW("spool-size", CFG_SIZE, 0, struct cfg_report, spool_size, KIB(16),
+	    GIB(1), NULL, "16M"),
+	KW("certificate-warning", CFG_DURATION, 0, struct cfg_report,
+	    certificate_warning, 0, DAY(365), NULL, "30d"),
+	KW_END
+};
+
+const struct cfg_kw cfg_center_kws[] = {
+	KWM("listen", CFG_ADDRPORT, CFG_REQUIRED, struct cfg_center, listen,
+	    NULL),
+	KW("certificate", CFG_PATH, CFG_REQUIRED, struct cfg_center,
+	    certificate, 0, 0, NULL, NULL),
+	KW("ca-file", CFG_PATH, CFG_REQUIRED, struct cfg_center, ca_file, 0,
+	    0, NULL, NULL),
+	KW("crl-file", CFG_PATH, 0, struct cfg_center, crl_file, 0, 0, NULL,
+	    NULL),
+	KW("database", CFG_PATH, 0, struct cfg_center, database, 0, 0, NULL,
+	    "/var/lib/twinproxy/center.db"),
+	KW("alive-timeout", CFG_DURATION, 0, struct cfg_center, alive_timeout,
+	    SEC(30), DAY(1), NULL, "180s"),
+	KW("notify", CFG_PATH, 0, struct cfg_center, notify, 0, 0, NULL,
+	    NULL),
+	KWM("mail-to", CFG_STRING, 0, struct cfg_center, mail_to, NULL),
+	KWM("operator-listen", CFG_ADDRPORT, 0, struct cfg_center,
+	    operator_listen, NULL),
+	KW("max-connections", CFG_UINT, 0, struct cfg_center, max_connections,
+	    1, 100000, NULL, "4000"),
+	KW_END
+};
+
+/* The line where <kw> was set, else the block's own line. */
+static int
+kwline(const struct cfg_blk *b, const struct cfg_kw *kws, const char *kw)
+{
+	const struct cfg_kw	*k = cfg_kw_find(kws, kw);
+	int			 i = k - kws;
+
+	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
+}
+
+/* Every CFG_REQUIRED keyword of a present block must be set. */
+static void
+required(struct cfg_parser *p, const char *block, const struct cfg_blk *b)
+{
+	const struct cfg_kw	*kws = cfg_blockdef_find(block)->kws, *kw;
+
+	/* A keyword given with a bad value was reported already. */
+	for (kw = kws; kw->name != NULL; kw++)
+		if ((kw->flags & CFG_REQUIRED) &&
+		    !(b->seen & (1ULL << (kw - kws))))
+			cfg_error(p, b->file, b->line,
+			    "block '%s' needs '%s'", block, kw->name);
+}
+
+/*
+ * The site ID is the CN of the site's certificate and a label of the host
+ * names operators reach the site by: a DNS label of lowercase letters,
+ * digits and '-', as monitor/mon_report.c checks it on the wire.
+ */
+static int
+site_id_valid(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return (n >= 1 && n <= 63 && s[0] != '-' && s[n - 1] != '-' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
+}
+
+/* A plain address, local@domain: it goes to sendmail as an argument. */
+static int
+mail_valid(const char *s)
+{
+	const char	*at = strchr(s, '@');
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    s[0] == '-' || !host_valid(at + 1))
+		return (0);
+	return (strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-@") ==
+	    strlen(s));
+}
+
+/* The agent: where it reports, and with what. */
+static void
+check_report(struct cfg *cfg, struct cfg_parser *p)
+{
+	struct cfg_report	*r = &cfg->report;
+	const struct cfg_blk	*b = &r->blk;
+	const struct cfg_kw	*kws = cfg_report_kws;
+	char			 buf[HOST_MAXLEN + 16];
+	size_t			 i, j;
+
+	required(p, "report", b);
+	if (r->site_id != NULL && !site_id_valid(r->site_id))
+		cfg_error(p, b->file, kwline(b, kws, "site-id"), "site-id "
+		    "'%s' must be a DNS label: lowercase letters, digits and "
+		    "'-', at most 63 (it is the certificate's CN)",
+		    r->site_id);
+	if (r->center.port != 0 && r->center.port != 443)
+		cfg_warning(p, b->file, kwline(b, kws, "center"), "center "
+		    "port %u: the center is meant to be reached on 443 only, "
+		    "which firewalls and proxies let through", r->center.port);
+	for (i = 0; i < r->nproxy; i++)
+		for (j = 0; j < i; j++)
+			if (strcasecmp(r->proxy[i].host, r->proxy[j].host) ==
+			    0 && r->proxy[i].port == r->proxy[j].port)
+				cfg_error(p, b->file, kwline(b, kws, "proxy"),
+				    "proxy %s given twice", hostport_fmt(
+				    &r->proxy[i], buf, sizeof buf));
+	if (r->timeout >= r->alive_interval)
+		cfg_warning(p, b->file, kwline(b, kws, "timeout"), "timeout "
+		    "is not shorter than alive-interval: a slow report delays "
+		    "the next one");
+	if (r->device_id_file != NULL && r->device_id_file[0] != '/')
+		cfg_error(p, b->file, kwline(b, kws, "device-id-file"),
+		    "device-id-file must be an absolute path");
+	if (r->spool_dir != NULL && r->spool_dir[0] != '/')
+		cfg_error(p, b->file, kwline(b, kws, "spool-dir"),
+		    "spool-dir must be an absolute path");
+}
+
+/* The center: listeners, alarm timeout, notification. */
+static void
+check_center(struct cfg *cfg, struct cfg_parser *p)
+{
+	struct cfg_center	*c = &cfg->center;
+	const struct cfg_blk	*b = &c->blk;
+	const struct cfg_kw	*kws = cfg_center_kws;
+	char			 buf[ADDR_STRLEN];
+	size_t			 i, j;
+
+	required(p, "center", b);
+	for (i = 0; i < c->nlisten; i++) {
+		for (j = 0; j < i; j++)
+			if (addr_eq(&c->listen[i], &c->listen[j]) &&
+			    c->listen[i].port == c->listen[j].port)
+				cfg_error(p, b->file, kwline(b, kws, "listen"),
+				    "listen %s given twice", addr_fmt(
+				    &c->listen[i], buf, sizeof buf));
+		if (c->listen[i].port != 443)
+			cfg_warning(p, b->file, kwline(b, kws, "listen"),
+			    "listen %s: agents reach the center on port 443 "
+			    "only", addr_fmt(&c->listen[i], buf, sizeof buf));
+	}
+	for (j = 0; j < c->noperator_listen; j++)
+		for (i = 0; i < c->nlisten; i++)
+			if (addr_eq(&c->listen[i], &c->operator_listen[j]) &&
+			    c->listen[i].port == c->operator_listen[j].port) {
+				cfg_error(p, b->file, kwline(b, kws,
+				    "operator-listen"), "operator-listen %s is "
+				    "also a listen address", addr_fmt(
+				    &c->listen[i], buf, sizeof buf));
+				break;
+			}
+	for (i = 0; i < c->nmail_to; i++)
+		if (!mail_valid(c->mail_to[i]))
+			cfg_error(p, b->file, kwline(b, kws, "mail-to"),
+			    "mail-to '%s' is not a plain address "
+			    "(local@domain)", c->mail_to[i]);
+	if (c->alive_timeout < SEC(120))
+		cfg_warning(p, b->file, kwline(b, kws, "alive-timeout"),
+		    "alive-timeout is less than twice the agents' default "
+		    "alive-interval (60s): one late report raises an alarm");
+	if (c->database != NULL && c->database[0] != '/')
+		cfg_error(p, b->file, kwline(b, kws, "database"),
+		    "database must be an absolute path");
+}
+
+/* Check the monitoring blocks that are present. */
+void
+cfg_check_monitor(struct cfg *cfg, struct cfg_parser *p)
+{
+	if (cfg->report.blk.present)
+		check_report(cfg, p);
+	if (cfg->center.blk.present)
+		check_center(cfg, p);
+}
