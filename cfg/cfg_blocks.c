@@ -8,23 +8,9 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_kw.h"
 #include "xmalloc.h"
 
-#define MS(x)		((uint64_t)(x))
-#define SEC(x)		((uint64_t)(x) * 1000)
-#define KIB(x)		((uint64_t)(x) << 10)
-#define MIB(x)		((uint64_t)(x) << 20)
-#define TIB(x)		((uint64_t)(x) << 40)
-
-/* A single-valued keyword. */
-#define KW(name, type, flags, st, field, min, max, enums, def)		\
-	{ name, type, flags, offsetof(st, field), 0, min, max, enums, def, \
-	    NULL, NULL, NULL }
-/* A repeatable keyword: values go to st.field[], count in st.nfield. */
-#define KWM(name, type, flags, st, field, def)				\
-	{ name, type, (flags) | CFG_MULTI, offsetof(st, field),		\
-	    offsetof(st, n##field), 0, 0, NULL, def, NULL, NULL, NULL }
-#define KW_END	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 static const char *const ha_roles[] = { "primary|active", "backup|standby",
     NULL };

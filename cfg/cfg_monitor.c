@@ -8,20 +8,7 @@
 #include <string.h>
 
 #include "cfg.h"
-
-#define SEC(x)		((uint64_t)(x) * 1000)
-#define DAY(x)		((uint64_t)(x) * 86400 * 1000)
-#define KIB(x)		((uint64_t)(x) << 10)
-#define GIB(x)		((uint64_t)(x) << 30)
-
-/* As in cfg_blocks.c: a single-valued and a repeatable keyword. */
-#define KW(name, type, flags, st, field, min, max, enums, def)		\
-	{ name, type, flags, offsetof(st, field), 0, min, max, enums, def, \
-	    NULL, NULL, NULL }
-#define KWM(name, type, flags, st, field, def)				\
-	{ name, type, (flags) | CFG_MULTI, offsetof(st, field),		\
-	    offsetof(st, n##field), 0, 0, NULL, def, NULL, NULL, NULL }
-#define KW_END	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+#include "cfg_kw.h"
 
 static int	kwline(const struct cfg_blk *, const struct cfg_kw *,
 		    const char *);

@@ -4,7 +4,7 @@ cfg_libcfg_a_SOURCES = \
 	cfg/cfg.h \
 	cfg/cfg.c \
 	cfg/cfg_value.c \
-	cfg/cfg_blocks.c \
+	cfg/cfg_blocks.c cfg/cfg_kw.h \
 	cfg/cfg_check.c \
 	cfg/cfg_monitor.c \
 	cfg/cfg_dump.c
