@@ -11,7 +11,6 @@
 #include "cfg_kw.h"
 #include "xmalloc.h"
 
-
 static const char *const ha_roles[] = { "primary|active", "backup|standby",
     NULL };
 static const char *const garp_modes[] = { "request", "reply", "both", NULL };
