@@ -225,7 +225,7 @@ ftp_scan_line(struct ftp_cmd *c, const char *buf, size_t len,
 				break;
 			default:
 				if (after_ip) {
-					/* The Synch's DM went as urgent data. */
+					/* The Synch's DM went as urgent. */
 					i++;
 					break;
 				}
@@ -286,7 +286,10 @@ ftp_parse_command(struct ftp_cmd *c, const char *buf, size_t len,
 		l.max_line = FTP_LINE_MAX;
 	r = ftp_scan_line(c, buf, len, &l, line, &n);
 	if (r == FTP_MORE) {
+		/* A fault seen so far is reported once the line is whole. */
 		c->sync = 0;
+		c->code = 0;
+		c->error = NULL;
 		return (FTP_MORE);
 	}
 	if (r == FTP_ERROR || c->error != NULL)

@@ -325,7 +325,7 @@ int	 ftp_num_parse(const char *, size_t, uint64_t *);
  *	425, 426 (data connection failed or broken)	502
  *	450 (file busy), any other 4yz			503
  *	451, 452 (server-side error)			502
- *	530 to USER or PASS				401 (ask for credentials)
+ *	530 to USER or PASS				401 (ask again)
  *	530 later, 532, 534 (policy: TLS required)	403
  *	332 (account needed)				403
  *	550, 553 (no such file, no access, bad name)	404
@@ -388,7 +388,7 @@ struct ftp_client {
 	unsigned	 feat;		/* FTP_FEAT_* */
 	int		 feat_known;	/* FEAT answered 211 */
 	int		 dir;		/* the target is a directory */
-	int		 tried_dir;	/* a CWD to the last segment was tried */
+	int		 tried_dir;	/* CWD to the last segment tried */
 	int		 dir_from_size;	/* ... because SIZE said 550 */
 	int		 tried_pasv;
 	int		 tried_active;

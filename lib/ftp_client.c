@@ -443,7 +443,8 @@ fc_reply(struct ftp_client *c)
 			return (fc_fail_reply(c, 0));
 		return (fc_after_cwd(c));
 	case FC_SIZE:
-		if (code == 213 && ftp_num_parse(r->text, r->text_len, &v) == 0) {
+		if (code == 213 &&
+		    ftp_num_parse(r->text, r->text_len, &v) == 0) {
 			c->has_size = 1;
 			c->size = v;
 		} else if (code == 550 && !c->tried_dir) {

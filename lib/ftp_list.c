@@ -246,7 +246,8 @@ ls_parse(const char *s, size_t n, struct ftp_entry *e)
 			continue;
 		/* HH:MM or a year. */
 		ok = (t[m + 2].n == 5 && t[m + 2].p[2] == ':' &&
-		    all_digits(t[m + 2].p, 2) && all_digits(t[m + 2].p + 3, 2)) ||
+		    all_digits(t[m + 2].p, 2) &&
+		    all_digits(t[m + 2].p + 3, 2)) ||
 		    (t[m + 2].n == 4 && all_digits(t[m + 2].p, 4));
 		if (ok)
 			break;
@@ -260,7 +261,8 @@ ls_parse(const char *s, size_t n, struct ftp_entry *e)
 	e->name_len = (size_t)(s + n - name);
 	e->type = s[0] == 'd' ? 'd' : s[0] == '-' ? 'f' : s[0] == 'l' ?
 	    'l' : '?';
-	if (all_digits(t[m - 1].p, t[m - 1].n) &&
+	/* Device files show "major, minor" where the size would be. */
+	if (s[0] != 'b' && s[0] != 'c' && all_digits(t[m - 1].p, t[m - 1].n) &&
 	    ftp_num_parse(t[m - 1].p, t[m - 1].n, &e->size) == 0)
 		e->has_size = 1;
 	snprintf(e->date, sizeof e->date, "%.3s %.*s %.*s", t[m].p,
@@ -297,7 +299,8 @@ dos_parse(const char *s, size_t n, struct ftp_entry *e)
 	d = t[1].p;
 	if ((t[1].n != 5 && t[1].n != 7) || d[2] != ':' || !all_digits(d, 2) ||
 	    !all_digits(d + 3, 2) || (t[1].n == 7 &&
-	    strncasecmp(d + 5, "AM", 2) != 0 && strncasecmp(d + 5, "PM", 2) != 0))
+	    strncasecmp(d + 5, "AM", 2) != 0 &&
+	    strncasecmp(d + 5, "PM", 2) != 0))
 		return (-1);
 	if (t[2].n == 5 && memcmp(t[2].p, "<DIR>", 5) == 0)
 		e->type = 'd';
@@ -454,7 +457,8 @@ listing_line(struct ftp_listing *l, const char *s, size_t n)
 	o.len = 0;
 	l->lines++;
 	if (l->overflow) {
-		out_str(&o, "<tr><td colspan=\"3\">(line too long)</td></tr>\n");
+		out_str(&o,
+		    "<tr><td colspan=\"3\">(line too long)</td></tr>\n");
 		out_flush(&o);
 		return;
 	}

@@ -11,4 +11,5 @@ lib_libcommon_a_SOURCES = \
 	lib/ftp.c lib/ftp_addr.c lib/ftp_client.c lib/ftp_list.c lib/ftp.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c tests/unit/test_lib_ftp.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_ftp.c \
+	tests/unit/test_lib_ftp_client.c

@@ -32,3 +32,20 @@ fuzz:
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
 	    $(srcdir)/lib/http.c
 .PHONY: fuzz
+
+# The FTP targets: the control-channel parser and codecs (fuzz_ftp), and
+# the listing formatter with the gateway's client machine (fuzz_ftp_list).
+FUZZ_FTP_SRCS = lib/ftp.c lib/ftp_addr.c lib/ftp_client.c lib/ftp_list.c \
+	lib/http.c lib/addr.c
+fuzz: fuzz-ftp
+fuzz-ftp:
+	$(MKDIR_P) tests/fuzz
+	for t in fuzz_ftp fuzz_ftp_list; do \
+	    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -I$(srcdir)/lib $(LIBBSD_CFLAGS) -o tests/fuzz/$$t \
+	    $(srcdir)/tests/fuzz/$$t.c \
+	    $(FUZZ_FTP_SRCS:%=$(srcdir)/%) $(LIBBSD_LIBS) || exit 1; \
+	done
+.PHONY: fuzz-ftp
+EXTRA_DIST += tests/fuzz/fuzz_ftp.c tests/fuzz/fuzz_ftp_list.c \
+	tests/fuzz/corpus_ftp tests/fuzz/corpus_ftp_list

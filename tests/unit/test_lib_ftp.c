@@ -752,8 +752,8 @@ test_ftp_login_split(void)
 	CU_ASSERT_EQUAL(l.port, 21);
 	CU_ASSERT_EQUAL(l.af, 0);
 	/* The last delimiter splits: user names may hold '@'. */
-	CU_ASSERT_EQUAL(ftp_login_split("john@corp.example@ftp.example.com:2121",
-	    '@', &l, &cause), 0);
+	CU_ASSERT_EQUAL(ftp_login_split(
+	    "john@corp.example@ftp.example.com:2121", '@', &l, &cause), 0);
 	CU_ASSERT_STRING_EQUAL(l.user, "john@corp.example");
 	CU_ASSERT_STRING_EQUAL(l.host, "ftp.example.com");
 	CU_ASSERT_EQUAL(l.port, 2121);
