@@ -12,6 +12,8 @@ endif
 NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
+NETNS_TESTS += tests/integration/ftp_server.sh
+EXTRA_DIST += tests/integration/ftp_lib.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
