@@ -357,7 +357,7 @@ int
 ftp_login_split(const char *s, char delim, struct ftp_login *l,
     const char **cause)
 {
-	static struct http_msg	 m;
+	struct http_msg		 m;
 	char			 req[HOST_MAXLEN + 64];
 	const char		*at, *srv, *end;
 	size_t			 ulen, slen, i;
