@@ -193,8 +193,9 @@ const struct ftp_limits *ftp_limits_default(void);
  * Returns FTP_MORE until a CRLF arrives (nothing consumed), FTP_DONE with
  * c->len set, or FTP_ERROR with c->code and c->error; then c->len is the
  * length of the bad line through its LF, so the caller can answer and go
- * on with the next, or 0 if no line end is in reach (too long, or a
- * Telnet sequence cut short): discard through the next CRLF, or close.
+ * on with the next, or 0 if the line is too long to hold: discard through
+ * the next CRLF, or close. Call once the buffer holds a LF or max_line + 2
+ * bytes (each call scans from buf[0] again).
  */
 int	 ftp_parse_command(struct ftp_cmd *, const char *, size_t,
 	    const struct ftp_limits *);
