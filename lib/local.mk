@@ -1,4 +1,5 @@
-# lib/local.mk: libcommon.a, what every daemon and tool shares.
+# lib/local.mk: libcommon.a, what every daemon and tool shares. One
+# component a paragraph: its sources, then its unit tests.
 noinst_LIBRARIES += lib/libcommon.a
 lib_libcommon_a_SOURCES = \
 	lib/log.c lib/log.h \
@@ -7,22 +8,26 @@ lib_libcommon_a_SOURCES = \
 	lib/ev.c lib/ev.h \
 	lib/daemon.c lib/daemon.h \
 	lib/ctl.c lib/ctl.h \
-	lib/http.c lib/http.h \
-	lib/check.c lib/check.h \
-	lib/check_fsm.c \
-	lib/check_tcp.c \
-	lib/check_acv.c \
-	lib/check_icmp.c \
-	lib/check_icmp_pkt.c \
-	lib/tls.c lib/tls_pem.c lib/tls.h
-
+	lib/http.c lib/http.h
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c tests/unit/test_lib_check.c \
-	tests/unit/test_lib_tls.c
+	tests/unit/test_lib_http.c
 
+# Health checks: TCP connect, ACV, ICMP echo.
+lib_libcommon_a_SOURCES += lib/check.c lib/check.h lib/check_fsm.c \
+	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c
+UNIT_SOURCES += tests/unit/test_lib_check.c
 # One checker from the command line, for the scenarios (not installed).
 check_PROGRAMS += tests/unit/check_probe
 tests_unit_check_probe_SOURCES = tests/unit/check_probe.c
 tests_unit_check_probe_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/lib_check_icmp.sh
 EXTRA_DIST += tests/fuzz/fuzz_check_icmp.c tests/fuzz/corpus_check_icmp
+
+# TLS: composite PEM files, server and client contexts.
+lib_libcommon_a_SOURCES += lib/tls.c lib/tls_pem.c lib/tls.h
+UNIT_SOURCES += tests/unit/test_lib_tls.c
+
+# FTP: control-channel parser, data addresses, the gateway's client.
+lib_libcommon_a_SOURCES += lib/ftp.c lib/ftp_addr.c lib/ftp_client.c \
+	lib/ftp_list.c lib/ftp.h
+UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c

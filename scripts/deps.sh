@@ -7,7 +7,8 @@ PKGS="autoconf automake make gcc pkg-config
 	libevent-dev libssl-dev libpcap-dev libcunit1-dev libbsd-dev
 	libsqlite3-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
-	libpacparser1 calamaris tcpdump nftables faketime openssl"
+	libpacparser1 calamaris tcpdump
+	nftables faketime openssl vsftpd lftp"
 
 missing=""
 for p in $PKGS; do
@@ -20,4 +21,13 @@ if [ -n "$missing" ]; then
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
+	# The FTP scenarios start their own vsftpd inside their namespaces;
+	# the package's system-wide service is not wanted on a build host.
+	case " $missing " in
+	*" vsftpd "*)
+		if command -v systemctl >/dev/null 2>&1 &&
+		    [ -d /run/systemd/system ]; then
+			systemctl disable --now vsftpd.service || true
+		fi ;;
+	esac
 fi

@@ -18,6 +18,8 @@ check_PROGRAMS += tests/integration/tls_echo
 tests_integration_tls_echo_SOURCES = tests/integration/tls_echo.c
 tests_integration_tls_echo_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/tls_cert.sh
+NETNS_TESTS += tests/integration/ftp_server.sh
+EXTRA_DIST += tests/integration/ftp_lib.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -76,3 +78,19 @@ fuzz-heartbeat:
 	    $(srcdir)/ha/ha_wire.c $(srcdir)/ha/ha_replay.c \
 	    $(srcdir)/lib/addr.c $(OPENSSL_LIBS) $(LIBBSD_LIBS)
 .PHONY: fuzz-heartbeat
+# The FTP targets: the control-channel parser and codecs (fuzz_ftp), and
+# the listing formatter with the gateway's client machine (fuzz_ftp_list).
+FUZZ_FTP_SRCS = lib/ftp.c lib/ftp_addr.c lib/ftp_client.c lib/ftp_list.c \
+	lib/http.c lib/addr.c
+fuzz: fuzz-ftp
+fuzz-ftp:
+	$(MKDIR_P) tests/fuzz
+	for t in fuzz_ftp fuzz_ftp_list; do \
+	    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -I$(srcdir)/lib $(LIBBSD_CFLAGS) -o tests/fuzz/$$t \
+	    $(srcdir)/tests/fuzz/$$t.c \
+	    $(FUZZ_FTP_SRCS:%=$(srcdir)/%) $(LIBBSD_LIBS) || exit 1; \
+	done
+.PHONY: fuzz-ftp
+EXTRA_DIST += tests/fuzz/fuzz_ftp.c tests/fuzz/fuzz_ftp_list.c \
+	tests/fuzz/corpus_ftp tests/fuzz/corpus_ftp_list
