@@ -19,15 +19,17 @@ if [ -n "$missing" ]; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
+	# The servers the tests run (vsftpd, nginx, haproxy, squid...) start
+	# inside the tests' own namespaces; their packages' system-wide
+	# services must not start on the host: policy-rc.d (Debian's
+	# invoke-rc.d policy, honoured by systemd's deb-systemd-invoke too)
+	# refuses every start while the packages install.
+	prc=/usr/sbin/policy-rc.d
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$prc"
+		chmod 755 "$prc"
+		trap 'rm -f "$prc"' EXIT
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
-	# The FTP scenarios start their own vsftpd inside their namespaces;
-	# the package's system-wide service is not wanted on a build host.
-	case " $missing " in
-	*" vsftpd "*)
-		if command -v systemctl >/dev/null 2>&1 &&
-		    [ -d /run/systemd/system ]; then
-			systemctl disable --now vsftpd.service || true
-		fi ;;
-	esac
 fi
