@@ -85,5 +85,5 @@ CHECK "a's status: partner running as active, default backup" \
 CHECK "b's status: current ACTIVE, default backup" \
     status_has b 'self 198\.18\.0\.2 state ACTIVE default backup'
 CHECK "a never logged a failback" \
-    not grep -q "is a Enable" "$T/logs/a.log"
+    no_line a.log "is a Enable"
 finish
