@@ -20,7 +20,7 @@ AM_TESTS_ENVIRONMENT = \
 	TOP_BUILDDIR='$(abs_top_builddir)'; export TOP_BUILDDIR; \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
-	tests/integration/pair_lib.sh tests/data \
+	tests/integration/pair_lib.sh tests/integration/proxy_lib.sh tests/data \
 	tests/fuzz/README tests/fuzz/coverage.sh tests/fuzz/fuzz_log.c \
 	tests/fuzz/fuzz_http.c \
 	tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_pac.c tests/fuzz/fuzz_cache.c \
