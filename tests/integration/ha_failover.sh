@@ -72,7 +72,7 @@ CHECK "b's status: partner communication error" \
     status_has b 'Partner server: communication error'
 CHECK "b ran its notify script with ACTIVE and a reason" \
     grep -q "^ACTIVE|$FIP|no heartbeat" "$T/notify-b.log"
-CHECK "release is refused while the partner is down" not ctl b release
+CHECK "release is refused while the partner is down" refused b release
 
 # ---- the alias removed by hand is noticed and repaired ---------------------
 ip -n b addr del "$FIP/$PFX" dev eth0

@@ -15,6 +15,7 @@
 # ctl NAME CMD       run twinctl CMD against NAME's twin-ha
 # status_has NAME REGEX   NAME's status has a line matching REGEX
 # status_lacks NAME REGEX  NAME answered status, with no line matching REGEX
+# refused NAME CMD...      twin-ha on NAME answered CMD with .ERR
 # counter NAME KEY   print one counter of NAME's status
 # client_mac_is NAME c1's ARP entry for the floating IP is NAME's MAC
 # ping_start         ping the floating IP from c1 every 20 ms (log ping.log)
@@ -119,6 +120,22 @@ status_has() {
     out=$(ctl "$1" status) || return 1
     echo "$out"
     grep -Eq -- "$2" <<<"$out"
+}
+
+# refused [-f CONF] NAME CMD...: twin-ha answered CMD with .ERR: twinctl
+# exits 1 with the daemon's own message, not one about reaching the
+# socket (nor 2, a usage error). -f names another config than NAME's.
+refused() {
+    local out rc
+    if [ "$1" = -f ]; then
+        out=$("$TWINCTL" -f "$2" "${@:3}" 2>&1)
+    else
+        out=$(ctl "$@" 2>&1)
+    fi
+    rc=$?
+    echo "exit $rc: $out"
+    [ "$rc" -eq 1 ] && [[ $out == *"twinctl: ha: "* ]] &&
+        [[ $out != *"ha.sock: "* ]]
 }
 
 # status_lacks NAME REGEX: NAME answered status, with no line matching.
