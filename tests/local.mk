@@ -30,30 +30,35 @@ EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/bench/README tests/bench/bench_lib.sh
 
 # `make fuzz` builds the libFuzzer targets with clang (not part of check);
-# see tests/fuzz/README for running them. Each target lists the sources it
-# compiles: when a file moves, adjust the list of every target naming it.
+# see tests/fuzz/README for running them. Each target lists the files of
+# the parser it tests (FUZZ_NAME_PARSER, what fuzz-coverage reports on)
+# and what else it compiles: when a file moves, adjust the lists naming it.
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/proxy -I$(srcdir)/wpad
 FUZZ_LIBS = $(LIBEVENT_LIBS) $(LIBBSD_LIBS) $(LIBS) -lpthread
-# The targets log through a quiet stand-in for lib/log.c.
+# The new targets log through a quiet stand-in for lib/log.c.
 FUZZ_LIB_BASE = $(srcdir)/tests/fuzz/fuzz_log.c $(srcdir)/lib/xmalloc.c
 
-FUZZ_HTTP_SRCS = $(srcdir)/tests/fuzz/fuzz_http.c $(srcdir)/lib/http.c
-FUZZ_CFG_SRCS = $(srcdir)/tests/fuzz/fuzz_cfg.c \
-	$(srcdir)/cfg/cfg.c $(srcdir)/cfg/cfg_value.c \
+FUZZ_HTTP_PARSER = $(srcdir)/lib/http.c
+FUZZ_HTTP_SRCS = $(srcdir)/tests/fuzz/fuzz_http.c $(FUZZ_HTTP_PARSER)
+FUZZ_CFG_PARSER = $(srcdir)/cfg/cfg.c $(srcdir)/cfg/cfg_value.c \
 	$(srcdir)/cfg/cfg_blocks.c $(srcdir)/cfg/cfg_check.c \
-	$(srcdir)/cfg/cfg_dump.c $(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
-FUZZ_PAC_SRCS = $(srcdir)/tests/fuzz/fuzz_pac.c \
-	$(srcdir)/wpad/wpad_verify.c
-FUZZ_CACHE_SRCS = $(srcdir)/tests/fuzz/fuzz_cache.c \
-	$(srcdir)/proxy/proxy_cache_rules.c $(srcdir)/proxy/proxy_cache_date.c \
+	$(srcdir)/cfg/cfg_dump.c
+FUZZ_CFG_SRCS = $(srcdir)/tests/fuzz/fuzz_cfg.c $(FUZZ_CFG_PARSER) \
+	$(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
+FUZZ_PAC_PARSER = $(srcdir)/wpad/wpad_verify.c
+FUZZ_PAC_SRCS = $(srcdir)/tests/fuzz/fuzz_pac.c $(FUZZ_PAC_PARSER)
+FUZZ_CACHE_PARSER = $(srcdir)/proxy/proxy_cache_rules.c \
+	$(srcdir)/proxy/proxy_cache_date.c
+FUZZ_CACHE_SRCS = $(srcdir)/tests/fuzz/fuzz_cache.c $(FUZZ_CACHE_PARSER) \
 	$(FUZZ_LIB_BASE)
-FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c \
-	$(srcdir)/proxy/proxy_cache_disk.c $(srcdir)/proxy/proxy_cache_obj.c \
-	$(srcdir)/proxy/proxy_cache_rules.c $(srcdir)/proxy/proxy_cache_date.c \
-	$(FUZZ_LIB_BASE)
-FUZZ_CTL_SRCS = $(srcdir)/tests/fuzz/fuzz_ctl.c $(srcdir)/lib/ctl.c \
+FUZZ_DISK_PARSER = $(srcdir)/proxy/proxy_cache_disk.c \
+	$(srcdir)/proxy/proxy_cache_obj.c
+FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c $(FUZZ_DISK_PARSER) \
+	$(FUZZ_CACHE_PARSER) $(FUZZ_LIB_BASE)
+FUZZ_CTL_PARSER = $(srcdir)/lib/ctl.c
+FUZZ_CTL_SRCS = $(srcdir)/tests/fuzz/fuzz_ctl.c $(FUZZ_CTL_PARSER) \
 	$(FUZZ_LIB_BASE)
 
 FUZZ_TARGETS = tests/fuzz/fuzz_http tests/fuzz/fuzz_cfg tests/fuzz/fuzz_pac \
@@ -75,17 +80,18 @@ tests/fuzz/fuzz_disk: $(FUZZ_DISK_SRCS)
 tests/fuzz/fuzz_ctl: $(FUZZ_CTL_SRCS)
 	$(FUZZ_LINK) $(FUZZ_CTL_SRCS) $(FUZZ_LIBS)
 
-# `make fuzz-coverage` replays each target's corpus (the seeds and what a
-# run left in tests/fuzz/fuzz_NAME.work) with clang's source coverage and
-# prints the line coverage of the parser's own files.
+# `make fuzz-coverage [FUZZ=NAME...]` replays each target's corpus (its
+# seeds and what a run left in tests/fuzz/fuzz_NAME.work) in a build with
+# clang's source coverage and prints the line coverage of its parser.
 fuzz-coverage:
 	FUZZ_CC='$(FUZZ_CC)' FUZZ_CPPFLAGS='$(FUZZ_CPPFLAGS)' \
 	FUZZ_LIBS='$(FUZZ_LIBS)' SRCDIR='$(srcdir)' \
-	FUZZ_HTTP_SRCS='$(FUZZ_HTTP_SRCS)' \
-	FUZZ_CFG_SRCS='$(FUZZ_CFG_SRCS)' \
-	FUZZ_PAC_SRCS='$(FUZZ_PAC_SRCS)' \
+	FUZZ_HTTP_SRCS='$(FUZZ_HTTP_SRCS)' FUZZ_HTTP_PARSER='$(FUZZ_HTTP_PARSER)' \
+	FUZZ_CFG_SRCS='$(FUZZ_CFG_SRCS)' FUZZ_CFG_PARSER='$(FUZZ_CFG_PARSER)' \
+	FUZZ_PAC_SRCS='$(FUZZ_PAC_SRCS)' FUZZ_PAC_PARSER='$(FUZZ_PAC_PARSER)' \
 	FUZZ_CACHE_SRCS='$(FUZZ_CACHE_SRCS)' \
-	FUZZ_DISK_SRCS='$(FUZZ_DISK_SRCS)' \
-	FUZZ_CTL_SRCS='$(FUZZ_CTL_SRCS)' \
-	    $(SHELL) $(srcdir)/tests/fuzz/coverage.sh
+	FUZZ_CACHE_PARSER='$(FUZZ_CACHE_PARSER)' \
+	FUZZ_DISK_SRCS='$(FUZZ_DISK_SRCS)' FUZZ_DISK_PARSER='$(FUZZ_DISK_PARSER)' \
+	FUZZ_CTL_SRCS='$(FUZZ_CTL_SRCS)' FUZZ_CTL_PARSER='$(FUZZ_CTL_PARSER)' \
+	    $(SHELL) $(srcdir)/tests/fuzz/coverage.sh $(FUZZ)
 .PHONY: fuzz fuzz-coverage

@@ -321,7 +321,8 @@ fuzz_client(const char *reply, size_t len)
 	CHECK(pthread_join(t, NULL) == 0);
 	CHECK(fclose(out) == 0);
 	CHECK(rv == wrv);
-	CHECK(glen == want.len && (glen == 0 || memcmp(got, want.p, glen) == 0));
+	CHECK(glen == want.len &&
+	    (glen == 0 || memcmp(got, want.p, glen) == 0));
 	if (rv == 1)
 		CHECK(strcmp(err, werr) == 0);
 	else if (rv == -1)
