@@ -15,9 +15,11 @@
 #                            default $PX/run)
 # conf_block HEAD SETTING... print "HEAD {", each SETTING as a statement of
 #                            its own ("listen $A:3128"), and "}"
+# conf_write FILE CMD...     write what CMD (a function) prints to FILE at
+#                            once: a reload never reads half a file
 # proxy_conf [-f FILE] [-r RUNDIR] SETTING...
-#                            write FILE (default $CONF) at once: conf_peer
-#                            and a proxy block of the SETTINGs
+#                            write FILE (default $CONF): conf_peer (with
+#                            RUNDIR) and a proxy block of the SETTINGs
 # origin_start HOST LOG RECORD ADDR:PORT...
 #                            proxy_origin.py on HOST, recording in RECORD;
 #                            ORIGIN_PID; waits until it listens on each
@@ -29,6 +31,16 @@
 # proxy_start [CONF]         twin-proxy "${PROXY_OPTS[@]}" -f CONF on a (log
 #                            proxy.log, environment PROXY_ENV...), PROXY_PID;
 #                            waits until c1 reaches $A:3128
+#
+# Another daemon in front of several servers, for example:
+#     proxy_topo a c1 s1=198.18.0.201 s2=198.18.0.202
+#     proxy_dirs
+#     lb_conf() { conf_peer; conf_block "cluster web" "mode l7" \
+#         "listen $A:80" "server s1 198.18.0.201:80" \
+#         "server s2 198.18.0.202:80"; }
+#     conf_write "$CONF" lb_conf
+#     daemon_start s1 nginx-s1.log s1 198.18.0.201 80 nginx -c "$T/s1.conf"
+#     daemon_start a lb.log c1 "$A" 80 "$TWIN_LB" -d -f "$CONF"
 
 ORIGIN_PY=$TOP_SRCDIR/tests/integration/proxy_origin.py
 PROXY_OPTS=(-d -v)
@@ -78,6 +90,20 @@ conf_block() {
     echo "}"
 }
 
+conf_write() {
+    local f=$1
+    shift
+    "$@" >"$f.new" || ERROR "cannot write $f.new"
+    mv "$f.new" "$f" || ERROR "cannot write $f"
+}
+
+# _proxy_conf_text RUNDIR SETTING...: the text proxy_conf writes.
+_proxy_conf_text() {
+    conf_peer "$1"
+    shift
+    conf_block proxy "$@"
+}
+
 proxy_conf() {
     local f=$CONF rundir=$PX/run
     while [ $# -gt 0 ]; do
@@ -87,9 +113,7 @@ proxy_conf() {
             *) break ;;
         esac
     done
-    # Whole or not at all: a reload must never read half a file.
-    { conf_peer "$rundir"; conf_block proxy "$@"; } >"$f.new" &&
-        mv "$f.new" "$f" || ERROR "cannot write $f"
+    conf_write "$f" _proxy_conf_text "$rundir" "$@"
 }
 
 origin_start() {
