@@ -15,8 +15,10 @@
  * with the real writer and aborts if the mirror does not describe it.
  *
  * Invariants: at most the one object is indexed, a file the index took
- * has a head the mirror accepts, a looked-up object has the body length
- * and the key of its head, and the directory is left empty.
+ * has a head the mirror accepts, a looked-up object has the body length,
+ * status and lifetime of its head, a refreshed head written over it
+ * (cache_disk_rewrite, as after a 304) reads back with the same body,
+ * and the directory is left empty.
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -80,6 +82,10 @@ static int	mirror_ok(const uint8_t *, size_t);
 static void	write_file(const uint8_t *, size_t);
 static void	check_layout(void);
 static size_t	count_files(void);
+static void	check_obj(struct cache_obj *, const struct mirror_head *);
+static void	check_rewrite(struct cache_disk *, struct cache_obj *,
+		    const char *, const struct cache_req *,
+		    const struct mirror_head *);
 
 /* The head checksum: the head with head_sum zero, then the strings. */
 static uint64_t
@@ -190,6 +196,48 @@ check_layout(void)
 	cache_disk_close(d);
 }
 
+/* A loaded object says what its head says; its fields are parsed. */
+static void
+check_obj(struct cache_obj *o, const struct mirror_head *h)
+{
+	const struct cache_hdr	*hd;
+	size_t			 i, n;
+
+	CHECK(cache_obj_body_len(o) == h->body_len);
+	CHECK(cache_obj_status(o) == h->status);
+	CHECK(cache_obj_times(o)->lifetime == h->lifetime);
+	hd = cache_obj_hdrs(o, &n);
+	for (i = 0; i < n; i++)
+		CHECK(hd[i].name != NULL && hd[i].nlen > 0 &&
+		    hd[i].value != NULL);
+}
+
+/*
+ * A refreshed head (as after a 304) written over a loaded object reads
+ * back, with the same body.
+ */
+static void
+check_rewrite(struct cache_disk *d, struct cache_obj *o, const char *key,
+    const struct cache_req *rq, const struct mirror_head *h)
+{
+	struct cache_obj	*n, *again;
+	int			 corrupt;
+
+	n = cache_obj_new(o->key, o->vary, o->vkey, o->status, o->fields,
+	    o->fields_len, &o->times);
+	CHECK(n != NULL);
+	if (cache_disk_rewrite(d, n, o) == 0) {
+		CHECK(n->disk_id != 0);
+		again = cache_disk_lookup(d, key, rq, UINT64_MAX, &corrupt);
+		if (o->vary == NULL) {
+			CHECK(again != NULL && !corrupt);
+			check_obj(again, h);
+		}
+		cache_obj_unref(again);
+	}
+	cache_obj_unref(n);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -260,10 +308,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (flags & IN_MEMORY) ? UINT64_MAX : 0, &corrupt);
 		if (o != NULL) {
 			CHECK(!corrupt);
-			CHECK(cache_obj_body_len(o) == h.body_len);
-			CHECK(cache_obj_status(o) == h.status);
+			check_obj(o, &h);
+			check_rewrite(d, o, key, &rq, &h);
 			cache_obj_unref(o);
 		}
+		cache_disk_remove_key(d, key);
 		free(key);
 	}
 	cache_disk_close(d);
