@@ -21,8 +21,8 @@ AM_TESTS_ENVIRONMENT = \
 	TESTS_DATA='$(abs_top_srcdir)/tests/data'; export TESTS_DATA;
 EXTRA_DIST += $(NETNS_TESTS) tests/integration/lib.sh \
 	tests/integration/pair_lib.sh tests/integration/proxy_lib.sh tests/data \
-	tests/fuzz/README tests/fuzz/coverage.sh tests/fuzz/fuzz_log.c \
-	tests/fuzz/fuzz_http.c \
+	tests/fuzz/README tests/fuzz/coverage.sh tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_log.c tests/fuzz/fuzz_http.c \
 	tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_pac.c tests/fuzz/fuzz_cache.c \
 	tests/fuzz/fuzz_disk.c tests/fuzz/fuzz_ctl.c tests/fuzz/corpus_http \
 	tests/fuzz/corpus_cfg tests/fuzz/corpus_pac tests/fuzz/corpus_cache \

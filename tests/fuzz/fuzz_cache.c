@@ -24,19 +24,10 @@
 #include <time.h>
 
 #include "proxy_cache.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define MAXHDRS		64
 #define NOW		((time_t)1700000000)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct hset {
 	struct cache_hdr	 h[MAXHDRS];

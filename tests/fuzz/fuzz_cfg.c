@@ -16,18 +16,9 @@
 #include <string.h>
 
 #include "cfg.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define FUZZ_NAME	"fuzz.conf"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char	*dump(const struct cfg *, size_t *);
 static void	 check_msgs(struct cfg_msgs *, int);

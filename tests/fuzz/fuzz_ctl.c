@@ -32,20 +32,10 @@
 
 #include "ctl.h"
 #include "ev.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define MAXINPUT	8000
 #define SENTINEL	"\nping\n"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
 
 /* A growing byte string. */
 struct str {
@@ -60,8 +50,7 @@ struct fake {
 	size_t		 len;
 };
 
-static int	cmd_echo(struct ctl_conn *, int, char **, void *);
-static int	cmd_lines(struct ctl_conn *, int, char **, void *);
+static int	cmd_print(struct ctl_conn *, int, char **, void *);
 static int	cmd_fail(struct ctl_conn *, int, char **, void *);
 static void	join(char *, size_t, int, char **, const char *);
 static void	str_add(struct str *, const void *, size_t);
@@ -70,13 +59,14 @@ static void	model_data(struct str *, const char *);
 static int	model_server(const char *, size_t, struct str *);
 static int	model_client(const char *, size_t, struct str *, char *,
 		    size_t);
+static int	unix_socket(const char *, struct sockaddr_un *);
 static void	*fake_daemon(void *);
 static void	fuzz_server(const uint8_t *, size_t, struct str *);
 static void	fuzz_client(const char *, size_t);
 
 static const struct ctl_cmd cmds[] = {
-	{ "echo", "WORDS...", cmd_echo },
-	{ "lines", "WORDS...", cmd_lines },
+	{ "echo", "WORDS...", cmd_print },
+	{ "lines", "WORDS...", cmd_print },
 	{ "fail", NULL, cmd_fail },
 	{ NULL, NULL, NULL }
 };
@@ -99,24 +89,16 @@ join(char *buf, size_t len, int argc, char **argv, const char *sep)
 	}
 }
 
-/* echo WORDS: one data line, the words joined by blanks. */
+/*
+ * echo WORDS: one data line, the words joined by blanks; lines WORDS: one
+ * data line a word (joined by newlines, which ctl_printf splits at).
+ */
 static int
-cmd_echo(struct ctl_conn *c, int argc, char **argv, void *arg)
+cmd_print(struct ctl_conn *c, int argc, char **argv, void *arg)
 {
 	char	buf[4096];
 
-	join(buf, sizeof buf, argc, argv, " ");
-	ctl_printf(c, "%s", buf);
-	return (0);
-}
-
-/* lines WORDS: one data line a word (ctl_printf splits at newlines). */
-static int
-cmd_lines(struct ctl_conn *c, int argc, char **argv, void *arg)
-{
-	char	buf[4096];
-
-	join(buf, sizeof buf, argc, argv, "\n");
+	join(buf, sizeof buf, argc, argv, argv[0][0] == 'e' ? " " : "\n");
 	ctl_printf(c, "%s", buf);
 	return (0);
 }
@@ -277,6 +259,20 @@ model_client(const char *in, size_t len, struct str *out, char *err,
 	return (-1);
 }
 
+/* A unix stream socket, and the address of path in sun. */
+static int
+unix_socket(const char *path, struct sockaddr_un *sun)
+{
+	int	fd;
+
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	strlcpy(sun->sun_path, path, sizeof sun->sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd != -1);
+	return (fd);
+}
+
 /* The fake daemon: take one connection, read its command, send reply. */
 static void *
 fake_daemon(void *arg)
@@ -345,11 +341,7 @@ fuzz_server(const uint8_t *data, size_t size, struct str *got)
 	str_adds(&in, SENTINEL);
 	closed = model_server(in.p, in.len, &want);
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, srvpath, sizeof sun.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK(fd != -1);
+	fd = unix_socket(srvpath, &sun);
 	CHECK(connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0);
 	CHECK(send(fd, in.p, in.len, MSG_NOSIGNAL) == (ssize_t)in.len);
 	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
@@ -400,11 +392,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "ctl_server_new: %s\n", cause);
 	CHECK(srv != NULL);
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, fakepath, sizeof sun.sun_path);
-	fakefd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK(fakefd != -1);
+	fakefd = unix_socket(fakepath, &sun);
 	CHECK(bind(fakefd, (struct sockaddr *)&sun, sizeof sun) == 0);
 	CHECK(listen(fakefd, 4) == 0);
 	return (0);

@@ -33,14 +33,7 @@
 #include <unistd.h>
 
 #include "proxy_cache_int.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define FIX_BODY_LEN	0x01
 #define FIX_BODY_SUM	0x02
@@ -49,9 +42,6 @@
 
 #define FUZZ_ID		((uint64_t)0x142)
 #define FUZZ_NONE	UINT32_MAX
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
 
 /* The head of an object file as proxy_cache_disk.c writes it. */
 struct mirror_head {

@@ -68,26 +68,18 @@ FUZZ_LOG_FN(log_warnx)
 FUZZ_LOG_FN(log_info)
 FUZZ_LOG_FN(log_debug)
 
-void
-fatal(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
+/* fatal() and fatalx(): say why, always, and abort. */
+#define FUZZ_FATAL_FN(name)						\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	va_list	ap;							\
+									\
+	va_start(ap, fmt);						\
+	vfprintf(stderr, fmt, ap);					\
+	va_end(ap);							\
+	fputc('\n', stderr);						\
+	abort();							\
 }
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
+FUZZ_FATAL_FN(fatal)
+FUZZ_FATAL_FN(fatalx)
