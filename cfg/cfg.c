@@ -196,6 +196,12 @@ again:
 				c = s->buf[++s->pos];
 				c = c == 'n' ? '\n' : c == 'r' ? '\r' :
 				    c == 't' ? '\t' : c;
+			} else if (((unsigned char)c < 0x20 && c != '\t') ||
+			    c == 0x7f) {
+				/* No escape could print it back (cfg_dump). */
+				cfg_error(p, s->path, s->line, "invalid "
+				    "character 0x%02x in a string (only \\n, "
+				    "\\r and \\t)", (unsigned char)c);
 			}
 			*out++ = c;
 		}

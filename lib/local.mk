@@ -21,7 +21,6 @@ check_PROGRAMS += tests/unit/check_probe
 tests_unit_check_probe_SOURCES = tests/unit/check_probe.c
 tests_unit_check_probe_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/lib_check_icmp.sh
-EXTRA_DIST += tests/fuzz/fuzz_check_icmp.c tests/fuzz/corpus_check_icmp
 
 # TLS: composite PEM files, server and client contexts.
 lib_libcommon_a_SOURCES += lib/tls.c lib/tls_pem.c lib/tls.h

@@ -16,4 +16,3 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
-EXTRA_DIST += tests/fuzz/fuzz_mon_report.c tests/fuzz/corpus_mon_report

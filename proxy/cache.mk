@@ -24,6 +24,5 @@ tests_bench_proxy_cache_bench_LDADD = proxy/libproxycache.a $(COMMON_LIBS)
 
 NETNS_TESTS += tests/integration/proxy_cache_basic.sh \
 	tests/integration/proxy_cache_disk.sh
-EXTRA_DIST += tests/integration/proxy_cache_origin.py \
-	tests/integration/proxy_cache_lib.sh \
+EXTRA_DIST += tests/integration/proxy_cache_lib.sh \
 	tests/bench/proxy_cache_bench.sh

@@ -1036,6 +1036,11 @@ cache_uri_normalise(const char *u, char **out)
 	else if ((port = memchr(auth, ']', rest - auth)) != NULL)
 		port = (port + 1 < rest && port[1] == ':') ? port + 1 : NULL;
 	hlen = (port ? port : rest) - auth;
+	if (hlen == 0) {
+		/* "http://:80/": a port without a host is no origin. */
+		free(sb.buf);
+		return (-1);
+	}
 	for (i = 0; i < hlen; i++)
 		sb_addc(&sb, tolower((unsigned char)auth[i]));
 	if (port != NULL && port + 1 < rest &&

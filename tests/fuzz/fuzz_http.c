@@ -2,9 +2,7 @@
  * fuzz_http.c: libFuzzer target for the HTTP head parsers and the chunked
  * body validator, checking their invariants on every input.
  *
- * Build (from the top of the source tree) and run:
- *	clang -fsanitize=fuzzer,address,undefined -I lib -I . tests/fuzz/fuzz_http.c lib/http.c
- *	./a.out -max_total_time=60 tests/fuzz/corpus_http
+ * Built by "make fuzz"; tests/fuzz/README says how to run it.
  *
  * The first input byte picks the limits (small ones reach the limit paths
  * with short inputs); the rest is the message.
@@ -15,16 +13,7 @@
 #include <string.h>
 
 #include "http.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void	check_span(const char *, const char *, size_t, const char *,
 		    size_t);

@@ -72,7 +72,7 @@ CHECK "b's status: partner communication error" \
     status_has b 'Partner server: communication error'
 CHECK "b ran its notify script with ACTIVE and a reason" \
     grep -q "^ACTIVE|$FIP|no heartbeat" "$T/notify-b.log"
-CHECK "release is refused while the partner is down" not ctl b release
+CHECK "release is refused while the partner is down" refused b release
 
 # ---- the alias removed by hand is noticed and repaired ---------------------
 ip -n b addr del "$FIP/$PFX" dev eth0
@@ -86,7 +86,7 @@ CHECK "c1 still reaches the floating IP" on c1 ping -n -q -c 2 -i 0.2 -W 1 "$FIP
 # ---- graceful stop removes the floating IP ---------------------------------
 stop "${HA_PID[b]}"
 CHECK "twin-ha exits 0 on SIGTERM" test "$STOP_STATUS" -eq 0
-CHECK "the floating IP is removed at shutdown" not holds b
+CHECK "the floating IP is removed at shutdown" lacks_fip b
 CHECK "b logged the release" grep -q "stopping: releasing floating IP" "$T/logs/b.log"
 stop "$PING_PID"
 finish

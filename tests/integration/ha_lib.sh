@@ -9,10 +9,13 @@
 # ha_start NAME      start twin-ha on host NAME with $T/NAME.conf (log NAME.log)
 # ha_kill NAME SIG   send SIG to NAME's twin-ha
 # holds NAME         NAME's eth0 holds the floating IP
+# lacks_fip NAME     NAME's eth0 could be read and holds no floating IP
 # holders            print the hosts holding the floating IP
 # one_holder NAME    exactly one host holds it, and it is NAME
 # ctl NAME CMD       run twinctl CMD against NAME's twin-ha
 # status_has NAME REGEX   NAME's status has a line matching REGEX
+# status_lacks NAME REGEX  NAME answered status, with no line matching REGEX
+# refused NAME CMD...      twin-ha on NAME answered CMD with .ERR
 # counter NAME KEY   print one counter of NAME's status
 # client_mac_is NAME c1's ARP entry for the floating IP is NAME's MAC
 # ping_start         ping the floating IP from c1 every 20 ms (log ping.log)
@@ -83,6 +86,13 @@ ha_start() {
 ha_kill() { kill -"$2" "${HA_PID[$1]}"; }
 
 holds() { ip -n "$1" -o addr show dev eth0 | grep -q " $FIP/"; }
+# lacks_fip NAME: NAME's addresses could be listed and hold no floating IP.
+lacks_fip() {
+    local a
+    a=$(ip -n "$1" -o addr show dev eth0) || return 2
+    echo "$a"
+    [[ $a != *" $FIP/"* ]]
+}
 
 holders() {
     local h
@@ -110,6 +120,32 @@ status_has() {
     out=$(ctl "$1" status) || return 1
     echo "$out"
     grep -Eq -- "$2" <<<"$out"
+}
+
+# refused [-f CONF] NAME CMD...: twin-ha answered CMD with .ERR: twinctl
+# exits 1 with the daemon's own message, not one about reaching the
+# socket (nor 2, a usage error). -f names another config than NAME's.
+refused() {
+    local out rc
+    if [ "$1" = -f ]; then
+        out=$("$TWINCTL" -f "$2" "${@:3}" 2>&1)
+    else
+        out=$(ctl "$@" 2>&1)
+    fi
+    rc=$?
+    echo "exit $rc: $out"
+    [ "$rc" -eq 1 ] && [[ $out == *"twinctl: ha: "* ]] &&
+        [[ $out != *"ha.sock: "* ]]
+}
+
+# status_lacks NAME REGEX: NAME answered status, with no line matching.
+status_lacks() {
+    local out rc
+    out=$(ctl "$1" status) || return 2
+    echo "$out"
+    grep -Eq -- "$2" <<<"$out"
+    rc=$?
+    [ "$rc" -eq 1 ]
 }
 
 counter() {

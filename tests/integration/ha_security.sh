@@ -34,7 +34,7 @@ wait_until 10 test -S "$T/run-off/ha.sock" || ERROR "twin-ha (redundancy off) di
 CHECK "redundancy off: status says so" \
     sh -c "'$TWINCTL' -f '$T/off.conf' status | grep -q 'redundancy off'"
 CHECK "redundancy off: takeover is refused" \
-    not "$TWINCTL" -f "$T/off.conf" takeover
+    refused -f "$T/off.conf" takeover
 stop "$off_pid"
 
 ha_start a

@@ -31,7 +31,7 @@ wait_until 5 one_holder a || ERROR "a did not become the holder"
 CHECK "a tracks its proxy's real listen address by default" \
     wait_until 3 status_has a "^track $A:8081 up"
 CHECK "the floating-IP listener is not tracked" \
-    not status_has a "^track $FIP"
+    status_lacks a "^track $FIP"
 CHECK "c1 reaches the floating IP" on c1 ping -n -q -c 2 -i 0.2 -W 1 "$FIP"
 
 stop "$http_a"

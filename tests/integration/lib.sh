@@ -300,8 +300,103 @@ CHECK() {
     fi
 }
 
-# not CMD...: succeed when CMD fails (CHECK cannot take a bare "!").
-not() { ! "$@"; }
+# not CMD...: succeed when CMD ran and said no (CHECK cannot take a bare
+# "!"). Fail (status 1) when CMD said yes, and also (status 2) when it
+# could not say anything: not executable or not found (126, 127), killed
+# by a signal (above 128), or status 2 from a command for which 2 means
+# trouble rather than no (grep, cmp, diff, test and [: a missing file, a
+# bad pattern, a syntax error). The command is found behind "on HOST",
+# "ip netns exec HOST", "timeout [OPTIONS] DURATION" and "env VAR=...".
+# For "FILE has no line matching ..." use no_line, which also refuses a
+# file that is not there.
+not() {
+    local rc name
+    "$@"
+    rc=$?
+    [ "$rc" -eq 0 ] && return 1
+    name=$(_tp_cmdname "$@")
+    if [ "$rc" -eq 126 ] || [ "$rc" -eq 127 ]; then
+        echo "not: $name could not be run (exit $rc)"
+        return 2
+    fi
+    if [ "$rc" -gt 128 ]; then
+        echo "not: $name was killed by signal $((rc - 128))"
+        return 2
+    fi
+    case $rc:${name##*/} in
+        2:grep|2:egrep|2:fgrep|2:cmp|2:diff|2:test|2:\[)
+            echo "not: $name could not do its job (exit 2)"
+            return 2 ;;
+    esac
+    return 0
+}
+
+# _tp_cmdname CMD...: the command a command line runs, behind wrappers.
+_tp_cmdname() {
+    local i
+    for ((i = 0; i < 8 && $# > 0; i++)); do
+        case $1 in
+            on) shift 2 ;;
+            ip) [ "${2:-}" = netns ] && [ "${3:-}" = exec ] || break
+                shift 4 ;;
+            timeout) shift
+                while [[ ${1:-} == -* ]]; do
+                    case $1 in -s|-k) shift 2 ;; *) shift ;; esac
+                done
+                shift ;;
+            env) shift
+                while [[ ${1:-} == -* || ${1:-} == *=* ]]; do shift; done ;;
+            *) break ;;
+        esac
+    done
+    printf '%s' "${1:-?}"
+}
+
+# no_line [GREP_OPTION...] FILE PATTERN: succeed only when FILE (a name
+# under $T/logs, or a path) exists, grep read it and found no line matching
+# the extended regular expression PATTERN (options such as -F, -P, -i, -v
+# or -x change what matches, as for grep). Status 1 when a line matches
+# (those lines are printed), 2 when the file is missing or unreadable or
+# grep fails (a bad pattern): a negative check that cannot pass by
+# accident.
+no_line() {
+    local -a opts=()
+    local f rc matcher=-E
+    while [ $# -gt 2 ] && [[ $1 == -* ]]; do
+        case $1 in -F|-G|-P|-E) matcher= ;; esac
+        opts+=("$1")
+        shift
+    done
+    if [ $# -ne 2 ]; then
+        echo "no_line: usage: no_line [GREP_OPTION...] FILE PATTERN"
+        return 2
+    fi
+    f=$(logf "$1")
+    if [ ! -f "$f" ] || [ ! -r "$f" ]; then
+        echo "no_line: $f: not a readable file"
+        return 2
+    fi
+    grep -n ${matcher:+"$matcher"} "${opts[@]}" -- "$2" "$f"
+    rc=$?
+    case $rc in
+        0) echo "no_line: $f has the line(s) above matching /$2/"; return 1 ;;
+        1) return 0 ;;
+        *) echo "no_line: grep failed on $f (exit $rc)"; return 2 ;;
+    esac
+}
+
+# now_us: a clock for elapsed_within (microseconds).
+now_us() { _tp_now; }
+
+# elapsed_within START_US LOW_S HIGH_S: the time since START_US (from
+# now_us) is at least LOW_S and at most HIGH_S seconds; says how long.
+elapsed_within() {
+    local d
+    d=$(( $(_tp_now) - $1 ))
+    printf 'took %d.%03d s (want %s to %s s)\n' "$((d / 1000000))" \
+        "$((d % 1000000 / 1000))" "$2" "$3"
+    [ "$d" -ge "$(_tp_usec "$2")" ] && [ "$d" -le "$(_tp_usec "$3")" ]
+}
 
 # finish: tear down, print "N passed, N failed" as the last line and exit
 # 0 if nothing failed, 1 otherwise (99 if no check ran at all).

@@ -15,6 +15,7 @@
 #                           from CLIENT, tagged ?TAG; fails unless 200 with
 #                           the origin's content
 # served_by NAME TAG        NAME's access log has the request tagged TAG
+# not_served_by NAME TAG    NAME's access log exists and lacks that request
 # pac_fetch CLIENT          CLIENT loads http://F-IP/wpad.dat ($T/CLIENT.pac)
 # pac_cached_order CLIENT   print the proxies (host:port, one a line) the
 #                           loaded script gives CLIENT, in order
@@ -144,6 +145,7 @@ fetch_via() {
 }
 
 served_by() { grep -q "/hello?$2 " "$T/logs/access-$1.log"; }
+not_served_by() { no_line -F "access-$1.log" "/hello?$2 "; }
 
 pac_fetch() {
     on "$1" curl -sS -f -m 3 --noproxy '*' -o "$T/$1.pac" \

@@ -36,7 +36,7 @@ CHECK "c2 gets the page through F-IP:8081" fetch_via c2 "$FIP:8081" n2
 CHECK "a's access log shows both requests" \
     wait_until 3 sh -c "grep -q 'hello?n1 ' '$T/logs/access-a.log' &&
         grep -q 'hello?n2 ' '$T/logs/access-a.log'"
-CHECK "b's access log shows none of them" not served_by b n1
+CHECK "b's access log shows none of them" not_served_by b n1
 CHECK "a's status: running as active" \
     status_has a '^This server: running as active\.$'
 CHECK "a's status: partner running as standby" \

@@ -49,7 +49,7 @@ CHECK "c2 browses through a" test "$(browse c2 w1)" = "$PA"
 CHECK "a's access log shows c2's request" wait_until 3 served_by a w1
 CHECK "c1 browses through b" test "$(browse c1 w2)" = "$PB"
 CHECK "b's access log shows c1's request" wait_until 3 served_by b w2
-CHECK "b's access log does not show c2's request" not served_by b w1
+CHECK "b's access log does not show c2's request" not_served_by b w1
 
 # ---- one proxy stops -------------------------------------------------------
 # shellcheck disable=SC2086

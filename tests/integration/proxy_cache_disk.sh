@@ -6,7 +6,7 @@
 # next request is a miss and gets the whole body (sha256).
 #
 # Hosts: a (twin-proxy on A:3128 with cache-dir), c1 (client), origin
-# (proxy_cache_origin.py on O:8000).
+# (proxy_origin.py on O:8000).
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -59,7 +59,7 @@ CHECK "after the restart both are served from disk (TCP_HIT, same bytes)" disk_h
 
 ctl_stats() {
     local out
-    out=$(on a "$TWINCTL" -f "$PX/twinproxy.conf" cache stats) || return 1
+    out=$(on a "$TWINCTL" -f "$CONF" cache stats) || return 1
     echo "$out" | tr '\n' ' '
     echo
     echo "$out" | grep -qE '^disk-objects [2-9]'
@@ -116,13 +116,13 @@ CHECK "objects stored before the kill are still served" small_survives
 
 # disk_bytes: the disk tier's size as twinctl reports it.
 disk_bytes() {
-    on a "$TWINCTL" -f "$PX/twinproxy.conf" cache stats | awk '$1 == "disk-bytes" { print $2 }'
+    on a "$TWINCTL" -f "$CONF" cache stats | awk '$1 == "disk-bytes" { print $2 }'
 }
 disk_within() { local b; b=$(disk_bytes); [ -n "$b" ] && [ "$b" -le "$1" ]; }
 shrink() {
     echo "disk bytes before: $(disk_bytes)"
     [ "$(disk_bytes)" -gt 8000000 ] || return 1
-    sed -i 's|cache-dir .*|cache-dir '"$PX"'/cache 1M;|' "$PX/twinproxy.conf"
+    sed -i 's|cache-dir .*|cache-dir '"$PX"'/cache 1M;|' "$CONF"
     kill -HUP "$PROXY_PID"
     wait_until 5 disk_within 1048576 || { echo "still $(disk_bytes)"; return 1; }
     echo "disk bytes after: $(disk_bytes)"

@@ -22,57 +22,48 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 need_cmd curl python3 calamaris
+. "$(dirname "$0")/proxy_lib.sh"
 
-topo_init
-topo_host a "$A/$PFX"
-topo_host c1 "$C1/$PFX"
-topo_host c2 "$C2/$PFX"
-topo_host origin "$O/$PFX"
-
-ORIGIN_PY=$TOP_SRCDIR/tests/integration/proxy_origin.py
-PX=$T/px
-mkdir -p "$PX/run"
-chmod 755 "$T"
-chmod 777 "$PX"
-REC=$T/origin.rec
+proxy_topo a c1 c2 origin
+proxy_dirs
 REC6=$T/origin6.rec
-: >"$REC"
-: >"$REC6"
 
-cat >"$PX/twinproxy.conf" <<EOF
-peer { name a; address $A; partner $B; run-dir $PX/run; }
-proxy {
-	listen $A:3128;
-	listen [::1]:3128;
-	allow $C1/32;
-	allow $A/32;
-	allow ::1/128;
-	deny-domain .blocked.test;
-	deny-port 8081;
-	connect-port 443;
-	outgoing-address $A;
-	connect-timeout 1s;
-	read-timeout 2s;
-	request-timeout 1s;
-	idle-timeout 2s;
-	access-log $PX/access.log;
-}
-EOF
+# The timeouts, also for the checks that time them.
+REQUEST_TIMEOUT=1
+IDLE_TIMEOUT=2
+# The proxy's resolver gives up after 2 attempts of 2 s (proxy_main.c).
+DNS_TIMEOUT=4
+proxy_conf "listen $A:3128" "listen [::1]:3128" \
+    "allow $C1/32" "allow $A/32" "allow ::1/128" \
+    "deny-domain .blocked.test" "deny-port 8081" "connect-port 443" \
+    "outgoing-address $A" "connect-timeout 1s" "read-timeout 2s" \
+    "request-timeout ${REQUEST_TIMEOUT}s" "idle-timeout ${IDLE_TIMEOUT}s" \
+    "access-log $PX/access.log"
 
-spawn origin origin.log python3 -u "$ORIGIN_PY" "$REC" "$O:8000" "$O:443"
-wait_port origin "$O" 8000
-wait_port origin "$O" 443
-spawn a origin6.log python3 -u "$ORIGIN_PY" "$REC6" "[::1]:8001"
-wait_log origin6.log "listening on"
+origin_start origin origin.log "$REC" "$O:8000" "$O:443"
+origin_start a origin6.log "$REC6" "[::1]:8001"
 # A name with an IPv4 and an IPv6 address, for the resolver (this mount
 # namespace is the test's own, so the real /etc/hosts is untouched).
 printf '127.0.0.1 localhost\n127.0.0.1 origin6.test\n::1 origin6.test\n' >"$T/hosts"
 mount --bind "$T/hosts" /etc/hosts || ERROR "cannot bind-mount /etc/hosts"
+# A name server on the test range that no host can reach (no route): every
+# query fails at once and resolution ends on the resolver's own timeout.
+printf 'nameserver 198.19.255.53\n' >"$T/resolv.conf"
+if [ -L /etc/resolv.conf ]; then
+    # A link into /run, which is this test's own tmpfs: fill in its target.
+    rc_target=$(readlink -m /etc/resolv.conf)
+    case $rc_target in
+        /run/*) mkdir -p "${rc_target%/*}" && cp "$T/resolv.conf" "$rc_target" ||
+            ERROR "cannot write $rc_target" ;;
+        *) ERROR "/etc/resolv.conf links outside /run: $rc_target" ;;
+    esac
+else
+    mount --bind "$T/resolv.conf" /etc/resolv.conf ||
+        ERROR "cannot bind-mount /etc/resolv.conf"
+fi
 # No ASan quarantine: the memory checks below measure buffering.
-spawn a proxy.log env ASAN_OPTIONS=quarantine_size_mb=0 \
-    "$TWIN_PROXY" -d -v -f "$PX/twinproxy.conf"
-PROXY_PID=$SPAWN_PID
-wait_port c1 "$A" 3128
+PROXY_ENV=(ASAN_OPTIONS=quarantine_size_mb=0)
+proxy_start
 
 P=http://$A:3128
 U=http://$O:8000
@@ -139,22 +130,14 @@ CHECK "response hop-by-hop fields (and those named in Connection) are removed" r
 # A second proxy with x-forwarded-for delete and via no, then (reloaded)
 # x-forwarded-for off.
 xff_conf() {
-    cat >"$PX/second.conf" <<EOF
-peer { name a; address $A; partner $B; run-dir $PX/run2; }
-proxy {
-	listen $A:3130;
-	allow $C1/32;
-	x-forwarded-for $1;
-	via no;
-	access-log $PX/access2.log;
-}
-EOF
+    proxy_conf -f "$PX/second.conf" -r "$PX/run2" "listen $A:3130" \
+        "allow $C1/32" "x-forwarded-for $1" "via no" \
+        "access-log $PX/access2.log"
 }
 mkdir -p "$PX/run2"
 xff_conf delete
-spawn a proxy2.log "$TWIN_PROXY" -d -f "$PX/second.conf"
-PROXY2_PID=$SPAWN_PID
-wait_port c1 "$A" 3130
+daemon_start a proxy2.log c1 "$A" 3130 "$TWIN_PROXY" -d -f "$PX/second.conf"
+PROXY2_PID=$DAEMON_PID
 xff_mode() {   # WANT-HEADERS
     on c1 curl -sS -m 10 -x "$A:3130" -o /dev/null \
         -H 'X-Forwarded-For: 203.0.113.9' "$U/echo" || return 1
@@ -170,13 +153,8 @@ CHECK "x-forwarded-for off (after a reload): the client's header passes unchange
     xff_mode "[['X-Forwarded-For', '203.0.113.9']]"
 stop "$PROXY2_PID" 5
 
-from_real_ip() {
-    local peer
-    peer=$(grep '^conn' "$REC" | tail -n 1 | awk '{ print $3 }')
-    echo "origin saw connections from $peer"
-    [ "$peer" = "$A" ]
-}
-CHECK "origin connections come from the real address (outgoing-address)" from_real_ip
+CHECK "origin connections come from the real address (outgoing-address)" \
+    origin_peer_is "$A"
 
 head_ok() {
     local out
@@ -232,12 +210,23 @@ expect_100() {
 }
 CHECK "Expect: 100-continue gets the origin's 100 and the body goes through" expect_100
 
+# answers FORMAT URL...: curl's -w FORMAT for each URL fetched through the
+# proxy from c1, on one line.
+answers() {
+    local fmt=$1 u got all=()
+    shift
+    for u in "$@"; do
+        got=$(pcurl c1 -o /dev/null -w "$fmt" "$u") || return 1
+        all+=("$got")
+    done
+    echo "${all[*]}"
+}
 no_body_statuses() {
-    local a b
-    a=$(pcurl c1 -o /dev/null -w '%{http_code} %{size_download}' "$U/status/204") || return 1
-    b=$(pcurl c1 -o /dev/null -w '%{http_code} %{size_download}' "$U/status/304") || return 1
-    echo "204: $a, 304: $b"
-    [ "$a" = "204 0" ] && [ "$b" = "304 0" ]
+    local got
+    got=$(answers '%{http_code}/%{size_download}' "$U/status/204" \
+        "$U/status/304") || return 1
+    echo "204, 304 (status/bytes): $got"
+    [ "$got" = "204/0 304/0" ]
 }
 CHECK "204 and 304 come through without a body" no_body_statuses
 
@@ -299,37 +288,31 @@ CHECK "IPv6 origin, by literal and by name" ipv6_origin
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status"; }
 # stat NAME: one counter of twin-proxy.
 stat() {
-    on a "$TWINCTL" -f "$PX/twinproxy.conf" proxy stats | awk -v n="$1" '$1 == n { print $2 }'
+    on a "$TWINCTL" -f "$CONF" proxy stats | awk -v n="$1" '$1 == n { print $2 }'
 }
 # grown NAME FROM BYTES: counter NAME has grown by BYTES since FROM.
 grown() { [ "$(stat "$1")" -ge $(($2 + $3)) ]; }
-slow_download() {
-    local before during bg
+# flat_memory COUNTER CURLARGS...: a transfer from c1 through the proxy in
+# the background; once COUNTER has grown by 2 MB, twin-proxy's memory has
+# grown by less than 16 MB.
+flat_memory() {
+    local counter=$1 before during bg
+    shift
     before=$(rss_kb)
-    bg=$(stat bytes-out)
-    # The origin could send 60 MB at once; the client takes 1 MB/s.
-    on c1 curl -sS -m 4 --limit-rate 1M -x "$P" -o /dev/null "$U/size/60000000" \
-        2>/dev/null &
-    wait_until 4 grown bytes-out "$bg" 2000000 || return 1
+    bg=$(stat "$counter")
+    on c1 curl -sS -m 4 -x "$P" -o /dev/null "$@" 2>/dev/null &
+    wait_until 4 grown "$counter" "$bg" 2000000 || return 1
     during=$(rss_kb)
     wait "$!"
     echo "twin-proxy RSS before: ${before} kB, during: ${during} kB"
     [ $((during - before)) -lt 16384 ]
 }
+# The origin could send 60 MB at once; the client takes 1 MB/s.
+slow_download() { flat_memory bytes-out --limit-rate 1M "$U/size/60000000"; }
 CHECK "a fast origin and a slow client: the response is not buffered" slow_download
 head -c 60000000 /dev/zero >"$T/big.bin"
-slow_upload() {
-    local before during bg
-    before=$(rss_kb)
-    bg=$(stat bytes-in)
-    on c1 curl -sS -m 4 -x "$P" -o /dev/null --data-binary @"$T/big.bin" \
-        "$U/slowsink" 2>/dev/null &
-    wait_until 4 grown bytes-in "$bg" 2000000 || return 1
-    during=$(rss_kb)
-    wait "$!"
-    echo "twin-proxy RSS before: ${before} kB, during: ${during} kB"
-    [ $((during - before)) -lt 16384 ]
-}
+# The origin reads at about 1 MB/s.
+slow_upload() { flat_memory bytes-in --data-binary @"$T/big.bin" "$U/slowsink"; }
 CHECK "a fast client and a slow origin: the request body is not buffered" slow_upload
 
 ipv6_client() {
@@ -365,16 +348,22 @@ connect_both_ways() {
 }
 CHECK "CONNECT relays large transfers both ways" connect_both_ways
 
+# timed TIMEOUT_S: the time since T0 is TIMEOUT_S, less a little for the
+# timer's own rounding, and not much more (slack for sanitizers and load).
+timed() {
+    elapsed_within "$T0" "$(($1 - 1)).75" "$(($1 + 1)).5"
+}
 tunnel_idle() {
     local out rc
     # The raw client waits 5 s for the close; idle-timeout is 2 s.
+    T0=$(now_us)
     out=$(on c1 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" "$A" 3128 \
         "CONNECT $O:443 HTTP/1.1\r\nHost: $O:443\r\n\r\n")
     rc=$?
     echo "answer: ${out%%$'\r'*}; raw client status $rc (0: proxy closed)"
     # ($(...) drops the last newline.)
     [[ $out == "HTTP/1.1 200 Connection established"$'\r\n\r' ]] &&
-        [ "$rc" = 0 ]
+        [ "$rc" = 0 ] && timed "$IDLE_TIMEOUT"
 }
 CHECK "a tunnel silent both ways is closed after idle-timeout" tunnel_idle
 
@@ -400,11 +389,11 @@ denied_client() {
 CHECK "a client outside the allow networks gets 403, nothing reaches the origin" denied_client
 
 denied_dest() {
-    local a b
-    a=$(pcurl c1 -o /dev/null -w '%{http_code}' "http://www.blocked.test/") || return 1
-    b=$(pcurl c1 -o /dev/null -w '%{http_code}' "http://$O:8081/") || return 1
-    echo "denied domain: $a, denied port: $b"
-    [ "$a" = 403 ] && [ "$b" = 403 ]
+    local got
+    got=$(answers '%{http_code}' "http://www.blocked.test/" "http://$O:8081/") ||
+        return 1
+    echo "denied domain, denied port: $got"
+    [ "$got" = "403 403" ]
 }
 CHECK "denied destination domain and port get 403" denied_dest
 
@@ -422,11 +411,11 @@ CHECK "refused origin port gives 502 naming the reason" \
 CHECK "unreachable origin gives 504 after connect-timeout" \
     status_page "http://198.18.0.250/" 504 "timed out"
 dns_fail() {
-    local t0=$SECONDS
+    T0=$(now_us)
     status_page "http://no-such-host.invalid/" 503 "cannot resolve" || return 1
-    echo "answered after $((SECONDS - t0))s"
+    timed "$DNS_TIMEOUT"
 }
-CHECK "a name that does not resolve gives 503" dns_fail
+CHECK "a name that does not resolve gives 503 after the resolver's timeout" dns_fail
 CHECK "slow origin gives 504 after read-timeout" \
     status_page "$U/slow/4000" 504 "did not answer"
 CHECK "invalid origin response gives 502" \
@@ -447,17 +436,19 @@ raw() {
 }
 slow_head() {
     local out
+    T0=$(now_us)
     out=$(raw "GET $U/hello HTTP/1.1\r\nHost: $O:8000\r\n")
     echo "${out%%$'\r'*}"
-    [[ $out == "HTTP/1.1 408 "* ]]
+    [[ $out == "HTTP/1.1 408 "* ]] && timed "$REQUEST_TIMEOUT"
 }
 CHECK "an incomplete head gets 408 after request-timeout" slow_head
 idle_close() {
     local out rc
+    T0=$(now_us)
     out=$(raw "")
     rc=$?
     echo "${#out} bytes; raw client status $rc (0: proxy closed)"
-    [ -z "$out" ] && [ "$rc" = 0 ]
+    [ -z "$out" ] && [ "$rc" = 0 ] && timed "$IDLE_TIMEOUT"
 }
 CHECK "an idle connection is closed after idle-timeout" idle_close
 
@@ -502,7 +493,7 @@ CHECK "SIGUSR1 reopens the access log" reopen
 
 stats() {
     local out
-    out=$(on a "$TWINCTL" -f "$PX/twinproxy.conf" proxy stats) || return 1
+    out=$(on a "$TWINCTL" -f "$CONF" proxy stats) || return 1
     echo "$out" | tr '\n' ' '
     echo
     echo "$out" | grep -qE '^requests [1-9][0-9]+$' &&

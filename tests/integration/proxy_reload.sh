@@ -17,47 +17,28 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 need_cmd curl python3
+. "$(dirname "$0")/proxy_lib.sh"
 
-topo_init
-topo_host a "$A/$PFX"
-topo_host c1 "$C1/$PFX"
-topo_host c2 "$C2/$PFX"
-topo_host origin "$O/$PFX"
-
-PX=$T/px
-mkdir -p "$PX/run"
-chmod 755 "$T"
-chmod 777 "$PX"
-REC=$T/origin.rec
-: >"$REC"
-CONF=$PX/twinproxy.conf
+proxy_topo a c1 c2 origin
+proxy_dirs
 U=http://$O:8000
 
 # config ALLOW... : write the config with these allow networks; LISTEN2
 # (if set) adds a listener, MAXC (if set) sets max-connections.
 config() {
-    {
-        echo "peer { name a; address $A; partner $B; run-dir $PX/run; }"
-        echo "proxy {"
-        echo "	listen $A:3128;"
-        echo "	listen $FIP:3128;"
-        [ -n "${LISTEN2:-}" ] && echo "	listen $LISTEN2;"
-        [ -n "${MAXC:-}" ] && echo "	max-connections $MAXC;"
-        for n in "$@"; do echo "	allow $n;"; done
-        echo "	outgoing-address $A;"
-        echo "	access-log $PX/access.log;"
-        echo "}"
-    } >"$CONF.new"
-    mv "$CONF.new" "$CONF"
+    local -a s=("listen $A:3128" "listen $FIP:3128")
+    local n
+    [ -n "${LISTEN2:-}" ] && s+=("listen $LISTEN2")
+    [ -n "${MAXC:-}" ] && s+=("max-connections $MAXC")
+    for n in "$@"; do s+=("allow $n"); done
+    proxy_conf "${s[@]}" "outgoing-address $A" "access-log $PX/access.log"
 }
 
-spawn origin origin.log python3 -u "$TOP_SRCDIR/tests/integration/proxy_origin.py" "$REC" "$O:8000"
-wait_port origin "$O" 8000
+origin_start origin origin.log "$REC" "$O:8000"
 
 config "$C1/32"
-spawn a proxy.log "$TWIN_PROXY" -d -f "$CONF"
-PROXY_PID=$SPAWN_PID
-wait_port c1 "$A" 3128
+PROXY_OPTS=(-d)
+proxy_start
 
 # fetch HOST PROXY URL: the status code of URL fetched through PROXY.
 fetch() {
@@ -78,13 +59,7 @@ CHECK "nobody holds the floating IP yet" not on c1 curl -sS -m 2 -x "$FIP:3128" 
 on a ip addr add "$FIP/$PFX" dev eth0 || ERROR "cannot add $FIP on a"
 CHECK "once a holds it, clients use the proxy through the floating IP" \
     wait_until 5 fetch_is 200 c1 "$FIP:3128" "$U/hello"
-from_real() {
-    local peer
-    peer=$(grep '^conn' "$REC" | tail -n 1 | awk '{ print $3 }')
-    echo "origin saw $peer"
-    [ "$peer" = "$A" ]
-}
-CHECK "the origin sees the real address, not the floating IP" from_real
+CHECK "the origin sees the real address, not the floating IP" origin_peer_is "$A"
 
 # ---- reload -----------------------------------------------------------------
 

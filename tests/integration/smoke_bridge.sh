@@ -8,6 +8,10 @@
 #   - hosts have no route off the test subnet;
 #   - an HTTP listener on origin is reachable with curl from c1;
 #   - c1's ARP cache then holds origin's eth0 MAC address;
+#   - the negative checks fail when they should: no_line on a missing file,
+#     on a file with the line and with a bad pattern; not on a command that
+#     says yes, that cannot run, that is killed, and on grep's trouble;
+#   - elapsed_within takes both bounds;
 #   - after teardown no namespace, no link and no process is left behind.
 # No twinproxy daemon is involved.
 
@@ -76,6 +80,51 @@ arp_matches() {
 CHECK "c1's ARP cache holds origin's eth0 MAC" arp_matches
 
 CHECK "the HTTP listener is still running" _tp_alive "$http_pid"
+
+# ---- the negative checks can fail --------------------------------------------
+
+# status_is N CMD...: CMD exits with status N exactly.
+status_is() {
+    local want=$1 rc
+    shift
+    "$@"
+    rc=$?
+    echo "exit $rc (want $want)"
+    [ "$rc" -eq "$want" ]
+}
+printf 'alpha\nbeta\n' >"$T/logs/self.log"
+CHECK "no_line: a file without the line passes" no_line self.log gamma
+CHECK "no_line: a file with the line fails" status_is 1 no_line self.log beta
+CHECK "no_line: a missing file is an error, not a pass" \
+    status_is 2 no_line nosuch.log gamma
+CHECK "no_line: a bad pattern is an error, not a pass" \
+    status_is 2 no_line self.log 'a('
+CHECK "no_line: the pattern is an extended regular expression" \
+    status_is 1 no_line self.log 'al(p|q)ha'
+CHECK "no_line -F takes the pattern literally" no_line -F self.log 'al(p|q)ha'
+CHECK "no_line -v: every line matches" no_line -v self.log 'a'
+CHECK "not: a command that says no passes" not grep -q gamma "$T/logs/self.log"
+CHECK "not: a command that says yes fails" \
+    status_is 1 not grep -q beta "$T/logs/self.log"
+CHECK "not: grep on a missing file is an error, not a pass" \
+    status_is 2 not grep -q beta "$T/logs/nosuch.log"
+CHECK "not: grep's trouble is seen behind on HOST and timeout" \
+    status_is 2 not on c1 timeout 5 grep -q beta "$T/logs/nosuch.log"
+CHECK "not: a command that is not there is an error" \
+    status_is 2 not no-such-command-tp
+CHECK "not: a command killed by a signal is an error" \
+    status_is 2 not sh -c 'kill -TERM $$'
+CHECK "not: a test with a syntax error is an error" status_is 2 not test 1 -eq
+# ip's own status 2 means "no route": a plain no.
+CHECK "not: status 2 of other commands is a no" \
+    not on c1 ip route get 203.0.113.1
+t0=$(now_us)
+sleep 0.3
+CHECK "elapsed_within: inside both bounds" elapsed_within "$t0" 0.2 5
+CHECK "elapsed_within: under the lower bound fails" \
+    status_is 1 elapsed_within "$t0" 4 5
+CHECK "elapsed_within: over the upper bound fails" \
+    status_is 1 elapsed_within "$t0" 0 0.1
 
 # ---- teardown leaves nothing behind ----------------------------------------
 

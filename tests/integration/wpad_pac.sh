@@ -137,7 +137,7 @@ CHECK "domain .corp.example: a.corp.example is DIRECT" \
     expect DIRECT "$T/a.conf" "$C1" -u http://a.corp.example/
 CHECK "domain .corp.example: corp.example itself is proxied" \
     expect "$BA" "$T/a.conf" "$C1" -u http://corp.example/
-no_dns() { pac "$T/a.conf" "$C1" && not grep -E 'dnsResolve|isResolvable|alert' "$T/out.pac"; }
+no_dns() { pac "$T/a.conf" "$C1" && no_line "$T/out.pac" 'dnsResolve|isResolvable|alert'; }
 CHECK "the script never resolves names" no_dns
 
 mkconf "$T/noplain.conf" "$A:8080" "$B:8080" "plain-hosts-direct no;"
@@ -198,7 +198,7 @@ CHECK "my-ip-address: 1.2.3.4.5 gets the fixed order" myip "$AB" 1.2.3.4.5
 CHECK "my-ip-address: an empty answer gets the fixed order" myip "$AB" ''
 CHECK "my-ip-address: DIRECT rules still apply" \
     expect DIRECT "$T/myip.conf" "$C1" -u http://127.0.0.9/
-myex() { pac "$T/myip.conf" "$C1" && not grep -E 'myIpAddressEx|dnsResolve' "$T/out.pac"; }
+myex() { pac "$T/myip.conf" "$C1" && no_line "$T/out.pac" 'myIpAddressEx|dnsResolve'; }
 CHECK "my-ip-address: no myIpAddressEx, no DNS" myex
 
 mkconf "$T/evil.conf" "$A:8080" 'x";alert(1);//:80'
@@ -224,7 +224,7 @@ CHECK "twinctl pac refuses a client that is not an address" \
     not "$TWINCTL" pac --client 198.18.0 -f "$T/a.conf"
 CHECK "twinctl pac without --client prints usage and fails" \
     not "$TWINCTL" pac -f "$T/a.conf"
-ascii() { pac "$T/a.conf" "$C1" && LC_ALL=C not grep -qP '[^\x09\x0a\x20-\x7e]' "$T/out.pac"; }
+ascii() { pac "$T/a.conf" "$C1" && LC_ALL=C no_line -P "$T/out.pac" '[^\x09\x0a\x20-\x7e]'; }
 CHECK "the script is plain ASCII" ascii
 
 finish

@@ -210,7 +210,7 @@ status() {
     code=$(on c1 curl -sS -m 5 --noproxy '*' -o /dev/null -D "$T/st.hdr" \
         -w '%{http_code}' "${@:2}") || return 1
     echo "$code for ${*:2}"
-    [ "$code" = "$1" ] && not grep -qi '^Location:' "$T/st.hdr"
+    [ "$code" = "$1" ] && no_line -i "$T/st.hdr" '^Location:'
 }
 for p in / /index.html /WPAD.DAT /wpad.da /wpad.dat/ /wpad.dat.bak /proxy.pac/x \
         /x/wpad.dat //wpad.dat /wpad%2edat; do
@@ -378,6 +378,6 @@ CHECK "twin-wpad on a is still running" _tp_alive "$WPAD_a"
 stopped() { stop "$WPAD_a" && echo "status $STOP_STATUS" && [ "$STOP_STATUS" = 0 ]; }
 CHECK "twin-wpad on a exits cleanly on SIGTERM" stopped
 CHECK "no sanitizer report in a's log" \
-    not grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$(logf wpad-a.log)"
+    no_line wpad-a.log "AddressSanitizer|LeakSanitizer|runtime error"
 
 finish

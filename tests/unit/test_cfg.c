@@ -160,6 +160,39 @@ test_cfg_dump_roundtrip(void)
 	cfg_msgs_free(&msgs);
 }
 
+/*
+ * A raw control character in a string is refused: no escape would print
+ * it back, so its dump did not load the same (found by fuzz_cfg).
+ */
+static void
+test_cfg_string_control_char(void)
+{
+	struct cfg_msgs	 msgs;
+	struct cfg	*cfg;
+	struct cfg_msg	*m;
+
+	TAILQ_INIT(&msgs);
+	cfg = cfg_load_string("ctl.conf", "peer { name a; address 198.18.0.1; "
+	    "user \"no\x0e\"; }\n", &msgs);
+	CU_ASSERT_PTR_NULL(cfg);
+	m = TAILQ_FIRST(&msgs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->text, "ctl.conf:1: invalid character 0x0e "
+	    "in a string (only \\n, \\r and \\t)");
+	cfg_free(cfg);
+	cfg_msgs_free(&msgs);
+
+	/* The escapes, and a raw tab, still read back the same. */
+	TAILQ_INIT(&msgs);
+	cfg = cfg_load_string("ctl.conf", "peer { name a; address 198.18.0.1; "
+	    "run-dir \"/a\\tb\tc\"; }\n", &msgs);
+	cfg_msgs_print(stderr, &msgs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->peer.run_dir, "/a\tb\tc");
+	cfg_free(cfg);
+	cfg_msgs_free(&msgs);
+}
+
 static void
 test_cfg_parse_units(void)
 {
@@ -235,6 +268,7 @@ static CU_TestInfo cfg_tests[] = {
 	{ "test_cfg_load_golden_errors", test_cfg_load_golden_errors },
 	{ "test_cfg_load_examples", test_cfg_load_examples },
 	{ "test_cfg_dump_roundtrip", test_cfg_dump_roundtrip },
+	{ "test_cfg_string_control_char", test_cfg_string_control_char },
 	{ "test_cfg_parse_units", test_cfg_parse_units },
 	CU_TEST_INFO_NULL
 };

@@ -515,6 +515,9 @@ test_cache_uri_forms(void)
 	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://example.com/", &u), -1);
 	CU_ASSERT_EQUAL(cache_uri_normalise("http://user@example.com/", &u),
 	    -1);
+	/* A port and no host (found by fuzz_cache: it normalised once). */
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://:/a.example/x", &u), -1);
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://:80/", &u), -1);
 
 	CU_ASSERT_EQUAL(cache_uri_resolve("http://a.example/d/e?q", "f", 1,
 	    &u), 0);
