@@ -64,7 +64,7 @@ static void	answer_hit(struct cache_answer *, const struct cache_req *,
 static int	stale_allowed(const struct cache_obj *);
 static int	has_validator(const struct cache_obj *);
 static void	body_unref_cb(const void *, size_t, void *);
-static int	emit_field(struct evbuffer *, const struct cache_hdr *);
+static int	emit_field(struct evbuffer *, const struct http_header *);
 static int	remove_key(struct cache *, const char *);
 static int	add_date(char **, size_t *, time_t);
 static struct cache_obj *refresh(struct cache *, struct cache_obj *,
@@ -287,7 +287,7 @@ static void
 answer_hit(struct cache_answer *ans, const struct cache_req *rq, time_t now)
 {
 	struct cache_obj	*o = ans->obj;
-	const struct cache_hdr	*range, *ifr, *etag, *lm;
+	const struct http_header	*range, *ifr, *etag, *lm;
 	time_t			 t1, t2;
 	int			 r, use_range = 1;
 
@@ -309,19 +309,22 @@ answer_hit(struct cache_answer *ans, const struct cache_req *rq, time_t now)
 	    NULL) {
 		etag = cache_hdr_find(o->hdrs, o->nhdrs, "etag", NULL);
 		lm = cache_hdr_find(o->hdrs, o->nhdrs, "last-modified", NULL);
-		if (ifr->vlen > 0 && (ifr->value[0] == '"' ||
+		if (ifr->value_len > 0 && (ifr->value[0] == '"' ||
 		    ifr->value[0] == 'W'))
 			use_range = etag != NULL && cache_etag_list_match(
-			    ifr->value, ifr->vlen, etag->value, etag->vlen, 0);
+			    ifr->value, ifr->value_len, etag->value,
+			    etag->value_len, 0);
 		else
 			use_range = lm != NULL &&
-			    cache_date_parse(ifr->value, ifr->vlen, &t1) == 0 &&
-			    cache_date_parse(lm->value, lm->vlen, &t2) == 0 &&
+			    cache_date_parse(ifr->value, ifr->value_len,
+			    &t1) == 0 &&
+			    cache_date_parse(lm->value, lm->value_len,
+			    &t2) == 0 &&
 			    t1 == t2;
 	}
 	if (!use_range)
 		return;
-	r = cache_range_parse(range->value, range->vlen, o->body_len,
+	r = cache_range_parse(range->value, range->value_len, o->body_len,
 	    &ans->range_start, &ans->range_len);
 	if (r == CACHE_RANGE_OK)
 		ans->status = 206;
@@ -516,10 +519,10 @@ cache_answer_clear(struct cache_answer *ans)
 
 /* Write one field line. */
 static int
-emit_field(struct evbuffer *out, const struct cache_hdr *h)
+emit_field(struct evbuffer *out, const struct http_header *h)
 {
-	return (evbuffer_add_printf(out, "%.*s: %.*s\r\n", (int)h->nlen,
-	    h->name, (int)h->vlen, h->value) < 0 ? -1 : 0);
+	return (evbuffer_add_printf(out, "%.*s: %.*s\r\n", (int)h->name_len,
+	    h->name, (int)h->value_len, h->value) < 0 ? -1 : 0);
 }
 
 /*
@@ -540,13 +543,13 @@ cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
 	if (o == NULL)
 		return (-1);
 	for (i = 0; i < o->nhdrs; i++) {
-		if (cache_hdr_is(&o->hdrs[i], "content-length") ||
-		    cache_hdr_is(&o->hdrs[i], "content-range"))
+		if (http_header_is(&o->hdrs[i], "content-length") ||
+		    http_header_is(&o->hdrs[i], "content-range"))
 			continue;
 		if (ans->status == 304) {
 			keep = 0;
 			for (k = 0; keep304[k] != NULL; k++)
-				if (cache_hdr_is(&o->hdrs[i], keep304[k]))
+				if (http_header_is(&o->hdrs[i], keep304[k]))
 					keep = 1;
 			if (!keep)
 				continue;
@@ -645,18 +648,18 @@ cache_hit_body(const struct cache_answer *ans, struct evbuffer *out)
 int
 cache_validators(const struct cache_obj *o, struct evbuffer *out)
 {
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
 	int			 n = 0;
 
 	if ((h = cache_hdr_find(o->hdrs, o->nhdrs, "etag", NULL)) != NULL) {
 		evbuffer_add_printf(out, "If-None-Match: %.*s\r\n",
-		    (int)h->vlen, h->value);
+		    (int)h->value_len, h->value);
 		n++;
 	}
 	if ((h = cache_hdr_find(o->hdrs, o->nhdrs, "last-modified", NULL)) !=
 	    NULL) {
 		evbuffer_add_printf(out, "If-Modified-Since: %.*s\r\n",
-		    (int)h->vlen, h->value);
+		    (int)h->value_len, h->value);
 		n++;
 	}
 	return (n);
@@ -671,7 +674,7 @@ static struct cache_obj *
 refresh(struct cache *c, struct cache_obj *o, const struct cache_resp *rs)
 {
 	struct cache_obj	*n;
-	const struct cache_hdr	*age;
+	const struct http_header	*age;
 	struct cache_times	 t;
 	char			*fields;
 	size_t			 flen;
@@ -690,7 +693,7 @@ refresh(struct cache *c, struct cache_obj *o, const struct cache_resp *rs)
 	/* The stored Age was not kept: only this exchange's counts. */
 	t.age_value = 0;
 	if ((age = cache_hdr_find(rs->hdrs, rs->nhdrs, "age", NULL)) != NULL &&
-	    (a = cache_delta_parse(age->value, age->vlen)) >= 0)
+	    (a = cache_delta_parse(age->value, age->value_len)) >= 0)
 		t.age_value = a;
 	n->times = t;
 	n->body_len = o->body_len;
@@ -721,14 +724,14 @@ cache_revalidated(struct cache *c, struct cache_answer *ans,
     const struct cache_req *rq, const struct cache_resp *rs, time_t now)
 {
 	struct cache_obj	*o = ans->obj, *n;
-	const struct cache_hdr	*e1, *e2;
+	const struct http_header	*e1, *e2;
 
 	if (o == NULL || rs->status != 304)
 		return (-1);
 	e1 = cache_hdr_find(o->hdrs, o->nhdrs, "etag", NULL);
 	e2 = cache_hdr_find(rs->hdrs, rs->nhdrs, "etag", NULL);
 	if (e2 != NULL && (e1 == NULL || !cache_etag_list_match(e2->value,
-	    e2->vlen, e1->value, e1->vlen, 1))) {
+	    e2->value_len, e1->value, e1->value_len, 1))) {
 		log_debug("cache: 304 for %s selects another response",
 		    o->key);
 		return (-1);
@@ -757,7 +760,7 @@ cache_head_update(struct cache *c, const struct cache_req *rq,
     const struct cache_resp *rs)
 {
 	struct cache_obj	*o = NULL, *n;
-	const struct cache_hdr	*v1, *v2;
+	const struct http_header	*v1, *v2;
 	const char		*names[] = { "etag", "last-modified" };
 	char			*key;
 	int64_t			 cl;
@@ -780,13 +783,13 @@ cache_head_update(struct cache *c, const struct cache_req *rq,
 			continue;
 		seen = 1;
 		v1 = cache_hdr_find(o->hdrs, o->nhdrs, names[i], NULL);
-		if (v1 == NULL || v1->vlen != v2->vlen ||
-		    memcmp(v1->value, v2->value, v1->vlen) != 0)
+		if (v1 == NULL || v1->value_len != v2->value_len ||
+		    memcmp(v1->value, v2->value, v1->value_len) != 0)
 			match = 0;
 	}
 	if ((v2 = cache_hdr_find(rs->hdrs, rs->nhdrs, "content-length",
 	    NULL)) != NULL && ((cl = cache_delta_parse(v2->value,
-	    v2->vlen)) < 0 || (uint64_t)cl != o->body_len))
+	    v2->value_len)) < 0 || (uint64_t)cl != o->body_len))
 		match = 0;
 	if (seen && match && (n = refresh(c, o, rs)) != NULL) {
 		cache_obj_unref(n);
@@ -859,7 +862,7 @@ cache_store_begin(struct cache *c, const struct cache_req *rq,
     const struct cache_resp *rs, const char **why)
 {
 	struct cache_store	*st = NULL;
-	const struct cache_hdr	*cl;
+	const struct http_header	*cl;
 	struct cache_times	 t;
 	char			*key = NULL, *vary = NULL, *vkey = NULL;
 	char			*fields = NULL;
@@ -874,7 +877,8 @@ cache_store_begin(struct cache *c, const struct cache_req *rq,
 		goto fail;
 	if ((cl = cache_hdr_find(rs->hdrs, rs->nhdrs, "content-length",
 	    NULL)) != NULL) {
-		if ((expect = cache_delta_parse(cl->value, cl->vlen)) < 0) {
+		expect = cache_delta_parse(cl->value, cl->value_len);
+		if (expect < 0) {
 			*why = "invalid Content-Length";
 			goto fail;
 		}
@@ -1070,11 +1074,11 @@ remove_key(struct cache *c, const char *key)
  */
 int
 cache_invalidate(struct cache *c, const struct cache_req *rq, int status,
-    const struct cache_hdr *h, size_t n)
+    const struct http_header *h, size_t n)
 {
 	static const char *const fields[] = { "location", "content-location",
 	    NULL };
-	const struct cache_hdr	*l;
+	const struct http_header	*l;
 	char			*key, *other;
 	int			 i, removed;
 
@@ -1085,7 +1089,8 @@ cache_invalidate(struct cache *c, const struct cache_req *rq, int status,
 	removed = remove_key(c, key);
 	for (i = 0; fields[i] != NULL; i++) {
 		if ((l = cache_hdr_find(h, n, fields[i], NULL)) == NULL ||
-		    cache_uri_resolve(key, l->value, l->vlen, &other) == -1)
+		    cache_uri_resolve(key, l->value, l->value_len,
+		    &other) == -1)
 			continue;
 		if (cache_same_origin(key, other))
 			removed += remove_key(c, other);

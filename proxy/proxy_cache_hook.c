@@ -21,15 +21,15 @@
 #include "proxy.h"
 #include "proxy_cache.h"
 
-_Static_assert(sizeof(struct cache_hdr) == sizeof(struct http_header),
-    "struct cache_hdr and struct http_header must share their layout");
+_Static_assert(sizeof(struct http_header) == sizeof(struct http_header),
+    "struct http_header and struct http_header must share their layout");
 
 /* The cache's view of one client's request in progress. */
 struct proxy_cx {
 	struct proxy_client	*c;
 	char			*head;		/* copy of the request head */
 	size_t			 head_size;
-	struct cache_hdr	*hdrs;		/* its fields, into head */
+	struct http_header	*hdrs;		/* its fields, into head */
 	size_t			 hdrs_size;
 	struct cache_req	 req;
 	struct cache_answer	 ans;
@@ -188,9 +188,9 @@ proxy_cache_capture(struct proxy_client *c, const struct http_msg *m,
 	memcpy(cx->head, buf, m->head_len);
 	for (i = 0; i < m->nheaders; i++) {
 		cx->hdrs[i].name = cx->head + (m->headers[i].name - buf);
-		cx->hdrs[i].nlen = m->headers[i].name_len;
+		cx->hdrs[i].name_len = m->headers[i].name_len;
 		cx->hdrs[i].value = cx->head + (m->headers[i].value - buf);
-		cx->hdrs[i].vlen = m->headers[i].value_len;
+		cx->hdrs[i].value_len = m->headers[i].value_len;
 	}
 	cx->req.method = c->method_str;
 	cx->req.uri = c->url;
@@ -353,7 +353,7 @@ proxy_cache_serve(struct proxy_client *c)
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 	size_t			 before = evbuffer_get_length(out);
 	struct timeval		 tv = { 0, 0 };
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
 	size_t			 n, i;
 
 	c->status = cx->ans.status;
@@ -364,7 +364,8 @@ proxy_cache_serve(struct proxy_client *c)
 		h = cache_obj_hdrs(cx->ans.obj, &n);
 		h = cache_hdr_find(h, n, "content-type", NULL);
 		if (h != NULL) {
-			for (i = 0; i < h->vlen && i + 1 < sizeof c->ctype &&
+			for (i = 0; i < h->value_len &&
+			    i + 1 < sizeof c->ctype &&
 			    h->value[i] != ';' && h->value[i] != ' '; i++)
 				c->ctype[i] = h->value[i];
 			c->ctype[i] = '\0';
@@ -410,7 +411,7 @@ proxy_cache_resp(const struct http_msg *m, time_t request_time,
     struct cache_resp *rs)
 {
 	rs->status = m->code;
-	rs->hdrs = (const struct cache_hdr *)m->headers;
+	rs->hdrs = m->headers;
 	rs->nhdrs = m->nheaders;
 	rs->request_time = request_time;
 	rs->response_time = time(NULL);
@@ -473,16 +474,16 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 static int
 proxy_cache_conditional(const struct proxy_cx *cx)
 {
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
 	size_t			 i;
 
 	for (i = 0; i < cx->req.nhdrs; i++) {
 		h = &cx->req.hdrs[i];
-		if (cache_hdr_is(h, "if-none-match") ||
-		    cache_hdr_is(h, "if-modified-since") ||
-		    cache_hdr_is(h, "if-match") ||
-		    cache_hdr_is(h, "if-unmodified-since") ||
-		    cache_hdr_is(h, "if-range"))
+		if (http_header_is(h, "if-none-match") ||
+		    http_header_is(h, "if-modified-since") ||
+		    http_header_is(h, "if-match") ||
+		    http_header_is(h, "if-unmodified-since") ||
+		    http_header_is(h, "if-range"))
 			return (1);
 	}
 	return (0);
@@ -772,7 +773,7 @@ proxy_cache_background(struct proxy_client *c)
 	struct evbuffer		*b = NULL;
 	struct event		*ev = NULL;
 	struct timeval		 tv;
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
 	size_t			 i, len;
 	int			 fds[2];
 
@@ -787,22 +788,22 @@ proxy_cache_background(struct proxy_client *c)
 	    cx->req.uri);
 	for (i = 0; i < cx->req.nhdrs; i++) {
 		h = &cx->req.hdrs[i];
-		if (cache_hdr_is(h, "cache-control") ||
-		    cache_hdr_is(h, "pragma") ||
-		    cache_hdr_is(h, "connection") ||
-		    cache_hdr_is(h, "proxy-connection") ||
-		    cache_hdr_is(h, "keep-alive") ||
-		    cache_hdr_is(h, "te") ||
-		    cache_hdr_is(h, "upgrade") ||
-		    cache_hdr_is(h, "range") ||
-		    cache_hdr_is(h, "if-range") ||
-		    cache_hdr_is(h, "if-none-match") ||
-		    cache_hdr_is(h, "if-modified-since") ||
-		    cache_hdr_is(h, "content-length") ||
-		    cache_hdr_is(h, "transfer-encoding"))
+		if (http_header_is(h, "cache-control") ||
+		    http_header_is(h, "pragma") ||
+		    http_header_is(h, "connection") ||
+		    http_header_is(h, "proxy-connection") ||
+		    http_header_is(h, "keep-alive") ||
+		    http_header_is(h, "te") ||
+		    http_header_is(h, "upgrade") ||
+		    http_header_is(h, "range") ||
+		    http_header_is(h, "if-range") ||
+		    http_header_is(h, "if-none-match") ||
+		    http_header_is(h, "if-modified-since") ||
+		    http_header_is(h, "content-length") ||
+		    http_header_is(h, "transfer-encoding"))
 			continue;
-		evbuffer_add_printf(b, "%.*s: %.*s\r\n", (int)h->nlen, h->name,
-		    (int)h->vlen, h->value);
+		evbuffer_add_printf(b, "%.*s: %.*s\r\n", (int)h->name_len,
+		    h->name, (int)h->value_len, h->value);
 	}
 	evbuffer_add_printf(b, "Cache-Control: max-age=0\r\n"
 	    "Connection: close\r\n\r\n");

@@ -33,7 +33,7 @@ struct cache_obj {
 	int				 status;
 	char				*fields;	/* "Name: v\r\n"... */
 	size_t				 fields_len;
-	struct cache_hdr		*hdrs;
+	struct http_header		*hdrs;
 	size_t				 nhdrs;
 	struct cache_times		 times;
 	struct cache_cc			 cc;
@@ -52,7 +52,7 @@ struct cache_obj {
 /* proxy_cache_obj.c */
 struct cache_obj *cache_obj_new(const char *, const char *, const char *,
 		    int, const char *, size_t, const struct cache_times *);
-int		 cache_obj_fields(const struct cache_hdr *, size_t, char **,
+int		 cache_obj_fields(const struct http_header *, size_t, char **,
 		    size_t *);
 uint64_t	 cache_obj_size(const struct cache_obj *);
 struct evbuffer	*cache_obj_membody(const struct cache_obj *);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "http_field.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -36,18 +37,8 @@ static void	proxy_client_head_out(struct proxy_client *,
 		    struct http_msg *, long);
 static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
-static int	proxy_hdr_is(const struct http_header *, const char *);
 static const char *proxy_client_check_chunks(struct proxy_client *);
 static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
-
-/* Whether a header field has this name (any case). */
-static int
-proxy_hdr_is(const struct http_header *h, const char *name)
-{
-	size_t	len = strlen(name);
-
-	return (h->name_len == len && strncasecmp(h->name, name, len) == 0);
-}
 
 /* Count an error of a kind. */
 void
@@ -661,13 +652,13 @@ proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
 	evbuffer_add(b, m->query, m->query_len);
 	evbuffer_add(b, " HTTP/1.1\r\n", 11);
 	for (i = 0; i < m->nheaders; i++)
-		if (proxy_hdr_is(&m->headers[i], "x-forwarded-for"))
+		if (http_header_is(&m->headers[i], "x-forwarded-for"))
 			last_xff = i;
 	for (i = 0; i < m->nheaders; i++) {
 		h = &m->headers[i];
 		if (http_hop_by_hop(m, h->name, h->name_len))
 			continue;
-		if (proxy_hdr_is(h, "x-forwarded-for")) {
+		if (http_header_is(h, "x-forwarded-for")) {
 			if (pc->x_forwarded_for == XFF_DELETE)
 				continue;
 			if (pc->x_forwarded_for == XFF_ON && i == last_xff) {
@@ -677,16 +668,16 @@ proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
 				xff_done = 1;
 				continue;
 			}
-		} else if (fwd >= 0 && proxy_hdr_is(h, "max-forwards")) {
+		} else if (fwd >= 0 && http_header_is(h, "max-forwards")) {
 			evbuffer_add_printf(b, "Max-Forwards: %ld\r\n", fwd);
 			continue;
-		} else if (pc->via && proxy_hdr_is(h, "via") && !via_done) {
+		} else if (pc->via && http_header_is(h, "via") && !via_done) {
 			evbuffer_add_printf(b, "Via: %.*s, %d.%d %s\r\n",
 			    (int)h->value_len, h->value, m->version / 10,
 			    m->version % 10, px->via);
 			via_done = 1;
 			continue;
-		} else if (proxy_hdr_is(h, "host"))
+		} else if (http_header_is(h, "host"))
 			host = 1;
 		evbuffer_add(b, h->name, h->name_len);
 		evbuffer_add(b, ": ", 2);
@@ -718,7 +709,7 @@ proxy_client_loop(struct proxy_client *c, struct http_msg *m)
 
 	for (i = 0; i < m->nheaders; i++) {
 		h = &m->headers[i];
-		if (!proxy_hdr_is(h, "via") || h->value_len < vlen)
+		if (!http_header_is(h, "via") || h->value_len < vlen)
 			continue;
 		if (memmem(h->value, h->value_len, c->px->via, vlen) != NULL)
 			return (1);

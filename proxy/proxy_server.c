@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "http_field.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -33,16 +34,6 @@ static int	proxy_server_pump_response(struct proxy_client *,
 static int	proxy_body_move(struct evbuffer *, struct evbuffer *,
 		    enum proxy_body *, uint64_t *, struct http_chunked *,
 		    size_t *);
-static int	proxy_hdr_name(const struct http_header *, const char *);
-
-/* Whether a header field has this name (any case). */
-static int
-proxy_hdr_name(const struct http_header *h, const char *name)
-{
-	size_t	len = strlen(name);
-
-	return (h->name_len == len && strncasecmp(h->name, name, len) == 0);
-}
 
 /*
  * Find an origin connection for the client's request: a pooled one to
@@ -478,7 +469,7 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 			h = &m->headers[i];
 			if (http_hop_by_hop(m, h->name, h->name_len))
 				continue;
-			if (!interim && proxy_hdr_name(h, "content-type")) {
+			if (!interim && http_header_is(h, "content-type")) {
 				n = 0;
 				while (n < h->value_len && n + 1 <
 				    sizeof c->ctype && h->value[n] != ';' &&
@@ -487,7 +478,7 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 				memcpy(c->ctype, h->value, n);
 				c->ctype[n] = '\0';
 			}
-			if (px->cfg->proxy.via && proxy_hdr_name(h, "via"))
+			if (px->cfg->proxy.via && http_header_is(h, "via"))
 				continue;	/* re-added below, extended */
 			evbuffer_add(out, h->name, h->name_len);
 			evbuffer_add(out, ": ", 2);

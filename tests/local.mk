@@ -30,5 +30,5 @@ fuzz:
 	$(MKDIR_P) tests/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I$(srcdir)/lib \
 	    -o tests/fuzz/fuzz_http $(srcdir)/tests/fuzz/fuzz_http.c \
-	    $(srcdir)/lib/http.c
+	    $(srcdir)/lib/http.c $(srcdir)/lib/http_field.c
 .PHONY: fuzz
