@@ -8,7 +8,9 @@ lib_libcommon_a_SOURCES = \
 	lib/daemon.c lib/daemon.h \
 	lib/ctl.c lib/ctl.h \
 	lib/http.c lib/http.h \
-	lib/http_field.c lib/http_field.h
+	lib/http_field.c lib/http_field.h \
+	lib/http_status.c lib/http_status.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c \
+	tests/unit/test_lib_http_status.c

@@ -298,9 +298,4 @@ void	proxy_cache_done(struct proxy_client *);
 void	proxy_cache_abort(struct proxy_client *);
 void	proxy_cache_client_free(struct proxy_client *);
 
-/* proxy_page.c */
-void	proxy_page_error(struct evbuffer *, int, const char *, const char *,
-	    int);
-const char *proxy_page_reason(int);
-
 #endif

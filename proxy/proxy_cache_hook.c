@@ -17,6 +17,7 @@
 
 #include "ctl.h"
 #include "ev.h"
+#include "http_status.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_cache.h"
@@ -371,8 +372,7 @@ proxy_cache_serve(struct proxy_client *c)
 			c->ctype[i] = '\0';
 		}
 	}
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", cx->ans.status,
-	    proxy_page_reason(cx->ans.status));
+	http_status_line(out, cx->ans.status);
 	if (cache_hit_fields(&cx->ans, out) == -1) {
 		evbuffer_drain(out, evbuffer_get_length(out) - before);
 		c->resp_started = 0;

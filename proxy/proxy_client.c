@@ -17,6 +17,7 @@
 
 #include "ev.h"
 #include "http_field.h"
+#include "http_status.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -207,7 +208,7 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	c->code = code;
 	c->resp_started = 1;
 	before = evbuffer_get_length(out);
-	proxy_page_error(out, status, reason,
+	http_error_page(out, status, reason, "twin-proxy",
 	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
 	c->bytes_out += evbuffer_get_length(out) - before;
 	c->px->stats.bytes_out += evbuffer_get_length(out) - before;
