@@ -958,28 +958,7 @@ http_keep_alive(const struct http_msg *m)
 int
 http_hop_by_hop(const struct http_msg *m, const char *name, size_t len)
 {
-	const struct http_header	*h;
-	struct http_list		 l;
-	const char			*el;
-	size_t				 elen;
-	unsigned			 i;
-
-	if (http_hop_field(name, len))
-		return (1);
-	if (http_caseeq(name, len, "host", 4) ||
-	    http_caseeq(name, len, "content-length", 14))
-		return (0);
-	for (i = 0; i < m->nheaders; i++) {
-		h = &m->headers[i];
-		if (!http_caseeq(h->name, h->name_len, "connection", 10))
-			continue;
-		http_list_init(&l, h->value, h->value_len,
-		    HTTP_LIST_SKIP_EMPTY);
-		while (http_list_next(&l, &el, &elen))
-			if (elen > 0 && http_caseeq(el, elen, name, len))
-				return (1);
-	}
-	return (0);
+	return (http_field_hop(m->headers, m->nheaders, name, len));
 }
 
 /* Find the first field with a name. */

@@ -126,3 +126,29 @@ http_hop_field(const char *name, size_t len)
 			return (1);
 	return (0);
 }
+
+/* Tell whether a field is hop-by-hop among these fields. */
+int
+http_field_hop(const struct http_header *h, size_t n, const char *name,
+    size_t len)
+{
+	struct http_list	 l;
+	const char		*el;
+	size_t			 i, elen;
+
+	if (http_hop_field(name, len))
+		return (1);
+	if (http_streq(name, len, "host") ||
+	    http_streq(name, len, "content-length"))
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!http_header_is(&h[i], "connection"))
+			continue;
+		http_list_init(&l, h[i].value, h[i].value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&l, &el, &elen))
+			if (http_caseeq(el, elen, name, len))
+				return (1);
+	}
+	return (0);
+}

@@ -44,4 +44,13 @@ int	http_header_is(const struct http_header *, const char *);
  */
 int	http_hop_field(const char *, size_t);
 
+/*
+ * Whether field name[0..len) is hop-by-hop among the fields h[0..n): one
+ * of the fixed set, or named by a Connection field. Host and
+ * Content-Length never are, so a sender cannot have the routing or the
+ * framing of what is passed on stripped.
+ */
+int	http_field_hop(const struct http_header *, size_t, const char *,
+	    size_t);
+
 #endif

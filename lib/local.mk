@@ -9,8 +9,11 @@ lib_libcommon_a_SOURCES = \
 	lib/ctl.c lib/ctl.h \
 	lib/http.c lib/http.h \
 	lib/http_field.c lib/http_field.h \
-	lib/http_status.c lib/http_status.h
+	lib/http_status.c lib/http_status.h \
+	lib/http_head.c lib/http_head.h \
+	lib/http_body.c lib/http_body.h \
+	lib/flow.c lib/flow.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c \
-	tests/unit/test_lib_http_status.c
+	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c

@@ -11,7 +11,9 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "flow.h"
 #include "http.h"
+#include "http_body.h"
 
 struct event_base;
 struct evdns_base;
@@ -25,10 +27,6 @@ struct ctl_conn;
 struct cache;
 struct proxy_cx;
 
-/* Stop reading one side while the other side's output holds this much. */
-#define PROXY_BUF_HIGH		(256 * 1024)
-/* Resume once it has drained to this. */
-#define PROXY_BUF_LOW		(64 * 1024)
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
  * costs a system call per 16 KiB and caps tunnel throughput.
@@ -100,6 +98,7 @@ struct proxy {
 	int			 paused;
 	int			 draining;
 	struct http_limits	 lim;
+	struct flow_limits	 flow;		/* every output buffer's cap */
 	char			 via[128];	/* "<name> (twin-proxy)" */
 	struct http_msg		 msg;		/* parse scratch (big) */
 
@@ -121,15 +120,6 @@ enum proxy_cstate {
 	CLIENT_CLOSING		/* flushing output, then close */
 };
 
-/* How far a body (request or response) has come. */
-enum proxy_body {
-	BODY_DONE,		/* nothing (more) to move */
-	BODY_LENGTH,		/* counting down left */
-	BODY_CHUNKED,		/* passing chunks through to the last one */
-	BODY_DECHUNK,		/* de-chunking for an HTTP/1.0 client */
-	BODY_CLOSE		/* until the origin closes */
-};
-
 /* A client connection and the request it is working on. */
 struct proxy_client {
 	struct proxy			*px;
@@ -147,6 +137,7 @@ struct proxy_client {
 	int				 tunnel;	/* CONNECT */
 	int				 tunnel_eof;	/* one side closed */
 	int				 linger;	/* output sent */
+	int				 held;		/* output full */
 	struct timespec			 t_start;
 	enum http_method		 method;
 	char				 method_str[24];
@@ -156,9 +147,7 @@ struct proxy_client {
 	int				 version;	/* client's: 10, 11 */
 	int				 keep_alive;	/* client wants it */
 	struct evbuffer			*head_out;	/* to origin */
-	enum proxy_body			 req_body;
-	uint64_t			 req_left;
-	struct http_chunked		 req_chunk;
+	struct http_body		 req;		/* its body */
 	int				 retried;
 	int				 body_sent;	/* body went */
 
@@ -172,9 +161,7 @@ struct proxy_client {
 	/* The response in progress. */
 	int				 resp_started;	/* answering */
 	int				 status;
-	enum proxy_body			 resp_body;
-	uint64_t			 resp_left;
-	struct http_chunked		 resp_chunk;
+	struct http_body		 resp;		/* its body */
 	int				 close_after;
 	char				 ctype[64];
 	uint64_t			 bytes_out;	/* to client */
@@ -250,6 +237,7 @@ void	proxy_client_count(struct proxy_client *, enum proxy_err);
 void	proxy_server_start(struct proxy_client *);
 void	proxy_server_release(struct proxy_server *, int);
 void	proxy_server_pump_request(struct proxy_client *);
+void	proxy_server_resume(struct proxy_client *);
 void	proxy_pool_flush(struct proxy *);
 
 /* proxy_tunnel.c */

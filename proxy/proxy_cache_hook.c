@@ -17,6 +17,7 @@
 
 #include "ctl.h"
 #include "ev.h"
+#include "http_head.h"
 #include "http_status.h"
 #include "log.h"
 #include "proxy.h"
@@ -69,6 +70,15 @@ static void	proxy_cache_tee(struct proxy_cx *, const char *, size_t);
 static void	proxy_cache_finish(struct proxy_cx *, int);
 static void	proxy_cache_background(struct proxy_client *);
 static void	proxy_cache_sink_cb(evutil_socket_t, short, void *);
+
+/*
+ * Fields of the client's request a background validation does not send:
+ * its own Cache-Control replaces the client's, and it asks for the whole
+ * object, unconditionally (the cache adds the validators).
+ */
+static const char *const proxy_cache_bg_drop[] = { "cache-control",
+	"pragma", "range", "if-range", "if-none-match", "if-modified-since",
+	"content-length", NULL };
 
 /* How long the far end of a background fetch waits for its answer. */
 #define PROXY_CACHE_BG_MS	60000
@@ -355,6 +365,7 @@ proxy_cache_serve(struct proxy_client *c)
 	size_t			 before = evbuffer_get_length(out);
 	struct timeval		 tv = { 0, 0 };
 	const struct http_header	*h;
+	struct http_head_opts	 o;
 	size_t			 n, i;
 
 	c->status = cx->ans.status;
@@ -380,13 +391,13 @@ proxy_cache_serve(struct proxy_client *c)
 		    "stored response", c->code, PROXY_ERR_NOMEM);
 		return;
 	}
-	if (px->cfg->proxy.via)
-		evbuffer_add_printf(out, "Via: 1.1 %s\r\n", px->via);
-	if (!c->keep_alive || px->draining)
-		evbuffer_add(out, "Connection: close\r\n", 19);
-	else if (c->version < 11)
-		evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-	evbuffer_add(out, "\r\n", 2);
+	memset(&o, 0, sizeof o);
+	o.via = px->cfg->proxy.via ? px->via : NULL;
+	o.version = 11;
+	o.max_forwards = -1;
+	http_head_fields(out, NULL, 0, &o);
+	http_head_end(out, 0, http_head_conn(c->version, !c->keep_alive ||
+	    px->draining));
 	if (cache_hit_body(&cx->ans, out) == -1) {
 		/* The head is out: the client sees a truncated response. */
 		c->close_after = 1;
@@ -464,7 +475,7 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 		evbuffer_drain(in, m->head_len);
 	proxy_server_release(s, reuse);
 	c->srv = NULL;
-	c->resp_body = BODY_DONE;
+	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
 	return (1);
@@ -513,7 +524,7 @@ proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 		    "request", c->addr_str, c->method_str, c->url);
 		return (0);
 	}
-	if (c->req_body != BODY_DONE || c->body_sent) {
+	if (c->req.state != HTTP_MOVE_DONE || c->body_sent) {
 		log_info("client %s: %s %s: the origin's 304 does not match "
 		    "the stored response; forwarded (the request body is "
 		    "gone)", c->addr_str, c->method_str, c->url);
@@ -555,7 +566,7 @@ proxy_cache_error(struct proxy_client *c)
 	if (c->srv != NULL)
 		proxy_server_release(c->srv, 0);
 	c->srv = NULL;
-	c->resp_body = BODY_DONE;
+	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
 	return (1);
@@ -605,7 +616,7 @@ proxy_cache_store(struct proxy_client *c, const struct http_msg *m)
 		    c->method_str, c->url, why);
 		return;
 	}
-	cx->dechunk = c->resp_body == BODY_CHUNKED;
+	cx->dechunk = c->resp.state == HTTP_MOVE_CHUNKED;
 	if (cx->dechunk)
 		http_chunked_init(&cx->ch, &px->lim);
 }
@@ -773,8 +784,8 @@ proxy_cache_background(struct proxy_client *c)
 	struct evbuffer		*b = NULL;
 	struct event		*ev = NULL;
 	struct timeval		 tv;
-	const struct http_header	*h;
-	size_t			 i, len;
+	struct http_head_opts	 o;
+	size_t			 len;
 	int			 fds[2];
 
 	if (c->internal || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
@@ -786,27 +797,12 @@ proxy_cache_background(struct proxy_client *c)
 		goto fail;
 	evbuffer_add_printf(b, "%s %s HTTP/1.1\r\n", cx->req.method,
 	    cx->req.uri);
-	for (i = 0; i < cx->req.nhdrs; i++) {
-		h = &cx->req.hdrs[i];
-		if (http_header_is(h, "cache-control") ||
-		    http_header_is(h, "pragma") ||
-		    http_header_is(h, "connection") ||
-		    http_header_is(h, "proxy-connection") ||
-		    http_header_is(h, "keep-alive") ||
-		    http_header_is(h, "te") ||
-		    http_header_is(h, "upgrade") ||
-		    http_header_is(h, "range") ||
-		    http_header_is(h, "if-range") ||
-		    http_header_is(h, "if-none-match") ||
-		    http_header_is(h, "if-modified-since") ||
-		    http_header_is(h, "content-length") ||
-		    http_header_is(h, "transfer-encoding"))
-			continue;
-		evbuffer_add_printf(b, "%.*s: %.*s\r\n", (int)h->name_len,
-		    h->name, (int)h->value_len, h->value);
-	}
-	evbuffer_add_printf(b, "Cache-Control: max-age=0\r\n"
-	    "Connection: close\r\n\r\n");
+	memset(&o, 0, sizeof o);
+	o.max_forwards = -1;
+	o.drop = proxy_cache_bg_drop;
+	http_head_fields(b, cx->req.hdrs, cx->req.nhdrs, &o);
+	evbuffer_add(b, "Cache-Control: max-age=0\r\n", 26);
+	http_head_end(b, 0, HTTP_CONN_CLOSE);
 	len = evbuffer_get_length(b);
 	/* A socket pair's buffer takes a request head whole. */
 	if (write(fds[1], evbuffer_pullup(b, len), len) != (ssize_t)len)

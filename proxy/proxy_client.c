@@ -17,6 +17,7 @@
 
 #include "ev.h"
 #include "http_field.h"
+#include "http_head.h"
 #include "http_status.h"
 #include "log.h"
 #include "proxy.h"
@@ -38,7 +39,6 @@ static void	proxy_client_head_out(struct proxy_client *,
 		    struct http_msg *, long);
 static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
-static const char *proxy_client_check_chunks(struct proxy_client *);
 static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
 
 /* Count an error of a kind. */
@@ -89,7 +89,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	}
 	bufferevent_setcb(c->bev, proxy_client_read_cb, proxy_client_write_cb,
 	    proxy_client_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	flow_watch(c->bev, &px->flow);
 	bufferevent_set_max_single_read(c->bev, PROXY_IO_MAX);
 	bufferevent_set_max_single_write(c->bev, PROXY_IO_MAX);
 	TAILQ_INSERT_TAIL(&px->clients, c, entry);
@@ -134,7 +134,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->url[0] = c->method_str[0] = c->ctype[0] = c->hier[0] = '\0';
 	c->host[0] = '\0';
 	c->naddrs = c->addr_idx = 0;
-	c->req_body = c->resp_body = BODY_DONE;
+	c->req.state = c->resp.state = HTTP_MOVE_DONE;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	/* Between requests: the idle timeout. */
 	proxy_client_timer(c, c->px->cfg->proxy.idle_timeout);
@@ -246,14 +246,14 @@ proxy_client_response_done(struct proxy_client *c)
 
 	proxy_cache_done(c);
 	if (c->srv != NULL) {
-		reuse = c->srv->keep_alive && c->req_body == BODY_DONE &&
-		    c->resp_body == BODY_DONE &&
+		reuse = c->srv->keep_alive && c->req.state == HTTP_MOVE_DONE &&
+		    c->resp.state == HTTP_MOVE_DONE &&
 		    evbuffer_get_length(bufferevent_get_input(c->srv->bev)) ==
 		    0 && !px->draining;
 		proxy_server_release(c->srv, reuse);
 		c->srv = NULL;
 	}
-	if (c->req_body != BODY_DONE) {
+	if (c->req.state != HTTP_MOVE_DONE) {
 		/* The origin answered before the whole body came. */
 		c->close_after = 1;
 	}
@@ -266,6 +266,14 @@ proxy_client_response_done(struct proxy_client *c)
 		return;
 	}
 	proxy_client_begin(c);
+	/*
+	 * Answers made here (cache hits, pages) have no origin to pause:
+	 * pipelined requests wait while the client's output is full.
+	 */
+	if (flow_gate(c->bev, bufferevent_get_output(c->bev), &px->flow)) {
+		c->held = 1;
+		return;
+	}
 	bufferevent_enable(c->bev, EV_READ);
 	/* A pipelined request may be waiting already. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -284,7 +292,7 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 		proxy_client_parse(c);
 		break;
 	case CLIENT_BUSY:
-		if (c->req_body != BODY_DONE)
+		if (c->req.state != HTTP_MOVE_DONE)
 			proxy_server_pump_request(c);
 		else if (evbuffer_get_length(in) >= c->px->lim.max_head) {
 			/*
@@ -330,10 +338,15 @@ proxy_client_write_cb(struct bufferevent *bev, void *arg)
 		break;
 	case CLIENT_BUSY:
 		/* Room again: let the origin's data flow. */
-		if (c->srv != NULL && c->srv->state == SERVER_ACTIVE)
-			bufferevent_enable(c->srv->bev, EV_READ);
+		proxy_server_resume(c);
 		break;
 	case CLIENT_HEAD:
+		if (!c->held)
+			break;
+		c->held = 0;
+		flow_resume(bev);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			proxy_client_parse(c);
 		break;
 	}
 }
@@ -591,35 +604,26 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		px->stats.bytes_out += evbuffer_get_length(out) - before;
 		c->status = 200;
 		c->code = "TCP_MISS";
-		c->req_body = m->framing == HTTP_BODY_LENGTH ? BODY_LENGTH :
-		    m->framing == HTTP_BODY_CHUNKED ? BODY_CHUNKED : BODY_DONE;
-		c->close_after = c->req_body != BODY_DONE;
+		c->close_after = m->framing == HTTP_BODY_LENGTH ||
+		    m->framing == HTTP_BODY_CHUNKED;
 		evbuffer_drain(in, m->head_len);
 		log_debug("client %s: %s %s answered here (Max-Forwards: 0)",
 		    c->addr_str, c->method_str, c->url);
-		c->req_body = BODY_DONE;
 		proxy_client_response_done(c);
 		return;
 	}
 
 	proxy_client_head_out(c, m, fwd);
 	proxy_cache_capture(c, m, buf);
-	switch (m->framing) {
-	case HTTP_BODY_LENGTH:
-		c->req_body = m->content_length > 0 ? BODY_LENGTH : BODY_DONE;
-		c->req_left = m->content_length;
-		break;
-	case HTTP_BODY_CHUNKED:
-		c->req_body = BODY_CHUNKED;
-		http_chunked_init(&c->req_chunk, &px->lim);
-		break;
-	default:
-		c->req_body = BODY_DONE;
-		break;
-	}
+	/*
+	 * Chunked bytes that came with the head are checked before any of
+	 * the request goes on, so a smuggling attempt sent in one piece
+	 * never reaches the origin; later ones are checked as they stream.
+	 */
+	http_body_init(&c->req, m->framing, m->content_length, 0, &px->lim);
 	evbuffer_drain(in, m->head_len);
 	log_debug("client %s: %s %s", c->addr_str, c->method_str, c->url);
-	if ((why = proxy_client_check_chunks(c)) != NULL) {
+	if ((why = http_body_check(&c->req, in)) != NULL) {
 		proxy_client_error(c, 400, why, "TAG_NONE", PROXY_ERR_PARSE);
 		return;
 	}
@@ -639,65 +643,25 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 static void
 proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
 {
-	struct proxy			*px = c->px;
-	struct cfg_proxy		*pc = &px->cfg->proxy;
-	struct evbuffer			*b = c->head_out;
-	const struct http_header	*h;
-	unsigned			 i, last_xff = HTTP_MAX_HEADERS;
-	int				 host = 0, via_done = 0, xff_done = 0;
+	struct proxy		*px = c->px;
+	struct cfg_proxy	*pc = &px->cfg->proxy;
+	struct evbuffer		*b = c->head_out;
+	struct http_head_opts	 o;
 
+	memset(&o, 0, sizeof o);
+	o.via = pc->via ? px->via : NULL;
+	o.version = m->version;
+	o.xff = pc->x_forwarded_for == XFF_ON ? HTTP_XFF_APPEND :
+	    pc->x_forwarded_for == XFF_DELETE ? HTTP_XFF_DELETE :
+	    HTTP_XFF_KEEP;
+	o.client = c->addr_str;
+	o.max_forwards = fwd;
+	o.host = m->authority;
+	o.host_len = m->authority_len;
 	evbuffer_drain(b, evbuffer_get_length(b));
-	evbuffer_add(b, m->method_str, m->method_len);
-	evbuffer_add(b, " ", 1);
-	evbuffer_add(b, m->path, m->path_len);
-	evbuffer_add(b, m->query, m->query_len);
-	evbuffer_add(b, " HTTP/1.1\r\n", 11);
-	for (i = 0; i < m->nheaders; i++)
-		if (http_header_is(&m->headers[i], "x-forwarded-for"))
-			last_xff = i;
-	for (i = 0; i < m->nheaders; i++) {
-		h = &m->headers[i];
-		if (http_hop_by_hop(m, h->name, h->name_len))
-			continue;
-		if (http_header_is(h, "x-forwarded-for")) {
-			if (pc->x_forwarded_for == XFF_DELETE)
-				continue;
-			if (pc->x_forwarded_for == XFF_ON && i == last_xff) {
-				evbuffer_add_printf(b, "X-Forwarded-For: "
-				    "%.*s, %s\r\n", (int)h->value_len,
-				    h->value, c->addr_str);
-				xff_done = 1;
-				continue;
-			}
-		} else if (fwd >= 0 && http_header_is(h, "max-forwards")) {
-			evbuffer_add_printf(b, "Max-Forwards: %ld\r\n", fwd);
-			continue;
-		} else if (pc->via && http_header_is(h, "via") && !via_done) {
-			evbuffer_add_printf(b, "Via: %.*s, %d.%d %s\r\n",
-			    (int)h->value_len, h->value, m->version / 10,
-			    m->version % 10, px->via);
-			via_done = 1;
-			continue;
-		} else if (http_header_is(h, "host"))
-			host = 1;
-		evbuffer_add(b, h->name, h->name_len);
-		evbuffer_add(b, ": ", 2);
-		evbuffer_add(b, h->value, h->value_len);
-		evbuffer_add(b, "\r\n", 2);
-	}
-	if (!host) {
-		evbuffer_add(b, "Host: ", 6);
-		evbuffer_add(b, m->authority, m->authority_len);
-		evbuffer_add(b, "\r\n", 2);
-	}
-	if (pc->via && !via_done)
-		evbuffer_add_printf(b, "Via: %d.%d %s\r\n", m->version / 10,
-		    m->version % 10, px->via);
-	if (pc->x_forwarded_for == XFF_ON && !xff_done)
-		evbuffer_add_printf(b, "X-Forwarded-For: %s\r\n", c->addr_str);
-	if (m->framing == HTTP_BODY_CHUNKED)
-		evbuffer_add(b, "Transfer-Encoding: chunked\r\n", 28);
-	evbuffer_add(b, "\r\n", 2);
+	http_head_request_line(b, m);
+	http_head_fields(b, m->headers, m->nheaders, &o);
+	http_head_end(b, m->framing == HTTP_BODY_CHUNKED, HTTP_CONN_NONE);
 }
 
 /* Whether our own Via entry is already on the request. */
@@ -718,32 +682,6 @@ proxy_client_loop(struct proxy_client *c, struct http_msg *m)
 	return (0);
 }
 
-/*
- * Validate the chunked body bytes that came with the head before anything
- * goes to the origin, so that a smuggling attempt sent in one piece never
- * reaches it. Returns the parser's reason on error, else NULL. (Bytes that
- * arrive later are checked as they stream; an error then cuts the
- * request off.)
- */
-static const char *
-proxy_client_check_chunks(struct proxy_client *c)
-{
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v[8];
-	struct http_chunked	 ch;
-	size_t			 consumed;
-	int			 i, nv, rv = HTTP_MORE;
-
-	if (c->req_body != BODY_CHUNKED)
-		return (NULL);
-	ch = c->req_chunk;
-	nv = evbuffer_peek(in, -1, NULL, v, 8);
-	for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++)
-		rv = http_chunked_feed(&ch, v[i].iov_base, v[i].iov_len,
-		    &consumed, NULL, NULL);
-	return (rv == HTTP_ERROR ? ch.error : NULL);
-}
-
 /* Move tunnel bytes from the client to the origin. */
 void
 proxy_client_pump(struct proxy_client *c)
@@ -761,7 +699,5 @@ proxy_client_pump(struct proxy_client *c)
 	evbuffer_remove_buffer(in, bufferevent_get_output(s->bev), n);
 	c->bytes_in += n;
 	c->px->stats.bytes_in += n;
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) >=
-	    PROXY_BUF_HIGH)
-		bufferevent_disable(c->bev, EV_READ);
+	flow_gate(c->bev, bufferevent_get_output(s->bev), &c->px->flow);
 }

@@ -42,6 +42,7 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	px->cfg = cfg;
 	px->cfgfile = cfgfile;
 	px->log_fd = -1;
+	px->flow = (struct flow_limits)FLOW_LIMITS_DEFAULT;
 	TAILQ_INIT(&px->listeners);
 	TAILQ_INIT(&px->clients);
 	TAILQ_INIT(&px->idle);

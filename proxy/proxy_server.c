@@ -16,6 +16,7 @@
 
 #include "ev.h"
 #include "http_field.h"
+#include "http_head.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -29,11 +30,10 @@ static void	proxy_server_write_cb(struct bufferevent *, void *);
 static void	proxy_server_event_cb(struct bufferevent *, short, void *);
 static void	proxy_server_free(struct proxy_server *);
 static int	proxy_server_head(struct proxy_client *, struct proxy_server *);
+static void	proxy_server_ctype(struct proxy_client *,
+		    const struct http_msg *);
 static int	proxy_server_pump_response(struct proxy_client *,
 		    struct proxy_server *);
-static int	proxy_body_move(struct evbuffer *, struct evbuffer *,
-		    enum proxy_body *, uint64_t *, struct http_chunked *,
-		    size_t *);
 
 /*
  * Find an origin connection for the client's request: a pooled one to
@@ -193,7 +193,7 @@ proxy_server_connect(struct proxy_client *c)
 	px->stats.origin_connects++;
 	bufferevent_setcb(s->bev, proxy_server_read_cb, proxy_server_write_cb,
 	    proxy_server_event_cb, s);
-	bufferevent_setwatermark(s->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	flow_watch(s->bev, &px->flow);
 	bufferevent_set_max_single_read(s->bev, PROXY_IO_MAX);
 	bufferevent_set_max_single_write(s->bev, PROXY_IO_MAX);
 	ev_tv(&tv, pc->connect_timeout);
@@ -258,7 +258,7 @@ proxy_server_send(struct proxy_client *c)
 	 * out: only a stalled upload (write timeout) counts until then.
 	 */
 	ev_tv(&tv, pc->read_timeout);
-	bufferevent_set_timeouts(s->bev, c->req_body == BODY_DONE ? &tv :
+	bufferevent_set_timeouts(s->bev, c->req.state == HTTP_MOVE_DONE ? &tv :
 	    NULL, &tv);
 	if (c->tunnel) {
 		proxy_tunnel_connected(c);
@@ -268,87 +268,8 @@ proxy_server_send(struct proxy_client *c)
 	len = evbuffer_get_length(c->head_out);
 	bufferevent_write(s->bev, evbuffer_pullup(c->head_out, len), len);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	if (c->req_body != BODY_DONE)
+	if (c->req.state != HTTP_MOVE_DONE)
 		proxy_server_pump_request(c);
-}
-
-/*
- * Move body bytes from src to dst as the framing allows: up to *left for
- * a length, up to the end of the last chunk for chunked (validated but
- * passed on verbatim), de-chunked for BODY_DECHUNK, everything for
- * BODY_CLOSE. Sets *body to BODY_DONE at the end; *moved counts what
- * went out. Returns -1 on a chunked syntax error.
- */
-static int
-proxy_body_move(struct evbuffer *src, struct evbuffer *dst,
-    enum proxy_body *body, uint64_t *left, struct http_chunked *ch,
-    size_t *moved)
-{
-	struct evbuffer_iovec	 v[8];
-	size_t			 len, consumed, take, off, dlen;
-	int			 i, nv, rv = HTTP_MORE;
-
-	*moved = 0;
-	len = evbuffer_get_length(src);
-	switch (*body) {
-	case BODY_DONE:
-		return (0);
-	case BODY_LENGTH:
-		take = len < *left ? len : *left;
-		evbuffer_remove_buffer(src, dst, take);
-		*left -= take;
-		*moved = take;
-		if (*left == 0)
-			*body = BODY_DONE;
-		return (0);
-	case BODY_CLOSE:
-		evbuffer_remove_buffer(src, dst, len);
-		*moved = len;
-		return (0);
-	case BODY_CHUNKED:
-		take = 0;
-		nv = evbuffer_peek(src, -1, NULL, v, 8);
-		for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++) {
-			rv = http_chunked_feed(ch, v[i].iov_base, v[i].iov_len,
-			    &consumed, NULL, NULL);
-			take += consumed;
-		}
-		if (rv == HTTP_ERROR)
-			return (-1);
-		evbuffer_remove_buffer(src, dst, take);
-		*moved = take;
-		if (rv == HTTP_DONE)
-			*body = BODY_DONE;
-		return (0);
-	case BODY_DECHUNK:
-		take = 0;
-		nv = evbuffer_peek(src, -1, NULL, v, 8);
-		for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++) {
-			off = 0;
-			while (off < v[i].iov_len) {
-				rv = http_chunked_feed(ch,
-				    (char *)v[i].iov_base + off,
-				    v[i].iov_len - off, &consumed, &dlen,
-				    &len);
-				if (rv == HTTP_ERROR)
-					return (-1);
-				if (len > 0) {
-					evbuffer_add(dst, (char *)v[i].iov_base
-					    + off + dlen, len);
-					*moved += len;
-				}
-				off += consumed;
-				take += consumed;
-				if (rv == HTTP_DONE || consumed == 0)
-					break;
-			}
-		}
-		evbuffer_drain(src, take);
-		if (rv == HTTP_DONE)
-			*body = BODY_DONE;
-		return (0);
-	}
-	return (0);
 }
 
 /* Move request body bytes from the client to the origin. */
@@ -356,23 +277,20 @@ void
 proxy_server_pump_request(struct proxy_client *c)
 {
 	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer		*out;
 	struct timeval		 tv;
 	size_t			 moved;
 
 	if (s == NULL || s->state != SERVER_ACTIVE) {
 		/* Not connected yet: hold a bounded amount. */
-		if (evbuffer_get_length(in) >= PROXY_BUF_HIGH)
-			bufferevent_disable(c->bev, EV_READ);
+		flow_gate(c->bev, bufferevent_get_input(c->bev),
+		    &c->px->flow);
 		return;
 	}
-	out = bufferevent_get_output(s->bev);
-	if (proxy_body_move(in, out, &c->req_body, &c->req_left,
-	    &c->req_chunk, &moved) == -1) {
+	if (http_body_relay(&c->req, c->bev, s->bev, &c->px->flow,
+	    &moved) == -1) {
 		log_info("client %s: %s %s: bad chunked request body: %s",
-		    c->addr_str, c->method_str, c->url, c->req_chunk.error);
-		proxy_client_error(c, 400, c->req_chunk.error, "TAG_NONE",
+		    c->addr_str, c->method_str, c->url, c->req.ch.error);
+		proxy_client_error(c, 400, c->req.ch.error, "TAG_NONE",
 		    PROXY_ERR_PARSE);
 		return;
 	}
@@ -380,16 +298,14 @@ proxy_server_pump_request(struct proxy_client *c)
 	c->px->stats.bytes_in += moved;
 	if (moved > 0)
 		c->body_sent = 1;
-	if (c->req_body == BODY_DONE) {
+	if (c->req.state == HTTP_MOVE_DONE) {
 		/* Body sent: from now on the origin must answer in time. */
 		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
 		bufferevent_set_timeouts(s->bev, &tv, &tv);
 	}
-	if (c->req_body != BODY_DONE && evbuffer_get_length(out) >=
-	    PROXY_BUF_HIGH)
-		bufferevent_disable(c->bev, EV_READ);
-	else
-		bufferevent_enable(c->bev, EV_READ);
+	if (c->req.state == HTTP_MOVE_DONE ||
+	    !flow_full(bufferevent_get_output(s->bev), &c->px->flow))
+		flow_resume(c->bev);
 }
 
 /* Bytes from the origin. */
@@ -416,6 +332,23 @@ proxy_server_read_cb(struct bufferevent *bev, void *arg)
 		proxy_server_pump_response(c, s);
 }
 
+/* Note the media type of a final response for the access log. */
+static void
+proxy_server_ctype(struct proxy_client *c, const struct http_msg *m)
+{
+	const struct http_header	*h;
+	size_t				 n = 0;
+
+	c->ctype[0] = '\0';
+	if ((h = http_header_find(m, "content-type")) == NULL)
+		return;
+	while (n < h->value_len && n + 1 < sizeof c->ctype &&
+	    h->value[n] != ';' && h->value[n] != ' ')
+		n++;
+	memcpy(c->ctype, h->value, n);
+	c->ctype[n] = '\0';
+}
+
 /*
  * Parse response heads: forward 1xx interim responses and stop at the
  * final one. Returns -1 when c was closed or answered.
@@ -427,12 +360,11 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 	struct evbuffer			*in = bufferevent_get_input(s->bev);
 	struct evbuffer			*out = bufferevent_get_output(c->bev);
 	struct http_msg			*m = &px->msg;
-	const struct http_header	*h;
+	struct http_head_opts		 o;
 	const char			*buf;
 	char				 reason[256];
-	size_t				 len, before, n;
-	unsigned			 i;
-	int				 rv, interim, chunked_out = 0;
+	size_t				 len, before;
+	int				 rv, interim;
 
 	for (;;) {
 		if ((len = evbuffer_get_length(in)) == 0)
@@ -463,44 +395,23 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 			evbuffer_drain(in, m->head_len);
 			continue;
 		}
-		evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", m->code,
-		    (int)m->reason_len, m->reason);
-		for (i = 0; i < m->nheaders; i++) {
-			h = &m->headers[i];
-			if (http_hop_by_hop(m, h->name, h->name_len))
-				continue;
-			if (!interim && http_header_is(h, "content-type")) {
-				n = 0;
-				while (n < h->value_len && n + 1 <
-				    sizeof c->ctype && h->value[n] != ';' &&
-				    h->value[n] != ' ')
-					n++;
-				memcpy(c->ctype, h->value, n);
-				c->ctype[n] = '\0';
-			}
-			if (px->cfg->proxy.via && http_header_is(h, "via"))
-				continue;	/* re-added below, extended */
-			evbuffer_add(out, h->name, h->name_len);
-			evbuffer_add(out, ": ", 2);
-			evbuffer_add(out, h->value, h->value_len);
-			evbuffer_add(out, "\r\n", 2);
-		}
-		if (px->cfg->proxy.via) {
-			h = http_header_find(m, "via");
-			if (h != NULL)
-				evbuffer_add_printf(out, "Via: %.*s, %d.%d "
-				    "%s\r\n", (int)h->value_len, h->value,
-				    m->version / 10, m->version % 10, px->via);
-			else
-				evbuffer_add_printf(out, "Via: %d.%d %s\r\n",
-				    m->version / 10, m->version % 10, px->via);
-		}
+		http_head_status_line(out, m);
+		if (!interim)
+			proxy_server_ctype(c, m);
+		memset(&o, 0, sizeof o);
+		o.via = px->cfg->proxy.via ? px->via : NULL;
+		o.version = m->version;
+		o.max_forwards = -1;
+		http_head_fields(out, m->headers, m->nheaders, &o);
 		if (interim) {
-			evbuffer_add(out, "\r\n", 2);
+			http_head_end(out, 0, HTTP_CONN_NONE);
 			c->bytes_out += evbuffer_get_length(out) - before;
 			px->stats.bytes_out += evbuffer_get_length(out) -
 			    before;
 			evbuffer_drain(in, m->head_len);
+			/* A flood of 1xx waits for the client to read. */
+			if (flow_gate(s->bev, out, &px->flow))
+				return (0);
 			continue;
 		}
 
@@ -510,37 +421,14 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		c->status = m->code;
 		c->code = "TCP_MISS";
 		c->resp_started = 1;
-		switch (m->framing) {
-		case HTTP_BODY_LENGTH:
-			c->resp_body = m->content_length > 0 ? BODY_LENGTH :
-			    BODY_DONE;
-			c->resp_left = m->content_length;
-			break;
-		case HTTP_BODY_CHUNKED:
-			http_chunked_init(&c->resp_chunk, &px->lim);
-			if (c->version >= 11) {
-				c->resp_body = BODY_CHUNKED;
-				chunked_out = 1;
-			} else {
-				c->resp_body = BODY_DECHUNK;
-				c->close_after = 1;
-			}
-			break;
-		case HTTP_BODY_CLOSE:
-			c->resp_body = BODY_CLOSE;
+		http_body_init(&c->resp, m->framing, m->content_length,
+		    c->version < 11, &px->lim);
+		if (c->resp.state == HTTP_MOVE_DECHUNK ||
+		    c->resp.state == HTTP_MOVE_CLOSE)
 			c->close_after = 1;
-			break;
-		default:
-			c->resp_body = BODY_DONE;
-			break;
-		}
-		if (chunked_out)
-			evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
-		if (c->close_after || !c->keep_alive || px->draining)
-			evbuffer_add(out, "Connection: close\r\n", 19);
-		else if (c->version < 11)
-			evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-		evbuffer_add(out, "\r\n", 2);
+		http_head_end(out, c->resp.state == HTTP_MOVE_CHUNKED,
+		    http_head_conn(c->version, c->close_after ||
+		    !c->keep_alive || px->draining));
 		c->bytes_out += evbuffer_get_length(out) - before;
 		px->stats.bytes_out += evbuffer_get_length(out) - before;
 		proxy_cache_store(c, m);
@@ -562,14 +450,13 @@ bad:
 static int
 proxy_server_pump_response(struct proxy_client *c, struct proxy_server *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	size_t		 moved;
 
-	if (proxy_body_move(in, out, &c->resp_body, &c->resp_left,
-	    &c->resp_chunk, &moved) == -1) {
+	if (http_body_relay(&c->resp, s->bev, c->bev, &c->px->flow,
+	    &moved) == -1) {
 		log_info("origin %s: bad chunked response body: %s", s->key,
-		    c->resp_chunk.error);
+		    c->resp.ch.error);
 		proxy_client_count(c, PROXY_ERR_UPSTREAM);
 		proxy_client_close(c, "bad chunked body from the origin");
 		return (-1);
@@ -577,13 +464,27 @@ proxy_server_pump_response(struct proxy_client *c, struct proxy_server *s)
 	c->bytes_out += moved;
 	c->px->stats.bytes_out += moved;
 	proxy_cache_body(c, out, moved);
-	if (c->resp_body == BODY_DONE) {
+	if (c->resp.state == HTTP_MOVE_DONE) {
 		proxy_client_response_done(c);
 		return (-1);
 	}
-	if (evbuffer_get_length(out) >= PROXY_BUF_HIGH)
-		bufferevent_disable(s->bev, EV_READ);
 	return (0);
+}
+
+/*
+ * The client's output drained: read the origin again, and act on what
+ * it sent already (interim responses held back, the rest of a body).
+ */
+void
+proxy_server_resume(struct proxy_client *c)
+{
+	struct proxy_server	*s = c->srv;
+
+	if (s == NULL || s->state != SERVER_ACTIVE)
+		return;
+	flow_resume(s->bev);
+	if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0)
+		proxy_server_read_cb(s->bev, s);
 }
 
 /* The origin's output drained: the client may send more body. */
@@ -604,7 +505,7 @@ proxy_server_write_cb(struct bufferevent *bev, void *arg)
 		proxy_tunnel_resume(c, 0);
 		return;
 	}
-	if (c->req_body != BODY_DONE) {
+	if (c->req.state != HTTP_MOVE_DONE) {
 		bufferevent_enable(c->bev, EV_READ);
 		proxy_server_pump_request(c);
 	}
@@ -669,12 +570,12 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 		    "server", "TCP_MISS", PROXY_ERR_UPSTREAM);
 		return;
 	}
-	if (c->resp_body == BODY_CLOSE && (what & BEV_EVENT_EOF)) {
+	if (c->resp.state == HTTP_MOVE_CLOSE && (what & BEV_EVENT_EOF)) {
 		/* The end of a close-delimited body. */
 		proxy_server_pump_response(c, s);
 		if (c->srv == s) {
 			s->keep_alive = 0;
-			c->resp_body = BODY_DONE;
+			c->resp.state = HTTP_MOVE_DONE;
 			proxy_client_response_done(c);
 		}
 		return;

@@ -73,7 +73,7 @@ proxy_tunnel_start(struct proxy_client *c)
 {
 	c->tunnel = 1;
 	c->state = CLIENT_BUSY;
-	c->req_body = BODY_DONE;
+	c->req.state = HTTP_MOVE_DONE;
 	evtimer_del(c->timer);
 	c->px->stats.tunnels++;
 	log_debug("client %s: CONNECT %s", c->addr_str, c->url);
@@ -154,7 +154,7 @@ proxy_tunnel_resume(struct proxy_client *c, int side)
 	if (side == 0 && c->tunnel_eof)
 		return;
 	dst = side == 0 ? c->srv->bev : c->bev;
-	if (evbuffer_get_length(bufferevent_get_output(dst)) >= PROXY_BUF_HIGH ||
+	if (evbuffer_get_length(bufferevent_get_output(dst)) >= c->px->flow.high ||
 	    c->tun_inpipe[side] > 0)
 		return;
 	if (event_pending(c->tun_rd[side], EV_READ, NULL))
@@ -230,7 +230,7 @@ proxy_tunnel_read(struct proxy_client *c, int side, short what)
 	}
 	evbuffer_commit_space(out, v, nv);
 	proxy_tunnel_count(c, side, n);
-	if (evbuffer_get_length(out) >= PROXY_BUF_HIGH)
+	if (evbuffer_get_length(out) >= c->px->flow.high)
 		event_del(c->tun_rd[side]);
 }
 
