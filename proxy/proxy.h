@@ -26,6 +26,7 @@ struct ctl_server;
 struct ctl_conn;
 struct cache;
 struct proxy_cx;
+struct relay;
 
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
@@ -116,7 +117,7 @@ struct proxy {
 enum proxy_cstate {
 	CLIENT_HEAD,		/* waiting for a request head */
 	CLIENT_BUSY,		/* a request is being forwarded */
-	CLIENT_TUNNEL,		/* CONNECT: relaying bytes */
+	CLIENT_TUNNEL,		/* CONNECT: a relay owns the connection */
 	CLIENT_CLOSING		/* flushing output, then close */
 };
 
@@ -135,7 +136,6 @@ struct proxy_client {
 	int				 denied;	/* client not allowed */
 	int				 in_request;	/* not logged yet */
 	int				 tunnel;	/* CONNECT */
-	int				 tunnel_eof;	/* one side closed */
 	int				 linger;	/* output sent */
 	int				 held;		/* output full */
 	struct timespec			 t_start;
@@ -169,23 +169,7 @@ struct proxy_client {
 	const char			*code;		/* Squid result code */
 	char				 hier[ADDR_STRLEN + 16];
 
-	/*
-	 * CONNECT tunnel: last activity of each side, and our own read
-	 * events on the client [0] and origin [1] sockets (libevent's
-	 * bufferevents read at most 4 KiB at a time; these read straight
-	 * into the other side's output, PROXY_IO_MAX at a time).
-	 */
-	struct timespec			 t_client, t_server;
-	struct event			*tun_rd[2];
-	/*
-	 * Per direction, once nothing is left in the destination's
-	 * bufferevent: a pipe that splice(2) moves the bytes through
-	 * without copying them to user space, how much it holds, and a
-	 * write event on the destination while it holds any.
-	 */
-	int				 tun_pipe[2][2];
-	size_t				 tun_inpipe[2];
-	struct event			*tun_wr[2];
+	struct relay			*relay;		/* CONNECT */
 
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;
@@ -229,7 +213,6 @@ void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,
 	    const char *, enum proxy_err);
 void	proxy_client_response_done(struct proxy_client *);
-void	proxy_client_pump(struct proxy_client *);
 void	proxy_client_drain_idle(struct proxy *);
 void	proxy_client_count(struct proxy_client *, enum proxy_err);
 
@@ -243,10 +226,6 @@ void	proxy_pool_flush(struct proxy *);
 /* proxy_tunnel.c */
 void	proxy_tunnel_start(struct proxy_client *);
 void	proxy_tunnel_connected(struct proxy_client *);
-void	proxy_tunnel_pump(struct proxy_client *);
-void	proxy_tunnel_event(struct proxy_client *, int, short);
-void	proxy_tunnel_close(struct proxy_client *, const char *);
-void	proxy_tunnel_resume(struct proxy_client *, int);
 void	proxy_tunnel_free(struct proxy_client *);
 
 /* proxy_acl.c */

@@ -64,8 +64,6 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		return;
 	}
 	c->px = px;
-	c->tun_pipe[0][0] = c->tun_pipe[0][1] = -1;
-	c->tun_pipe[1][0] = c->tun_pipe[1][1] = -1;
 	if (addr_from_sa(&c->addr, sa, salen) == -1)
 		memset(&c->addr, 0, sizeof c->addr);
 	addr_ntop(&c->addr, c->addr_str, sizeof c->addr_str);
@@ -125,7 +123,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->in_request = 0;
 	c->retried = 0;
 	c->body_sent = 0;
-	c->tunnel = c->tunnel_eof = 0;
+	c->tunnel = 0;
 	c->resp_started = 0;
 	c->status = 0;
 	c->close_after = 0;
@@ -304,12 +302,11 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_disable(bev, EV_READ);
 		}
 		break;
-	case CLIENT_TUNNEL:
-		proxy_client_pump(c);
-		break;
 	case CLIENT_CLOSING:
 		evbuffer_drain(in, evbuffer_get_length(in));
 		break;
+	default:
+		break;		/* a tunnel's relay reads itself */
 	}
 }
 
@@ -333,9 +330,6 @@ proxy_client_write_cb(struct bufferevent *bev, void *arg)
 		}
 		proxy_client_timer(c, PROXY_LINGER_MS);
 		break;
-	case CLIENT_TUNNEL:
-		proxy_tunnel_resume(c, 1);
-		break;
 	case CLIENT_BUSY:
 		/* Room again: let the origin's data flow. */
 		proxy_server_resume(c);
@@ -348,6 +342,8 @@ proxy_client_write_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 			proxy_client_parse(c);
 		break;
+	default:
+		break;
 	}
 }
 
@@ -357,10 +353,6 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct proxy_client	*c = arg;
 
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_event(c, 1, what);
-		return;
-	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
 		proxy_client_close(c, "client stopped reading");
@@ -680,24 +672,4 @@ proxy_client_loop(struct proxy_client *c, struct http_msg *m)
 			return (1);
 	}
 	return (0);
-}
-
-/* Move tunnel bytes from the client to the origin. */
-void
-proxy_client_pump(struct proxy_client *c)
-{
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	size_t			 n;
-
-	if (s == NULL || s->state != SERVER_ACTIVE)
-		return;
-	n = evbuffer_get_length(in);
-	if (n == 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &c->t_client);
-	evbuffer_remove_buffer(in, bufferevent_get_output(s->bev), n);
-	c->bytes_in += n;
-	c->px->stats.bytes_in += n;
-	flow_gate(c->bev, bufferevent_get_output(s->bev), &c->px->flow);
 }

@@ -321,10 +321,6 @@ proxy_server_read_cb(struct bufferevent *bev, void *arg)
 		proxy_server_free(s);
 		return;
 	}
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_pump(c);
-		return;
-	}
 	s->got_bytes = 1;
 	if (!s->head_done && proxy_server_head(c, s) == -1)
 		return;
@@ -496,15 +492,6 @@ proxy_server_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c == NULL || s->state != SERVER_ACTIVE)
 		return;
-	if (c->state == CLIENT_TUNNEL) {
-		if (c->tunnel_eof && evbuffer_get_length(
-		    bufferevent_get_output(bev)) == 0) {
-			proxy_tunnel_close(c, "client closed the tunnel");
-			return;
-		}
-		proxy_tunnel_resume(c, 0);
-		return;
-	}
 	if (c->req.state != HTTP_MOVE_DONE) {
 		bufferevent_enable(c->bev, EV_READ);
 		proxy_server_pump_request(c);
@@ -537,10 +524,6 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 		proxy_server_free(s);
 		proxy_server_connect_failed(c, (what & BEV_EVENT_TIMEOUT) ?
 		    ETIMEDOUT : err != 0 ? err : ECONNREFUSED, "connect");
-		return;
-	}
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_event(c, 0, what);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
