@@ -13,9 +13,10 @@ lib_libcommon_a_SOURCES = \
 	lib/http_head.c lib/http_head.h \
 	lib/http_body.c lib/http_body.h \
 	lib/flow.c lib/flow.h \
-	lib/relay.c lib/relay.h
+	lib/relay.c lib/relay.h \
+	lib/logfile.c lib/logfile.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c \
 	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
-	tests/unit/test_lib_relay.c
+	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c

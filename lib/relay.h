@@ -31,7 +31,7 @@ struct relay_conf {
 	size_t			 io_max;	/* largest read or splice */
 	struct flow_limits	 flow;
 	uint64_t		 idle_ms;	/* both ways silent: end */
-	uint64_t		 stall_ms;	/* a pipe's peer takes nothing */
+	uint64_t		 stall_ms;	/* a peer takes nothing */
 	int			 copy;		/* never splice */
 	uint64_t		*count[2];	/* live totals, or NULL */
 };

@@ -27,6 +27,7 @@ struct ctl_conn;
 struct cache;
 struct proxy_cx;
 struct relay;
+struct logfile;
 
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
@@ -103,11 +104,8 @@ struct proxy {
 	char			 via[128];	/* "<name> (twin-proxy)" */
 	struct http_msg		 msg;		/* parse scratch (big) */
 
-	/* Access log (proxy_log.c). */
-	char			*log_path;
-	int			 log_fd;
-	struct evbuffer		*log_buf;
-	struct event		*log_timer;
+	/* Access log (lib/logfile.h; lines formatted by proxy_log.c). */
+	struct logfile		*log;
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
@@ -235,10 +233,6 @@ const char *proxy_acl_request(const struct cfg_proxy *, const char *,
 int	proxy_acl_domain_match(const char *, const char *);
 
 /* proxy_log.c */
-int	proxy_log_open(struct proxy *, const char *, const char **);
-void	proxy_log_reopen(struct proxy *);
-void	proxy_log_flush(struct proxy *);
-void	proxy_log_close(struct proxy *);
 void	proxy_log_request(struct proxy_client *);
 size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
 	    const char *, const char *, int, uint64_t, const char *,

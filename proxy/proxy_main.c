@@ -13,6 +13,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "logfile.h"
 #include "proxy.h"
 #include "xmalloc.h"
 
@@ -41,7 +42,8 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	px->base = base;
 	px->cfg = cfg;
 	px->cfgfile = cfgfile;
-	px->log_fd = -1;
+	px->log = logfile_new(base, "access log", LOGFILE_FLUSH,
+	    LOGFILE_MAXBUF);
 	px->flow = (struct flow_limits)FLOW_LIMITS_DEFAULT;
 	TAILQ_INIT(&px->listeners);
 	TAILQ_INIT(&px->clients);
@@ -286,10 +288,11 @@ proxy_reload(struct proxy *px)
 		    cause);
 		return;
 	}
-	if (px->log_path != NULL)
-		oldpath = xstrdup(px->log_path);
+	if (logfile_path(px->log) != NULL)
+		oldpath = xstrdup(logfile_path(px->log));
 	if (oldpath == NULL || strcmp(oldpath, cfg->proxy.access_log) != 0) {
-		if (proxy_log_open(px, cfg->proxy.access_log, &cause) == -1)
+		if (logfile_open(px->log, cfg->proxy.access_log,
+		    &cause) == -1)
 			log_warnx("reload: access log %s: %s; still writing "
 			    "to %s", cfg->proxy.access_log, cause,
 			    oldpath != NULL ? oldpath : "nothing");
@@ -297,7 +300,7 @@ proxy_reload(struct proxy *px)
 			log_info("access log is now %s",
 			    cfg->proxy.access_log);
 	} else
-		proxy_log_reopen(px);
+		logfile_reopen(px->log);
 	free(oldpath);
 	proxy_apply(px);
 	proxy_cache_reload(px, &old->proxy);
@@ -364,7 +367,8 @@ proxy_shutdown(struct proxy *px)
 	while ((c = TAILQ_FIRST(&px->clients)) != NULL)
 		proxy_client_close(c, "shutting down");
 	proxy_pool_flush(px);
-	proxy_log_close(px);
+	logfile_free(px->log);
+	px->log = NULL;
 	proxy_ctl_close(px);
 	proxy_cache_close(px);
 	evdns_base_free(px->dns, 1);

@@ -241,7 +241,8 @@ test_http_body_relay_backpressure(void)
 static void
 test_http_head_request(void)
 {
-	static const char	 req[] = "GET http://o.test:8080/p?q HTTP/1.0\r\n"
+	static const char	 req[] =
+	    "GET http://o.test:8080/p?q HTTP/1.0\r\n"
 	    "Connection: x-hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\n"
 	    "Via: 1.0 first\r\nVia: 1.1 second\r\n"
 	    "X-Forwarded-For: 198.18.0.1\r\nMax-Forwards: 5\r\n"
