@@ -14,9 +14,11 @@ lib_libcommon_a_SOURCES = \
 	lib/http_body.c lib/http_body.h \
 	lib/flow.c lib/flow.h \
 	lib/relay.c lib/relay.h \
-	lib/logfile.c lib/logfile.h
+	lib/logfile.c lib/logfile.h \
+	lib/listener.c lib/listener.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c \
 	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
-	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c
+	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c \
+	tests/unit/test_lib_listener.c

@@ -74,7 +74,7 @@ main(int argc, char **argv)
 
 	base = ev_base_new();
 	proxy_init(&px, base, cfg, o.cfgfile);
-	if (proxy_listeners_sync(&px, &cause) == -1)
+	if (proxy_listen(&px, &cause) == -1)
 		fatalx("%s", cause);
 	if (logfile_open(px.log, cfg->proxy.access_log, &cause) == -1)
 		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
@@ -99,7 +99,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	log_info("stopped: %llu connections, %llu requests served",
-	    (unsigned long long)px.stats.conn_total,
+	    (unsigned long long)px.stats.conns.total,
 	    (unsigned long long)px.stats.requests);
 	proxy_shutdown(&px);
 	ev_signals_free();

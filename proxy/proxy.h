@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "http.h"
 #include "http_body.h"
+#include "listener.h"
 
 struct event_base;
 struct evdns_base;
@@ -59,8 +60,7 @@ enum proxy_err {
 };
 
 struct proxy_stats {
-	uint64_t	 conn_open;
-	uint64_t	 conn_total;
+	struct listener_counters conns;	/* open, total, EMFILE pauses */
 	uint64_t	 requests;
 	uint64_t	 tunnels;
 	uint64_t	 bytes_in;	/* from clients */
@@ -69,14 +69,6 @@ struct proxy_stats {
 	uint64_t	 origin_reused;
 	uint64_t	 errors[PROXY_ERR_MAX];
 };
-
-struct proxy_listener {
-	struct addr			 addr;
-	struct evconnlistener		*lev;
-	int				 keep;	/* reload bookkeeping */
-	TAILQ_ENTRY(proxy_listener)	 entry;
-};
-TAILQ_HEAD(proxy_listeners, proxy_listener);
 
 struct proxy_server;
 struct proxy_client;
@@ -89,15 +81,13 @@ struct proxy {
 	struct evdns_base	*dns;
 	struct cfg		*cfg;
 	const char		*cfgfile;
-	struct proxy_listeners	 listeners;
+	struct listener_set	*ls;
 	struct proxy_clients	 clients;
 	struct proxy_servers	 idle;		/* pooled origin connections */
 	unsigned		 nidle;
 	struct proxy_stats	 stats;
 	struct ctl_server	*ctl;
-	struct event		*accept_timer;	/* resume after EMFILE */
 	struct event		*drain_timer;
-	int			 paused;
 	int			 draining;
 	struct http_limits	 lim;
 	struct flow_limits	 flow;		/* every output buffer's cap */
@@ -199,7 +189,7 @@ struct proxy_server {
 /* proxy_main.c */
 void	proxy_init(struct proxy *, struct event_base *, struct cfg *,
 	    const char *);
-int	proxy_listeners_sync(struct proxy *, const char **);
+int	proxy_listen(struct proxy *, const char **);
 void	proxy_reload(struct proxy *);
 void	proxy_drain(struct proxy *);
 void	proxy_shutdown(struct proxy *);

@@ -39,9 +39,9 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 		return (-1);
 	}
 	ctl_printf(cc, "connections-open %llu",
-	    (unsigned long long)st->conn_open);
+	    (unsigned long long)st->conns.open);
 	ctl_printf(cc, "connections-total %llu",
-	    (unsigned long long)st->conn_total);
+	    (unsigned long long)st->conns.total);
 	ctl_printf(cc, "requests %llu", (unsigned long long)st->requests);
 	ctl_printf(cc, "tunnels %llu", (unsigned long long)st->tunnels);
 	ctl_printf(cc, "bytes-in %llu", (unsigned long long)st->bytes_in);
