@@ -15,10 +15,12 @@ lib_libcommon_a_SOURCES = \
 	lib/flow.c lib/flow.h \
 	lib/relay.c lib/relay.h \
 	lib/logfile.c lib/logfile.h \
-	lib/listener.c lib/listener.h
+	lib/listener.c lib/listener.h \
+	lib/conn.c lib/conn.h \
+	lib/pool.c lib/pool.h
 
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_http_field.c \
 	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
 	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c \
-	tests/unit/test_lib_listener.c
+	tests/unit/test_lib_listener.c tests/unit/test_lib_conn.c

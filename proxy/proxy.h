@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "http.h"
 #include "http_body.h"
+#include "conn.h"
 #include "listener.h"
 
 struct event_base;
@@ -29,6 +30,7 @@ struct cache;
 struct proxy_cx;
 struct relay;
 struct logfile;
+struct pool;
 
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
@@ -37,8 +39,6 @@ struct logfile;
 #define PROXY_IO_MAX		(128 * 1024)
 /* Idle origin connections kept in the pool, all origins together. */
 #define PROXY_POOL_MAX		1024
-/* Addresses tried for one origin name. */
-#define PROXY_MAXADDRS		4
 /* Longest URL kept for the access log. */
 #define PROXY_URL_MAX		2048
 /* How long SIGTERM waits for requests in progress. */
@@ -72,7 +72,6 @@ struct proxy_stats {
 
 struct proxy_server;
 struct proxy_client;
-TAILQ_HEAD(proxy_servers, proxy_server);
 TAILQ_HEAD(proxy_clients, proxy_client);
 
 /* The daemon: one per process. */
@@ -83,8 +82,7 @@ struct proxy {
 	const char		*cfgfile;
 	struct listener_set	*ls;
 	struct proxy_clients	 clients;
-	struct proxy_servers	 idle;		/* pooled origin connections */
-	unsigned		 nidle;
+	struct pool		*pool;		/* idle origin connections */
 	struct proxy_stats	 stats;
 	struct ctl_server	*ctl;
 	struct event		*drain_timer;
@@ -106,7 +104,7 @@ enum proxy_cstate {
 	CLIENT_HEAD,		/* waiting for a request head */
 	CLIENT_BUSY,		/* a request is being forwarded */
 	CLIENT_TUNNEL,		/* CONNECT: a relay owns the connection */
-	CLIENT_CLOSING		/* flushing output, then close */
+	CLIENT_CLOSING		/* a lingering close (lib/conn.h) */
 };
 
 /* A client connection and the request it is working on. */
@@ -124,7 +122,7 @@ struct proxy_client {
 	int				 denied;	/* client not allowed */
 	int				 in_request;	/* not logged yet */
 	int				 tunnel;	/* CONNECT */
-	int				 linger;	/* output sent */
+	struct conn_linger		*linger;	/* CLIENT_CLOSING */
 	int				 held;		/* output full */
 	struct timespec			 t_start;
 	enum http_method		 method;
@@ -141,9 +139,7 @@ struct proxy_client {
 
 	/* Name resolution and origin connection. */
 	struct evdns_getaddrinfo_request *dnsreq;
-	struct addr			 addrs[PROXY_MAXADDRS];
-	int				 naddrs;
-	int				 addr_idx;
+	struct conn_addrs		 addrs;		/* the origin's */
 	struct proxy_server		*srv;
 
 	/* The response in progress. */
@@ -167,11 +163,10 @@ struct proxy_client {
 /* Where an origin connection is. */
 enum proxy_sstate {
 	SERVER_CONNECTING,
-	SERVER_ACTIVE,
-	SERVER_IDLE
+	SERVER_ACTIVE
 };
 
-/* A connection to an origin, working for a client or idle in the pool. */
+/* A connection to an origin, working for a client (idle ones: the pool). */
 struct proxy_server {
 	struct proxy			*px;
 	struct bufferevent		*bev;
@@ -183,7 +178,6 @@ struct proxy_server {
 	int				 got_bytes;	/* answering */
 	int				 head_done;
 	int				 keep_alive;
-	TAILQ_ENTRY(proxy_server)	 entry;
 };
 
 /* proxy_main.c */
@@ -209,7 +203,6 @@ void	proxy_server_start(struct proxy_client *);
 void	proxy_server_release(struct proxy_server *, int);
 void	proxy_server_pump_request(struct proxy_client *);
 void	proxy_server_resume(struct proxy_client *);
-void	proxy_pool_flush(struct proxy *);
 
 /* proxy_tunnel.c */
 void	proxy_tunnel_start(struct proxy_client *);

@@ -39,6 +39,7 @@ static void	proxy_client_head_out(struct proxy_client *,
 		    struct http_msg *, long);
 static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
+static void	proxy_client_linger_cb(enum conn_linger_end, void *);
 static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
 
 /* Count an error of a kind. */
@@ -131,7 +132,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->code = NULL;
 	c->url[0] = c->method_str[0] = c->ctype[0] = c->hier[0] = '\0';
 	c->host[0] = '\0';
-	c->naddrs = c->addr_idx = 0;
+	conn_addrs_clear(&c->addrs);
 	c->req.state = c->resp.state = HTTP_MOVE_DONE;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	/* Between requests: the idle timeout. */
@@ -166,6 +167,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	}
 	log_debug("client %s: closed: %s", c->addr_str, reason);
 	TAILQ_REMOVE(&px->clients, c, entry);
+	conn_linger_free(c->linger);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	evbuffer_free(c->head_out);
@@ -225,14 +227,39 @@ static void
 proxy_client_closing(struct proxy_client *c)
 {
 	c->state = CLIENT_CLOSING;
-	c->linger = 0;
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
-	proxy_client_timer(c, c->px->cfg->proxy.read_timeout);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		proxy_client_write_cb(c->bev, c);
+	proxy_client_timer(c, 0);
+	c->linger = conn_linger_new(c->px->base, c->bev,
+	    c->px->cfg->proxy.read_timeout, PROXY_LINGER_MS,
+	    proxy_client_linger_cb, c);
+	if (c->linger == NULL) {
+		proxy_client_count(c, PROXY_ERR_NOMEM);
+		proxy_client_close(c, "out of memory");
+	}
+}
+
+/* The lingering close is over. */
+static void
+proxy_client_linger_cb(enum conn_linger_end why, void *arg)
+{
+	struct proxy_client	*c = arg;
+
+	switch (why) {
+	case CONN_LINGER_SENT:
+		proxy_client_close(c, "response sent");
+		break;
+	case CONN_LINGER_CLOSED:
+		proxy_client_close(c, "client closed");
+		break;
+	case CONN_LINGER_TIMEOUT:
+		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
+		/* FALLTHROUGH */
+	case CONN_LINGER_STALLED:
+		proxy_client_close(c, "client stopped reading");
+		break;
+	case CONN_LINGER_ERROR:
+		proxy_client_close(c, "client connection error");
+		break;
+	}
 }
 
 /* The response on this connection is complete. */
@@ -302,11 +329,9 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_disable(bev, EV_READ);
 		}
 		break;
-	case CLIENT_CLOSING:
-		evbuffer_drain(in, evbuffer_get_length(in));
-		break;
 	default:
-		break;		/* a tunnel's relay reads itself */
+		/* A relay or a lingering close has the callbacks. */
+		break;
 	}
 }
 
@@ -315,21 +340,8 @@ static void
 proxy_client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct proxy_client	*c = arg;
-	int			 fd;
 
 	switch (c->state) {
-	case CLIENT_CLOSING:
-		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
-		    c->linger)
-			break;
-		c->linger = 1;
-		fd = bufferevent_getfd(bev);
-		if (fd == -1 || shutdown(fd, SHUT_WR) == -1) {
-			proxy_client_close(c, "response sent");
-			break;
-		}
-		proxy_client_timer(c, PROXY_LINGER_MS);
-		break;
 	case CLIENT_BUSY:
 		/* Room again: let the origin's data flow. */
 		proxy_server_resume(c);
@@ -364,7 +376,7 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "client connection error");
 }
 
-/* The connection's timer: idle, head or linger timeout. */
+/* The connection's timer: idle or head timeout. */
 static void
 proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -378,10 +390,6 @@ proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		proxy_client_error(c, 408, "the request was not received "
 		    "in time", "TAG_NONE", PROXY_ERR_CLIENT_TIMEOUT);
-		break;
-	case CLIENT_CLOSING:
-		proxy_client_close(c, c->linger ? "response sent" :
-		    "client stopped reading");
 		break;
 	default:
 		break;

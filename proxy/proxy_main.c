@@ -14,6 +14,7 @@
 #include "ev.h"
 #include "listener.h"
 #include "log.h"
+#include "pool.h"
 #include "logfile.h"
 #include "proxy.h"
 #include "xmalloc.h"
@@ -37,7 +38,8 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	    LOGFILE_MAXBUF);
 	px->flow = (struct flow_limits)FLOW_LIMITS_DEFAULT;
 	TAILQ_INIT(&px->clients);
-	TAILQ_INIT(&px->idle);
+	px->pool = pool_new(&(struct pool_conf){ PROXY_POOL_MAX,
+	    cfg->proxy.server_idle_timeout });
 	lc.max_conns = cfg->proxy.max_connections;
 	px->ls = listener_set_new(base, &lc, &px->stats.conns,
 	    proxy_accept_cb, px);
@@ -161,7 +163,9 @@ proxy_reload(struct proxy *px)
 	listener_set_max(px->ls, cfg->proxy.max_connections);
 	proxy_cache_reload(px, &old->proxy);
 	/* The pool may hold connections from an old outgoing-address. */
-	proxy_pool_flush(px);
+	pool_flush(px->pool);
+	pool_set(px->pool, &(struct pool_conf){ PROXY_POOL_MAX,
+	    cfg->proxy.server_idle_timeout });
 	cfg_free(old);
 	log_info("reload: configuration from %s in effect", px->cfgfile);
 }
@@ -192,7 +196,7 @@ proxy_drain(struct proxy *px)
 	    (unsigned long long)px->stats.conns.open);
 	px->draining = 1;
 	listener_set_close(px->ls);
-	proxy_pool_flush(px);
+	pool_flush(px->pool);
 	proxy_client_drain_idle(px);
 	if (px->stats.conns.open == 0) {
 		event_base_loopexit(px->base, NULL);
@@ -212,7 +216,8 @@ proxy_shutdown(struct proxy *px)
 	px->draining = 1;
 	while ((c = TAILQ_FIRST(&px->clients)) != NULL)
 		proxy_client_close(c, "shutting down");
-	proxy_pool_flush(px);
+	pool_free(px->pool);
+	px->pool = NULL;
 	logfile_free(px->log);
 	px->log = NULL;
 	proxy_ctl_close(px);

@@ -1,8 +1,9 @@
 /*
  * proxy_server.c: connections to origins. Resolves names (evdns), reuses
- * pooled connections, connects from the configured source address,
- * streams the request body out and the response back with backpressure,
- * and returns connections to the pool when the exchange left them clean.
+ * pooled connections (lib/pool.h), connects from the configured source
+ * address (lib/conn.h), streams the request body out and the response
+ * back with backpressure, and returns connections to the pool when the
+ * exchange left them clean.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -14,9 +15,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "ev.h"
 #include "http_field.h"
 #include "http_head.h"
+#include "pool.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -44,38 +47,45 @@ proxy_server_start(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct proxy_server	*s;
+	struct bufferevent	*bev;
 	struct evutil_addrinfo	 hints;
 	struct evdns_getaddrinfo_request *req;
+	struct addr		 a;
 	char			 key[HOST_MAXLEN + 8], port[8];
 
 	snprintf(key, sizeof key, "%s:%u", c->host, c->port);
-	if (!c->tunnel && !c->retried) {
-		TAILQ_FOREACH(s, &px->idle, entry)
-			if (strcasecmp(s->key, key) == 0)
-				break;
-		if (s != NULL) {
-			TAILQ_REMOVE(&px->idle, s, entry);
-			px->nidle--;
-			px->stats.origin_reused++;
-			s->client = c;
-			s->state = SERVER_ACTIVE;
-			s->reused = 1;
-			c->srv = s;
-			log_debug("client %s: reusing connection to %s",
-			    c->addr_str, s->key);
-			proxy_server_send(c);
+	if (!c->tunnel && !c->retried &&
+	    (bev = pool_get(px->pool, key, &a)) != NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL) {
+			bufferevent_free(bev);
+			proxy_client_error(c, 503, "out of memory",
+			    "TCP_MISS", PROXY_ERR_NOMEM);
 			return;
 		}
+		px->stats.origin_reused++;
+		s->px = px;
+		s->bev = bev;
+		s->addr = a;
+		strlcpy(s->key, key, sizeof s->key);
+		s->client = c;
+		s->state = SERVER_ACTIVE;
+		s->reused = 1;
+		c->srv = s;
+		bufferevent_setcb(bev, proxy_server_read_cb,
+		    proxy_server_write_cb, proxy_server_event_cb, s);
+		log_debug("client %s: reusing connection to %s",
+		    c->addr_str, s->key);
+		proxy_server_send(c);
+		return;
 	}
-	if (c->naddrs > 0) {
+	if (c->addrs.n > 0) {
 		proxy_server_connect(c);
 		return;
 	}
 	/* A literal address needs no lookup. */
-	if (addr_parse(c->host, &c->addrs[0], &(const char *){ NULL }) == 0) {
-		c->addrs[0].port = c->port;
-		c->naddrs = 1;
-		c->addr_idx = 0;
+	if (addr_parse(c->host, &a, &(const char *){ NULL }) == 0) {
+		a.port = c->port;
+		conn_addrs_add(&c->addrs, &a);
 		proxy_server_connect(c);
 		return;
 	}
@@ -98,6 +108,7 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct proxy_client	*c = arg;
 	struct evutil_addrinfo	*ai;
+	struct addr		 a;
 	char			 reason[HOST_MAXLEN + 128];
 
 	if (result == EVUTIL_EAI_CANCEL) {
@@ -107,15 +118,14 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 		return;
 	}
 	c->dnsreq = NULL;
-	c->naddrs = 0;
-	for (ai = res; result == 0 && ai != NULL &&
-	    c->naddrs < PROXY_MAXADDRS; ai = ai->ai_next)
-		if (addr_from_sa(&c->addrs[c->naddrs], ai->ai_addr,
-		    ai->ai_addrlen) == 0)
-			c->naddrs++;
+	conn_addrs_clear(&c->addrs);
+	for (ai = res; result == 0 && ai != NULL; ai = ai->ai_next)
+		if (addr_from_sa(&a, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    !conn_addrs_add(&c->addrs, &a))
+			break;
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
-	if (c->naddrs == 0) {
+	if (c->addrs.n == 0) {
 		snprintf(reason, sizeof reason, "cannot resolve %s: %s",
 		    c->host, result != 0 ? evutil_gai_strerror(result) :
 		    "no address");
@@ -123,23 +133,21 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 		proxy_client_error(c, 503, reason, "TCP_MISS", PROXY_ERR_DNS);
 		return;
 	}
-	c->addr_idx = 0;
 	proxy_server_connect(c);
 }
 
-/* Connect to c->addrs[c->addr_idx]. */
+/* Connect to the address being tried. */
 static void
 proxy_server_connect(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct cfg_proxy	*pc = &px->cfg->proxy;
 	struct proxy_server	*s;
-	struct sockaddr_storage	 ss;
-	struct addr		 src;
-	struct timeval		 tv;
-	socklen_t		 len;
-	int			 fd, on = 1;
+	struct conn_limits	 lim;
+	struct conn_cbs		 cbs;
+	const char		*op;
 	char			 buf[ADDR_STRLEN];
+	int			 err;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		proxy_client_error(c, 503, "out of memory", "TCP_MISS",
@@ -148,66 +156,39 @@ proxy_server_connect(struct proxy_client *c)
 	}
 	s->px = px;
 	s->client = c;
-	s->addr = c->addrs[c->addr_idx];
+	s->addr = *conn_addrs_cur(&c->addrs);
 	snprintf(s->key, sizeof s->key, "%s:%u", c->host, c->port);
 	addr_ntop(&s->addr, buf, sizeof buf);
 	snprintf(c->hier, sizeof c->hier, "HIER_DIRECT/%s", buf);
-	fd = socket(s->addr.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		free(s);
-		proxy_server_connect_failed(c, errno, "socket");
-		return;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	lim.io_max = PROXY_IO_MAX;
+	lim.flow = px->flow;
+	lim.connect_ms = pc->connect_timeout;
+	cbs.read = proxy_server_read_cb;
+	cbs.write = proxy_server_write_cb;
+	cbs.event = proxy_server_event_cb;
+	cbs.arg = s;
+	log_debug("client %s: connecting to %s", c->addr_str,
+	    addr_fmt(&s->addr, buf, sizeof buf));
 	/*
 	 * Outbound connections leave from the real address, never the
 	 * floating IP: outgoing-address, by default the peer's address.
 	 */
-	src = pc->outgoing_address.af != 0 ? pc->outgoing_address :
-	    px->cfg->peer.address;
-	if (src.af == s->addr.af) {
-		src.port = 0;
-#ifdef IP_BIND_ADDRESS_NO_PORT
-		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on,
-		    sizeof on);
-#endif
-		len = addr_to_sa(&src, &ss);
-		if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-			close(fd);
-			free(s);
-			proxy_server_connect_failed(c, errno,
-			    "bind to outgoing-address");
+	s->bev = conn_connect(px->base, &s->addr,
+	    pc->outgoing_address.af != 0 ? &pc->outgoing_address :
+	    &px->cfg->peer.address, &lim, &cbs, &err, &op);
+	if (s->bev == NULL) {
+		free(s);
+		if (err == ENOMEM) {
+			proxy_client_error(c, 503, "out of memory",
+			    "TCP_MISS", PROXY_ERR_NOMEM);
 			return;
 		}
-	}
-	if ((s->bev = bufferevent_socket_new(px->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
-		free(s);
-		proxy_client_error(c, 503, "out of memory", "TCP_MISS",
-		    PROXY_ERR_NOMEM);
+		proxy_server_connect_failed(c, err, op);
 		return;
 	}
 	s->state = SERVER_CONNECTING;
 	c->srv = s;
 	px->stats.origin_connects++;
-	bufferevent_setcb(s->bev, proxy_server_read_cb, proxy_server_write_cb,
-	    proxy_server_event_cb, s);
-	flow_watch(s->bev, &px->flow);
-	bufferevent_set_max_single_read(s->bev, PROXY_IO_MAX);
-	bufferevent_set_max_single_write(s->bev, PROXY_IO_MAX);
-	ev_tv(&tv, pc->connect_timeout);
-	bufferevent_set_timeouts(s->bev, NULL, &tv);
-	log_debug("client %s: connecting to %s", c->addr_str,
-	    addr_fmt(&s->addr, buf, sizeof buf));
-	len = addr_to_sa(&s->addr, &ss);
-	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&ss,
-	    len) == -1) {
-		c->srv = NULL;
-		proxy_server_free(s);
-		proxy_server_connect_failed(c, errno, "connect");
-		return;
-	}
 }
 
 /*
@@ -219,12 +200,11 @@ proxy_server_connect_failed(struct proxy_client *c, int err, const char *op)
 {
 	char	 reason[256], buf[ADDR_STRLEN];
 
-	addr_fmt(&c->addrs[c->addr_idx], buf, sizeof buf);
-	if (c->addr_idx + 1 < c->naddrs) {
+	addr_fmt(conn_addrs_cur(&c->addrs), buf, sizeof buf);
+	if (conn_addrs_next(&c->addrs)) {
 		log_info("client %s: %s %s: %s failed (%s); trying the next "
 		    "address", c->addr_str, c->url, buf, op,
 		    err == ETIMEDOUT ? "timed out" : strerror(err));
-		c->addr_idx++;
 		proxy_server_connect(c);
 		return;
 	}
@@ -315,12 +295,6 @@ proxy_server_read_cb(struct bufferevent *bev, void *arg)
 	struct proxy_server	*s = arg;
 	struct proxy_client	*c = s->client;
 
-	if (c == NULL) {
-		log_debug("origin %s: data on an idle connection; closing",
-		    s->key);
-		proxy_server_free(s);
-		return;
-	}
 	s->got_bytes = 1;
 	if (!s->head_done && proxy_server_head(c, s) == -1)
 		return;
@@ -490,7 +464,7 @@ proxy_server_write_cb(struct bufferevent *bev, void *arg)
 	struct proxy_server	*s = arg;
 	struct proxy_client	*c = s->client;
 
-	if (c == NULL || s->state != SERVER_ACTIVE)
+	if (s->state != SERVER_ACTIVE)
 		return;
 	if (c->req.state != HTTP_MOVE_DONE) {
 		bufferevent_enable(c->bev, EV_READ);
@@ -507,12 +481,6 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 	char			 reason[256];
 	int			 err = EVUTIL_SOCKET_ERROR();
 
-	if (c == NULL) {
-		log_debug("origin %s: idle connection %s", s->key,
-		    (what & BEV_EVENT_TIMEOUT) ? "timed out" : "closed");
-		proxy_server_free(s);
-		return;
-	}
 	if (s->state == SERVER_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
 			log_debug("client %s: connected to %s", c->addr_str,
@@ -577,42 +545,20 @@ void
 proxy_server_release(struct proxy_server *s, int reuse)
 {
 	struct proxy	*px = s->px;
-	struct timeval	 tv;
-	uint64_t	 idle = px->cfg->proxy.server_idle_timeout;
 
 	s->client = NULL;
-	if (!reuse || idle == 0 || px->nidle >= PROXY_POOL_MAX ||
-	    px->draining || s->state != SERVER_ACTIVE) {
-		proxy_server_free(s);
+	if (reuse && !px->draining && s->state == SERVER_ACTIVE &&
+	    pool_put(px->pool, s->key, &s->addr, s->bev) == 0) {
+		free(s);
 		return;
 	}
-	s->state = SERVER_IDLE;
-	s->head_done = 0;
-	ev_tv(&tv, idle);
-	bufferevent_set_timeouts(s->bev, &tv, NULL);
-	bufferevent_enable(s->bev, EV_READ);
-	TAILQ_INSERT_HEAD(&px->idle, s, entry);
-	px->nidle++;
+	proxy_server_free(s);
 }
 
-/* Close an origin connection (pooled or not). */
+/* Close an origin connection. */
 static void
 proxy_server_free(struct proxy_server *s)
 {
-	if (s->state == SERVER_IDLE) {
-		TAILQ_REMOVE(&s->px->idle, s, entry);
-		s->px->nidle--;
-	}
 	bufferevent_free(s->bev);
 	free(s);
-}
-
-/* Close every pooled connection. */
-void
-proxy_pool_flush(struct proxy *px)
-{
-	struct proxy_server	*s;
-
-	while ((s = TAILQ_FIRST(&px->idle)) != NULL)
-		proxy_server_free(s);
 }
