@@ -190,7 +190,10 @@ void	proxy_shutdown(struct proxy *);
 void	proxy_conn_count(struct proxy *, int);
 
 /* proxy_client.c */
-void	proxy_client_new(struct proxy *, int, const struct sockaddr *, int);
+struct proxy_client *proxy_client_new(struct proxy *, int,
+	    const struct sockaddr *, int);
+struct evbuffer *proxy_client_output(struct proxy_client *);
+void	proxy_client_sent(struct proxy_client *, size_t);
 void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,
 	    const char *, enum proxy_err);
@@ -203,6 +206,7 @@ void	proxy_server_start(struct proxy_client *);
 void	proxy_server_release(struct proxy_server *, int);
 void	proxy_server_pump_request(struct proxy_client *);
 void	proxy_server_resume(struct proxy_client *);
+void	proxy_server_detach(struct proxy_client *, const struct http_msg *);
 
 /* proxy_tunnel.c */
 void	proxy_tunnel_start(struct proxy_client *);
@@ -227,6 +231,8 @@ void	proxy_ctl_close(struct proxy *);
 const char *proxy_err_name(enum proxy_err);
 
 /* proxy_cache_hook.c */
+struct cache_conf;
+void	proxy_cache_conf(const struct cfg_proxy *, struct cache_conf *);
 int	proxy_cache_open(struct proxy *, char **);
 void	proxy_cache_close(struct proxy *);
 void	proxy_cache_reload(struct proxy *, const struct cfg_proxy *);

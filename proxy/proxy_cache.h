@@ -183,7 +183,7 @@ struct cache_answer {
 	const char		*why;		/* decision, for the log */
 };
 
-/* Settings, from struct cfg_proxy. */
+/* Settings (the proxy fills them from its config: proxy_cache_conf()). */
 struct cache_conf {
 	uint64_t	 mem_max;	/* cache-memory; 0: no memory tier */
 	const char	*dir;		/* cache-dir PATH, NULL: no disk tier */
@@ -214,10 +214,12 @@ enum cache_pending_result {
 
 typedef void	(*cache_wait_cb)(enum cache_pending_result, void *);
 
-/* proxy_cache.c: the cache as the proxy sees it. */
-struct cfg_proxy;
-void		 cache_conf_from_cfg(const struct cfg_proxy *,
-		    struct cache_conf *);
+/*
+ * The cache as the proxy sees it: proxy_cache.c (life, lookup,
+ * invalidation, statistics), proxy_cache_pending.c (collapsed
+ * forwarding), proxy_cache_serve.c (hits), proxy_cache_reval.c
+ * (revalidation), proxy_cache_store.c (storing).
+ */
 struct cache	*cache_new(const struct cache_conf *, char **);
 void		 cache_free(struct cache *);
 int		 cache_set_limits(struct cache *, const struct cache_conf *,

@@ -83,13 +83,28 @@ static const char *const proxy_cache_bg_drop[] = { "cache-control",
 /* How long the far end of a background fetch waits for its answer. */
 #define PROXY_CACHE_BG_MS	60000
 
+/*
+ * Fill cache settings from the proxy block of the config (durations there
+ * are milliseconds, here seconds). The strings stay owned by the config.
+ */
+void
+proxy_cache_conf(const struct cfg_proxy *pc, struct cache_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->mem_max = pc->cache_memory;
+	conf->dir = pc->cache_dir;
+	conf->dir_max = pc->cache_dir_size;
+	conf->max_object = pc->cache_max_object;
+	conf->heuristic_max = pc->cache_heuristic_max / 1000;
+}
+
 /* Create the cache from the proxy block; NULL with *cause on failure. */
 int
 proxy_cache_open(struct proxy *px, char **cause)
 {
 	struct cache_conf	conf;
 
-	cache_conf_from_cfg(&px->cfg->proxy, &conf);
+	proxy_cache_conf(&px->cfg->proxy, &conf);
 	if ((px->cache = cache_new(&conf, cause)) == NULL)
 		return (-1);
 	log_info("cache: memory %llu bytes, %s%s, objects up to %llu bytes",
@@ -121,7 +136,7 @@ proxy_cache_reload(struct proxy *px, const struct cfg_proxy *old)
 
 	if (px->cache == NULL)
 		return;
-	cache_conf_from_cfg(&px->cfg->proxy, &conf);
+	proxy_cache_conf(&px->cfg->proxy, &conf);
 	if (cache_set_limits(px->cache, &conf, &why) == -1) {
 		log_warnx("reload: %s; the cache keeps its storage until "
 		    "twin-proxy restarts", why);
@@ -361,7 +376,7 @@ proxy_cache_serve(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct proxy_cx		*cx = c->cx;
-	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer		*out = proxy_client_output(c);
 	size_t			 before = evbuffer_get_length(out);
 	struct timeval		 tv = { 0, 0 };
 	const struct http_header	*h;
@@ -404,8 +419,7 @@ proxy_cache_serve(struct proxy_client *c)
 		log_warnx("client %s: %s %s: stored body unavailable",
 		    c->addr_str, c->method_str, c->url);
 	}
-	c->bytes_out += evbuffer_get_length(out) - before;
-	px->stats.bytes_out += evbuffer_get_length(out) - before;
+	proxy_client_sent(c, evbuffer_get_length(out) - before);
 	if (proxy_cache_depth >= PROXY_CACHE_HIT_DEPTH) {
 		cx->deferred = 1;
 		evtimer_add(cx->wake, &tv);
@@ -441,10 +455,7 @@ int
 proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 {
 	struct proxy_cx		*cx = c->cx;
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in;
 	struct cache_resp	 rs;
-	int			 reuse;
 
 	if (c->px->cache == NULL || cx == NULL || !cx->looked_up ||
 	    !cx->validating)
@@ -468,13 +479,7 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 		    c->method_str, c->url, m->code);
 	} else
 		return (0);
-	in = bufferevent_get_input(s->bev);
-	reuse = m->code == 304 && http_keep_alive(m) &&
-	    evbuffer_get_length(in) == m->head_len && !c->px->draining;
-	if (reuse)
-		evbuffer_drain(in, m->head_len);
-	proxy_server_release(s, reuse);
-	c->srv = NULL;
+	proxy_server_detach(c, m);
 	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
@@ -514,9 +519,6 @@ static int
 proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 {
 	struct proxy_cx		*cx = c->cx;
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in;
-	int			 reuse;
 
 	if (proxy_cache_conditional(cx)) {
 		log_info("client %s: %s %s: the origin's 304 does not match "
@@ -533,13 +535,7 @@ proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 	log_info("client %s: %s %s: the origin's 304 does not match the "
 	    "stored response; sending the request again without validators",
 	    c->addr_str, c->method_str, c->url);
-	in = bufferevent_get_input(s->bev);
-	reuse = http_keep_alive(m) && evbuffer_get_length(in) ==
-	    m->head_len && !c->px->draining;
-	if (reuse)
-		evbuffer_drain(in, m->head_len);
-	proxy_server_release(s, reuse);
-	c->srv = NULL;
+	proxy_server_detach(c, m);
 	proxy_cache_validators(c, 0);
 	cx->unconditional = 1;
 	proxy_server_start(c);
@@ -563,9 +559,7 @@ proxy_cache_error(struct proxy_client *c)
 		return (0);
 	log_info("client %s: %s %s: origin failed; serving the stale object "
 	    "(stale-if-error)", c->addr_str, c->method_str, c->url);
-	if (c->srv != NULL)
-		proxy_server_release(c->srv, 0);
-	c->srv = NULL;
+	proxy_server_detach(c, NULL);
 	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
@@ -809,9 +803,9 @@ proxy_cache_background(struct proxy_client *c)
 		goto fail;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	proxy_client_new(px, fds[0], (struct sockaddr *)&sun, sizeof sun);
-	ic = TAILQ_LAST(&px->clients, proxy_clients);
-	if (ic == NULL || bufferevent_getfd(ic->bev) != fds[0]) {
+	ic = proxy_client_new(px, fds[0], (struct sockaddr *)&sun,
+	    sizeof sun);
+	if (ic == NULL) {
 		/* Not accepted (out of memory): fds[0] is closed. */
 		event_free(ev);
 		close(fds[1]);

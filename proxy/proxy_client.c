@@ -49,8 +49,8 @@ proxy_client_count(struct proxy_client *c, enum proxy_err e)
 	c->px->stats.errors[e]++;
 }
 
-/* Accept a new client connection on fd. */
-void
+/* Accept a new client connection on fd; NULL if it could not be (closed). */
+struct proxy_client *
 proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
     int salen)
 {
@@ -62,7 +62,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		log_warn("client: calloc");
 		px->stats.errors[PROXY_ERR_NOMEM]++;
 		close(fd);
-		return;
+		return (NULL);
 	}
 	c->px = px;
 	if (addr_from_sa(&c->addr, sa, salen) == -1)
@@ -84,7 +84,7 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		if (c->head_out != NULL)
 			evbuffer_free(c->head_out);
 		free(c);
-		return;
+		return (NULL);
 	}
 	bufferevent_setcb(c->bev, proxy_client_read_cb, proxy_client_write_cb,
 	    proxy_client_event_cb, c);
@@ -99,6 +99,22 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	proxy_client_begin(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return (c);
+}
+
+/* The client's output buffer, for answers made here (cache hits). */
+struct evbuffer *
+proxy_client_output(struct proxy_client *c)
+{
+	return (bufferevent_get_output(c->bev));
+}
+
+/* Count <n> bytes added to the client's output. */
+void
+proxy_client_sent(struct proxy_client *c, size_t n)
+{
+	c->bytes_out += n;
+	c->px->stats.bytes_out += n;
 }
 
 /* Arm the connection's timer for ms milliseconds (0: disarm). */
@@ -192,9 +208,7 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 		return;
 	proxy_cache_abort(c);
 	proxy_client_count(c, kind);
-	if (c->srv != NULL)
-		proxy_server_release(c->srv, 0);
-	c->srv = NULL;
+	proxy_server_detach(c, NULL);
 	if (c->resp_started) {
 		log_info("client %s: %s %s: %s after the response began; "
 		    "closing", c->addr_str, c->method_str, c->url, reason);
@@ -210,8 +224,7 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	before = evbuffer_get_length(out);
 	http_error_page(out, status, reason, "twin-proxy",
 	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
-	c->bytes_out += evbuffer_get_length(out) - before;
-	c->px->stats.bytes_out += evbuffer_get_length(out) - before;
+	proxy_client_sent(c, evbuffer_get_length(out) - before);
 	c->in_request = 1;
 	proxy_log_request(c);
 	c->in_request = 0;
@@ -600,8 +613,7 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 			    "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
 			    "TRACE, CONNECT\r\nContent-Length: 0\r\n\r\n");
-		c->bytes_out += evbuffer_get_length(out) - before;
-		px->stats.bytes_out += evbuffer_get_length(out) - before;
+		proxy_client_sent(c, evbuffer_get_length(out) - before);
 		c->status = 200;
 		c->code = "TCP_MISS";
 		c->close_after = m->framing == HTTP_BODY_LENGTH ||

@@ -375,9 +375,8 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		http_head_fields(out, m->headers, m->nheaders, &o);
 		if (interim) {
 			http_head_end(out, 0, HTTP_CONN_NONE);
-			c->bytes_out += evbuffer_get_length(out) - before;
-			px->stats.bytes_out += evbuffer_get_length(out) -
-			    before;
+			proxy_client_sent(c, evbuffer_get_length(out) -
+			    before);
 			evbuffer_drain(in, m->head_len);
 			/* A flood of 1xx waits for the client to read. */
 			if (flow_gate(s->bev, out, &px->flow))
@@ -399,8 +398,7 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		http_head_end(out, c->resp.state == HTTP_MOVE_CHUNKED,
 		    http_head_conn(c->version, c->close_after ||
 		    !c->keep_alive || px->draining));
-		c->bytes_out += evbuffer_get_length(out) - before;
-		px->stats.bytes_out += evbuffer_get_length(out) - before;
+		proxy_client_sent(c, evbuffer_get_length(out) - before);
 		proxy_cache_store(c, m);
 		evbuffer_drain(in, m->head_len);
 		return (0);
@@ -431,8 +429,7 @@ proxy_server_pump_response(struct proxy_client *c, struct proxy_server *s)
 		proxy_client_close(c, "bad chunked body from the origin");
 		return (-1);
 	}
-	c->bytes_out += moved;
-	c->px->stats.bytes_out += moved;
+	proxy_client_sent(c, moved);
 	proxy_cache_body(c, out, moved);
 	if (c->resp.state == HTTP_MOVE_DONE) {
 		proxy_client_response_done(c);
@@ -553,6 +550,33 @@ proxy_server_release(struct proxy_server *s, int reuse)
 		return;
 	}
 	proxy_server_free(s);
+}
+
+/*
+ * The client no longer wants its origin connection (the cache answers in
+ * its place, or an error does): release it, into the pool when <m>, the
+ * response head read from it, left it clean: persistent, no body, nothing
+ * after the head. With <m> NULL it is closed.
+ */
+void
+proxy_server_detach(struct proxy_client *c, const struct http_msg *m)
+{
+	struct proxy_server	*s = c->srv;
+	struct evbuffer		*in;
+	int			 reuse = 0;
+
+	if (s == NULL)
+		return;
+	c->srv = NULL;
+	if (m != NULL) {
+		in = bufferevent_get_input(s->bev);
+		reuse = m->framing == HTTP_BODY_NONE && http_keep_alive(m) &&
+		    evbuffer_get_length(in) == m->head_len &&
+		    !c->px->draining;
+		if (reuse)
+			evbuffer_drain(in, m->head_len);
+	}
+	proxy_server_release(s, reuse);
 }
 
 /* Close an origin connection. */
