@@ -47,6 +47,7 @@ struct relay {
 
 static uint64_t	relay_since(const struct timespec *);
 static void	relay_count(struct relay *, int, size_t);
+static void	relay_release(struct relay *);
 static void	relay_end(struct relay *, enum relay_end);
 static void	relay_eof(struct relay *, int);
 static void	relay_resume(struct relay *, int);
@@ -156,16 +157,7 @@ relay_new(struct event_base *base, struct bufferevent *a,
 		relay_resume(r, d);
 	return (r);
 fail:
-	for (d = 0; d < 2; d++) {
-		if (r->rd[d] != NULL)
-			event_free(r->rd[d]);
-		if (r->wr[d] != NULL)
-			event_free(r->wr[d]);
-		if (r->pipe[d][0] != -1) {
-			close(r->pipe[d][0]);
-			close(r->pipe[d][1]);
-		}
-	}
+	relay_release(r);
 	free(r);
 	return (NULL);
 }
@@ -178,6 +170,19 @@ relay_free(struct relay *r)
 
 	if (r == NULL)
 		return;
+	relay_release(r);
+	for (d = 0; d < 2; d++)
+		bufferevent_setcb(r->bev[d], r->own_rd[d], r->own_wr[d],
+		    r->own_ev[d], r->own_arg[d]);
+	free(r);
+}
+
+/* Free the relay's events and pipes. */
+static void
+relay_release(struct relay *r)
+{
+	int	d;
+
 	for (d = 0; d < 2; d++) {
 		if (r->rd[d] != NULL)
 			event_free(r->rd[d]);
@@ -187,10 +192,7 @@ relay_free(struct relay *r)
 			close(r->pipe[d][0]);
 			close(r->pipe[d][1]);
 		}
-		bufferevent_setcb(r->bev[d], r->own_rd[d], r->own_wr[d],
-		    r->own_ev[d], r->own_arg[d]);
 	}
-	free(r);
 }
 
 /* Return the bytes read from one side. */

@@ -28,6 +28,7 @@ static void	cc_directive(struct cache_cc *, const char *, size_t, int);
 static int	etag_split(const char *, size_t, int *, const char **,
 		    size_t *);
 static void	sb_add(struct sbuf *, const char *, size_t);
+static int	sb_finish(struct sbuf *, char **, size_t *);
 static void	sb_addc(struct sbuf *, char);
 static void	sb_add_norm(struct sbuf *, const char *, size_t);
 static void	sb_add_field(struct sbuf *, const struct http_header *);
@@ -595,14 +596,7 @@ cache_vary_key(const char *names, const struct http_header *h, size_t n,
 			sb_addc(&sb, '-');
 		sb_addc(&sb, '\n');
 	}
-	if (sb.error) {
-		free(sb.buf);
-		return (-1);
-	}
-	if (sb.buf == NULL && (sb.buf = strdup("")) == NULL)
-		return (-1);
-	*key = sb.buf;
-	return (0);
+	return (sb_finish(&sb, key, NULL));
 }
 
 /* Split an entity-tag into weakness and opaque part; -1 if malformed. */
@@ -752,6 +746,25 @@ in_list(const struct http_header *h, size_t n, const char *field,
 	return (0);
 }
 
+/*
+ * Hand the built string over (an empty one when nothing was added), or
+ * free it and return -1 when an allocation failed on the way.
+ */
+static int
+sb_finish(struct sbuf *sb, char **out, size_t *outlen)
+{
+	if (sb->error) {
+		free(sb->buf);
+		return (-1);
+	}
+	if (sb->buf == NULL && (sb->buf = strdup("")) == NULL)
+		return (-1);
+	*out = sb->buf;
+	if (outlen != NULL)
+		*outlen = sb->len;
+	return (0);
+}
+
 /* Append "Name: value\r\n". */
 static void
 sb_add_field(struct sbuf *sb, const struct http_header *h)
@@ -828,15 +841,7 @@ cache_merge_304(const struct http_header *st, size_t sn,
 	for (j = 0; j < un; j++)
 		if (update_takes(up, un, &up[j]) && !has_name(st, sn, &up[j]))
 			sb_add_field(&sb, &up[j]);
-	if (sb.error) {
-		free(sb.buf);
-		return (-1);
-	}
-	if (sb.buf == NULL && (sb.buf = strdup("")) == NULL)
-		return (-1);
-	*out = sb.buf;
-	*outlen = sb.len;
-	return (0);
+	return (sb_finish(&sb, out, outlen));
 }
 
 /*
