@@ -90,12 +90,21 @@ relay_side(struct relay *r, struct bufferevent *bev)
 	return (bev == r->bev[0] ? 0 : 1);
 }
 
+/*
+ * A weak reference: a daemon that makes TLS bufferevents links
+ * libevent_openssl, and then this finds them; one that makes none does
+ * not load libssl for it.
+ */
+#pragma weak bufferevent_openssl_get_ssl
+
 /* Tell whether a bufferevent is a plain socket. */
 int
 relay_plain(struct bufferevent *bev)
 {
-	return (bufferevent_getfd(bev) != -1 &&
-	    bufferevent_get_underlying(bev) == NULL &&
+	if (bufferevent_getfd(bev) == -1 ||
+	    bufferevent_get_underlying(bev) != NULL)
+		return (0);
+	return (bufferevent_openssl_get_ssl == NULL ||
 	    bufferevent_openssl_get_ssl(bev) == NULL);
 }
 
