@@ -108,6 +108,20 @@ http_list_next(struct http_list *l, const char **elem, size_t *elen)
 	return (0);
 }
 
+/* Point v[] at the pieces of a field line. */
+void
+http_field_iov(const struct http_header *h, struct iovec v[HTTP_FIELD_IOV])
+{
+	v[0].iov_base = (void *)h->name;
+	v[0].iov_len = h->name_len;
+	v[1].iov_base = (void *)": ";
+	v[1].iov_len = 2;
+	v[2].iov_base = (void *)h->value;
+	v[2].iov_len = h->value_len;
+	v[3].iov_base = (void *)"\r\n";
+	v[3].iov_len = 2;
+}
+
 /* Tell whether a field has the given name. */
 int
 http_header_is(const struct http_header *h, const char *name)

@@ -6,9 +6,13 @@
 #ifndef HTTP_FIELD_H
 #define HTTP_FIELD_H
 
+#include <sys/uio.h>
 #include <stddef.h>
 
 struct http_header;
+
+/* The pieces of a field line: name, ": ", value, CRLF. */
+#define HTTP_FIELD_IOV		4
 
 /*
  * A cursor over a comma-separated list. Elements are trimmed of OWS;
@@ -36,6 +40,9 @@ void	http_list_init(struct http_list *, const char *, size_t, int);
 /* Step to the next element; 0 at the end of the list. */
 int	http_list_next(struct http_list *, const char **, size_t *);
 
+/* Point v[] at the pieces of the field line "Name: value\r\n". */
+void	http_field_iov(const struct http_header *,
+	    struct iovec [HTTP_FIELD_IOV]);
 /* Whether a field has this name (any case). */
 int	http_header_is(const struct http_header *, const char *);
 /*

@@ -35,10 +35,12 @@ http_head_status_line(struct evbuffer *out, const struct http_msg *m)
 static void
 http_head_field(struct evbuffer *out, const struct http_header *f)
 {
-	evbuffer_add(out, f->name, f->name_len);
-	evbuffer_add(out, ": ", 2);
-	evbuffer_add(out, f->value, f->value_len);
-	evbuffer_add(out, "\r\n", 2);
+	struct iovec	v[HTTP_FIELD_IOV];
+	int		i;
+
+	http_field_iov(f, v);
+	for (i = 0; i < HTTP_FIELD_IOV; i++)
+		evbuffer_add(out, v[i].iov_base, v[i].iov_len);
 }
 
 /* Return the index of the last field named name, or n. */

@@ -769,10 +769,12 @@ sb_finish(struct sbuf *sb, char **out, size_t *outlen)
 static void
 sb_add_field(struct sbuf *sb, const struct http_header *h)
 {
-	sb_add(sb, h->name, h->name_len);
-	sb_add(sb, ": ", 2);
-	sb_add(sb, h->value, h->value_len);
-	sb_add(sb, "\r\n", 2);
+	struct iovec	v[HTTP_FIELD_IOV];
+	int		i;
+
+	http_field_iov(h, v);
+	for (i = 0; i < HTTP_FIELD_IOV; i++)
+		sb_add(sb, v[i].iov_base, v[i].iov_len);
 }
 
 /* Return 1 if two fields have the same name (in any case). */

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ static void	ct_event_cb(struct bufferevent *, short, void *);
 static void	ct_linger_cb(enum conn_linger_end, void *);
 static int	ct_listen(struct addr *);
 static void	ct_run(struct event_base *, int);
+static enum conn_linger_end ct_linger_alone(size_t, uint64_t, uint64_t, int);
 
 /* Note a connection's events. */
 static void
@@ -66,6 +68,36 @@ ct_run(struct event_base *base, int ms)
 
 	event_base_loopexit(base, &tv);
 	event_base_dispatch(base);
+}
+
+/*
+ * Close a connection holding <len> bytes of reply, lingering, for a peer
+ * that neither reads nor closes; return how it ended (once).
+ */
+static enum conn_linger_end
+ct_linger_alone(size_t len, uint64_t send_ms, uint64_t linger_ms, int wait)
+{
+	struct event_base	*base = event_base_new();
+	struct bufferevent	*bev;
+	struct conn_linger	*cl;
+	char			*reply = calloc(1, len + 1);
+	int			 sp[2];
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+	    sp) == 0);
+	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_write(bev, reply, len);
+	ct_ended = 0;
+	cl = conn_linger_new(base, bev, send_ms, linger_ms, ct_linger_cb,
+	    NULL);
+	ct_run(base, wait);
+	CU_ASSERT_EQUAL(ct_ended, 1);
+	conn_linger_free(cl);
+	bufferevent_free(bev);
+	close(sp[1]);
+	free(reply);
+	event_base_free(base);
+	return (ct_why);
 }
 
 /* A connection leaves from the source address asked for. */
@@ -163,45 +195,17 @@ test_conn_linger_close(void)
 	CU_ASSERT_EQUAL(ct_why, CONN_LINGER_CLOSED);
 	conn_linger_free(cl);
 	bufferevent_free(bev);
-
-	/* A peer that never closes: the linger time ends it. */
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-	    sp) == 0);
-	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
-	ct_ended = 0;
-	cl = conn_linger_new(base, bev, 1000, 100, ct_linger_cb, NULL);
-	ct_run(base, 300);
-	CU_ASSERT_EQUAL(ct_ended, 1);
-	CU_ASSERT_EQUAL(ct_why, CONN_LINGER_SENT);
-	conn_linger_free(cl);
-	bufferevent_free(bev);
-	close(sp[1]);
 	event_base_free(base);
+	/* A peer that never closes: the linger time ends it. */
+	CU_ASSERT_EQUAL(ct_linger_alone(0, 1000, 100, 300), CONN_LINGER_SENT);
 }
 
 /* A peer that reads nothing: the reply cannot go, the send time ends it. */
 static void
 test_conn_linger_stalled(void)
 {
-	struct event_base	*base = event_base_new();
-	struct bufferevent	*bev;
-	struct conn_linger	*cl;
-	static char		 big[4 * 1024 * 1024];
-	int			 sp[2];
-
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-	    sp) == 0);
-	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_write(bev, big, sizeof big);
-	ct_ended = 0;
-	cl = conn_linger_new(base, bev, 200, 2000, ct_linger_cb, NULL);
-	ct_run(base, 500);
-	CU_ASSERT_EQUAL(ct_ended, 1);
-	CU_ASSERT_EQUAL(ct_why, CONN_LINGER_STALLED);
-	conn_linger_free(cl);
-	bufferevent_free(bev);
-	close(sp[1]);
-	event_base_free(base);
+	CU_ASSERT_EQUAL(ct_linger_alone(4 * 1024 * 1024, 200, 2000, 500),
+	    CONN_LINGER_STALLED);
 }
 
 /* The pool: keyed, bounded, and closing what times out or speaks. */

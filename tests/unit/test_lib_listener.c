@@ -19,6 +19,9 @@ static void	lt_toggle_cb(int, void *);
 static struct addr lt_addr(const char *);
 static int	lt_connect(const struct addr *);
 static int	lt_free_port(void);
+static struct listener_set *lt_new(struct event_base *,
+		    const struct listener_conf *, struct listener_counters *,
+		    struct addr *);
 
 /* Count and close accepted connections. */
 static void
@@ -80,6 +83,17 @@ lt_connect(const struct addr *a)
 	return (rv);
 }
 
+/* A set whose first address is on a free port of 127.0.0.1 (in *a). */
+static struct listener_set *
+lt_new(struct event_base *base, const struct listener_conf *lc,
+    struct listener_counters *cnt, struct addr *a)
+{
+	memset(cnt, 0, sizeof *cnt);
+	*a = lt_addr("127.0.0.1");
+	a->port = lt_free_port();
+	return (listener_set_new(base, lc, cnt, lt_accept_cb, NULL));
+}
+
 /* A sync that cannot bind one new address changes nothing. */
 static void
 test_listener_set_sync_all_or_nothing(void)
@@ -92,12 +106,9 @@ test_listener_set_sync_all_or_nothing(void)
 	const char		*cause;
 	int			 hold;
 
-	memset(&cnt, 0, sizeof cnt);
-	a[0] = lt_addr("127.0.0.1");
-	a[0].port = lt_free_port();
+	ls = lt_new(base, &lc, &cnt, &a[0]);
 	a[1] = lt_addr("127.0.0.1");
 	a[1].port = lt_free_port();
-	ls = listener_set_new(base, &lc, &cnt, lt_accept_cb, NULL);
 	CU_ASSERT_EQUAL(listener_set_sync(ls, a, 1, &cause), 0);
 	CU_ASSERT_EQUAL(listener_set_count(ls), 1);
 	CU_ASSERT_EQUAL(lt_connect(&a[0]), 0);
@@ -140,10 +151,7 @@ test_listener_set_max_conns(void)
 	struct addr		 a;
 	const char		*cause;
 
-	memset(&cnt, 0, sizeof cnt);
-	a = lt_addr("127.0.0.1");
-	a.port = lt_free_port();
-	ls = listener_set_new(base, &lc, &cnt, lt_accept_cb, NULL);
+	ls = lt_new(base, &lc, &cnt, &a);
 	CU_ASSERT_EQUAL(listener_set_sync(ls, &a, 1, &cause), 0);
 	CU_ASSERT_TRUE(listener_set_accepting(ls));
 	listener_set_conn(ls, 1);
@@ -204,10 +212,7 @@ test_listener_set_accepts(void)
 	struct addr		 a;
 	const char		*cause;
 
-	memset(&cnt, 0, sizeof cnt);
-	a = lt_addr("127.0.0.1");
-	a.port = lt_free_port();
-	ls = listener_set_new(base, &lc, &cnt, lt_accept_cb, NULL);
+	ls = lt_new(base, &lc, &cnt, &a);
 	CU_ASSERT_EQUAL(listener_set_sync(ls, &a, 1, &cause), 0);
 	lt_accepted = 0;
 	CU_ASSERT_EQUAL(lt_connect(&a), 0);
