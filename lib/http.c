@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "http_field.h"
 
 /* Chunked body states, in the order the grammar meets them. */
 enum {
@@ -59,21 +60,12 @@ struct http_state {
 
 static const struct http_limits http_limits_default = HTTP_LIMITS_DEFAULT;
 
-static const char *const http_hop_names[] = {
-	"connection", "keep-alive", "proxy-connection", "te", "trailer",
-	"transfer-encoding", "upgrade", "proxy-authenticate",
-	"proxy-authorization", NULL
-};
-
 static int	http_tchar(unsigned char);
 static int	http_fchar(unsigned char);
 static int	http_digit(unsigned char);
 static int	http_alpha(unsigned char);
 static int	http_ows(unsigned char);
 static int	http_hexval(unsigned char);
-static int	http_caseeq(const char *, size_t, const char *, size_t);
-static int	http_list_next(const char *, size_t, size_t *, const char **,
-		    size_t *);
 static int	http_fail(struct http_msg *, int, const char *);
 static int	http_more(struct http_msg *, size_t,
 		    const struct http_limits *);
@@ -155,54 +147,6 @@ http_hexval(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return (c - 'A' + 10);
 	return (-1);
-}
-
-/* Compare two ASCII strings ignoring case; no locale involved. */
-static int
-http_caseeq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t		 i;
-	unsigned char	 x, y;
-
-	if (alen != blen)
-		return (0);
-	for (i = 0; i < alen; i++) {
-		x = a[i];
-		y = b[i];
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return (0);
-	}
-	return (1);
-}
-
-/*
- * Step to the next element of the comma list v[0..len), trimmed of OWS.
- * *off starts at 0; empty elements are reported too (RFC 9110 section
- * 5.6.1 has recipients skip them, callers decide).
- */
-static int
-http_list_next(const char *v, size_t len, size_t *off, const char **elem,
-    size_t *elen)
-{
-	size_t	 s, e;
-
-	if (*off > len)
-		return (0);
-	s = e = *off;
-	while (e < len && v[e] != ',')
-		e++;
-	*off = e + 1;
-	while (s < e && http_ows(v[s]))
-		s++;
-	while (e > s && http_ows(v[e - 1]))
-		e--;
-	*elem = v + s;
-	*elen = e - s;
-	return (1);
 }
 
 /* Record an error. */
@@ -895,11 +839,13 @@ static int
 http_transfer_encoding(struct http_msg *m, struct http_state *st,
     const char *v, size_t len)
 {
-	const char	*el;
-	size_t		 off = 0, elen, n;
+	struct http_list	 l;
+	const char		*el;
+	size_t			 elen, n;
 
 	st->te = 1;
-	while (http_list_next(v, len, &off, &el, &elen)) {
+	http_list_init(&l, v, len, 0);
+	while (http_list_next(&l, &el, &elen)) {
 		for (n = 0; n < elen && http_tchar(el[n]); n++)
 			;
 		if (n == 0)
@@ -1012,29 +958,7 @@ http_keep_alive(const struct http_msg *m)
 int
 http_hop_by_hop(const struct http_msg *m, const char *name, size_t len)
 {
-	const struct http_header	*h;
-	const char			*el;
-	size_t				 off, elen;
-	unsigned			 i;
-
-	for (i = 0; http_hop_names[i] != NULL; i++)
-		if (http_caseeq(name, len, http_hop_names[i],
-		    strlen(http_hop_names[i])))
-			return (1);
-	if (http_caseeq(name, len, "host", 4) ||
-	    http_caseeq(name, len, "content-length", 14))
-		return (0);
-	for (i = 0; i < m->nheaders; i++) {
-		h = &m->headers[i];
-		if (!http_caseeq(h->name, h->name_len, "connection", 10))
-			continue;
-		off = 0;
-		while (http_list_next(h->value, h->value_len, &off, &el,
-		    &elen))
-			if (elen > 0 && http_caseeq(el, elen, name, len))
-				return (1);
-	}
-	return (0);
+	return (http_field_hop(m->headers, m->nheaders, name, len));
 }
 
 /* Find the first field with a name. */
@@ -1059,7 +983,8 @@ http_header_has_token(const struct http_msg *m, const char *name,
 {
 	const struct http_header	*h;
 	const char			*el, *semi;
-	size_t				 nlen, tlen, off, elen;
+	struct http_list		 l;
+	size_t				 nlen, tlen, elen;
 	unsigned			 i;
 
 	nlen = strlen(name);
@@ -1068,9 +993,8 @@ http_header_has_token(const struct http_msg *m, const char *name,
 		h = &m->headers[i];
 		if (!http_caseeq(h->name, h->name_len, name, nlen))
 			continue;
-		off = 0;
-		while (http_list_next(h->value, h->value_len, &off, &el,
-		    &elen)) {
+		http_list_init(&l, h->value, h->value_len, 0);
+		while (http_list_next(&l, &el, &elen)) {
 			if ((semi = memchr(el, ';', elen)) != NULL)
 				elen = (size_t)(semi - el);
 			while (elen > 0 && http_ows(el[elen - 1]))

@@ -12,6 +12,24 @@ lib_libcommon_a_SOURCES = \
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c
 
+# The connection layer: fields, status lines, backpressure, bodies, heads,
+# the relay, log files, listeners, outgoing connections, the idle pool.
+lib_libcommon_a_SOURCES += \
+	lib/http_field.c lib/http_field.h \
+	lib/http_status.c lib/http_status.h \
+	lib/http_head.c lib/http_head.h \
+	lib/http_body.c lib/http_body.h \
+	lib/flow.c lib/flow.h \
+	lib/relay.c lib/relay.h \
+	lib/logfile.c lib/logfile.h \
+	lib/listener.c lib/listener.h \
+	lib/conn.c lib/conn.h \
+	lib/pool.c lib/pool.h
+UNIT_SOURCES += tests/unit/test_lib_http_field.c \
+	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
+	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c \
+	tests/unit/test_lib_listener.c tests/unit/test_lib_conn.c
+
 # Health checks: TCP connect, ACV, ICMP echo.
 lib_libcommon_a_SOURCES += lib/check.c lib/check.h lib/check_fsm.c \
 	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c

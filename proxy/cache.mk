@@ -3,6 +3,10 @@
 noinst_LIBRARIES += proxy/libproxycache.a
 proxy_libproxycache_a_SOURCES = \
 	proxy/proxy_cache.c proxy/proxy_cache.h proxy/proxy_cache_int.h \
+	proxy/proxy_cache_pending.c \
+	proxy/proxy_cache_serve.c \
+	proxy/proxy_cache_reval.c \
+	proxy/proxy_cache_store.c \
 	proxy/proxy_cache_ctl.c \
 	proxy/proxy_cache_obj.c \
 	proxy/proxy_cache_rules.c \

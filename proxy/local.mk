@@ -9,8 +9,7 @@ proxy_libproxy_a_SOURCES = \
 	proxy/proxy_acl.c \
 	proxy/proxy_log.c \
 	proxy/proxy_ctl.c \
-	proxy/proxy_cache_hook.c \
-	proxy/proxy_page.c
+	proxy/proxy_cache_hook.c
 
 sbin_PROGRAMS += twin-proxy
 twin_proxy_SOURCES = proxy/proxy.c
@@ -19,7 +18,7 @@ twin_proxy_LDADD = proxy/libproxy.a proxy/libproxycache.a $(COMMON_LIBS)
 dist_man_MANS += man/twin-proxy.8
 
 UNIT_SOURCES += tests/unit/test_proxy_acl.c tests/unit/test_proxy_log.c \
-	tests/unit/test_proxy_page.c tests/unit/test_lib_http_uri.c
+	tests/unit/test_lib_http_uri.c
 UNIT_LIBS += proxy/libproxy.a
 
 NETNS_TESTS += tests/integration/proxy_forward.sh \

@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "ev.h"
 #include "log.h"
+#include "logfile.h"
 #include "proxy.h"
 
 static void	proxy_sighup_cb(evutil_socket_t, short, void *);
@@ -35,7 +36,9 @@ proxy_sigterm_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 proxy_sigusr1_cb(evutil_socket_t sig, short ev, void *arg)
 {
-	proxy_log_reopen(arg);
+	struct proxy	*px = arg;
+
+	logfile_reopen(px->log);
 }
 
 int
@@ -71,16 +74,16 @@ main(int argc, char **argv)
 
 	base = ev_base_new();
 	proxy_init(&px, base, cfg, o.cfgfile);
-	if (proxy_listeners_sync(&px, &cause) == -1)
+	if (proxy_listen(&px, &cause) == -1)
 		fatalx("%s", cause);
-	if (proxy_log_open(&px, cfg->proxy.access_log, &cause) == -1)
+	if (logfile_open(px.log, cfg->proxy.access_log, &cause) == -1)
 		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
 	if (proxy_ctl_open(&px, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
 	/* The access log stays ours to reopen after the switch. */
-	if (geteuid() == 0 && px.log_fd != -1 &&
+	if (geteuid() == 0 && logfile_fd(px.log) != -1 &&
 	    (pw = getpwnam(cfg->peer.user)) != NULL &&
-	    fchown(px.log_fd, pw->pw_uid, pw->pw_gid) == -1)
+	    fchown(logfile_fd(px.log), pw->pw_uid, pw->pw_gid) == -1)
 		log_warn("access log %s: chown to %s", cfg->proxy.access_log,
 		    cfg->peer.user);
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
@@ -96,7 +99,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	log_info("stopped: %llu connections, %llu requests served",
-	    (unsigned long long)px.stats.conn_total,
+	    (unsigned long long)px.stats.conns.total,
 	    (unsigned long long)px.stats.requests);
 	proxy_shutdown(&px);
 	ev_signals_free();

@@ -11,7 +11,11 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "flow.h"
 #include "http.h"
+#include "http_body.h"
+#include "conn.h"
+#include "listener.h"
 
 struct event_base;
 struct evdns_base;
@@ -24,11 +28,10 @@ struct ctl_server;
 struct ctl_conn;
 struct cache;
 struct proxy_cx;
+struct relay;
+struct logfile;
+struct pool;
 
-/* Stop reading one side while the other side's output holds this much. */
-#define PROXY_BUF_HIGH		(256 * 1024)
-/* Resume once it has drained to this. */
-#define PROXY_BUF_LOW		(64 * 1024)
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
  * costs a system call per 16 KiB and caps tunnel throughput.
@@ -36,8 +39,6 @@ struct proxy_cx;
 #define PROXY_IO_MAX		(128 * 1024)
 /* Idle origin connections kept in the pool, all origins together. */
 #define PROXY_POOL_MAX		1024
-/* Addresses tried for one origin name. */
-#define PROXY_MAXADDRS		4
 /* Longest URL kept for the access log. */
 #define PROXY_URL_MAX		2048
 /* How long SIGTERM waits for requests in progress. */
@@ -59,8 +60,7 @@ enum proxy_err {
 };
 
 struct proxy_stats {
-	uint64_t	 conn_open;
-	uint64_t	 conn_total;
+	struct listener_counters conns;	/* open, total, EMFILE pauses */
 	uint64_t	 requests;
 	uint64_t	 tunnels;
 	uint64_t	 bytes_in;	/* from clients */
@@ -70,17 +70,8 @@ struct proxy_stats {
 	uint64_t	 errors[PROXY_ERR_MAX];
 };
 
-struct proxy_listener {
-	struct addr			 addr;
-	struct evconnlistener		*lev;
-	int				 keep;	/* reload bookkeeping */
-	TAILQ_ENTRY(proxy_listener)	 entry;
-};
-TAILQ_HEAD(proxy_listeners, proxy_listener);
-
 struct proxy_server;
 struct proxy_client;
-TAILQ_HEAD(proxy_servers, proxy_server);
 TAILQ_HEAD(proxy_clients, proxy_client);
 
 /* The daemon: one per process. */
@@ -89,25 +80,20 @@ struct proxy {
 	struct evdns_base	*dns;
 	struct cfg		*cfg;
 	const char		*cfgfile;
-	struct proxy_listeners	 listeners;
+	struct listener_set	*ls;
 	struct proxy_clients	 clients;
-	struct proxy_servers	 idle;		/* pooled origin connections */
-	unsigned		 nidle;
+	struct pool		*pool;		/* idle origin connections */
 	struct proxy_stats	 stats;
 	struct ctl_server	*ctl;
-	struct event		*accept_timer;	/* resume after EMFILE */
 	struct event		*drain_timer;
-	int			 paused;
 	int			 draining;
 	struct http_limits	 lim;
+	struct flow_limits	 flow;		/* every output buffer's cap */
 	char			 via[128];	/* "<name> (twin-proxy)" */
 	struct http_msg		 msg;		/* parse scratch (big) */
 
-	/* Access log (proxy_log.c). */
-	char			*log_path;
-	int			 log_fd;
-	struct evbuffer		*log_buf;
-	struct event		*log_timer;
+	/* Access log (lib/logfile.h; lines formatted by proxy_log.c). */
+	struct logfile		*log;
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
@@ -117,17 +103,8 @@ struct proxy {
 enum proxy_cstate {
 	CLIENT_HEAD,		/* waiting for a request head */
 	CLIENT_BUSY,		/* a request is being forwarded */
-	CLIENT_TUNNEL,		/* CONNECT: relaying bytes */
-	CLIENT_CLOSING		/* flushing output, then close */
-};
-
-/* How far a body (request or response) has come. */
-enum proxy_body {
-	BODY_DONE,		/* nothing (more) to move */
-	BODY_LENGTH,		/* counting down left */
-	BODY_CHUNKED,		/* passing chunks through to the last one */
-	BODY_DECHUNK,		/* de-chunking for an HTTP/1.0 client */
-	BODY_CLOSE		/* until the origin closes */
+	CLIENT_TUNNEL,		/* CONNECT: a relay owns the connection */
+	CLIENT_CLOSING		/* a lingering close (lib/conn.h) */
 };
 
 /* A client connection and the request it is working on. */
@@ -145,8 +122,8 @@ struct proxy_client {
 	int				 denied;	/* client not allowed */
 	int				 in_request;	/* not logged yet */
 	int				 tunnel;	/* CONNECT */
-	int				 tunnel_eof;	/* one side closed */
-	int				 linger;	/* output sent */
+	struct conn_linger		*linger;	/* CLIENT_CLOSING */
+	int				 held;		/* output full */
 	struct timespec			 t_start;
 	enum http_method		 method;
 	char				 method_str[24];
@@ -156,25 +133,19 @@ struct proxy_client {
 	int				 version;	/* client's: 10, 11 */
 	int				 keep_alive;	/* client wants it */
 	struct evbuffer			*head_out;	/* to origin */
-	enum proxy_body			 req_body;
-	uint64_t			 req_left;
-	struct http_chunked		 req_chunk;
+	struct http_body		 req;		/* its body */
 	int				 retried;
 	int				 body_sent;	/* body went */
 
 	/* Name resolution and origin connection. */
 	struct evdns_getaddrinfo_request *dnsreq;
-	struct addr			 addrs[PROXY_MAXADDRS];
-	int				 naddrs;
-	int				 addr_idx;
+	struct conn_addrs		 addrs;		/* the origin's */
 	struct proxy_server		*srv;
 
 	/* The response in progress. */
 	int				 resp_started;	/* answering */
 	int				 status;
-	enum proxy_body			 resp_body;
-	uint64_t			 resp_left;
-	struct http_chunked		 resp_chunk;
+	struct http_body		 resp;		/* its body */
 	int				 close_after;
 	char				 ctype[64];
 	uint64_t			 bytes_out;	/* to client */
@@ -182,23 +153,7 @@ struct proxy_client {
 	const char			*code;		/* Squid result code */
 	char				 hier[ADDR_STRLEN + 16];
 
-	/*
-	 * CONNECT tunnel: last activity of each side, and our own read
-	 * events on the client [0] and origin [1] sockets (libevent's
-	 * bufferevents read at most 4 KiB at a time; these read straight
-	 * into the other side's output, PROXY_IO_MAX at a time).
-	 */
-	struct timespec			 t_client, t_server;
-	struct event			*tun_rd[2];
-	/*
-	 * Per direction, once nothing is left in the destination's
-	 * bufferevent: a pipe that splice(2) moves the bytes through
-	 * without copying them to user space, how much it holds, and a
-	 * write event on the destination while it holds any.
-	 */
-	int				 tun_pipe[2][2];
-	size_t				 tun_inpipe[2];
-	struct event			*tun_wr[2];
+	struct relay			*relay;		/* CONNECT */
 
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;
@@ -208,11 +163,10 @@ struct proxy_client {
 /* Where an origin connection is. */
 enum proxy_sstate {
 	SERVER_CONNECTING,
-	SERVER_ACTIVE,
-	SERVER_IDLE
+	SERVER_ACTIVE
 };
 
-/* A connection to an origin, working for a client or idle in the pool. */
+/* A connection to an origin, working for a client (idle ones: the pool). */
 struct proxy_server {
 	struct proxy			*px;
 	struct bufferevent		*bev;
@@ -224,25 +178,26 @@ struct proxy_server {
 	int				 got_bytes;	/* answering */
 	int				 head_done;
 	int				 keep_alive;
-	TAILQ_ENTRY(proxy_server)	 entry;
 };
 
 /* proxy_main.c */
 void	proxy_init(struct proxy *, struct event_base *, struct cfg *,
 	    const char *);
-int	proxy_listeners_sync(struct proxy *, const char **);
+int	proxy_listen(struct proxy *, const char **);
 void	proxy_reload(struct proxy *);
 void	proxy_drain(struct proxy *);
 void	proxy_shutdown(struct proxy *);
 void	proxy_conn_count(struct proxy *, int);
 
 /* proxy_client.c */
-void	proxy_client_new(struct proxy *, int, const struct sockaddr *, int);
+struct proxy_client *proxy_client_new(struct proxy *, int,
+	    const struct sockaddr *, int);
+struct evbuffer *proxy_client_output(struct proxy_client *);
+void	proxy_client_sent(struct proxy_client *, size_t);
 void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,
 	    const char *, enum proxy_err);
 void	proxy_client_response_done(struct proxy_client *);
-void	proxy_client_pump(struct proxy_client *);
 void	proxy_client_drain_idle(struct proxy *);
 void	proxy_client_count(struct proxy_client *, enum proxy_err);
 
@@ -250,15 +205,12 @@ void	proxy_client_count(struct proxy_client *, enum proxy_err);
 void	proxy_server_start(struct proxy_client *);
 void	proxy_server_release(struct proxy_server *, int);
 void	proxy_server_pump_request(struct proxy_client *);
-void	proxy_pool_flush(struct proxy *);
+void	proxy_server_resume(struct proxy_client *);
+void	proxy_server_detach(struct proxy_client *, const struct http_msg *);
 
 /* proxy_tunnel.c */
 void	proxy_tunnel_start(struct proxy_client *);
 void	proxy_tunnel_connected(struct proxy_client *);
-void	proxy_tunnel_pump(struct proxy_client *);
-void	proxy_tunnel_event(struct proxy_client *, int, short);
-void	proxy_tunnel_close(struct proxy_client *, const char *);
-void	proxy_tunnel_resume(struct proxy_client *, int);
 void	proxy_tunnel_free(struct proxy_client *);
 
 /* proxy_acl.c */
@@ -268,10 +220,6 @@ const char *proxy_acl_request(const struct cfg_proxy *, const char *,
 int	proxy_acl_domain_match(const char *, const char *);
 
 /* proxy_log.c */
-int	proxy_log_open(struct proxy *, const char *, const char **);
-void	proxy_log_reopen(struct proxy *);
-void	proxy_log_flush(struct proxy *);
-void	proxy_log_close(struct proxy *);
 void	proxy_log_request(struct proxy_client *);
 size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
 	    const char *, const char *, int, uint64_t, const char *,
@@ -283,6 +231,8 @@ void	proxy_ctl_close(struct proxy *);
 const char *proxy_err_name(enum proxy_err);
 
 /* proxy_cache_hook.c */
+struct cache_conf;
+void	proxy_cache_conf(const struct cfg_proxy *, struct cache_conf *);
 int	proxy_cache_open(struct proxy *, char **);
 void	proxy_cache_close(struct proxy *);
 void	proxy_cache_reload(struct proxy *, const struct cfg_proxy *);
@@ -297,10 +247,5 @@ void	proxy_cache_body(struct proxy_client *, struct evbuffer *, size_t);
 void	proxy_cache_done(struct proxy_client *);
 void	proxy_cache_abort(struct proxy_client *);
 void	proxy_cache_client_free(struct proxy_client *);
-
-/* proxy_page.c */
-void	proxy_page_error(struct evbuffer *, int, const char *, const char *,
-	    int);
-const char *proxy_page_reason(int);
 
 #endif

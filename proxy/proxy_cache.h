@@ -2,8 +2,8 @@
  * proxy_cache.h: the RFC 9111 shared cache of twin-proxy (memory and disk).
  *
  * The proxy parses messages with its own parser and hands the cache a flat
- * view of each header section (struct cache_hdr arrays). The cache never
- * parses raw HTTP and never does network I/O.
+ * view of each header section (struct http_header arrays, lib/http.h).
+ * The cache never parses raw HTTP and never does network I/O.
  *
  * Data path contract, for one client request:
  *
@@ -68,6 +68,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "http.h"
+#include "http_field.h"
+
 struct evbuffer;
 struct cache;
 struct cache_obj;
@@ -75,26 +78,18 @@ struct cache_pending;
 struct cache_waiter;
 struct cache_store;
 
-/* One header field line as the proxy's parser sees it (not terminated). */
-struct cache_hdr {
-	const char	*name;
-	size_t		 nlen;
-	const char	*value;
-	size_t		 vlen;
-};
-
 /* A request head. uri is the absolute form (http://host[:port]/path). */
 struct cache_req {
 	const char		*method;
 	const char		*uri;
-	const struct cache_hdr	*hdrs;
+	const struct http_header	*hdrs;
 	size_t			 nhdrs;
 };
 
 /* A response head with the times the request was sent and answered. */
 struct cache_resp {
 	int			 status;
-	const struct cache_hdr	*hdrs;
+	const struct http_header	*hdrs;
 	size_t			 nhdrs;
 	time_t			 request_time;
 	time_t			 response_time;
@@ -188,7 +183,7 @@ struct cache_answer {
 	const char		*why;		/* decision, for the log */
 };
 
-/* Settings, from struct cfg_proxy. */
+/* Settings (the proxy fills them from its config: proxy_cache_conf()). */
 struct cache_conf {
 	uint64_t	 mem_max;	/* cache-memory; 0: no memory tier */
 	const char	*dir;		/* cache-dir PATH, NULL: no disk tier */
@@ -219,10 +214,12 @@ enum cache_pending_result {
 
 typedef void	(*cache_wait_cb)(enum cache_pending_result, void *);
 
-/* proxy_cache.c: the cache as the proxy sees it. */
-struct cfg_proxy;
-void		 cache_conf_from_cfg(const struct cfg_proxy *,
-		    struct cache_conf *);
+/*
+ * The cache as the proxy sees it: proxy_cache.c (life, lookup,
+ * invalidation, statistics), proxy_cache_pending.c (collapsed
+ * forwarding), proxy_cache_serve.c (hits), proxy_cache_reval.c
+ * (revalidation), proxy_cache_store.c (storing).
+ */
 struct cache	*cache_new(const struct cache_conf *, char **);
 void		 cache_free(struct cache *);
 int		 cache_set_limits(struct cache *, const struct cache_conf *,
@@ -253,7 +250,7 @@ int		 cache_store_append_buffer(struct cache_store *,
 int		 cache_store_end(struct cache_store *, const char **);
 void		 cache_store_abort(struct cache_store *);
 int		 cache_invalidate(struct cache *, const struct cache_req *,
-		    int, const struct cache_hdr *, size_t);
+		    int, const struct http_header *, size_t);
 int		 cache_purge(struct cache *, const char *);
 void		 cache_get_stats(struct cache *, struct cache_stats *);
 void		 cache_count(struct cache *, enum cache_code);
@@ -271,16 +268,15 @@ struct cache_obj *cache_obj_ref(struct cache_obj *);
 void		 cache_obj_unref(struct cache_obj *);
 int		 cache_obj_status(const struct cache_obj *);
 uint64_t	 cache_obj_body_len(const struct cache_obj *);
-const struct cache_hdr *cache_obj_hdrs(const struct cache_obj *, size_t *);
+const struct http_header *cache_obj_hdrs(const struct cache_obj *, size_t *);
 const struct cache_times *cache_obj_times(const struct cache_obj *);
 
 /* proxy_cache_rules.c: RFC 9111 rules, pure functions, no I/O. */
-const struct cache_hdr *cache_hdr_find(const struct cache_hdr *, size_t,
+const struct http_header *cache_hdr_find(const struct http_header *, size_t,
 		    const char *, size_t *);
-int		 cache_hdr_is(const struct cache_hdr *, const char *);
-void		 cache_cc_parse(const struct cache_hdr *, size_t, int,
+void		 cache_cc_parse(const struct http_header *, size_t, int,
 		    struct cache_cc *);
-int		 cache_cc_private_field(const struct cache_hdr *, size_t,
+int		 cache_cc_private_field(const struct http_header *, size_t,
 		    const char *, size_t);
 int64_t		 cache_delta_parse(const char *, size_t);
 int		 cache_method_safe(const char *);
@@ -289,21 +285,21 @@ int		 cache_status_understood(int);
 int		 cache_storable(const struct cache_req *,
 		    const struct cache_resp *, int64_t, const char **);
 void		 cache_times_init(struct cache_times *, int,
-		    const struct cache_hdr *, size_t, time_t, time_t, int64_t);
+		    const struct http_header *, size_t, time_t, time_t,
+		    int64_t);
 int64_t		 cache_current_age(const struct cache_times *, time_t);
-int		 cache_vary_names(const struct cache_hdr *, size_t, char **);
-int		 cache_vary_key(const char *, const struct cache_hdr *, size_t,
-		    char **);
+int		 cache_vary_names(const struct http_header *, size_t, char **);
+int		 cache_vary_key(const char *, const struct http_header *,
+		    size_t, char **);
 int		 cache_etag_match_weak(const char *, size_t, const char *,
 		    size_t);
 int		 cache_etag_list_match(const char *, size_t, const char *,
 		    size_t, int);
 int		 cache_client_not_modified(const struct cache_req *,
-		    const struct cache_hdr *, size_t, time_t);
-int		 cache_hop_field(const char *, size_t);
+		    const struct http_header *, size_t, time_t);
 int		 cache_update_excluded(const char *, size_t);
-int		 cache_merge_304(const struct cache_hdr *, size_t,
-		    const struct cache_hdr *, size_t, char **, size_t *);
+int		 cache_merge_304(const struct http_header *, size_t,
+		    const struct http_header *, size_t, char **, size_t *);
 int		 cache_range_parse(const char *, size_t, uint64_t,
 		    uint64_t *, uint64_t *);
 int		 cache_uri_normalise(const char *, char **);

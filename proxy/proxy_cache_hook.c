@@ -17,19 +17,21 @@
 
 #include "ctl.h"
 #include "ev.h"
+#include "http_head.h"
+#include "http_status.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_cache.h"
 
-_Static_assert(sizeof(struct cache_hdr) == sizeof(struct http_header),
-    "struct cache_hdr and struct http_header must share their layout");
+_Static_assert(sizeof(struct http_header) == sizeof(struct http_header),
+    "struct http_header and struct http_header must share their layout");
 
 /* The cache's view of one client's request in progress. */
 struct proxy_cx {
 	struct proxy_client	*c;
 	char			*head;		/* copy of the request head */
 	size_t			 head_size;
-	struct cache_hdr	*hdrs;		/* its fields, into head */
+	struct http_header	*hdrs;		/* its fields, into head */
 	size_t			 hdrs_size;
 	struct cache_req	 req;
 	struct cache_answer	 ans;
@@ -69,8 +71,32 @@ static void	proxy_cache_finish(struct proxy_cx *, int);
 static void	proxy_cache_background(struct proxy_client *);
 static void	proxy_cache_sink_cb(evutil_socket_t, short, void *);
 
+/*
+ * Fields of the client's request a background validation does not send:
+ * its own Cache-Control replaces the client's, and it asks for the whole
+ * object, unconditionally (the cache adds the validators).
+ */
+static const char *const proxy_cache_bg_drop[] = { "cache-control",
+	"pragma", "range", "if-range", "if-none-match", "if-modified-since",
+	"content-length", NULL };
+
 /* How long the far end of a background fetch waits for its answer. */
 #define PROXY_CACHE_BG_MS	60000
+
+/*
+ * Fill cache settings from the proxy block of the config (durations there
+ * are milliseconds, here seconds). The strings stay owned by the config.
+ */
+void
+proxy_cache_conf(const struct cfg_proxy *pc, struct cache_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->mem_max = pc->cache_memory;
+	conf->dir = pc->cache_dir;
+	conf->dir_max = pc->cache_dir_size;
+	conf->max_object = pc->cache_max_object;
+	conf->heuristic_max = pc->cache_heuristic_max / 1000;
+}
 
 /* Create the cache from the proxy block; NULL with *cause on failure. */
 int
@@ -78,7 +104,7 @@ proxy_cache_open(struct proxy *px, char **cause)
 {
 	struct cache_conf	conf;
 
-	cache_conf_from_cfg(&px->cfg->proxy, &conf);
+	proxy_cache_conf(&px->cfg->proxy, &conf);
 	if ((px->cache = cache_new(&conf, cause)) == NULL)
 		return (-1);
 	log_info("cache: memory %llu bytes, %s%s, objects up to %llu bytes",
@@ -110,7 +136,7 @@ proxy_cache_reload(struct proxy *px, const struct cfg_proxy *old)
 
 	if (px->cache == NULL)
 		return;
-	cache_conf_from_cfg(&px->cfg->proxy, &conf);
+	proxy_cache_conf(&px->cfg->proxy, &conf);
 	if (cache_set_limits(px->cache, &conf, &why) == -1) {
 		log_warnx("reload: %s; the cache keeps its storage until "
 		    "twin-proxy restarts", why);
@@ -188,9 +214,9 @@ proxy_cache_capture(struct proxy_client *c, const struct http_msg *m,
 	memcpy(cx->head, buf, m->head_len);
 	for (i = 0; i < m->nheaders; i++) {
 		cx->hdrs[i].name = cx->head + (m->headers[i].name - buf);
-		cx->hdrs[i].nlen = m->headers[i].name_len;
+		cx->hdrs[i].name_len = m->headers[i].name_len;
 		cx->hdrs[i].value = cx->head + (m->headers[i].value - buf);
-		cx->hdrs[i].vlen = m->headers[i].value_len;
+		cx->hdrs[i].value_len = m->headers[i].value_len;
 	}
 	cx->req.method = c->method_str;
 	cx->req.uri = c->url;
@@ -350,10 +376,11 @@ proxy_cache_serve(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct proxy_cx		*cx = c->cx;
-	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer		*out = proxy_client_output(c);
 	size_t			 before = evbuffer_get_length(out);
 	struct timeval		 tv = { 0, 0 };
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
+	struct http_head_opts	 o;
 	size_t			 n, i;
 
 	c->status = cx->ans.status;
@@ -364,14 +391,14 @@ proxy_cache_serve(struct proxy_client *c)
 		h = cache_obj_hdrs(cx->ans.obj, &n);
 		h = cache_hdr_find(h, n, "content-type", NULL);
 		if (h != NULL) {
-			for (i = 0; i < h->vlen && i + 1 < sizeof c->ctype &&
+			for (i = 0; i < h->value_len &&
+			    i + 1 < sizeof c->ctype &&
 			    h->value[i] != ';' && h->value[i] != ' '; i++)
 				c->ctype[i] = h->value[i];
 			c->ctype[i] = '\0';
 		}
 	}
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", cx->ans.status,
-	    proxy_page_reason(cx->ans.status));
+	http_status_line(out, cx->ans.status);
 	if (cache_hit_fields(&cx->ans, out) == -1) {
 		evbuffer_drain(out, evbuffer_get_length(out) - before);
 		c->resp_started = 0;
@@ -379,21 +406,20 @@ proxy_cache_serve(struct proxy_client *c)
 		    "stored response", c->code, PROXY_ERR_NOMEM);
 		return;
 	}
-	if (px->cfg->proxy.via)
-		evbuffer_add_printf(out, "Via: 1.1 %s\r\n", px->via);
-	if (!c->keep_alive || px->draining)
-		evbuffer_add(out, "Connection: close\r\n", 19);
-	else if (c->version < 11)
-		evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-	evbuffer_add(out, "\r\n", 2);
+	memset(&o, 0, sizeof o);
+	o.via = px->cfg->proxy.via ? px->via : NULL;
+	o.version = 11;
+	o.max_forwards = -1;
+	http_head_fields(out, NULL, 0, &o);
+	http_head_end(out, 0, http_head_conn(c->version, !c->keep_alive ||
+	    px->draining));
 	if (cache_hit_body(&cx->ans, out) == -1) {
 		/* The head is out: the client sees a truncated response. */
 		c->close_after = 1;
 		log_warnx("client %s: %s %s: stored body unavailable",
 		    c->addr_str, c->method_str, c->url);
 	}
-	c->bytes_out += evbuffer_get_length(out) - before;
-	px->stats.bytes_out += evbuffer_get_length(out) - before;
+	proxy_client_sent(c, evbuffer_get_length(out) - before);
 	if (proxy_cache_depth >= PROXY_CACHE_HIT_DEPTH) {
 		cx->deferred = 1;
 		evtimer_add(cx->wake, &tv);
@@ -410,7 +436,7 @@ proxy_cache_resp(const struct http_msg *m, time_t request_time,
     struct cache_resp *rs)
 {
 	rs->status = m->code;
-	rs->hdrs = (const struct cache_hdr *)m->headers;
+	rs->hdrs = m->headers;
 	rs->nhdrs = m->nheaders;
 	rs->request_time = request_time;
 	rs->response_time = time(NULL);
@@ -429,10 +455,7 @@ int
 proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 {
 	struct proxy_cx		*cx = c->cx;
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in;
 	struct cache_resp	 rs;
-	int			 reuse;
 
 	if (c->px->cache == NULL || cx == NULL || !cx->looked_up ||
 	    !cx->validating)
@@ -456,14 +479,8 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 		    c->method_str, c->url, m->code);
 	} else
 		return (0);
-	in = bufferevent_get_input(s->bev);
-	reuse = m->code == 304 && http_keep_alive(m) &&
-	    evbuffer_get_length(in) == m->head_len && !c->px->draining;
-	if (reuse)
-		evbuffer_drain(in, m->head_len);
-	proxy_server_release(s, reuse);
-	c->srv = NULL;
-	c->resp_body = BODY_DONE;
+	proxy_server_detach(c, m);
+	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
 	return (1);
@@ -473,16 +490,16 @@ proxy_cache_response(struct proxy_client *c, const struct http_msg *m)
 static int
 proxy_cache_conditional(const struct proxy_cx *cx)
 {
-	const struct cache_hdr	*h;
+	const struct http_header	*h;
 	size_t			 i;
 
 	for (i = 0; i < cx->req.nhdrs; i++) {
 		h = &cx->req.hdrs[i];
-		if (cache_hdr_is(h, "if-none-match") ||
-		    cache_hdr_is(h, "if-modified-since") ||
-		    cache_hdr_is(h, "if-match") ||
-		    cache_hdr_is(h, "if-unmodified-since") ||
-		    cache_hdr_is(h, "if-range"))
+		if (http_header_is(h, "if-none-match") ||
+		    http_header_is(h, "if-modified-since") ||
+		    http_header_is(h, "if-match") ||
+		    http_header_is(h, "if-unmodified-since") ||
+		    http_header_is(h, "if-range"))
 			return (1);
 	}
 	return (0);
@@ -502,9 +519,6 @@ static int
 proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 {
 	struct proxy_cx		*cx = c->cx;
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in;
-	int			 reuse;
 
 	if (proxy_cache_conditional(cx)) {
 		log_info("client %s: %s %s: the origin's 304 does not match "
@@ -512,7 +526,7 @@ proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 		    "request", c->addr_str, c->method_str, c->url);
 		return (0);
 	}
-	if (c->req_body != BODY_DONE || c->body_sent) {
+	if (c->req.state != HTTP_MOVE_DONE || c->body_sent) {
 		log_info("client %s: %s %s: the origin's 304 does not match "
 		    "the stored response; forwarded (the request body is "
 		    "gone)", c->addr_str, c->method_str, c->url);
@@ -521,13 +535,7 @@ proxy_cache_unmatched(struct proxy_client *c, const struct http_msg *m)
 	log_info("client %s: %s %s: the origin's 304 does not match the "
 	    "stored response; sending the request again without validators",
 	    c->addr_str, c->method_str, c->url);
-	in = bufferevent_get_input(s->bev);
-	reuse = http_keep_alive(m) && evbuffer_get_length(in) ==
-	    m->head_len && !c->px->draining;
-	if (reuse)
-		evbuffer_drain(in, m->head_len);
-	proxy_server_release(s, reuse);
-	c->srv = NULL;
+	proxy_server_detach(c, m);
 	proxy_cache_validators(c, 0);
 	cx->unconditional = 1;
 	proxy_server_start(c);
@@ -551,10 +559,8 @@ proxy_cache_error(struct proxy_client *c)
 		return (0);
 	log_info("client %s: %s %s: origin failed; serving the stale object "
 	    "(stale-if-error)", c->addr_str, c->method_str, c->url);
-	if (c->srv != NULL)
-		proxy_server_release(c->srv, 0);
-	c->srv = NULL;
-	c->resp_body = BODY_DONE;
+	proxy_server_detach(c, NULL);
+	c->resp.state = HTTP_MOVE_DONE;
 	cx->validating = 0;
 	proxy_cache_serve(c);
 	return (1);
@@ -604,7 +610,7 @@ proxy_cache_store(struct proxy_client *c, const struct http_msg *m)
 		    c->method_str, c->url, why);
 		return;
 	}
-	cx->dechunk = c->resp_body == BODY_CHUNKED;
+	cx->dechunk = c->resp.state == HTTP_MOVE_CHUNKED;
 	if (cx->dechunk)
 		http_chunked_init(&cx->ch, &px->lim);
 }
@@ -772,8 +778,8 @@ proxy_cache_background(struct proxy_client *c)
 	struct evbuffer		*b = NULL;
 	struct event		*ev = NULL;
 	struct timeval		 tv;
-	const struct cache_hdr	*h;
-	size_t			 i, len;
+	struct http_head_opts	 o;
+	size_t			 len;
 	int			 fds[2];
 
 	if (c->internal || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
@@ -785,36 +791,21 @@ proxy_cache_background(struct proxy_client *c)
 		goto fail;
 	evbuffer_add_printf(b, "%s %s HTTP/1.1\r\n", cx->req.method,
 	    cx->req.uri);
-	for (i = 0; i < cx->req.nhdrs; i++) {
-		h = &cx->req.hdrs[i];
-		if (cache_hdr_is(h, "cache-control") ||
-		    cache_hdr_is(h, "pragma") ||
-		    cache_hdr_is(h, "connection") ||
-		    cache_hdr_is(h, "proxy-connection") ||
-		    cache_hdr_is(h, "keep-alive") ||
-		    cache_hdr_is(h, "te") ||
-		    cache_hdr_is(h, "upgrade") ||
-		    cache_hdr_is(h, "range") ||
-		    cache_hdr_is(h, "if-range") ||
-		    cache_hdr_is(h, "if-none-match") ||
-		    cache_hdr_is(h, "if-modified-since") ||
-		    cache_hdr_is(h, "content-length") ||
-		    cache_hdr_is(h, "transfer-encoding"))
-			continue;
-		evbuffer_add_printf(b, "%.*s: %.*s\r\n", (int)h->nlen, h->name,
-		    (int)h->vlen, h->value);
-	}
-	evbuffer_add_printf(b, "Cache-Control: max-age=0\r\n"
-	    "Connection: close\r\n\r\n");
+	memset(&o, 0, sizeof o);
+	o.max_forwards = -1;
+	o.drop = proxy_cache_bg_drop;
+	http_head_fields(b, cx->req.hdrs, cx->req.nhdrs, &o);
+	evbuffer_add(b, "Cache-Control: max-age=0\r\n", 26);
+	http_head_end(b, 0, HTTP_CONN_CLOSE);
 	len = evbuffer_get_length(b);
 	/* A socket pair's buffer takes a request head whole. */
 	if (write(fds[1], evbuffer_pullup(b, len), len) != (ssize_t)len)
 		goto fail;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	proxy_client_new(px, fds[0], (struct sockaddr *)&sun, sizeof sun);
-	ic = TAILQ_LAST(&px->clients, proxy_clients);
-	if (ic == NULL || bufferevent_getfd(ic->bev) != fds[0]) {
+	ic = proxy_client_new(px, fds[0], (struct sockaddr *)&sun,
+	    sizeof sun);
+	if (ic == NULL) {
 		/* Not accepted (out of memory): fds[0] is closed. */
 		event_free(ev);
 		close(fds[1]);

@@ -33,7 +33,7 @@ struct cache_obj {
 	int				 status;
 	char				*fields;	/* "Name: v\r\n"... */
 	size_t				 fields_len;
-	struct cache_hdr		*hdrs;
+	struct http_header		*hdrs;
 	size_t				 nhdrs;
 	struct cache_times		 times;
 	struct cache_cc			 cc;
@@ -49,10 +49,46 @@ struct cache_obj {
 	TAILQ_ENTRY(cache_obj)		 lru;
 };
 
+struct cache_waiter {
+	struct cache_pending		*p;
+	cache_wait_cb			 cb;
+	void				*arg;
+	TAILQ_ENTRY(cache_waiter)	 entry;
+};
+
+struct cache_pending {
+	char				*key;
+	TAILQ_HEAD(, cache_waiter)	 waiters;
+	RB_ENTRY(cache_pending)		 entry;
+};
+
+RB_HEAD(pending_tree, cache_pending);
+
+struct cache {
+	struct cache_conf		 conf;
+	struct cache_mem		*mem;
+	struct cache_disk		*disk;
+	struct pending_tree		 pending;
+	uint64_t			 stores;
+	uint64_t			 codes[CACHE_NCODES];
+};
+
+/* proxy_cache.c */
+int		 cache_stale_allowed(const struct cache_obj *);
+void		 cache_answer_hit(struct cache_answer *,
+		    const struct cache_req *, time_t);
+int		 cache_remove_key(struct cache *, const char *);
+
+/* proxy_cache_pending.c */
+struct cache_pending *cache_pending_find(struct cache *, const char *);
+int		 cache_pending_join(struct cache *, const char *,
+		    cache_wait_cb, void *, struct cache_answer *);
+void		 cache_pending_free_all(struct cache *);
+
 /* proxy_cache_obj.c */
 struct cache_obj *cache_obj_new(const char *, const char *, const char *,
 		    int, const char *, size_t, const struct cache_times *);
-int		 cache_obj_fields(const struct cache_hdr *, size_t, char **,
+int		 cache_obj_fields(const struct http_header *, size_t, char **,
 		    size_t *);
 uint64_t	 cache_obj_size(const struct cache_obj *);
 struct evbuffer	*cache_obj_membody(const struct cache_obj *);

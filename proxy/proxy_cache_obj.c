@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "ev.h"
+#include "http_field.h"
 #include "proxy_cache_int.h"
 
 static int	obj_parse_fields(struct cache_obj *);
-static int	obj_connection_listed(const struct cache_hdr *, size_t,
-		    const struct cache_hdr *);
+static int	obj_connection_listed(const struct http_header *, size_t,
+		    const struct http_header *);
 
 /* Split the stored "Name: value\r\n" lines into the header view. */
 static int
@@ -31,14 +32,14 @@ obj_parse_fields(struct cache_obj *o)
 		if ((colon = memchr(p, ':', eol - p)) == NULL)
 			continue;
 		o->hdrs[o->nhdrs].name = p;
-		o->hdrs[o->nhdrs].nlen = colon - p;
+		o->hdrs[o->nhdrs].name_len = colon - p;
 		colon++;
 		while (colon < eol && (*colon == ' ' || *colon == '\t'))
 			colon++;
 		o->hdrs[o->nhdrs].value = colon;
-		o->hdrs[o->nhdrs].vlen = eol - colon;
-		if (o->hdrs[o->nhdrs].vlen > 0 && eol[-1] == '\r')
-			o->hdrs[o->nhdrs].vlen--;
+		o->hdrs[o->nhdrs].value_len = eol - colon;
+		if (o->hdrs[o->nhdrs].value_len > 0 && eol[-1] == '\r')
+			o->hdrs[o->nhdrs].value_len--;
 		o->nhdrs++;
 	}
 	return (0);
@@ -121,7 +122,7 @@ cache_obj_body_len(const struct cache_obj *o)
 }
 
 /* Return the stored header view. */
-const struct cache_hdr *
+const struct http_header *
 cache_obj_hdrs(const struct cache_obj *o, size_t *n)
 {
 	*n = o->nhdrs;
@@ -186,27 +187,20 @@ cache_obj_matches(const struct cache_obj *o, const struct cache_req *rq)
 
 /* Tell whether a response's Connection field names this field. */
 static int
-obj_connection_listed(const struct cache_hdr *h, size_t n,
-    const struct cache_hdr *f)
+obj_connection_listed(const struct http_header *h, size_t n,
+    const struct http_header *f)
 {
-	const struct cache_hdr	*c;
-	const char		*p, *end, *s;
-	size_t			 pos = 0, len;
+	const struct http_header	*c;
+	struct http_list		 l;
+	const char			*e;
+	size_t				 pos = 0, elen;
 
 	while ((c = cache_hdr_find(h, n, "connection", &pos)) != NULL) {
-		p = c->value;
-		end = c->value + c->vlen;
-		while (p < end) {
-			while (p < end && (*p == ' ' || *p == '\t' ||
-			    *p == ','))
-				p++;
-			s = p;
-			while (p < end && *p != ',' && *p != ' ' && *p != '\t')
-				p++;
-			len = p - s;
-			if (len == f->nlen && strncasecmp(s, f->name, len) == 0)
+		http_list_init(&l, c->value, c->value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&l, &e, &elen))
+			if (http_caseeq(e, elen, f->name, f->name_len))
 				return (1);
-		}
 	}
 	return (0);
 }
@@ -217,31 +211,31 @@ obj_connection_listed(const struct cache_hdr *h, size_t n,
  * on every hit) and fields named by a qualified private directive.
  */
 int
-cache_obj_fields(const struct cache_hdr *h, size_t n, char **out,
+cache_obj_fields(const struct http_header *h, size_t n, char **out,
     size_t *outlen)
 {
 	char			*buf, *p;
 	size_t			 i, len = 0;
 
 	for (i = 0; i < n; i++)
-		len += h[i].nlen + h[i].vlen + 4;
+		len += h[i].name_len + h[i].value_len + 4;
 	if ((buf = malloc(len + 1)) == NULL)
 		return (-1);
 	p = buf;
 	for (i = 0; i < n; i++) {
-		if (cache_hop_field(h[i].name, h[i].nlen) ||
-		    cache_hdr_is(&h[i], "age") ||
+		if (http_hop_field(h[i].name, h[i].name_len) ||
+		    http_header_is(&h[i], "age") ||
 		    obj_connection_listed(h, n, &h[i]))
 			continue;
 		/* private="a, b": a shared cache stores the rest only. */
-		if (cache_cc_private_field(h, n, h[i].name, h[i].nlen))
+		if (cache_cc_private_field(h, n, h[i].name, h[i].name_len))
 			continue;
-		memcpy(p, h[i].name, h[i].nlen);
-		p += h[i].nlen;
+		memcpy(p, h[i].name, h[i].name_len);
+		p += h[i].name_len;
 		*p++ = ':';
 		*p++ = ' ';
-		memcpy(p, h[i].value, h[i].vlen);
-		p += h[i].vlen;
+		memcpy(p, h[i].value, h[i].value_len);
+		p += h[i].value_len;
 		*p++ = '\r';
 		*p++ = '\n';
 	}

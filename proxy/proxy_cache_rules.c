@@ -14,12 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http_field.h"
 #include "proxy_cache.h"
-
-struct list_cur {
-	const char	*p;
-	const char	*end;
-};
 
 struct sbuf {
 	char		*buf;
@@ -28,97 +24,36 @@ struct sbuf {
 	int		 error;
 };
 
-static int	list_next(struct list_cur *, const char **, size_t *);
-static void	trim(const char **, size_t *);
-static int	strieq(const char *, size_t, const char *);
 static void	cc_directive(struct cache_cc *, const char *, size_t, int);
 static int	etag_split(const char *, size_t, int *, const char **,
 		    size_t *);
 static void	sb_add(struct sbuf *, const char *, size_t);
+static int	sb_finish(struct sbuf *, char **, size_t *);
 static void	sb_addc(struct sbuf *, char);
 static void	sb_add_norm(struct sbuf *, const char *, size_t);
-static void	sb_add_field(struct sbuf *, const struct cache_hdr *);
-static int	in_list(const struct cache_hdr *, size_t, const char *,
+static void	sb_add_field(struct sbuf *, const struct http_header *);
+static int	in_list(const struct http_header *, size_t, const char *,
 		    const char *, size_t);
 static int	uri_origin_len(const char *);
-static int	same_name(const struct cache_hdr *, const struct cache_hdr *);
-static int	has_name(const struct cache_hdr *, size_t,
-		    const struct cache_hdr *);
-static int	update_takes(const struct cache_hdr *, size_t,
-		    const struct cache_hdr *);
-
-/* Case-insensitive compare of a counted string with a C string. */
-static int
-strieq(const char *s, size_t len, const char *lit)
-{
-	return (strlen(lit) == len && strncasecmp(s, lit, len) == 0);
-}
-
-/* Strip optional whitespace on both ends. */
-static void
-trim(const char **s, size_t *len)
-{
-	while (*len > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-		(*len)--;
-}
-
-/*
- * Return the next element of a comma-separated list (RFC 9110 §5.6.1),
- * skipping empty elements; commas inside quoted strings do not split.
- */
-static int
-list_next(struct list_cur *c, const char **elem, size_t *elen)
-{
-	const char	*start;
-	int		 quoted;
-	size_t		 len;
-
-	while (c->p < c->end) {
-		start = c->p;
-		quoted = 0;
-		while (c->p < c->end && (quoted || *c->p != ',')) {
-			if (*c->p == '"')
-				quoted = !quoted;
-			else if (*c->p == '\\' && quoted && c->p + 1 < c->end)
-				c->p++;
-			c->p++;
-		}
-		len = c->p - start;
-		if (c->p < c->end)
-			c->p++;
-		trim(&start, &len);
-		if (len > 0) {
-			*elem = start;
-			*elen = len;
-			return (1);
-		}
-	}
-	return (0);
-}
-
-/* Tell whether a header line has the given (lower-case) name. */
-int
-cache_hdr_is(const struct cache_hdr *h, const char *name)
-{
-	return (strieq(h->name, h->nlen, name));
-}
+static int	same_name(const struct http_header *,
+		    const struct http_header *);
+static int	has_name(const struct http_header *, size_t,
+		    const struct http_header *);
+static int	update_takes(const struct http_header *, size_t,
+		    const struct http_header *);
 
 /*
  * Find the next line named name from index *pos (0 if pos is NULL); *pos
  * is advanced past the match so callers can loop over repeated lines.
  */
-const struct cache_hdr *
-cache_hdr_find(const struct cache_hdr *h, size_t n, const char *name,
+const struct http_header *
+cache_hdr_find(const struct http_header *h, size_t n, const char *name,
     size_t *pos)
 {
 	size_t	 i;
 
 	for (i = (pos != NULL ? *pos : 0); i < n; i++) {
-		if (cache_hdr_is(&h[i], name)) {
+		if (http_header_is(&h[i], name)) {
 			if (pos != NULL)
 				*pos = i + 1;
 			return (&h[i]);
@@ -140,7 +75,7 @@ cache_delta_parse(const char *s, size_t len)
 	int64_t	 v = 0;
 	size_t	 i;
 
-	trim(&s, &len);
+	http_trim(&s, &len);
 	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
 		s++;
 		len -= 2;
@@ -171,8 +106,8 @@ cc_directive(struct cache_cc *cc, const char *d, size_t len, int request)
 		nlen = eq - d;
 		val = eq + 1;
 		vlen = len - nlen - 1;
-		trim(&name, &nlen);
-		trim(&val, &vlen);
+		http_trim(&name, &nlen);
+		http_trim(&val, &vlen);
 	}
 	v = (val != NULL) ? cache_delta_parse(val, vlen) : -1;
 
@@ -181,51 +116,51 @@ cc_directive(struct cache_cc *cc, const char *d, size_t len, int request)
 	 * invalid max-age or s-maxage makes the response stale rather than
 	 * fresh for an unknown time; an invalid request limit is ignored.
 	 */
-	if (strieq(name, nlen, "max-age")) {
+	if (http_streq(name, nlen, "max-age")) {
 		if (cc->max_age == -1)
 			cc->max_age = (v >= 0 || request) ? v : 0;
-	} else if (strieq(name, nlen, "s-maxage")) {
+	} else if (http_streq(name, nlen, "s-maxage")) {
 		if (cc->s_maxage == -1 && !request)
 			cc->s_maxage = v >= 0 ? v : 0;
-	} else if (strieq(name, nlen, "max-stale")) {
+	} else if (http_streq(name, nlen, "max-stale")) {
 		if (cc->max_stale == -1 && request) {
 			if (val == NULL)
 				cc->max_stale = CACHE_DELTA_MAX;
 			else
 				cc->max_stale = v;
 		}
-	} else if (strieq(name, nlen, "min-fresh")) {
+	} else if (http_streq(name, nlen, "min-fresh")) {
 		if (cc->min_fresh == -1 && request)
 			cc->min_fresh = v;
-	} else if (strieq(name, nlen, "stale-while-revalidate")) {
+	} else if (http_streq(name, nlen, "stale-while-revalidate")) {
 		if (cc->swr == -1)
 			cc->swr = v;
-	} else if (strieq(name, nlen, "stale-if-error")) {
+	} else if (http_streq(name, nlen, "stale-if-error")) {
 		if (cc->sie == -1)
 			cc->sie = v;
-	} else if (strieq(name, nlen, "no-store"))
+	} else if (http_streq(name, nlen, "no-store"))
 		cc->no_store = 1;
-	else if (strieq(name, nlen, "no-cache")) {
+	else if (http_streq(name, nlen, "no-cache")) {
 		cc->no_cache = 1;
 		if (val != NULL)
 			cc->no_cache_fields = 1;
-	} else if (strieq(name, nlen, "private")) {
+	} else if (http_streq(name, nlen, "private")) {
 		cc->private_ = 1;
 		if (val != NULL)
 			cc->private_fields = 1;
-	} else if (strieq(name, nlen, "public"))
+	} else if (http_streq(name, nlen, "public"))
 		cc->public_ = 1;
-	else if (strieq(name, nlen, "must-revalidate"))
+	else if (http_streq(name, nlen, "must-revalidate"))
 		cc->must_revalidate = 1;
-	else if (strieq(name, nlen, "proxy-revalidate"))
+	else if (http_streq(name, nlen, "proxy-revalidate"))
 		cc->proxy_revalidate = 1;
-	else if (strieq(name, nlen, "must-understand"))
+	else if (http_streq(name, nlen, "must-understand"))
 		cc->must_understand = 1;
-	else if (strieq(name, nlen, "only-if-cached"))
+	else if (http_streq(name, nlen, "only-if-cached"))
 		cc->only_if_cached = 1;
-	else if (strieq(name, nlen, "no-transform"))
+	else if (http_streq(name, nlen, "no-transform"))
 		cc->no_transform = 1;
-	else if (strieq(name, nlen, "immutable"))
+	else if (http_streq(name, nlen, "immutable"))
 		cc->immutable = 1;
 	/* Unknown extensions are ignored (RFC 9111 §5.2.3). */
 }
@@ -235,11 +170,11 @@ cc_directive(struct cache_cc *cc, const char *d, size_t len, int request)
  * Cache-Control, "Pragma: no-cache" means no-cache (RFC 9111 §5.4).
  */
 void
-cache_cc_parse(const struct cache_hdr *h, size_t n, int request,
+cache_cc_parse(const struct http_header *h, size_t n, int request,
     struct cache_cc *cc)
 {
-	const struct cache_hdr	*l;
-	struct list_cur		 c;
+	const struct http_header	*l;
+	struct http_list		 c;
 	const char		*e;
 	size_t			 elen, pos = 0;
 
@@ -248,18 +183,18 @@ cache_cc_parse(const struct cache_hdr *h, size_t n, int request,
 	cc->swr = cc->sie = -1;
 	while ((l = cache_hdr_find(h, n, "cache-control", &pos)) != NULL) {
 		cc->present = 1;
-		c.p = l->value;
-		c.end = l->value + l->vlen;
-		while (list_next(&c, &e, &elen))
+		http_list_init(&c, l->value, l->value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&c, &e, &elen))
 			cc_directive(cc, e, elen, request);
 	}
 	if (request && !cc->present) {
 		pos = 0;
 		while ((l = cache_hdr_find(h, n, "pragma", &pos)) != NULL) {
-			c.p = l->value;
-			c.end = l->value + l->vlen;
-			while (list_next(&c, &e, &elen))
-				if (strieq(e, elen, "no-cache"))
+			http_list_init(&c, l->value, l->value_len,
+			    HTTP_LIST_SKIP_EMPTY);
+			while (http_list_next(&c, &e, &elen))
+				if (http_streq(e, elen, "no-cache"))
 					cc->no_cache = 1;
 		}
 	}
@@ -271,37 +206,36 @@ cache_cc_parse(const struct cache_hdr *h, size_t n, int request,
  * §5.2.2.7).
  */
 int
-cache_cc_private_field(const struct cache_hdr *h, size_t n, const char *name,
+cache_cc_private_field(const struct http_header *h, size_t n, const char *name,
     size_t nlen)
 {
-	const struct cache_hdr	*l;
-	struct list_cur		 c, in;
+	const struct http_header	*l;
+	struct http_list		 c, in;
 	const char		*e, *v, *f;
 	size_t			 elen, vlen, flen, pos = 0;
 
 	while ((l = cache_hdr_find(h, n, "cache-control", &pos)) != NULL) {
-		c.p = l->value;
-		c.end = l->value + l->vlen;
-		while (list_next(&c, &e, &elen)) {
+		http_list_init(&c, l->value, l->value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&c, &e, &elen)) {
 			if ((v = memchr(e, '=', elen)) == NULL)
 				continue;
 			f = e;
 			flen = v - e;
-			trim(&f, &flen);
-			if (!strieq(f, flen, "private"))
+			http_trim(&f, &flen);
+			if (!http_streq(f, flen, "private"))
 				continue;
 			v++;
 			vlen = e + elen - v;
-			trim(&v, &vlen);
+			http_trim(&v, &vlen);
 			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
 				v++;
 				vlen -= 2;
 			}
-			in.p = v;
-			in.end = v + vlen;
-			while (list_next(&in, &f, &flen))
-				if (flen == nlen && strncasecmp(f, name,
-				    nlen) == 0)
+			http_list_init(&in, v, vlen,
+			    HTTP_LIST_SKIP_EMPTY);
+			while (http_list_next(&in, &f, &flen))
+				if (http_caseeq(f, flen, name, nlen))
 					return (1);
 		}
 	}
@@ -355,7 +289,7 @@ cache_storable(const struct cache_req *rq, const struct cache_resp *rs,
 {
 	struct cache_cc		 cc, rcc;
 	struct cache_times	 t;
-	const struct cache_hdr	*vary;
+	const struct http_header	*vary;
 	char			*names = NULL;
 	int			 explicit;
 
@@ -442,10 +376,10 @@ cache_storable(const struct cache_req *rq, const struct cache_resp *rs,
  * at heuristic_max for heuristically cacheable or public responses.
  */
 void
-cache_times_init(struct cache_times *t, int status, const struct cache_hdr *h,
+cache_times_init(struct cache_times *t, int status, const struct http_header *h,
     size_t n, time_t request_time, time_t response_time, int64_t heuristic_max)
 {
-	const struct cache_hdr	*l;
+	const struct http_header	*l;
 	struct cache_cc		 cc;
 	time_t			 v, lm;
 	int64_t			 age;
@@ -455,10 +389,10 @@ cache_times_init(struct cache_times *t, int status, const struct cache_hdr *h,
 	t->response_time = response_time;
 	t->date_value = response_time;
 	if ((l = cache_hdr_find(h, n, "date", NULL)) != NULL &&
-	    cache_date_parse(l->value, l->vlen, &v) == 0)
+	    cache_date_parse(l->value, l->value_len, &v) == 0)
 		t->date_value = v;
 	if ((l = cache_hdr_find(h, n, "age", NULL)) != NULL &&
-	    (age = cache_delta_parse(l->value, l->vlen)) >= 0)
+	    (age = cache_delta_parse(l->value, l->value_len)) >= 0)
 		t->age_value = age;
 
 	cache_cc_parse(h, n, 0, &cc);
@@ -467,13 +401,13 @@ cache_times_init(struct cache_times *t, int status, const struct cache_hdr *h,
 	else if (cc.max_age >= 0)
 		t->lifetime = cc.max_age;
 	else if ((l = cache_hdr_find(h, n, "expires", NULL)) != NULL) {
-		if (cache_date_parse(l->value, l->vlen, &v) == -1 ||
+		if (cache_date_parse(l->value, l->value_len, &v) == -1 ||
 		    v <= t->date_value)
 			t->lifetime = 0;
 		else
 			t->lifetime = (int64_t)v - (int64_t)t->date_value;
 	} else if ((l = cache_hdr_find(h, n, "last-modified", NULL)) != NULL &&
-	    cache_date_parse(l->value, l->vlen, &lm) == 0 &&
+	    cache_date_parse(l->value, l->value_len, &lm) == 0 &&
 	    lm < t->date_value &&
 	    (cache_status_heuristic(status) || cc.public_)) {
 		t->lifetime = ((int64_t)t->date_value - (int64_t)lm) / 10;
@@ -553,7 +487,7 @@ sb_add_norm(struct sbuf *sb, const char *v, size_t len)
 	size_t	 i;
 	int	 sp = 0;
 
-	trim(&v, &len);
+	http_trim(&v, &len);
 	for (i = 0; i < len; i++) {
 		if (v[i] == ' ' || v[i] == '\t') {
 			sp = 1;
@@ -583,20 +517,20 @@ sb_add_norm(struct sbuf *sb, const char *v, size_t len)
  * is NULL when there is no Vary or it lists nothing.
  */
 int
-cache_vary_names(const struct cache_hdr *h, size_t n, char **out)
+cache_vary_names(const struct http_header *h, size_t n, char **out)
 {
-	const struct cache_hdr	*l;
+	const struct http_header	*l;
 	struct sbuf		 sb;
-	struct list_cur		 c;
+	struct http_list		 c;
 	const char		*e;
 	size_t			 elen, i, pos = 0;
 
 	memset(&sb, 0, sizeof sb);
 	*out = NULL;
 	while ((l = cache_hdr_find(h, n, "vary", &pos)) != NULL) {
-		c.p = l->value;
-		c.end = l->value + l->vlen;
-		while (list_next(&c, &e, &elen)) {
+		http_list_init(&c, l->value, l->value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&c, &e, &elen)) {
 			if (elen == 1 && e[0] == '*') {
 				free(sb.buf);
 				if ((*out = strdup("*")) == NULL)
@@ -625,11 +559,11 @@ cache_vary_names(const struct cache_hdr *h, size_t n, char **out)
  * matches, no key), -1 when out of memory.
  */
 int
-cache_vary_key(const char *names, const struct cache_hdr *h, size_t n,
+cache_vary_key(const char *names, const struct http_header *h, size_t n,
     char **key)
 {
 	struct sbuf		 sb;
-	const struct cache_hdr	*l;
+	const struct http_header	*l;
 	const char		*p, *q;
 	char			 name[128];
 	size_t			 len, pos;
@@ -655,21 +589,14 @@ cache_vary_key(const char *names, const struct cache_hdr *h, size_t n,
 		found = 0;
 		while ((l = cache_hdr_find(h, n, name, &pos)) != NULL) {
 			sb_addc(&sb, found ? ',' : '=');
-			sb_add_norm(&sb, l->value, l->vlen);
+			sb_add_norm(&sb, l->value, l->value_len);
 			found = 1;
 		}
 		if (!found)
 			sb_addc(&sb, '-');
 		sb_addc(&sb, '\n');
 	}
-	if (sb.error) {
-		free(sb.buf);
-		return (-1);
-	}
-	if (sb.buf == NULL && (sb.buf = strdup("")) == NULL)
-		return (-1);
-	*key = sb.buf;
-	return (0);
+	return (sb_finish(&sb, key, NULL));
 }
 
 /* Split an entity-tag into weakness and opaque part; -1 if malformed. */
@@ -677,7 +604,7 @@ static int
 etag_split(const char *s, size_t len, int *weak, const char **op,
     size_t *oplen)
 {
-	trim(&s, &len);
+	http_trim(&s, &len);
 	*weak = 0;
 	if (len >= 2 && s[0] == 'W' && s[1] == '/') {
 		*weak = 1;
@@ -715,14 +642,14 @@ int
 cache_etag_list_match(const char *list, size_t llen, const char *etag,
     size_t elen, int weak)
 {
-	struct list_cur	 c;
+	struct http_list	 c;
 	const char	*e, *o1, *o2;
 	size_t		 len, l1, l2;
 	int		 w1, w2;
 
-	c.p = list;
-	c.end = list + llen;
-	while (list_next(&c, &e, &len)) {
+	http_list_init(&c, list, llen,
+	    HTTP_LIST_SKIP_EMPTY);
+	while (http_list_next(&c, &e, &len)) {
 		if (len == 1 && *e == '*')
 			return (1);
 		if (etag == NULL)
@@ -748,9 +675,9 @@ cache_etag_list_match(const char *list, size_t llen, const char *etag,
  */
 int
 cache_client_not_modified(const struct cache_req *rq,
-    const struct cache_hdr *h, size_t n, time_t received)
+    const struct http_header *h, size_t n, time_t received)
 {
-	const struct cache_hdr	*inm, *etag, *ims, *l;
+	const struct http_header	*inm, *etag, *ims, *l;
 	size_t			 pos = 0;
 	time_t			 since, lm;
 	int			 seen = 0;
@@ -761,41 +688,26 @@ cache_client_not_modified(const struct cache_req *rq,
 	while ((inm = cache_hdr_find(rq->hdrs, rq->nhdrs, "if-none-match",
 	    &pos)) != NULL) {
 		seen = 1;
-		if (cache_etag_list_match(inm->value, inm->vlen,
-		    etag ? etag->value : NULL, etag ? etag->vlen : 0, 1))
+		if (cache_etag_list_match(inm->value, inm->value_len,
+		    etag ? etag->value : NULL, etag ? etag->value_len : 0, 1))
 			return (1);
 	}
 	if (seen)
 		return (0);
 	if ((ims = cache_hdr_find(rq->hdrs, rq->nhdrs, "if-modified-since",
-	    NULL)) == NULL || cache_date_parse(ims->value, ims->vlen,
+	    NULL)) == NULL || cache_date_parse(ims->value, ims->value_len,
 	    &since) == -1)
 		return (0);
 	lm = received;
 	if ((l = cache_hdr_find(h, n, "last-modified", NULL)) != NULL &&
-	    cache_date_parse(l->value, l->vlen, &lm) == 0)
+	    cache_date_parse(l->value, l->value_len, &lm) == 0)
 		;
 	else if ((l = cache_hdr_find(h, n, "date", NULL)) != NULL &&
-	    cache_date_parse(l->value, l->vlen, &lm) == 0)
+	    cache_date_parse(l->value, l->value_len, &lm) == 0)
 		;
 	else
 		lm = received;
 	return (lm <= since);
-}
-
-/* Tell whether a field is hop-by-hop and never stored or forwarded. */
-int
-cache_hop_field(const char *name, size_t len)
-{
-	static const char *const hop[] = { "connection", "keep-alive",
-	    "proxy-connection", "te", "trailer", "transfer-encoding",
-	    "upgrade", "proxy-authenticate", "proxy-authorization", NULL };
-	int	 i;
-
-	for (i = 0; hop[i] != NULL; i++)
-		if (strieq(name, len, hop[i]))
-			return (1);
-	return (0);
 }
 
 /*
@@ -807,54 +719,74 @@ cache_hop_field(const char *name, size_t len)
 int
 cache_update_excluded(const char *name, size_t len)
 {
-	return (cache_hop_field(name, len) ||
-	    strieq(name, len, "content-length") ||
-	    strieq(name, len, "content-encoding") ||
-	    strieq(name, len, "content-range") ||
-	    strieq(name, len, "age"));
+	return (http_hop_field(name, len) ||
+	    http_streq(name, len, "content-length") ||
+	    http_streq(name, len, "content-encoding") ||
+	    http_streq(name, len, "content-range") ||
+	    http_streq(name, len, "age"));
 }
 
 /* Tell whether name appears in any list line called field. */
 static int
-in_list(const struct cache_hdr *h, size_t n, const char *field,
+in_list(const struct http_header *h, size_t n, const char *field,
     const char *name, size_t nlen)
 {
-	const struct cache_hdr	*l;
-	struct list_cur		 c;
+	const struct http_header	*l;
+	struct http_list		 c;
 	const char		*e;
 	size_t			 elen, pos = 0;
 
 	while ((l = cache_hdr_find(h, n, field, &pos)) != NULL) {
-		c.p = l->value;
-		c.end = l->value + l->vlen;
-		while (list_next(&c, &e, &elen))
-			if (elen == nlen && strncasecmp(e, name, nlen) == 0)
+		http_list_init(&c, l->value, l->value_len,
+		    HTTP_LIST_SKIP_EMPTY);
+		while (http_list_next(&c, &e, &elen))
+			if (http_caseeq(e, elen, name, nlen))
 				return (1);
 	}
 	return (0);
 }
 
+/*
+ * Hand the built string over (an empty one when nothing was added), or
+ * free it and return -1 when an allocation failed on the way.
+ */
+static int
+sb_finish(struct sbuf *sb, char **out, size_t *outlen)
+{
+	if (sb->error) {
+		free(sb->buf);
+		return (-1);
+	}
+	if (sb->buf == NULL && (sb->buf = strdup("")) == NULL)
+		return (-1);
+	*out = sb->buf;
+	if (outlen != NULL)
+		*outlen = sb->len;
+	return (0);
+}
+
 /* Append "Name: value\r\n". */
 static void
-sb_add_field(struct sbuf *sb, const struct cache_hdr *h)
+sb_add_field(struct sbuf *sb, const struct http_header *h)
 {
-	sb_add(sb, h->name, h->nlen);
-	sb_add(sb, ": ", 2);
-	sb_add(sb, h->value, h->vlen);
-	sb_add(sb, "\r\n", 2);
+	struct iovec	v[HTTP_FIELD_IOV];
+	int		i;
+
+	http_field_iov(h, v);
+	for (i = 0; i < HTTP_FIELD_IOV; i++)
+		sb_add(sb, v[i].iov_base, v[i].iov_len);
 }
 
 /* Return 1 if two fields have the same name (in any case). */
 static int
-same_name(const struct cache_hdr *a, const struct cache_hdr *b)
+same_name(const struct http_header *a, const struct http_header *b)
 {
-	return (a->nlen == b->nlen && strncasecmp(a->name, b->name,
-	    a->nlen) == 0);
+	return (http_caseeq(a->name, a->name_len, b->name, b->name_len));
 }
 
 /* Return 1 if one of the first <n> fields of <h> is named like <f>. */
 static int
-has_name(const struct cache_hdr *h, size_t n, const struct cache_hdr *f)
+has_name(const struct http_header *h, size_t n, const struct http_header *f)
 {
 	size_t	i;
 
@@ -869,10 +801,11 @@ has_name(const struct cache_hdr *h, size_t n, const struct cache_hdr *f)
  * response: not excluded by RFC 9111 §3.2, not named by its Connection.
  */
 static int
-update_takes(const struct cache_hdr *up, size_t un, const struct cache_hdr *f)
+update_takes(const struct http_header *up, size_t un,
+    const struct http_header *f)
 {
-	return (!cache_update_excluded(f->name, f->nlen) &&
-	    !in_list(up, un, "connection", f->name, f->nlen));
+	return (!cache_update_excluded(f->name, f->name_len) &&
+	    !in_list(up, un, "connection", f->name, f->name_len));
 }
 
 /*
@@ -883,8 +816,8 @@ update_takes(const struct cache_hdr *up, size_t un, const struct cache_hdr *f)
  * Output is "Name: value\r\n" lines in a malloc'd string.
  */
 int
-cache_merge_304(const struct cache_hdr *st, size_t sn,
-    const struct cache_hdr *up, size_t un, char **out, size_t *outlen)
+cache_merge_304(const struct http_header *st, size_t sn,
+    const struct http_header *up, size_t un, char **out, size_t *outlen)
 {
 	struct sbuf	 sb;
 	size_t		 i, j;
@@ -910,15 +843,7 @@ cache_merge_304(const struct cache_hdr *st, size_t sn,
 	for (j = 0; j < un; j++)
 		if (update_takes(up, un, &up[j]) && !has_name(st, sn, &up[j]))
 			sb_add_field(&sb, &up[j]);
-	if (sb.error) {
-		free(sb.buf);
-		return (-1);
-	}
-	if (sb.buf == NULL && (sb.buf = strdup("")) == NULL)
-		return (-1);
-	*out = sb.buf;
-	*outlen = sb.len;
-	return (0);
+	return (sb_finish(&sb, out, outlen));
 }
 
 /*
@@ -936,7 +861,7 @@ cache_range_parse(const char *v, size_t vlen, uint64_t total,
 	uint64_t	 a = 0, b = 0;
 	int		 hasa = 0, hasb = 0;
 
-	trim(&v, &vlen);
+	http_trim(&v, &vlen);
 	if (vlen < 6 || strncasecmp(v, "bytes=", 6) != 0)
 		return (CACHE_RANGE_NONE);
 	p = v + 6;
@@ -1069,7 +994,7 @@ cache_uri_resolve(const char *base, const char *ref, size_t rlen, char **out)
 	const char	*slash, *q;
 	int		 olen, rv;
 
-	trim(&ref, &rlen);
+	http_trim(&ref, &rlen);
 	memset(&sb, 0, sizeof sb);
 	if ((olen = uri_origin_len(base)) == 0)
 		return (-1);

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "http_field.h"
+#include "http_head.h"
+#include "http_status.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -36,18 +39,8 @@ static void	proxy_client_head_out(struct proxy_client *,
 		    struct http_msg *, long);
 static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
-static int	proxy_hdr_is(const struct http_header *, const char *);
-static const char *proxy_client_check_chunks(struct proxy_client *);
+static void	proxy_client_linger_cb(enum conn_linger_end, void *);
 static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
-
-/* Whether a header field has this name (any case). */
-static int
-proxy_hdr_is(const struct http_header *h, const char *name)
-{
-	size_t	len = strlen(name);
-
-	return (h->name_len == len && strncasecmp(h->name, name, len) == 0);
-}
 
 /* Count an error of a kind. */
 void
@@ -56,8 +49,8 @@ proxy_client_count(struct proxy_client *c, enum proxy_err e)
 	c->px->stats.errors[e]++;
 }
 
-/* Accept a new client connection on fd. */
-void
+/* Accept a new client connection on fd; NULL if it could not be (closed). */
+struct proxy_client *
 proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
     int salen)
 {
@@ -69,11 +62,9 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		log_warn("client: calloc");
 		px->stats.errors[PROXY_ERR_NOMEM]++;
 		close(fd);
-		return;
+		return (NULL);
 	}
 	c->px = px;
-	c->tun_pipe[0][0] = c->tun_pipe[0][1] = -1;
-	c->tun_pipe[1][0] = c->tun_pipe[1][1] = -1;
 	if (addr_from_sa(&c->addr, sa, salen) == -1)
 		memset(&c->addr, 0, sizeof c->addr);
 	addr_ntop(&c->addr, c->addr_str, sizeof c->addr_str);
@@ -93,11 +84,11 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		if (c->head_out != NULL)
 			evbuffer_free(c->head_out);
 		free(c);
-		return;
+		return (NULL);
 	}
 	bufferevent_setcb(c->bev, proxy_client_read_cb, proxy_client_write_cb,
 	    proxy_client_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, PROXY_BUF_LOW, 0);
+	flow_watch(c->bev, &px->flow);
 	bufferevent_set_max_single_read(c->bev, PROXY_IO_MAX);
 	bufferevent_set_max_single_write(c->bev, PROXY_IO_MAX);
 	TAILQ_INSERT_TAIL(&px->clients, c, entry);
@@ -108,6 +99,22 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	proxy_client_begin(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return (c);
+}
+
+/* The client's output buffer, for answers made here (cache hits). */
+struct evbuffer *
+proxy_client_output(struct proxy_client *c)
+{
+	return (bufferevent_get_output(c->bev));
+}
+
+/* Count <n> bytes added to the client's output. */
+void
+proxy_client_sent(struct proxy_client *c, size_t n)
+{
+	c->bytes_out += n;
+	c->px->stats.bytes_out += n;
 }
 
 /* Arm the connection's timer for ms milliseconds (0: disarm). */
@@ -133,7 +140,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->in_request = 0;
 	c->retried = 0;
 	c->body_sent = 0;
-	c->tunnel = c->tunnel_eof = 0;
+	c->tunnel = 0;
 	c->resp_started = 0;
 	c->status = 0;
 	c->close_after = 0;
@@ -141,8 +148,8 @@ proxy_client_begin(struct proxy_client *c)
 	c->code = NULL;
 	c->url[0] = c->method_str[0] = c->ctype[0] = c->hier[0] = '\0';
 	c->host[0] = '\0';
-	c->naddrs = c->addr_idx = 0;
-	c->req_body = c->resp_body = BODY_DONE;
+	conn_addrs_clear(&c->addrs);
+	c->req.state = c->resp.state = HTTP_MOVE_DONE;
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	/* Between requests: the idle timeout. */
 	proxy_client_timer(c, c->px->cfg->proxy.idle_timeout);
@@ -176,6 +183,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	}
 	log_debug("client %s: closed: %s", c->addr_str, reason);
 	TAILQ_REMOVE(&px->clients, c, entry);
+	conn_linger_free(c->linger);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	evbuffer_free(c->head_out);
@@ -200,9 +208,7 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 		return;
 	proxy_cache_abort(c);
 	proxy_client_count(c, kind);
-	if (c->srv != NULL)
-		proxy_server_release(c->srv, 0);
-	c->srv = NULL;
+	proxy_server_detach(c, NULL);
 	if (c->resp_started) {
 		log_info("client %s: %s %s: %s after the response began; "
 		    "closing", c->addr_str, c->method_str, c->url, reason);
@@ -216,10 +222,9 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	c->code = code;
 	c->resp_started = 1;
 	before = evbuffer_get_length(out);
-	proxy_page_error(out, status, reason,
+	http_error_page(out, status, reason, "twin-proxy",
 	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
-	c->bytes_out += evbuffer_get_length(out) - before;
-	c->px->stats.bytes_out += evbuffer_get_length(out) - before;
+	proxy_client_sent(c, evbuffer_get_length(out) - before);
 	c->in_request = 1;
 	proxy_log_request(c);
 	c->in_request = 0;
@@ -235,14 +240,39 @@ static void
 proxy_client_closing(struct proxy_client *c)
 {
 	c->state = CLIENT_CLOSING;
-	c->linger = 0;
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
-	proxy_client_timer(c, c->px->cfg->proxy.read_timeout);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		proxy_client_write_cb(c->bev, c);
+	proxy_client_timer(c, 0);
+	c->linger = conn_linger_new(c->px->base, c->bev,
+	    c->px->cfg->proxy.read_timeout, PROXY_LINGER_MS,
+	    proxy_client_linger_cb, c);
+	if (c->linger == NULL) {
+		proxy_client_count(c, PROXY_ERR_NOMEM);
+		proxy_client_close(c, "out of memory");
+	}
+}
+
+/* The lingering close is over. */
+static void
+proxy_client_linger_cb(enum conn_linger_end why, void *arg)
+{
+	struct proxy_client	*c = arg;
+
+	switch (why) {
+	case CONN_LINGER_SENT:
+		proxy_client_close(c, "response sent");
+		break;
+	case CONN_LINGER_CLOSED:
+		proxy_client_close(c, "client closed");
+		break;
+	case CONN_LINGER_TIMEOUT:
+		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
+		/* FALLTHROUGH */
+	case CONN_LINGER_STALLED:
+		proxy_client_close(c, "client stopped reading");
+		break;
+	case CONN_LINGER_ERROR:
+		proxy_client_close(c, "client connection error");
+		break;
+	}
 }
 
 /* The response on this connection is complete. */
@@ -254,14 +284,14 @@ proxy_client_response_done(struct proxy_client *c)
 
 	proxy_cache_done(c);
 	if (c->srv != NULL) {
-		reuse = c->srv->keep_alive && c->req_body == BODY_DONE &&
-		    c->resp_body == BODY_DONE &&
+		reuse = c->srv->keep_alive && c->req.state == HTTP_MOVE_DONE &&
+		    c->resp.state == HTTP_MOVE_DONE &&
 		    evbuffer_get_length(bufferevent_get_input(c->srv->bev)) ==
 		    0 && !px->draining;
 		proxy_server_release(c->srv, reuse);
 		c->srv = NULL;
 	}
-	if (c->req_body != BODY_DONE) {
+	if (c->req.state != HTTP_MOVE_DONE) {
 		/* The origin answered before the whole body came. */
 		c->close_after = 1;
 	}
@@ -274,6 +304,14 @@ proxy_client_response_done(struct proxy_client *c)
 		return;
 	}
 	proxy_client_begin(c);
+	/*
+	 * Answers made here (cache hits, pages) have no origin to pause:
+	 * pipelined requests wait while the client's output is full.
+	 */
+	if (flow_gate(c->bev, bufferevent_get_output(c->bev), &px->flow)) {
+		c->held = 1;
+		return;
+	}
 	bufferevent_enable(c->bev, EV_READ);
 	/* A pipelined request may be waiting already. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -292,7 +330,7 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 		proxy_client_parse(c);
 		break;
 	case CLIENT_BUSY:
-		if (c->req_body != BODY_DONE)
+		if (c->req.state != HTTP_MOVE_DONE)
 			proxy_server_pump_request(c);
 		else if (evbuffer_get_length(in) >= c->px->lim.max_head) {
 			/*
@@ -304,11 +342,8 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_disable(bev, EV_READ);
 		}
 		break;
-	case CLIENT_TUNNEL:
-		proxy_client_pump(c);
-		break;
-	case CLIENT_CLOSING:
-		evbuffer_drain(in, evbuffer_get_length(in));
+	default:
+		/* A relay or a lingering close has the callbacks. */
 		break;
 	}
 }
@@ -318,30 +353,21 @@ static void
 proxy_client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct proxy_client	*c = arg;
-	int			 fd;
 
 	switch (c->state) {
-	case CLIENT_CLOSING:
-		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
-		    c->linger)
-			break;
-		c->linger = 1;
-		fd = bufferevent_getfd(bev);
-		if (fd == -1 || shutdown(fd, SHUT_WR) == -1) {
-			proxy_client_close(c, "response sent");
-			break;
-		}
-		proxy_client_timer(c, PROXY_LINGER_MS);
-		break;
-	case CLIENT_TUNNEL:
-		proxy_tunnel_resume(c, 1);
-		break;
 	case CLIENT_BUSY:
 		/* Room again: let the origin's data flow. */
-		if (c->srv != NULL && c->srv->state == SERVER_ACTIVE)
-			bufferevent_enable(c->srv->bev, EV_READ);
+		proxy_server_resume(c);
 		break;
 	case CLIENT_HEAD:
+		if (!c->held)
+			break;
+		c->held = 0;
+		flow_resume(bev);
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			proxy_client_parse(c);
+		break;
+	default:
 		break;
 	}
 }
@@ -352,10 +378,6 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct proxy_client	*c = arg;
 
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_event(c, 1, what);
-		return;
-	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
 		proxy_client_close(c, "client stopped reading");
@@ -367,7 +389,7 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "client connection error");
 }
 
-/* The connection's timer: idle, head or linger timeout. */
+/* The connection's timer: idle or head timeout. */
 static void
 proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -381,10 +403,6 @@ proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		proxy_client_error(c, 408, "the request was not received "
 		    "in time", "TAG_NONE", PROXY_ERR_CLIENT_TIMEOUT);
-		break;
-	case CLIENT_CLOSING:
-		proxy_client_close(c, c->linger ? "response sent" :
-		    "client stopped reading");
 		break;
 	default:
 		break;
@@ -595,39 +613,29 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 			    "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
 			    "TRACE, CONNECT\r\nContent-Length: 0\r\n\r\n");
-		c->bytes_out += evbuffer_get_length(out) - before;
-		px->stats.bytes_out += evbuffer_get_length(out) - before;
+		proxy_client_sent(c, evbuffer_get_length(out) - before);
 		c->status = 200;
 		c->code = "TCP_MISS";
-		c->req_body = m->framing == HTTP_BODY_LENGTH ? BODY_LENGTH :
-		    m->framing == HTTP_BODY_CHUNKED ? BODY_CHUNKED : BODY_DONE;
-		c->close_after = c->req_body != BODY_DONE;
+		c->close_after = m->framing == HTTP_BODY_LENGTH ||
+		    m->framing == HTTP_BODY_CHUNKED;
 		evbuffer_drain(in, m->head_len);
 		log_debug("client %s: %s %s answered here (Max-Forwards: 0)",
 		    c->addr_str, c->method_str, c->url);
-		c->req_body = BODY_DONE;
 		proxy_client_response_done(c);
 		return;
 	}
 
 	proxy_client_head_out(c, m, fwd);
 	proxy_cache_capture(c, m, buf);
-	switch (m->framing) {
-	case HTTP_BODY_LENGTH:
-		c->req_body = m->content_length > 0 ? BODY_LENGTH : BODY_DONE;
-		c->req_left = m->content_length;
-		break;
-	case HTTP_BODY_CHUNKED:
-		c->req_body = BODY_CHUNKED;
-		http_chunked_init(&c->req_chunk, &px->lim);
-		break;
-	default:
-		c->req_body = BODY_DONE;
-		break;
-	}
+	/*
+	 * Chunked bytes that came with the head are checked before any of
+	 * the request goes on, so a smuggling attempt sent in one piece
+	 * never reaches the origin; later ones are checked as they stream.
+	 */
+	http_body_init(&c->req, m->framing, m->content_length, 0, &px->lim);
 	evbuffer_drain(in, m->head_len);
 	log_debug("client %s: %s %s", c->addr_str, c->method_str, c->url);
-	if ((why = proxy_client_check_chunks(c)) != NULL) {
+	if ((why = http_body_check(&c->req, in)) != NULL) {
 		proxy_client_error(c, 400, why, "TAG_NONE", PROXY_ERR_PARSE);
 		return;
 	}
@@ -647,65 +655,25 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 static void
 proxy_client_head_out(struct proxy_client *c, struct http_msg *m, long fwd)
 {
-	struct proxy			*px = c->px;
-	struct cfg_proxy		*pc = &px->cfg->proxy;
-	struct evbuffer			*b = c->head_out;
-	const struct http_header	*h;
-	unsigned			 i, last_xff = HTTP_MAX_HEADERS;
-	int				 host = 0, via_done = 0, xff_done = 0;
+	struct proxy		*px = c->px;
+	struct cfg_proxy	*pc = &px->cfg->proxy;
+	struct evbuffer		*b = c->head_out;
+	struct http_head_opts	 o;
 
+	memset(&o, 0, sizeof o);
+	o.via = pc->via ? px->via : NULL;
+	o.version = m->version;
+	o.xff = pc->x_forwarded_for == XFF_ON ? HTTP_XFF_APPEND :
+	    pc->x_forwarded_for == XFF_DELETE ? HTTP_XFF_DELETE :
+	    HTTP_XFF_KEEP;
+	o.client = c->addr_str;
+	o.max_forwards = fwd;
+	o.host = m->authority;
+	o.host_len = m->authority_len;
 	evbuffer_drain(b, evbuffer_get_length(b));
-	evbuffer_add(b, m->method_str, m->method_len);
-	evbuffer_add(b, " ", 1);
-	evbuffer_add(b, m->path, m->path_len);
-	evbuffer_add(b, m->query, m->query_len);
-	evbuffer_add(b, " HTTP/1.1\r\n", 11);
-	for (i = 0; i < m->nheaders; i++)
-		if (proxy_hdr_is(&m->headers[i], "x-forwarded-for"))
-			last_xff = i;
-	for (i = 0; i < m->nheaders; i++) {
-		h = &m->headers[i];
-		if (http_hop_by_hop(m, h->name, h->name_len))
-			continue;
-		if (proxy_hdr_is(h, "x-forwarded-for")) {
-			if (pc->x_forwarded_for == XFF_DELETE)
-				continue;
-			if (pc->x_forwarded_for == XFF_ON && i == last_xff) {
-				evbuffer_add_printf(b, "X-Forwarded-For: "
-				    "%.*s, %s\r\n", (int)h->value_len,
-				    h->value, c->addr_str);
-				xff_done = 1;
-				continue;
-			}
-		} else if (fwd >= 0 && proxy_hdr_is(h, "max-forwards")) {
-			evbuffer_add_printf(b, "Max-Forwards: %ld\r\n", fwd);
-			continue;
-		} else if (pc->via && proxy_hdr_is(h, "via") && !via_done) {
-			evbuffer_add_printf(b, "Via: %.*s, %d.%d %s\r\n",
-			    (int)h->value_len, h->value, m->version / 10,
-			    m->version % 10, px->via);
-			via_done = 1;
-			continue;
-		} else if (proxy_hdr_is(h, "host"))
-			host = 1;
-		evbuffer_add(b, h->name, h->name_len);
-		evbuffer_add(b, ": ", 2);
-		evbuffer_add(b, h->value, h->value_len);
-		evbuffer_add(b, "\r\n", 2);
-	}
-	if (!host) {
-		evbuffer_add(b, "Host: ", 6);
-		evbuffer_add(b, m->authority, m->authority_len);
-		evbuffer_add(b, "\r\n", 2);
-	}
-	if (pc->via && !via_done)
-		evbuffer_add_printf(b, "Via: %d.%d %s\r\n", m->version / 10,
-		    m->version % 10, px->via);
-	if (pc->x_forwarded_for == XFF_ON && !xff_done)
-		evbuffer_add_printf(b, "X-Forwarded-For: %s\r\n", c->addr_str);
-	if (m->framing == HTTP_BODY_CHUNKED)
-		evbuffer_add(b, "Transfer-Encoding: chunked\r\n", 28);
-	evbuffer_add(b, "\r\n", 2);
+	http_head_request_line(b, m);
+	http_head_fields(b, m->headers, m->nheaders, &o);
+	http_head_end(b, m->framing == HTTP_BODY_CHUNKED, HTTP_CONN_NONE);
 }
 
 /* Whether our own Via entry is already on the request. */
@@ -718,58 +686,10 @@ proxy_client_loop(struct proxy_client *c, struct http_msg *m)
 
 	for (i = 0; i < m->nheaders; i++) {
 		h = &m->headers[i];
-		if (!proxy_hdr_is(h, "via") || h->value_len < vlen)
+		if (!http_header_is(h, "via") || h->value_len < vlen)
 			continue;
 		if (memmem(h->value, h->value_len, c->px->via, vlen) != NULL)
 			return (1);
 	}
 	return (0);
-}
-
-/*
- * Validate the chunked body bytes that came with the head before anything
- * goes to the origin, so that a smuggling attempt sent in one piece never
- * reaches it. Returns the parser's reason on error, else NULL. (Bytes that
- * arrive later are checked as they stream; an error then cuts the
- * request off.)
- */
-static const char *
-proxy_client_check_chunks(struct proxy_client *c)
-{
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v[8];
-	struct http_chunked	 ch;
-	size_t			 consumed;
-	int			 i, nv, rv = HTTP_MORE;
-
-	if (c->req_body != BODY_CHUNKED)
-		return (NULL);
-	ch = c->req_chunk;
-	nv = evbuffer_peek(in, -1, NULL, v, 8);
-	for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++)
-		rv = http_chunked_feed(&ch, v[i].iov_base, v[i].iov_len,
-		    &consumed, NULL, NULL);
-	return (rv == HTTP_ERROR ? ch.error : NULL);
-}
-
-/* Move tunnel bytes from the client to the origin. */
-void
-proxy_client_pump(struct proxy_client *c)
-{
-	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	size_t			 n;
-
-	if (s == NULL || s->state != SERVER_ACTIVE)
-		return;
-	n = evbuffer_get_length(in);
-	if (n == 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &c->t_client);
-	evbuffer_remove_buffer(in, bufferevent_get_output(s->bev), n);
-	c->bytes_in += n;
-	c->px->stats.bytes_in += n;
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) >=
-	    PROXY_BUF_HIGH)
-		bufferevent_disable(c->bev, EV_READ);
 }

@@ -4,6 +4,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "pool.h"
 #include "proxy.h"
 
 static int	proxy_ctl_stats(struct ctl_conn *, int, char **, void *);
@@ -39,9 +40,9 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 		return (-1);
 	}
 	ctl_printf(cc, "connections-open %llu",
-	    (unsigned long long)st->conn_open);
+	    (unsigned long long)st->conns.open);
 	ctl_printf(cc, "connections-total %llu",
-	    (unsigned long long)st->conn_total);
+	    (unsigned long long)st->conns.total);
 	ctl_printf(cc, "requests %llu", (unsigned long long)st->requests);
 	ctl_printf(cc, "tunnels %llu", (unsigned long long)st->tunnels);
 	ctl_printf(cc, "bytes-in %llu", (unsigned long long)st->bytes_in);
@@ -50,7 +51,7 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	    (unsigned long long)st->origin_connects);
 	ctl_printf(cc, "origin-reused %llu",
 	    (unsigned long long)st->origin_reused);
-	ctl_printf(cc, "origin-idle %u", px->nidle);
+	ctl_printf(cc, "origin-idle %u", pool_count(px->pool));
 	for (i = 0; i < PROXY_ERR_MAX; i++)
 		ctl_printf(cc, "errors-%s %llu", proxy_err_names[i],
 		    (unsigned long long)st->errors[i]);

@@ -1,8 +1,8 @@
 /*
- * proxy_main.c: the daemon's life: listeners (bound with IP_FREEBIND so
- * the floating IP can be listened on before it arrives), connection
- * limits, reload on SIGHUP without dropping connections, drain on
- * SIGTERM.
+ * proxy_main.c: the daemon's life: listeners (lib/listener.h: bound with
+ * IP_FREEBIND so the floating IP can be listened on before it arrives,
+ * held at max-connections), reload on SIGHUP without dropping
+ * connections, drain on SIGTERM.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -12,42 +12,39 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "listener.h"
 #include "log.h"
+#include "pool.h"
+#include "logfile.h"
 #include "proxy.h"
 #include "xmalloc.h"
 
-static void	proxy_accept_cb(struct evconnlistener *, evutil_socket_t,
-		    struct sockaddr *, int, void *);
-static void	proxy_accept_error_cb(struct evconnlistener *, void *);
-static void	proxy_accept_timer_cb(evutil_socket_t, short, void *);
-static void	proxy_listeners_enable(struct proxy *, int);
+static void	proxy_accept_cb(int, const struct sockaddr *, int, void *);
 static void	proxy_apply(struct proxy *);
 static void	proxy_drain_timer_cb(evutil_socket_t, short, void *);
-static int	proxy_addr_same(const struct addr *, const struct addr *);
-
-/* Same address and port (addr_eq ignores ports). */
-static int
-proxy_addr_same(const struct addr *a, const struct addr *b)
-{
-	return (addr_eq(a, b) && a->port == b->port);
-}
 
 /* Set up the daemon's state for cfg (listeners are opened separately). */
 void
 proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
     const char *cfgfile)
 {
+	struct listener_conf	lc = { 1024, 1, LISTENER_PAUSE_MS, 0 };
+
 	memset(px, 0, sizeof *px);
 	px->base = base;
 	px->cfg = cfg;
 	px->cfgfile = cfgfile;
-	px->log_fd = -1;
-	TAILQ_INIT(&px->listeners);
+	px->log = logfile_new(base, "access log", LOGFILE_FLUSH,
+	    LOGFILE_MAXBUF);
+	px->flow = (struct flow_limits)FLOW_LIMITS_DEFAULT;
 	TAILQ_INIT(&px->clients);
-	TAILQ_INIT(&px->idle);
-	px->accept_timer = evtimer_new(base, proxy_accept_timer_cb, px);
-	px->drain_timer = evtimer_new(base, proxy_drain_timer_cb, px);
-	if (px->accept_timer == NULL || px->drain_timer == NULL)
+	px->pool = pool_new(&(struct pool_conf){ PROXY_POOL_MAX,
+	    cfg->proxy.server_idle_timeout });
+	lc.max_conns = cfg->proxy.max_connections;
+	px->ls = listener_set_new(base, &lc, &px->stats.conns,
+	    proxy_accept_cb, px);
+	if ((px->drain_timer = evtimer_new(base, proxy_drain_timer_cb,
+	    px)) == NULL)
 		fatalx("evtimer_new");
 	px->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
@@ -83,8 +80,7 @@ proxy_apply(struct proxy *px)
 
 /* A new connection on a listener. */
 static void
-proxy_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+proxy_accept_cb(int fd, const struct sockaddr *sa, int salen, void *arg)
 {
 	struct proxy	*px = arg;
 
@@ -95,160 +91,24 @@ proxy_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	proxy_client_new(px, fd, sa, salen);
 }
 
-/* accept() failed: out of descriptors, pause for a second. */
-static void
-proxy_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct proxy	*px = arg;
-	struct timeval	 tv = { 1, 0 };
-	int		 err = EVUTIL_SOCKET_ERROR();
-
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
-	    err != ENOMEM) {
-		log_warnx("accept: %s", strerror(err));
-		return;
-	}
-	log_warnx("accept: %s; pausing listeners for 1s", strerror(err));
-	proxy_listeners_enable(px, 0);
-	evtimer_add(px->accept_timer, &tv);
-}
-
-/* Resume accepting after a pause. */
-static void
-proxy_accept_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct proxy	*px = arg;
-
-	if (!px->paused && !px->draining)
-		proxy_listeners_enable(px, 1);
-}
-
-/* Turn accepting on or off on every listener. */
-static void
-proxy_listeners_enable(struct proxy *px, int on)
-{
-	struct proxy_listener	*l;
-
-	TAILQ_FOREACH(l, &px->listeners, entry) {
-		if (on)
-			evconnlistener_enable(l->lev);
-		else
-			evconnlistener_disable(l->lev);
-	}
-}
-
 /*
- * Track open client connections; stop accepting at max-connections and
- * start again below it. During a drain, exit when the last one closes.
+ * Track open client connections (the listeners hold accepting at
+ * max-connections). During a drain, exit when the last one closes.
  */
 void
 proxy_conn_count(struct proxy *px, int delta)
 {
-	if (delta > 0) {
-		px->stats.conn_open++;
-		px->stats.conn_total++;
-	} else
-		px->stats.conn_open--;
-	if (!px->paused && px->stats.conn_open >=
-	    px->cfg->proxy.max_connections) {
-		log_warnx("%llu connections open (max-connections); not "
-		    "accepting more for now",
-		    (unsigned long long)px->stats.conn_open);
-		px->paused = 1;
-		proxy_listeners_enable(px, 0);
-	} else if (px->paused && px->stats.conn_open <
-	    px->cfg->proxy.max_connections) {
-		px->paused = 0;
-		if (!px->draining) {
-			log_info("below max-connections again; accepting");
-			proxy_listeners_enable(px, 1);
-		}
-	}
-	if (px->draining && px->stats.conn_open == 0)
+	listener_set_conn(px->ls, delta);
+	if (px->draining && px->stats.conns.open == 0)
 		event_base_loopexit(px->base, NULL);
 }
 
-/*
- * Make the listeners match the config: keep the sockets of addresses
- * still listed, open new ones, close the ones no longer listed. All or
- * nothing: if a new address cannot be bound, nothing changes and -1 is
- * returned with the reason in *cause (static).
- */
+/* Listen on the addresses of the config, all or nothing. */
 int
-proxy_listeners_sync(struct proxy *px, const char **cause)
+proxy_listen(struct proxy *px, const char **cause)
 {
-	static char		 msg[ADDR_STRLEN + 64];
-	struct cfg_proxy	*pc = &px->cfg->proxy;
-	struct proxy_listeners	 fresh;
-	struct proxy_listener	*l, *next;
-	const char		*why;
-	char			 buf[ADDR_STRLEN];
-	size_t			 i;
-	int			 fd;
-
-	TAILQ_INIT(&fresh);
-	TAILQ_FOREACH(l, &px->listeners, entry)
-		l->keep = 0;
-	for (i = 0; i < pc->nlisten; i++) {
-		TAILQ_FOREACH(l, &px->listeners, entry)
-			if (proxy_addr_same(&l->addr, &pc->listen[i]))
-				break;
-		if (l != NULL) {
-			l->keep = 1;
-			continue;
-		}
-		TAILQ_FOREACH(l, &fresh, entry)
-			if (proxy_addr_same(&l->addr, &pc->listen[i]))
-				break;
-		if (l != NULL)
-			continue;
-		addr_fmt(&pc->listen[i], buf, sizeof buf);
-		fd = ev_listen_socket(&pc->listen[i], 1, 1024, &why);
-		if (fd == -1) {
-			snprintf(msg, sizeof msg, "listen %s: %s", buf, why);
-			goto fail;
-		}
-		l = xcalloc(1, sizeof *l);
-		l->addr = pc->listen[i];
-		l->keep = 1;
-		l->lev = evconnlistener_new(px->base, proxy_accept_cb, px,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-		if (l->lev == NULL) {
-			close(fd);
-			free(l);
-			snprintf(msg, sizeof msg, "listen %s: "
-			    "evconnlistener_new failed", buf);
-			goto fail;
-		}
-		evconnlistener_set_error_cb(l->lev, proxy_accept_error_cb);
-		if (px->paused || px->draining)
-			evconnlistener_disable(l->lev);
-		TAILQ_INSERT_TAIL(&fresh, l, entry);
-	}
-	TAILQ_FOREACH_SAFE(l, &px->listeners, entry, next) {
-		if (l->keep)
-			continue;
-		log_info("no longer listening on %s",
-		    addr_fmt(&l->addr, buf, sizeof buf));
-		TAILQ_REMOVE(&px->listeners, l, entry);
-		evconnlistener_free(l->lev);
-		free(l);
-	}
-	while ((l = TAILQ_FIRST(&fresh)) != NULL) {
-		TAILQ_REMOVE(&fresh, l, entry);
-		log_info("listening on %s", addr_fmt(&l->addr, buf,
-		    sizeof buf));
-		TAILQ_INSERT_TAIL(&px->listeners, l, entry);
-	}
-	return (0);
-fail:
-	while ((l = TAILQ_FIRST(&fresh)) != NULL) {
-		TAILQ_REMOVE(&fresh, l, entry);
-		evconnlistener_free(l->lev);
-		free(l);
-	}
-	*cause = msg;
-	return (-1);
+	return (listener_set_sync(px->ls, px->cfg->proxy.listen,
+	    px->cfg->proxy.nlisten, cause));
 }
 
 /*
@@ -278,17 +138,18 @@ proxy_reload(struct proxy *px)
 	}
 	old = px->cfg;
 	px->cfg = cfg;
-	if (proxy_listeners_sync(px, &cause) == -1) {
+	if (proxy_listen(px, &cause) == -1) {
 		px->cfg = old;
 		cfg_free(cfg);
 		log_warnx("reload: %s; keeping the running configuration",
 		    cause);
 		return;
 	}
-	if (px->log_path != NULL)
-		oldpath = xstrdup(px->log_path);
+	if (logfile_path(px->log) != NULL)
+		oldpath = xstrdup(logfile_path(px->log));
 	if (oldpath == NULL || strcmp(oldpath, cfg->proxy.access_log) != 0) {
-		if (proxy_log_open(px, cfg->proxy.access_log, &cause) == -1)
+		if (logfile_open(px->log, cfg->proxy.access_log,
+		    &cause) == -1)
 			log_warnx("reload: access log %s: %s; still writing "
 			    "to %s", cfg->proxy.access_log, cause,
 			    oldpath != NULL ? oldpath : "nothing");
@@ -296,12 +157,15 @@ proxy_reload(struct proxy *px)
 			log_info("access log is now %s",
 			    cfg->proxy.access_log);
 	} else
-		proxy_log_reopen(px);
+		logfile_reopen(px->log);
 	free(oldpath);
 	proxy_apply(px);
+	listener_set_max(px->ls, cfg->proxy.max_connections);
 	proxy_cache_reload(px, &old->proxy);
 	/* The pool may hold connections from an old outgoing-address. */
-	proxy_pool_flush(px);
+	pool_flush(px->pool);
+	pool_set(px->pool, &(struct pool_conf){ PROXY_POOL_MAX,
+	    cfg->proxy.server_idle_timeout });
 	cfg_free(old);
 	log_info("reload: configuration from %s in effect", px->cfgfile);
 }
@@ -313,7 +177,7 @@ proxy_drain_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	struct proxy	*px = arg;
 
 	log_warnx("%llu connections still busy after %d ms; stopping",
-	    (unsigned long long)px->stats.conn_open, PROXY_DRAIN_MS);
+	    (unsigned long long)px->stats.conns.open, PROXY_DRAIN_MS);
 	event_base_loopexit(px->base, NULL);
 }
 
@@ -324,22 +188,17 @@ proxy_drain_timer_cb(evutil_socket_t fd, short ev, void *arg)
 void
 proxy_drain(struct proxy *px)
 {
-	struct proxy_listener	*l;
-	struct timeval		 tv;
+	struct timeval	tv;
 
 	if (px->draining)
 		return;
 	log_info("draining: %llu connections open",
-	    (unsigned long long)px->stats.conn_open);
+	    (unsigned long long)px->stats.conns.open);
 	px->draining = 1;
-	while ((l = TAILQ_FIRST(&px->listeners)) != NULL) {
-		TAILQ_REMOVE(&px->listeners, l, entry);
-		evconnlistener_free(l->lev);
-		free(l);
-	}
-	proxy_pool_flush(px);
+	listener_set_close(px->ls);
+	pool_flush(px->pool);
 	proxy_client_drain_idle(px);
-	if (px->stats.conn_open == 0) {
+	if (px->stats.conns.open == 0) {
 		event_base_loopexit(px->base, NULL);
 		return;
 	}
@@ -351,22 +210,19 @@ proxy_drain(struct proxy *px)
 void
 proxy_shutdown(struct proxy *px)
 {
-	struct proxy_listener	*l;
 	struct proxy_client	*c;
 
-	while ((l = TAILQ_FIRST(&px->listeners)) != NULL) {
-		TAILQ_REMOVE(&px->listeners, l, entry);
-		evconnlistener_free(l->lev);
-		free(l);
-	}
+	listener_set_close(px->ls);
 	px->draining = 1;
 	while ((c = TAILQ_FIRST(&px->clients)) != NULL)
 		proxy_client_close(c, "shutting down");
-	proxy_pool_flush(px);
-	proxy_log_close(px);
+	pool_free(px->pool);
+	px->pool = NULL;
+	logfile_free(px->log);
+	px->log = NULL;
 	proxy_ctl_close(px);
 	proxy_cache_close(px);
 	evdns_base_free(px->dns, 1);
-	event_free(px->accept_timer);
+	listener_set_free(px->ls);
 	event_free(px->drain_timer);
 }

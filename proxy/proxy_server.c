@@ -1,8 +1,9 @@
 /*
  * proxy_server.c: connections to origins. Resolves names (evdns), reuses
- * pooled connections, connects from the configured source address,
- * streams the request body out and the response back with backpressure,
- * and returns connections to the pool when the exchange left them clean.
+ * pooled connections (lib/pool.h), connects from the configured source
+ * address (lib/conn.h), streams the request body out and the response
+ * back with backpressure, and returns connections to the pool when the
+ * exchange left them clean.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -14,7 +15,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "ev.h"
+#include "http_field.h"
+#include "http_head.h"
+#include "pool.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -28,21 +33,10 @@ static void	proxy_server_write_cb(struct bufferevent *, void *);
 static void	proxy_server_event_cb(struct bufferevent *, short, void *);
 static void	proxy_server_free(struct proxy_server *);
 static int	proxy_server_head(struct proxy_client *, struct proxy_server *);
+static void	proxy_server_ctype(struct proxy_client *,
+		    const struct http_msg *);
 static int	proxy_server_pump_response(struct proxy_client *,
 		    struct proxy_server *);
-static int	proxy_body_move(struct evbuffer *, struct evbuffer *,
-		    enum proxy_body *, uint64_t *, struct http_chunked *,
-		    size_t *);
-static int	proxy_hdr_name(const struct http_header *, const char *);
-
-/* Whether a header field has this name (any case). */
-static int
-proxy_hdr_name(const struct http_header *h, const char *name)
-{
-	size_t	len = strlen(name);
-
-	return (h->name_len == len && strncasecmp(h->name, name, len) == 0);
-}
 
 /*
  * Find an origin connection for the client's request: a pooled one to
@@ -53,38 +47,45 @@ proxy_server_start(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct proxy_server	*s;
+	struct bufferevent	*bev;
 	struct evutil_addrinfo	 hints;
 	struct evdns_getaddrinfo_request *req;
+	struct addr		 a;
 	char			 key[HOST_MAXLEN + 8], port[8];
 
 	snprintf(key, sizeof key, "%s:%u", c->host, c->port);
-	if (!c->tunnel && !c->retried) {
-		TAILQ_FOREACH(s, &px->idle, entry)
-			if (strcasecmp(s->key, key) == 0)
-				break;
-		if (s != NULL) {
-			TAILQ_REMOVE(&px->idle, s, entry);
-			px->nidle--;
-			px->stats.origin_reused++;
-			s->client = c;
-			s->state = SERVER_ACTIVE;
-			s->reused = 1;
-			c->srv = s;
-			log_debug("client %s: reusing connection to %s",
-			    c->addr_str, s->key);
-			proxy_server_send(c);
+	if (!c->tunnel && !c->retried &&
+	    (bev = pool_get(px->pool, key, &a)) != NULL) {
+		if ((s = calloc(1, sizeof *s)) == NULL) {
+			bufferevent_free(bev);
+			proxy_client_error(c, 503, "out of memory",
+			    "TCP_MISS", PROXY_ERR_NOMEM);
 			return;
 		}
+		px->stats.origin_reused++;
+		s->px = px;
+		s->bev = bev;
+		s->addr = a;
+		strlcpy(s->key, key, sizeof s->key);
+		s->client = c;
+		s->state = SERVER_ACTIVE;
+		s->reused = 1;
+		c->srv = s;
+		bufferevent_setcb(bev, proxy_server_read_cb,
+		    proxy_server_write_cb, proxy_server_event_cb, s);
+		log_debug("client %s: reusing connection to %s",
+		    c->addr_str, s->key);
+		proxy_server_send(c);
+		return;
 	}
-	if (c->naddrs > 0) {
+	if (c->addrs.n > 0) {
 		proxy_server_connect(c);
 		return;
 	}
 	/* A literal address needs no lookup. */
-	if (addr_parse(c->host, &c->addrs[0], &(const char *){ NULL }) == 0) {
-		c->addrs[0].port = c->port;
-		c->naddrs = 1;
-		c->addr_idx = 0;
+	if (addr_parse(c->host, &a, &(const char *){ NULL }) == 0) {
+		a.port = c->port;
+		conn_addrs_add(&c->addrs, &a);
 		proxy_server_connect(c);
 		return;
 	}
@@ -107,6 +108,7 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct proxy_client	*c = arg;
 	struct evutil_addrinfo	*ai;
+	struct addr		 a;
 	char			 reason[HOST_MAXLEN + 128];
 
 	if (result == EVUTIL_EAI_CANCEL) {
@@ -116,15 +118,14 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 		return;
 	}
 	c->dnsreq = NULL;
-	c->naddrs = 0;
-	for (ai = res; result == 0 && ai != NULL &&
-	    c->naddrs < PROXY_MAXADDRS; ai = ai->ai_next)
-		if (addr_from_sa(&c->addrs[c->naddrs], ai->ai_addr,
-		    ai->ai_addrlen) == 0)
-			c->naddrs++;
+	conn_addrs_clear(&c->addrs);
+	for (ai = res; result == 0 && ai != NULL; ai = ai->ai_next)
+		if (addr_from_sa(&a, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    !conn_addrs_add(&c->addrs, &a))
+			break;
 	if (res != NULL)
 		evutil_freeaddrinfo(res);
-	if (c->naddrs == 0) {
+	if (c->addrs.n == 0) {
 		snprintf(reason, sizeof reason, "cannot resolve %s: %s",
 		    c->host, result != 0 ? evutil_gai_strerror(result) :
 		    "no address");
@@ -132,23 +133,21 @@ proxy_server_dns_cb(int result, struct evutil_addrinfo *res, void *arg)
 		proxy_client_error(c, 503, reason, "TCP_MISS", PROXY_ERR_DNS);
 		return;
 	}
-	c->addr_idx = 0;
 	proxy_server_connect(c);
 }
 
-/* Connect to c->addrs[c->addr_idx]. */
+/* Connect to the address being tried. */
 static void
 proxy_server_connect(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct cfg_proxy	*pc = &px->cfg->proxy;
 	struct proxy_server	*s;
-	struct sockaddr_storage	 ss;
-	struct addr		 src;
-	struct timeval		 tv;
-	socklen_t		 len;
-	int			 fd, on = 1;
+	struct conn_limits	 lim;
+	struct conn_cbs		 cbs;
+	const char		*op;
 	char			 buf[ADDR_STRLEN];
+	int			 err;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		proxy_client_error(c, 503, "out of memory", "TCP_MISS",
@@ -157,66 +156,39 @@ proxy_server_connect(struct proxy_client *c)
 	}
 	s->px = px;
 	s->client = c;
-	s->addr = c->addrs[c->addr_idx];
+	s->addr = *conn_addrs_cur(&c->addrs);
 	snprintf(s->key, sizeof s->key, "%s:%u", c->host, c->port);
 	addr_ntop(&s->addr, buf, sizeof buf);
 	snprintf(c->hier, sizeof c->hier, "HIER_DIRECT/%s", buf);
-	fd = socket(s->addr.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		free(s);
-		proxy_server_connect_failed(c, errno, "socket");
-		return;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	lim.io_max = PROXY_IO_MAX;
+	lim.flow = px->flow;
+	lim.connect_ms = pc->connect_timeout;
+	cbs.read = proxy_server_read_cb;
+	cbs.write = proxy_server_write_cb;
+	cbs.event = proxy_server_event_cb;
+	cbs.arg = s;
+	log_debug("client %s: connecting to %s", c->addr_str,
+	    addr_fmt(&s->addr, buf, sizeof buf));
 	/*
 	 * Outbound connections leave from the real address, never the
 	 * floating IP: outgoing-address, by default the peer's address.
 	 */
-	src = pc->outgoing_address.af != 0 ? pc->outgoing_address :
-	    px->cfg->peer.address;
-	if (src.af == s->addr.af) {
-		src.port = 0;
-#ifdef IP_BIND_ADDRESS_NO_PORT
-		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on,
-		    sizeof on);
-#endif
-		len = addr_to_sa(&src, &ss);
-		if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-			close(fd);
-			free(s);
-			proxy_server_connect_failed(c, errno,
-			    "bind to outgoing-address");
+	s->bev = conn_connect(px->base, &s->addr,
+	    pc->outgoing_address.af != 0 ? &pc->outgoing_address :
+	    &px->cfg->peer.address, &lim, &cbs, &err, &op);
+	if (s->bev == NULL) {
+		free(s);
+		if (err == ENOMEM) {
+			proxy_client_error(c, 503, "out of memory",
+			    "TCP_MISS", PROXY_ERR_NOMEM);
 			return;
 		}
-	}
-	if ((s->bev = bufferevent_socket_new(px->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		close(fd);
-		free(s);
-		proxy_client_error(c, 503, "out of memory", "TCP_MISS",
-		    PROXY_ERR_NOMEM);
+		proxy_server_connect_failed(c, err, op);
 		return;
 	}
 	s->state = SERVER_CONNECTING;
 	c->srv = s;
 	px->stats.origin_connects++;
-	bufferevent_setcb(s->bev, proxy_server_read_cb, proxy_server_write_cb,
-	    proxy_server_event_cb, s);
-	bufferevent_setwatermark(s->bev, EV_WRITE, PROXY_BUF_LOW, 0);
-	bufferevent_set_max_single_read(s->bev, PROXY_IO_MAX);
-	bufferevent_set_max_single_write(s->bev, PROXY_IO_MAX);
-	ev_tv(&tv, pc->connect_timeout);
-	bufferevent_set_timeouts(s->bev, NULL, &tv);
-	log_debug("client %s: connecting to %s", c->addr_str,
-	    addr_fmt(&s->addr, buf, sizeof buf));
-	len = addr_to_sa(&s->addr, &ss);
-	if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&ss,
-	    len) == -1) {
-		c->srv = NULL;
-		proxy_server_free(s);
-		proxy_server_connect_failed(c, errno, "connect");
-		return;
-	}
 }
 
 /*
@@ -228,12 +200,11 @@ proxy_server_connect_failed(struct proxy_client *c, int err, const char *op)
 {
 	char	 reason[256], buf[ADDR_STRLEN];
 
-	addr_fmt(&c->addrs[c->addr_idx], buf, sizeof buf);
-	if (c->addr_idx + 1 < c->naddrs) {
+	addr_fmt(conn_addrs_cur(&c->addrs), buf, sizeof buf);
+	if (conn_addrs_next(&c->addrs)) {
 		log_info("client %s: %s %s: %s failed (%s); trying the next "
 		    "address", c->addr_str, c->url, buf, op,
 		    err == ETIMEDOUT ? "timed out" : strerror(err));
-		c->addr_idx++;
 		proxy_server_connect(c);
 		return;
 	}
@@ -267,7 +238,7 @@ proxy_server_send(struct proxy_client *c)
 	 * out: only a stalled upload (write timeout) counts until then.
 	 */
 	ev_tv(&tv, pc->read_timeout);
-	bufferevent_set_timeouts(s->bev, c->req_body == BODY_DONE ? &tv :
+	bufferevent_set_timeouts(s->bev, c->req.state == HTTP_MOVE_DONE ? &tv :
 	    NULL, &tv);
 	if (c->tunnel) {
 		proxy_tunnel_connected(c);
@@ -277,87 +248,8 @@ proxy_server_send(struct proxy_client *c)
 	len = evbuffer_get_length(c->head_out);
 	bufferevent_write(s->bev, evbuffer_pullup(c->head_out, len), len);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	if (c->req_body != BODY_DONE)
+	if (c->req.state != HTTP_MOVE_DONE)
 		proxy_server_pump_request(c);
-}
-
-/*
- * Move body bytes from src to dst as the framing allows: up to *left for
- * a length, up to the end of the last chunk for chunked (validated but
- * passed on verbatim), de-chunked for BODY_DECHUNK, everything for
- * BODY_CLOSE. Sets *body to BODY_DONE at the end; *moved counts what
- * went out. Returns -1 on a chunked syntax error.
- */
-static int
-proxy_body_move(struct evbuffer *src, struct evbuffer *dst,
-    enum proxy_body *body, uint64_t *left, struct http_chunked *ch,
-    size_t *moved)
-{
-	struct evbuffer_iovec	 v[8];
-	size_t			 len, consumed, take, off, dlen;
-	int			 i, nv, rv = HTTP_MORE;
-
-	*moved = 0;
-	len = evbuffer_get_length(src);
-	switch (*body) {
-	case BODY_DONE:
-		return (0);
-	case BODY_LENGTH:
-		take = len < *left ? len : *left;
-		evbuffer_remove_buffer(src, dst, take);
-		*left -= take;
-		*moved = take;
-		if (*left == 0)
-			*body = BODY_DONE;
-		return (0);
-	case BODY_CLOSE:
-		evbuffer_remove_buffer(src, dst, len);
-		*moved = len;
-		return (0);
-	case BODY_CHUNKED:
-		take = 0;
-		nv = evbuffer_peek(src, -1, NULL, v, 8);
-		for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++) {
-			rv = http_chunked_feed(ch, v[i].iov_base, v[i].iov_len,
-			    &consumed, NULL, NULL);
-			take += consumed;
-		}
-		if (rv == HTTP_ERROR)
-			return (-1);
-		evbuffer_remove_buffer(src, dst, take);
-		*moved = take;
-		if (rv == HTTP_DONE)
-			*body = BODY_DONE;
-		return (0);
-	case BODY_DECHUNK:
-		take = 0;
-		nv = evbuffer_peek(src, -1, NULL, v, 8);
-		for (i = 0; i < nv && i < 8 && rv == HTTP_MORE; i++) {
-			off = 0;
-			while (off < v[i].iov_len) {
-				rv = http_chunked_feed(ch,
-				    (char *)v[i].iov_base + off,
-				    v[i].iov_len - off, &consumed, &dlen,
-				    &len);
-				if (rv == HTTP_ERROR)
-					return (-1);
-				if (len > 0) {
-					evbuffer_add(dst, (char *)v[i].iov_base
-					    + off + dlen, len);
-					*moved += len;
-				}
-				off += consumed;
-				take += consumed;
-				if (rv == HTTP_DONE || consumed == 0)
-					break;
-			}
-		}
-		evbuffer_drain(src, take);
-		if (rv == HTTP_DONE)
-			*body = BODY_DONE;
-		return (0);
-	}
-	return (0);
 }
 
 /* Move request body bytes from the client to the origin. */
@@ -365,23 +257,20 @@ void
 proxy_server_pump_request(struct proxy_client *c)
 {
 	struct proxy_server	*s = c->srv;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer		*out;
 	struct timeval		 tv;
 	size_t			 moved;
 
 	if (s == NULL || s->state != SERVER_ACTIVE) {
 		/* Not connected yet: hold a bounded amount. */
-		if (evbuffer_get_length(in) >= PROXY_BUF_HIGH)
-			bufferevent_disable(c->bev, EV_READ);
+		flow_gate(c->bev, bufferevent_get_input(c->bev),
+		    &c->px->flow);
 		return;
 	}
-	out = bufferevent_get_output(s->bev);
-	if (proxy_body_move(in, out, &c->req_body, &c->req_left,
-	    &c->req_chunk, &moved) == -1) {
+	if (http_body_relay(&c->req, c->bev, s->bev, &c->px->flow,
+	    &moved) == -1) {
 		log_info("client %s: %s %s: bad chunked request body: %s",
-		    c->addr_str, c->method_str, c->url, c->req_chunk.error);
-		proxy_client_error(c, 400, c->req_chunk.error, "TAG_NONE",
+		    c->addr_str, c->method_str, c->url, c->req.ch.error);
+		proxy_client_error(c, 400, c->req.ch.error, "TAG_NONE",
 		    PROXY_ERR_PARSE);
 		return;
 	}
@@ -389,16 +278,14 @@ proxy_server_pump_request(struct proxy_client *c)
 	c->px->stats.bytes_in += moved;
 	if (moved > 0)
 		c->body_sent = 1;
-	if (c->req_body == BODY_DONE) {
+	if (c->req.state == HTTP_MOVE_DONE) {
 		/* Body sent: from now on the origin must answer in time. */
 		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
 		bufferevent_set_timeouts(s->bev, &tv, &tv);
 	}
-	if (c->req_body != BODY_DONE && evbuffer_get_length(out) >=
-	    PROXY_BUF_HIGH)
-		bufferevent_disable(c->bev, EV_READ);
-	else
-		bufferevent_enable(c->bev, EV_READ);
+	if (c->req.state == HTTP_MOVE_DONE ||
+	    !flow_full(bufferevent_get_output(s->bev), &c->px->flow))
+		flow_resume(c->bev);
 }
 
 /* Bytes from the origin. */
@@ -408,21 +295,28 @@ proxy_server_read_cb(struct bufferevent *bev, void *arg)
 	struct proxy_server	*s = arg;
 	struct proxy_client	*c = s->client;
 
-	if (c == NULL) {
-		log_debug("origin %s: data on an idle connection; closing",
-		    s->key);
-		proxy_server_free(s);
-		return;
-	}
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_pump(c);
-		return;
-	}
 	s->got_bytes = 1;
 	if (!s->head_done && proxy_server_head(c, s) == -1)
 		return;
 	if (s->head_done)
 		proxy_server_pump_response(c, s);
+}
+
+/* Note the media type of a final response for the access log. */
+static void
+proxy_server_ctype(struct proxy_client *c, const struct http_msg *m)
+{
+	const struct http_header	*h;
+	size_t				 n = 0;
+
+	c->ctype[0] = '\0';
+	if ((h = http_header_find(m, "content-type")) == NULL)
+		return;
+	while (n < h->value_len && n + 1 < sizeof c->ctype &&
+	    h->value[n] != ';' && h->value[n] != ' ')
+		n++;
+	memcpy(c->ctype, h->value, n);
+	c->ctype[n] = '\0';
 }
 
 /*
@@ -436,12 +330,11 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 	struct evbuffer			*in = bufferevent_get_input(s->bev);
 	struct evbuffer			*out = bufferevent_get_output(c->bev);
 	struct http_msg			*m = &px->msg;
-	const struct http_header	*h;
+	struct http_head_opts		 o;
 	const char			*buf;
 	char				 reason[256];
-	size_t				 len, before, n;
-	unsigned			 i;
-	int				 rv, interim, chunked_out = 0;
+	size_t				 len, before;
+	int				 rv, interim;
 
 	for (;;) {
 		if ((len = evbuffer_get_length(in)) == 0)
@@ -472,44 +365,22 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 			evbuffer_drain(in, m->head_len);
 			continue;
 		}
-		evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", m->code,
-		    (int)m->reason_len, m->reason);
-		for (i = 0; i < m->nheaders; i++) {
-			h = &m->headers[i];
-			if (http_hop_by_hop(m, h->name, h->name_len))
-				continue;
-			if (!interim && proxy_hdr_name(h, "content-type")) {
-				n = 0;
-				while (n < h->value_len && n + 1 <
-				    sizeof c->ctype && h->value[n] != ';' &&
-				    h->value[n] != ' ')
-					n++;
-				memcpy(c->ctype, h->value, n);
-				c->ctype[n] = '\0';
-			}
-			if (px->cfg->proxy.via && proxy_hdr_name(h, "via"))
-				continue;	/* re-added below, extended */
-			evbuffer_add(out, h->name, h->name_len);
-			evbuffer_add(out, ": ", 2);
-			evbuffer_add(out, h->value, h->value_len);
-			evbuffer_add(out, "\r\n", 2);
-		}
-		if (px->cfg->proxy.via) {
-			h = http_header_find(m, "via");
-			if (h != NULL)
-				evbuffer_add_printf(out, "Via: %.*s, %d.%d "
-				    "%s\r\n", (int)h->value_len, h->value,
-				    m->version / 10, m->version % 10, px->via);
-			else
-				evbuffer_add_printf(out, "Via: %d.%d %s\r\n",
-				    m->version / 10, m->version % 10, px->via);
-		}
+		http_head_status_line(out, m);
+		if (!interim)
+			proxy_server_ctype(c, m);
+		memset(&o, 0, sizeof o);
+		o.via = px->cfg->proxy.via ? px->via : NULL;
+		o.version = m->version;
+		o.max_forwards = -1;
+		http_head_fields(out, m->headers, m->nheaders, &o);
 		if (interim) {
-			evbuffer_add(out, "\r\n", 2);
-			c->bytes_out += evbuffer_get_length(out) - before;
-			px->stats.bytes_out += evbuffer_get_length(out) -
-			    before;
+			http_head_end(out, 0, HTTP_CONN_NONE);
+			proxy_client_sent(c, evbuffer_get_length(out) -
+			    before);
 			evbuffer_drain(in, m->head_len);
+			/* A flood of 1xx waits for the client to read. */
+			if (flow_gate(s->bev, out, &px->flow))
+				return (0);
 			continue;
 		}
 
@@ -519,39 +390,15 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		c->status = m->code;
 		c->code = "TCP_MISS";
 		c->resp_started = 1;
-		switch (m->framing) {
-		case HTTP_BODY_LENGTH:
-			c->resp_body = m->content_length > 0 ? BODY_LENGTH :
-			    BODY_DONE;
-			c->resp_left = m->content_length;
-			break;
-		case HTTP_BODY_CHUNKED:
-			http_chunked_init(&c->resp_chunk, &px->lim);
-			if (c->version >= 11) {
-				c->resp_body = BODY_CHUNKED;
-				chunked_out = 1;
-			} else {
-				c->resp_body = BODY_DECHUNK;
-				c->close_after = 1;
-			}
-			break;
-		case HTTP_BODY_CLOSE:
-			c->resp_body = BODY_CLOSE;
+		http_body_init(&c->resp, m->framing, m->content_length,
+		    c->version < 11, &px->lim);
+		if (c->resp.state == HTTP_MOVE_DECHUNK ||
+		    c->resp.state == HTTP_MOVE_CLOSE)
 			c->close_after = 1;
-			break;
-		default:
-			c->resp_body = BODY_DONE;
-			break;
-		}
-		if (chunked_out)
-			evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
-		if (c->close_after || !c->keep_alive || px->draining)
-			evbuffer_add(out, "Connection: close\r\n", 19);
-		else if (c->version < 11)
-			evbuffer_add(out, "Connection: keep-alive\r\n", 24);
-		evbuffer_add(out, "\r\n", 2);
-		c->bytes_out += evbuffer_get_length(out) - before;
-		px->stats.bytes_out += evbuffer_get_length(out) - before;
+		http_head_end(out, c->resp.state == HTTP_MOVE_CHUNKED,
+		    http_head_conn(c->version, c->close_after ||
+		    !c->keep_alive || px->draining));
+		proxy_client_sent(c, evbuffer_get_length(out) - before);
 		proxy_cache_store(c, m);
 		evbuffer_drain(in, m->head_len);
 		return (0);
@@ -571,28 +418,40 @@ bad:
 static int
 proxy_server_pump_response(struct proxy_client *c, struct proxy_server *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	size_t		 moved;
 
-	if (proxy_body_move(in, out, &c->resp_body, &c->resp_left,
-	    &c->resp_chunk, &moved) == -1) {
+	if (http_body_relay(&c->resp, s->bev, c->bev, &c->px->flow,
+	    &moved) == -1) {
 		log_info("origin %s: bad chunked response body: %s", s->key,
-		    c->resp_chunk.error);
+		    c->resp.ch.error);
 		proxy_client_count(c, PROXY_ERR_UPSTREAM);
 		proxy_client_close(c, "bad chunked body from the origin");
 		return (-1);
 	}
-	c->bytes_out += moved;
-	c->px->stats.bytes_out += moved;
+	proxy_client_sent(c, moved);
 	proxy_cache_body(c, out, moved);
-	if (c->resp_body == BODY_DONE) {
+	if (c->resp.state == HTTP_MOVE_DONE) {
 		proxy_client_response_done(c);
 		return (-1);
 	}
-	if (evbuffer_get_length(out) >= PROXY_BUF_HIGH)
-		bufferevent_disable(s->bev, EV_READ);
 	return (0);
+}
+
+/*
+ * The client's output drained: read the origin again, and act on what
+ * it sent already (interim responses held back, the rest of a body).
+ */
+void
+proxy_server_resume(struct proxy_client *c)
+{
+	struct proxy_server	*s = c->srv;
+
+	if (s == NULL || s->state != SERVER_ACTIVE)
+		return;
+	flow_resume(s->bev);
+	if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0)
+		proxy_server_read_cb(s->bev, s);
 }
 
 /* The origin's output drained: the client may send more body. */
@@ -602,18 +461,9 @@ proxy_server_write_cb(struct bufferevent *bev, void *arg)
 	struct proxy_server	*s = arg;
 	struct proxy_client	*c = s->client;
 
-	if (c == NULL || s->state != SERVER_ACTIVE)
+	if (s->state != SERVER_ACTIVE)
 		return;
-	if (c->state == CLIENT_TUNNEL) {
-		if (c->tunnel_eof && evbuffer_get_length(
-		    bufferevent_get_output(bev)) == 0) {
-			proxy_tunnel_close(c, "client closed the tunnel");
-			return;
-		}
-		proxy_tunnel_resume(c, 0);
-		return;
-	}
-	if (c->req_body != BODY_DONE) {
+	if (c->req.state != HTTP_MOVE_DONE) {
 		bufferevent_enable(c->bev, EV_READ);
 		proxy_server_pump_request(c);
 	}
@@ -628,12 +478,6 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 	char			 reason[256];
 	int			 err = EVUTIL_SOCKET_ERROR();
 
-	if (c == NULL) {
-		log_debug("origin %s: idle connection %s", s->key,
-		    (what & BEV_EVENT_TIMEOUT) ? "timed out" : "closed");
-		proxy_server_free(s);
-		return;
-	}
 	if (s->state == SERVER_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
 			log_debug("client %s: connected to %s", c->addr_str,
@@ -645,10 +489,6 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 		proxy_server_free(s);
 		proxy_server_connect_failed(c, (what & BEV_EVENT_TIMEOUT) ?
 		    ETIMEDOUT : err != 0 ? err : ECONNREFUSED, "connect");
-		return;
-	}
-	if (c->state == CLIENT_TUNNEL) {
-		proxy_tunnel_event(c, 0, what);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
@@ -678,12 +518,12 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 		    "server", "TCP_MISS", PROXY_ERR_UPSTREAM);
 		return;
 	}
-	if (c->resp_body == BODY_CLOSE && (what & BEV_EVENT_EOF)) {
+	if (c->resp.state == HTTP_MOVE_CLOSE && (what & BEV_EVENT_EOF)) {
 		/* The end of a close-delimited body. */
 		proxy_server_pump_response(c, s);
 		if (c->srv == s) {
 			s->keep_alive = 0;
-			c->resp_body = BODY_DONE;
+			c->resp.state = HTTP_MOVE_DONE;
 			proxy_client_response_done(c);
 		}
 		return;
@@ -702,42 +542,47 @@ void
 proxy_server_release(struct proxy_server *s, int reuse)
 {
 	struct proxy	*px = s->px;
-	struct timeval	 tv;
-	uint64_t	 idle = px->cfg->proxy.server_idle_timeout;
 
 	s->client = NULL;
-	if (!reuse || idle == 0 || px->nidle >= PROXY_POOL_MAX ||
-	    px->draining || s->state != SERVER_ACTIVE) {
-		proxy_server_free(s);
+	if (reuse && !px->draining && s->state == SERVER_ACTIVE &&
+	    pool_put(px->pool, s->key, &s->addr, s->bev) == 0) {
+		free(s);
 		return;
 	}
-	s->state = SERVER_IDLE;
-	s->head_done = 0;
-	ev_tv(&tv, idle);
-	bufferevent_set_timeouts(s->bev, &tv, NULL);
-	bufferevent_enable(s->bev, EV_READ);
-	TAILQ_INSERT_HEAD(&px->idle, s, entry);
-	px->nidle++;
+	proxy_server_free(s);
 }
 
-/* Close an origin connection (pooled or not). */
+/*
+ * The client no longer wants its origin connection (the cache answers in
+ * its place, or an error does): release it, into the pool when <m>, the
+ * response head read from it, left it clean: persistent, no body, nothing
+ * after the head. With <m> NULL it is closed.
+ */
+void
+proxy_server_detach(struct proxy_client *c, const struct http_msg *m)
+{
+	struct proxy_server	*s = c->srv;
+	struct evbuffer		*in;
+	int			 reuse = 0;
+
+	if (s == NULL)
+		return;
+	c->srv = NULL;
+	if (m != NULL) {
+		in = bufferevent_get_input(s->bev);
+		reuse = m->framing == HTTP_BODY_NONE && http_keep_alive(m) &&
+		    evbuffer_get_length(in) == m->head_len &&
+		    !c->px->draining;
+		if (reuse)
+			evbuffer_drain(in, m->head_len);
+	}
+	proxy_server_release(s, reuse);
+}
+
+/* Close an origin connection. */
 static void
 proxy_server_free(struct proxy_server *s)
 {
-	if (s->state == SERVER_IDLE) {
-		TAILQ_REMOVE(&s->px->idle, s, entry);
-		s->px->nidle--;
-	}
 	bufferevent_free(s->bev);
 	free(s);
-}
-
-/* Close every pooled connection. */
-void
-proxy_pool_flush(struct proxy *px)
-{
-	struct proxy_server	*s;
-
-	while ((s = TAILQ_FIRST(&px->idle)) != NULL)
-		proxy_server_free(s);
 }

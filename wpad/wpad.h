@@ -53,6 +53,7 @@ struct wpad_pac {
 
 struct wpad;
 struct event;
+struct listener_pause;
 struct event_base;
 struct evhttp;
 struct evdns_base;
@@ -79,7 +80,7 @@ struct wpad {
 	struct evhttp		*http;
 	struct evconnlistener	**lev;		/* one per listen address */
 	size_t			 nlev;
-	struct event		*resume_ev;	/* accept again after EMFILE */
+	struct listener_pause	*pause;		/* accept again after EMFILE */
 	struct wpad_pac		 pac;
 	struct wpad_probe	 probe[WPAD_NPROXY];
 	struct evdns_base	*dns;

@@ -9,13 +9,13 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ev.h"
+#include "listener.h"
 #include "log.h"
 #include "wpad.h"
 #include "xmalloc.h"
@@ -25,7 +25,6 @@
 #define SERVER_MAXBODY		1024	/* GET and HEAD carry none */
 #define SERVER_BACKLOG		128
 #define SERVER_LOGPATH		64
-#define SERVER_PAUSE_MS		1000	/* no accepting after EMFILE */
 
 /*
  * The listeners' error callback gets evhttp's argument, not ours; there is
@@ -35,7 +34,7 @@ static struct wpad	*server_self;
 
 static void	server_request_cb(struct evhttp_request *, void *);
 static void	server_accept_error_cb(struct evconnlistener *, void *);
-static void	server_resume_cb(evutil_socket_t, short, void *);
+static void	server_toggle_cb(int, void *);
 static void	server_listen(struct wpad *);
 static const char *server_clean(const char *, char *, size_t);
 static int	server_same_listen(const struct cfg_wpad *,
@@ -127,39 +126,30 @@ server_request_cb(struct evhttp_request *req, void *arg)
 
 /*
  * accept() failed. Out of descriptors, every listener is paused for a
- * moment rather than spinning on a connection it cannot take.
+ * moment rather than spinning on a connection it cannot take
+ * (lib/listener.h).
  */
 static void
 server_accept_error_cb(struct evconnlistener *lev, void *unused)
 {
-	struct wpad	*w = server_self;
-	struct timeval	 tv;
-	size_t		 i;
-	int		 err = EVUTIL_SOCKET_ERROR();
-
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
-	    err != ENOMEM) {
-		log_warnx("accept: %s", evutil_socket_error_to_string(err));
-		return;
-	}
-	log_warnx("accept: %s; not accepting for %d ms",
-	    evutil_socket_error_to_string(err), SERVER_PAUSE_MS);
-	for (i = 0; i < w->nlev; i++)
-		evconnlistener_disable(w->lev[i]);
-	ev_tv(&tv, SERVER_PAUSE_MS);
-	evtimer_add(w->resume_ev, &tv);
+	listener_pause_error(server_self->pause, EVUTIL_SOCKET_ERROR());
 }
 
-/* Accept connections again after a pause. */
+/* Turn accepting off or on, for the pause. */
 static void
-server_resume_cb(evutil_socket_t fd, short what, void *arg)
+server_toggle_cb(int on, void *arg)
 {
 	struct wpad	*w = arg;
 	size_t		 i;
 
-	log_info("accepting connections again");
-	for (i = 0; i < w->nlev; i++)
-		evconnlistener_enable(w->lev[i]);
+	if (on)
+		log_info("accepting connections again");
+	for (i = 0; i < w->nlev; i++) {
+		if (on)
+			evconnlistener_enable(w->lev[i]);
+		else
+			evconnlistener_disable(w->lev[i]);
+	}
 }
 
 /*
@@ -177,9 +167,8 @@ server_listen(struct wpad *w)
 	size_t				 i;
 	int				 fd;
 
-	if ((w->resume_ev = evtimer_new(w->base, server_resume_cb, w)) ==
-	    NULL)
-		fatalx("evtimer_new");
+	w->pause = listener_pause_new(w->base, LISTENER_PAUSE_MS,
+	    server_toggle_cb, w);
 	w->lev = xcalloc(wc->nlisten, sizeof *w->lev);
 	for (i = 0; i < wc->nlisten; i++) {
 		addr_fmt(&wc->listen[i], buf, sizeof buf);
@@ -247,8 +236,7 @@ wpad_free(struct wpad *w)
 	wpad_probe_stop(w);
 	if (w->http != NULL)
 		evhttp_free(w->http);
-	if (w->resume_ev != NULL)
-		event_free(w->resume_ev);
+	listener_pause_free(w->pause);
 	free(w->lev);
 	if (server_self == w)
 		server_self = NULL;

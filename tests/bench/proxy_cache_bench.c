@@ -58,7 +58,7 @@ static void
 store_one(struct cache *c, const char *uri, size_t len)
 {
 	static char		 date[64];
-	struct cache_hdr	 h[3] = {
+	struct http_header	 h[3] = {
 		{ "Date", 4, date, 0 },
 		{ "Cache-Control", 13, "max-age=3600", 12 },
 		{ "Content-Type", 12, "application/octet-stream", 24 }
@@ -69,7 +69,7 @@ store_one(struct cache *c, const char *uri, size_t len)
 	const char		*why;
 	char			*body;
 
-	h[0].vlen = cache_date_format(NOW, date, sizeof date);
+	h[0].value_len = cache_date_format(NOW, date, sizeof date);
 	if ((body = malloc(len)) == NULL)
 		fatal("malloc");
 	memset(body, 'x', len);
@@ -85,7 +85,7 @@ store_one(struct cache *c, const char *uri, size_t len)
 static void
 bench_hits(struct cache *c, const char *label, const char *uri, int n)
 {
-	struct cache_hdr	 h[2] = {
+	struct http_header	 h[2] = {
 		{ "User-Agent", 10, "bench", 5 },
 		{ "Accept", 6, "*/*", 3 }
 	};

@@ -9,7 +9,7 @@
 /* A header list built from text, the storage its fields point into. */
 struct hset {
 	char			 buf[4096];
-	struct cache_hdr	 h[MAXH];
+	struct http_header	 h[MAXH];
 	size_t			 n;
 };
 

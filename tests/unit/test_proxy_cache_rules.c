@@ -554,7 +554,7 @@ test_cache_parsers_random_input(void)
 		"bytes=0-99", "W/\"x\", \"y\"", "http://a.example:80/p?q#f",
 		"gzip, deflate", "*", "-5", "\"\"", "bytes=-"
 	};
-	struct cache_hdr	 h[3];
+	struct http_header	 h[3];
 	struct cache_cc		 cc;
 	struct cache_times	 t;
 	struct cache_req	 rq;
@@ -578,14 +578,14 @@ test_cache_parsers_random_input(void)
 				v[j] = rand_r(&seed) % 256;
 		}
 		h[0].name = "Cache-Control";
-		h[0].nlen = 13;
+		h[0].name_len = 13;
 		h[1].name = "Vary";
-		h[1].nlen = 4;
+		h[1].name_len = 4;
 		h[2].name = "Expires";
-		h[2].nlen = 7;
+		h[2].name_len = 7;
 		for (j = 0; j < 3; j++) {
 			h[j].value = v;
-			h[j].vlen = len;
+			h[j].value_len = len;
 		}
 		cache_date_parse(v, len, &tt);
 		cache_delta_parse(v, len);

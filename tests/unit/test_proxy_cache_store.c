@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "ev.h"
+#include "proxy/proxy.h"
 #include "proxy/proxy_cache.h"
 #include "test_proxy_cache.h"
 #include "proxy/proxy_cache_int.h"
@@ -1527,7 +1528,7 @@ test_cache_conf_from_config(void)
 	px.cache_dir_size = 10ULL << 30;
 	px.cache_max_object = 64ULL << 20;
 	px.cache_heuristic_max = 86400 * 1000ULL;
-	cache_conf_from_cfg(&px, &conf);
+	proxy_cache_conf(&px, &conf);
 	CU_ASSERT_EQUAL(conf.mem_max, 256ULL << 20);
 	CU_ASSERT_STRING_EQUAL(conf.dir, "/var/cache/twinproxy");
 	CU_ASSERT_EQUAL(conf.dir_max, 10ULL << 30);

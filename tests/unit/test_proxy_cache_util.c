@@ -17,11 +17,11 @@ hs(struct hset *s, const char *text)
 		if ((colon = strchr(p, ':')) == NULL || colon > eol)
 			break;
 		s->h[s->n].name = p;
-		s->h[s->n].nlen = colon - p;
+		s->h[s->n].name_len = colon - p;
 		for (colon++; *colon == ' '; colon++)
 			;
 		s->h[s->n].value = colon;
-		s->h[s->n].vlen = eol - colon;
+		s->h[s->n].value_len = eol - colon;
 		s->n++;
 		if (*eol == '\0')
 			break;
