@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http_field.h"
 #include "proxy_cache.h"
 #include "fuzz.h"
 
@@ -30,7 +31,7 @@
 #define NOW		((time_t)1700000000)
 
 struct hset {
-	struct cache_hdr	 h[MAXHDRS];
+	struct http_header	 h[MAXHDRS];
 	size_t			 n;
 };
 
@@ -119,7 +120,7 @@ fuzz_value(const char *v, size_t len, uint64_t total)
 	if (r == CACHE_RANGE_OK)
 		CHECK(n > 0 && start < total && n <= total - start);
 
-	cache_hop_field(v, len);
+	http_hop_field(v, len);
 	cache_update_excluded(v, len);
 }
 
@@ -144,7 +145,7 @@ fuzz_fields(const struct hset *rq, const struct hset *rs,
 	check_cc(&cc);
 	for (i = 0; i < rs->n; i++) {
 		r = cache_cc_private_field(rs->h, rs->n, rs->h[i].name,
-		    rs->h[i].nlen);
+		    rs->h[i].name_len);
 		CHECK(r == 0 || r == 1);
 	}
 
@@ -205,7 +206,7 @@ fuzz_uri(const char *uri, const struct hset *rs)
 	CHECK(strcmp(n1, n2) == 0);
 	CHECK(cache_same_origin(n1, n1) == 1);
 	for (i = 0; i < rs->n; i++) {
-		if (cache_uri_resolve(n1, rs->h[i].value, rs->h[i].vlen,
+		if (cache_uri_resolve(n1, rs->h[i].value, rs->h[i].value_len,
 		    &res) != 0)
 			continue;
 		CHECK(cache_uri_normalise(res, &n3) == 0);
@@ -267,19 +268,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i = sets[sec].n++;
 		sets[sec].h[i].name = p;
 		if ((colon = strchr(p, ':')) == NULL) {
-			sets[sec].h[i].nlen = strlen(p);
+			sets[sec].h[i].name_len = strlen(p);
 			sets[sec].h[i].value = p + strlen(p);
-			sets[sec].h[i].vlen = 0;
+			sets[sec].h[i].value_len = 0;
 		} else {
 			/* Values without their optional white space. */
-			sets[sec].h[i].nlen = colon - p;
+			sets[sec].h[i].name_len = colon - p;
 			v = colon + 1;
 			v += strspn(v, " \t");
 			k = strlen(v);
 			while (k > 0 && (v[k - 1] == ' ' || v[k - 1] == '\t'))
 				k--;
 			sets[sec].h[i].value = v;
-			sets[sec].h[i].vlen = k;
+			sets[sec].h[i].value_len = k;
 		}
 	}
 	if (method == NULL || uri == NULL) {
@@ -289,7 +290,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (sec = 0; sec < 3; sec++)
 		for (i = 0; i < sets[sec].n; i++)
-			fuzz_value(sets[sec].h[i].value, sets[sec].h[i].vlen,
+			fuzz_value(sets[sec].h[i].value, sets[sec].h[i].value_len,
 			    total);
 	CHECK(cache_method_safe(method) == 0 || cache_method_safe(method) == 1);
 	cache_status_heuristic(status);

@@ -194,7 +194,7 @@ check_layout(void)
 static void
 check_obj(struct cache_obj *o, const struct mirror_head *h)
 {
-	const struct cache_hdr	*hd;
+	const struct http_header	*hd;
 	const char		*lo, *hi;
 	size_t			 i, n;
 
@@ -205,8 +205,8 @@ check_obj(struct cache_obj *o, const struct mirror_head *h)
 	CHECK(cache_obj_times(o)->lifetime == h->lifetime);
 	hd = cache_obj_hdrs(o, &n);
 	for (i = 0; i < n; i++) {
-		CHECK(hd[i].name >= lo && hd[i].name + hd[i].nlen <= hi);
-		CHECK(hd[i].value >= lo && hd[i].value + hd[i].vlen <= hi);
+		CHECK(hd[i].name >= lo && hd[i].name + hd[i].name_len <= hi);
+		CHECK(hd[i].value >= lo && hd[i].value + hd[i].value_len <= hi);
 	}
 }
 
@@ -252,7 +252,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct cache_hdr rqh[] = {
+	static const struct http_header rqh[] = {
 		{ "Accept-Encoding", 15, "gzip", 4 },
 		{ "Accept-Language", 15, "en", 2 },
 	};

@@ -15,7 +15,7 @@ FUZZ_NAMES =
 
 # lib/http.c: request and response heads, chunked bodies.
 FUZZ_NAMES += http
-FUZZ_HTTP_PARSER = $(srcdir)/lib/http.c
+FUZZ_HTTP_PARSER = $(srcdir)/lib/http.c $(srcdir)/lib/http_field.c
 FUZZ_HTTP_SRCS = $(srcdir)/tests/fuzz/fuzz_http.c $(FUZZ_HTTP_PARSER)
 
 # cfg/: lexer, parser, checks, dump (cfg_load_string).
@@ -36,6 +36,7 @@ FUZZ_NAMES += cache
 FUZZ_CACHE_PARSER = $(srcdir)/proxy/proxy_cache_rules.c \
 	$(srcdir)/proxy/proxy_cache_date.c
 FUZZ_CACHE_SRCS = $(srcdir)/tests/fuzz/fuzz_cache.c $(FUZZ_CACHE_PARSER) \
+	$(srcdir)/lib/http_field.c \
 	$(FUZZ_LIB_BASE)
 
 # The disk cache's object file loader.
@@ -43,7 +44,7 @@ FUZZ_NAMES += disk
 FUZZ_DISK_PARSER = $(srcdir)/proxy/proxy_cache_disk.c \
 	$(srcdir)/proxy/proxy_cache_obj.c
 FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c $(FUZZ_DISK_PARSER) \
-	$(FUZZ_CACHE_PARSER) $(FUZZ_LIB_BASE)
+	$(FUZZ_CACHE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
 
 # lib/ctl.c: control-socket requests and replies.
 FUZZ_NAMES += ctl
@@ -88,11 +89,12 @@ FUZZ_FTP_COMMON = $(srcdir)/lib/ftp.c $(srcdir)/lib/ftp_addr.c \
 FUZZ_NAMES += ftp
 FUZZ_FTP_PARSER = $(srcdir)/lib/ftp.c $(srcdir)/lib/ftp_addr.c
 FUZZ_FTP_SRCS = $(srcdir)/tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_COMMON) \
-	$(srcdir)/lib/http.c $(srcdir)/lib/addr.c
+	$(srcdir)/lib/http.c $(srcdir)/lib/http_field.c $(srcdir)/lib/addr.c
 FUZZ_NAMES += ftp_list
 FUZZ_FTP_LIST_PARSER = $(srcdir)/lib/ftp_client.c $(srcdir)/lib/ftp_list.c
 FUZZ_FTP_LIST_SRCS = $(srcdir)/tests/fuzz/fuzz_ftp_list.c \
-	$(FUZZ_FTP_COMMON) $(srcdir)/lib/http.c $(srcdir)/lib/addr.c
+	$(FUZZ_FTP_COMMON) $(srcdir)/lib/http.c $(srcdir)/lib/http_field.c \
+	$(srcdir)/lib/addr.c
 
 # Each target is tests/fuzz/fuzz_NAME, rebuilt when its files change.
 fuzz_uc = $(shell echo $(1) | tr a-z A-Z)
