@@ -37,7 +37,7 @@ l4_drive drive.log -i eth0 -i eth1 -a "$L4_VIP" -a "$L4_VIP6" -P 80 -m nat \
 
 # ---- the kernel stays off the cluster address (capture on c) -------------
 
-spawn c tcpdump.log tcpdump -i eth0 -n -U -w "$T/c.pcap" \
+spawn c tcpdump.log tcpdump --immediate-mode -i eth0 -n -U -w "$T/c.pcap" \
     "tcp[tcpflags] & tcp-rst != 0 or (icmp and icmp[icmptype] != icmp-echo) or (icmp6 and ip6[40] < 128)"
 TCPDUMP_PID=$SPAWN_PID
 wait_log tcpdump.log 'listening on' 5
