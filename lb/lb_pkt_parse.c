@@ -223,7 +223,7 @@ parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 	end = off + r->l3len;
 	if (end > c->end)
 		end = c->end;
-	for (n = 0; n < MAX_EXTHDRS; n++) {
+	for (n = 0; n <= MAX_EXTHDRS; n++) {
 		h = c->f + p;
 		switch (nh) {
 		case LB_IP_HOPOPT:

@@ -16,7 +16,8 @@ lb_liblbpkt_a_SOURCES = \
 	lb/lb_pkt_kern.c \
 	lb/lb_pkt_engine.c
 
-UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c
+UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c \
+	tests/unit/test_lb_pkt_gold.h
 UNIT_LIBS += lb/liblbpkt.a
 
 # The engine with one cluster from the command line, for the scenarios.
