@@ -6,7 +6,8 @@ set -eu
 PKGS="autoconf automake make gcc pkg-config
 	libevent-dev libssl-dev libpcap-dev libcunit1-dev libbsd-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
-	libpacparser1 calamaris tcpdump nftables"
+	libpacparser1 calamaris tcpdump nftables
+	nginx-light iperf3 python3-scapy haproxy wrk"
 
 missing=""
 for p in $PKGS; do

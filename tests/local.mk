@@ -36,3 +36,17 @@ fuzz:
 	    $(srcdir)/tests/fuzz/fuzz_check_icmp.c \
 	    $(srcdir)/lib/check_icmp_pkt.c
 .PHONY: fuzz
+
+# The L4 packet engine: its scenarios, and its fuzz target (built by
+# `make fuzz` too).
+NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh
+EXTRA_DIST += tests/integration/lb_l4_lib.sh tests/bench/lb_l4_bench.sh \
+	tests/fuzz/fuzz_lb_pkt.c tests/fuzz/corpus_lb_pkt
+fuzz: fuzz-lb-pkt
+fuzz-lb-pkt:
+	$(MKDIR_P) tests/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	    -I$(srcdir) -I$(srcdir)/lib -o tests/fuzz/fuzz_lb_pkt \
+	    $(srcdir)/tests/fuzz/fuzz_lb_pkt.c $(srcdir)/lb/lb_pkt_parse.c \
+	    $(srcdir)/lb/lb_pkt_csum.c $(srcdir)/lb/lb_pkt_nat.c
+.PHONY: fuzz-lb-pkt
