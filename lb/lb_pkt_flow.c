@@ -253,6 +253,13 @@ lb_flow_touch(struct lb_flow_table *t, struct lb_flow *f, int dir,
 		lb_flow_set_state(t, f, s, now);
 		return;
 	}
+	/*
+	 * Half-open, only the client's (re)transmissions restart the clock:
+	 * servers retransmit their SYN-ACKs to spoofed sources for half a
+	 * minute, which would keep a SYN flood's flows in the table.
+	 */
+	if (s == LB_FS_SYN && dir == LB_FLOW_REPLY)
+		return;
 	f->last = now;
 	TAILQ_REMOVE(&t->queue[s], f, qlink);
 	flow_enqueue(t, f);

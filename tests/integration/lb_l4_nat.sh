@@ -148,9 +148,11 @@ CHECK "a new connection is refused while the table is full" \
     not on c curl -sS --max-time 1 -o /dev/null "http://$L4_VIP/small"
 # At most one line per 10 s: the second, if any, 10 s or more after the first.
 full_logged() {
-    awk '/connection table full/ { split($2, t, ":"); s = t[1] * 3600 +
-            t[2] * 60 + t[3]; if (n++ && s - first < 10) bad = 1;
-            if (n == 1) first = s }
+    awk '/connection table full/ {
+            split($2, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]
+            if (n++ && s - first < 10) bad = 1
+            if (n == 1) first = s
+        }
         END { exit !(n >= 1 && !bad) }' "$T/logs/drive-flood.log"
 }
 CHECK "the full table was logged, at most once in 10 s" full_logged

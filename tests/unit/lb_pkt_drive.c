@@ -6,14 +6,15 @@
  * usage: lb_pkt_drive -i ifname [-i ifname] -a address [-a address]
  *            -P port[-port] [-p tcp|udp] [-m nat|dr] [-s]
  *            [-o address:lo-hi] [-n flows] [-S syn_ms] [-E est_ms]
- *            [-T table] [-c] [-k] [-q] [-v] server...
+ *            [-T table] [-B block_size] [-c] [-k] [-q] [-v] server...
  *
  * Each -a makes one cluster ("c4" or "c6" after its family) of the
  * servers of its family. A server is address[:port] (IPv6 in brackets
  * with a port). -s: the
  * cluster address is shared with the kernel; -o: outbound NAT; -n: flow
  * table bound; -S/-E: SYN and established timeouts; -c: complete partial
- * checksums in the engine; -T: the nftables table; -k: leave routes and
+ * checksums in the engine; -T: the nftables table; -B: the size of a
+ * receive ring block (a power of two, 64 KiB to 64 MiB); -k: leave routes and
  * nftables alone; -q: start
  * inactive. Prints "ready" once set up, the statistics on SIGUSR1, the
  * flows on SIGUSR2, both on SIGTERM or SIGINT before exiting; SIGHUP
@@ -52,7 +53,7 @@ usage(void)
 	fprintf(stderr, "usage: lb_pkt_drive -i ifname [-i ifname] -a address "
 	    "[-a address] -P port[-port] [-p tcp|udp] [-m nat|dr] [-s] "
 	    "[-o address:lo-hi] [-n flows] [-S syn_ms] [-E est_ms] "
-	    "[-T table] [-c] [-k] [-q] [-v] server...\n");
+	    "[-T table] [-B block_size] [-c] [-k] [-q] [-v] server...\n");
 	exit(2);
 }
 
@@ -226,7 +227,7 @@ main(int argc, char **argv)
 	memset(&cc, 0, sizeof cc);
 	strlcpy(cc.name, "c", sizeof cc.name);
 	cc.proto = LB_IP_TCP;
-	while ((ch = getopt(argc, argv, "a:cE:i:km:n:o:P:p:qS:sT:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:cE:i:km:n:o:P:p:qS:sT:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (nvip == 2)
@@ -236,6 +237,10 @@ main(int argc, char **argv)
 				    optarg, err);
 				exit(2);
 			}
+			break;
+		case 'B':
+			conf.ring_block_size = drive_num(optarg, 65536,
+			    1 << 26);
 			break;
 		case 'c':
 			conf.csum_complete = 1;

@@ -133,9 +133,13 @@ test_lb_flow_tcp_states(void)
 	/* The server's SYN-ACK does not establish; the client's ACK does. */
 	lb_flow_touch(&t, f, LB_FLOW_REPLY, LB_TCP_SYN | LB_TCP_ACK, 60, 10);
 	CU_ASSERT_EQUAL(f->state, LB_FS_SYN);
+	/* Nor does it restart the half-open clock; the client's SYN does. */
+	CU_ASSERT_EQUAL(lb_flow_expires(&t, f), 30000);
+	lb_flow_touch(&t, f, LB_FLOW_ORIG, LB_TCP_SYN, 60, 15);
+	CU_ASSERT_EQUAL(lb_flow_expires(&t, f), 15 + 30000);
 	lb_flow_touch(&t, f, LB_FLOW_ORIG, LB_TCP_ACK, 52, 20);
 	CU_ASSERT_EQUAL(f->state, LB_FS_EST);
-	CU_ASSERT_EQUAL(f->pkts[LB_FLOW_ORIG], 1);
+	CU_ASSERT_EQUAL(f->pkts[LB_FLOW_ORIG], 2);
 	CU_ASSERT_EQUAL(f->bytes[LB_FLOW_REPLY], 60);
 	CU_ASSERT_EQUAL(ends, 0);
 	CU_ASSERT_EQUAL(lb_flow_expires(&t, f), 20 + 900000);
