@@ -81,8 +81,12 @@ lb_pkt_conf_default(struct lb_pkt_conf *c)
 	memset(c, 0, sizeof *c);
 	c->max_flows = 65536;
 	lb_flow_timeouts_default(&c->timeouts);
-	c->ring_block_size = 1 << 20;
-	c->ring_blocks = 16;
+	/*
+	 * Small blocks: a block reaches the engine when full or 1 ms old,
+	 * so a block of a few GSO frames keeps the added latency low.
+	 */
+	c->ring_block_size = 1 << 17;
+	c->ring_blocks = 128;
 	c->ring_timeout_ms = 1;
 	c->tick_ms = 1000;
 	c->icmp_rate = 100;

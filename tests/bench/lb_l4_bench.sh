@@ -13,7 +13,8 @@
 #   udp    64-byte UDP datagrams/s received by s1 (iperf3 -u -l 64, no
 #          rate limit): engine vs kernel forwarding        reported
 #
-# Usage: TOP_BUILDDIR=$PWD/build-rel tests/bench/lb_l4_bench.sh [seconds]
+# Usage: TOP_BUILDDIR=$PWD/build-rel [L4_DRIVE_OPTS=...] \
+#            tests/bench/lb_l4_bench.sh [seconds]
 # (as root, from a tree built without sanitizers; default 5 s a run).
 
 set -u
@@ -37,7 +38,8 @@ wait_port s1 "$L4_S1" 80
 wait_port s2 "$L4_S2" 80
 wait_port s1 "$L4_S1" 5201
 
-ENGINE=(-i eth0 -i eth1 -a "$L4_VIP")
+# Extra driver options (e.g. "-B 131072", the ring's block size).
+read -r -a ENGINE <<<"-i eth0 -i eth1 -a $L4_VIP ${L4_DRIVE_OPTS:-}"
 
 # tcp_rate HOST: iperf3 receiver throughput in Gbit/s towards HOST.
 tcp_rate() {
