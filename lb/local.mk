@@ -17,3 +17,28 @@ lb_liblb_a_SOURCES = \
 
 UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c
 UNIT_LIBS += lb/liblb.a
+
+# lb/liblbpkt.a: the L4 packet engine (AF_PACKET rings, NAT and direct
+# routing), kept in its own archive.
+noinst_LIBRARIES += lb/liblbpkt.a
+lb_liblbpkt_a_SOURCES = \
+	lb/lb_pkt.h \
+	lb/lb_pkt_int.h \
+	lb/lb_pkt_parse.c \
+	lb/lb_pkt_csum.c \
+	lb/lb_pkt_flow.c \
+	lb/lb_pkt_nat.c \
+	lb/lb_pkt_dr.c \
+	lb/lb_pkt_neigh.c \
+	lb/lb_pkt_ring.c \
+	lb/lb_pkt_kern.c \
+	lb/lb_pkt_engine.c
+
+UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c \
+	tests/unit/test_lb_pkt_gold.h
+UNIT_LIBS += lb/liblbpkt.a
+
+# The engine with one cluster from the command line, for the scenarios.
+check_PROGRAMS += tests/unit/lb_pkt_drive
+tests_unit_lb_pkt_drive_SOURCES = tests/unit/lb_pkt_drive.c
+tests_unit_lb_pkt_drive_LDADD = lb/liblbpkt.a $(COMMON_LIBS)

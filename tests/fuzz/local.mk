@@ -96,6 +96,13 @@ FUZZ_FTP_LIST_SRCS = $(srcdir)/tests/fuzz/fuzz_ftp_list.c \
 	$(FUZZ_FTP_COMMON) $(srcdir)/lib/http.c $(srcdir)/lib/http_field.c \
 	$(srcdir)/lib/addr.c
 
+# lb/lb_pkt_parse.c: every frame on the L4 engine's links, and the NAT
+# rewrites that follow a parse.
+FUZZ_NAMES += lb_pkt
+FUZZ_LB_PKT_PARSER = $(srcdir)/lb/lb_pkt_parse.c $(srcdir)/lb/lb_pkt_csum.c \
+	$(srcdir)/lb/lb_pkt_nat.c
+FUZZ_LB_PKT_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_pkt.c $(FUZZ_LB_PKT_PARSER)
+
 # Each target is tests/fuzz/fuzz_NAME, rebuilt when its files change.
 fuzz_uc = $(shell echo $(1) | tr a-z A-Z)
 FUZZ_TARGETS = $(FUZZ_NAMES:%=tests/fuzz/fuzz_%)
