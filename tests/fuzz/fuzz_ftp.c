@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "ftp.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void	fuzz_commands(const char *, size_t, const struct ftp_limits *);
 static int	fuzz_replies(const char *, size_t, const struct ftp_limits *,

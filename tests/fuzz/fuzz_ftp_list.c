@@ -16,14 +16,7 @@
 #include <string.h>
 
 #include "ftp.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define PAGE_MAX	(1 << 22)
 
@@ -31,8 +24,6 @@ struct page {
 	char	*buf;
 	size_t	 len;
 };
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	page_emit(void *, const char *, size_t);
 static void	make_page(struct page *, enum ftp_list_kind, const char *,

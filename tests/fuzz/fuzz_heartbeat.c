@@ -21,18 +21,9 @@
 #include <string.h>
 
 #include "ha/ha.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define WIN	800
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	fuzz_accept(struct ha_replay *, const struct ha_hb *,
 		    uint64_t);

@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "lb/lb.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 /* The key of the seeds in corpus_lb_cookie/ (see the README). */
 static const char fuzz_secret[] = "fuzzing secret of 32 bytes......";
