@@ -244,8 +244,9 @@ ha_ctl_takeover(struct ctl_conn *c, int argc, char **argv, void *arg)
 	for (i = 0; i < ctx->ninst; i++) {
 		if (in != NULL && in != &ctx->inst[i])
 			continue;
-		if ((in != NULL || ctx->inst[i].fsm.state != HA_ACTIVE) &&
-		    ha_fsm_takeover(&ctx->inst[i].fsm, ha_now(),
+		if (in == NULL && ctx->inst[i].fsm.state == HA_ACTIVE)
+			continue;
+		if (ha_fsm_takeover(&ctx->inst[i].fsm, ha_now(),
 		    &cause) == -1) {
 			ctl_error(c, "takeover refused: %s%s", ctx->multi ?
 			    ctx->inst[i].tag : "", cause);
@@ -253,7 +254,7 @@ ha_ctl_takeover(struct ctl_conn *c, int argc, char **argv, void *arg)
 		}
 		done = 1;
 	}
-	if (!done && ctx->ninst > 0) {
+	if (!done) {
 		ctl_error(c, "takeover refused: already active");
 		return (-1);
 	}
@@ -283,8 +284,9 @@ ha_ctl_release(struct ctl_conn *c, int argc, char **argv, void *arg)
 	for (i = 0; i < ctx->ninst; i++) {
 		if (in != NULL && in != &ctx->inst[i])
 			continue;
-		if ((in != NULL || ctx->inst[i].fsm.state == HA_ACTIVE) &&
-		    ha_fsm_release(&ctx->inst[i].fsm, ha_now(),
+		if (in == NULL && ctx->inst[i].fsm.state != HA_ACTIVE)
+			continue;
+		if (ha_fsm_release(&ctx->inst[i].fsm, ha_now(),
 		    &cause) == -1) {
 			ctl_error(c, "release refused: %s%s", ctx->multi ?
 			    ctx->inst[i].tag : "", cause);
