@@ -29,6 +29,7 @@ NETNS_TESTS += tests/integration/ha_failover.sh \
 	tests/integration/ha_security.sh \
 	tests/integration/ha_track.sh \
 	tests/integration/ha_replay.sh \
-	tests/integration/pair_fip.sh
+	tests/integration/pair_fip.sh \
+	tests/integration/pair_v6.sh
 
 EXTRA_DIST += tests/bench/ha_outage.sh tests/integration/ha_lib.sh
