@@ -30,6 +30,8 @@ NETNS_TESTS += tests/integration/ha_failover.sh \
 	tests/integration/ha_track.sh \
 	tests/integration/ha_replay.sh \
 	tests/integration/pair_fip.sh \
-	tests/integration/pair_v6.sh
+	tests/integration/pair_v6.sh \
+	tests/integration/pair_browser.sh
 
-EXTRA_DIST += tests/bench/ha_outage.sh tests/integration/ha_lib.sh
+EXTRA_DIST += tests/bench/ha_outage.sh tests/integration/ha_lib.sh \
+	tests/integration/cdp_drive.py
