@@ -461,8 +461,9 @@ fip_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
 	size_t			 i;
 
 	for (i = 0; i < ha->nfloating_ip; i++)
-		fprintf(f, "\tfloating-ip %s%s;\n", cidr_fmt(&ha->floating_ip[i],
-		    buf, sizeof buf), prefer[ha->floating_prefer[i]]);
+		fprintf(f, "\tfloating-ip %s%s;\n",
+		    cidr_fmt(&ha->floating_ip[i], buf, sizeof buf),
+		    prefer[ha->floating_prefer[i]]);
 }
 
 static void

@@ -217,7 +217,7 @@ struct ha_inst {
 	struct ha_fsm		 fsm;
 	struct cidr		*fip;		/* into the config */
 	size_t			 nfip;
-	int			 prefer;	/* this peer normally holds it */
+	int			 prefer;	/* normally held by this peer */
 	char			 fipstr[256];
 	char			 tag[INET6_ADDRSTRLEN + 4];	/* "[ip] " */
 	struct event		*garp_ev;

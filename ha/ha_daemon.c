@@ -147,7 +147,8 @@ ha_inst_init(struct ha_ctx *ctx)
 		if (ctx->multi) {
 			in->fip = &ha->floating_ip[i];
 			in->nfip = 1;
-			in->prefer = ha->floating_prefer[i] == FIP_PREFER_SELF ||
+			in->prefer =
+			    ha->floating_prefer[i] == FIP_PREFER_SELF ||
 			    (ha->floating_prefer[i] == FIP_PREFER_ROLE &&
 			    ha->role == HA_ROLE_PRIMARY);
 			snprintf(in->tag, sizeof in->tag, "[%s] ",

@@ -140,7 +140,7 @@ twinctl_ha_pair_check(const struct cfg *c, const struct cfg *p,
 			    "(one file must say 'prefer self', the other "
 			    "'prefer partner')\n", pfile, buf, hc ?
 			    "both peers would hold it" :
-			    "neither peer would hold it, both defer to the other");
+			    "neither peer would hold it");
 			bad++;
 		}
 	}

@@ -28,6 +28,7 @@
 # Usage: tests/bench/ha_outage.sh   (as root, from a built tree; set
 # TOP_BUILDDIR if the build is not in ./build)
 
+# shellcheck disable=SC2317  # helpers are called through wait_until
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}

@@ -49,7 +49,7 @@ declare -A PAIR_MODE PAIR_PIDS PAIR_ADDR
 PAIR_V6=${PAIR_V6:-0}
 
 pair_topo() {
-    local v6a= v6b= v6c1= v6c2= v6o=
+    local v6a="" v6b="" v6c1="" v6c2="" v6o=""
     if [ "$PAIR_V6" = 1 ]; then
         v6a=$A6/$PFX6 v6b=$B6/$PFX6 v6c1=$C16/$PFX6 v6c2=$C26/$PFX6
         v6o=$O6/$PFX6

@@ -24,6 +24,7 @@ set -u
 export PAIR_INTERVAL_MS=100 PAIR_COUNT=3 PAIR_V6=1 PAIR_PAC6=1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.sh"
+# shellcheck disable=SC2034  # read by pair_lib.sh
 PAIR_WPAD="[$FIP6]" PAIR_ORIGIN="[$O6]"
 . "$(dirname "$0")/pair_lib.sh"
 
