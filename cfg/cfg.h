@@ -82,6 +82,13 @@ struct cfg_peer {
 
 enum { HA_ROLE_PRIMARY, HA_ROLE_BACKUP };
 enum { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
+/*
+ * Who normally holds a floating IP: FIP_PREFER_ROLE follows the ha role
+ * (all such addresses move together, the classic form); self and partner
+ * give the address a state machine of its own (per-proxy addresses).
+ */
+enum { FIP_PREFER_ROLE, FIP_PREFER_SELF, FIP_PREFER_PARTNER };
+#define CFG_HA_MAXINST		8	/* floating IPs with a state machine */
 
 struct cfg_ha {
 	struct cfg_blk		 blk;
@@ -93,6 +100,8 @@ struct cfg_ha {
 	char			*interface;
 	struct cidr		*floating_ip;
 	size_t			 nfloating_ip;
+	int			*floating_prefer;	/* FIP_PREFER_* each */
+	int			 floating_multi;	/* a prefer was given */
 	int			 failback;
 	uint64_t		 failback_delay;
 	unsigned int		 garp_count;

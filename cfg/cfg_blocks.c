@@ -38,6 +38,10 @@ static int	server_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	server_dump(FILE *, const struct cfg_kw *, const void *);
 static void	server_free(void *);
+static int	fip_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	fip_dump(FILE *, const struct cfg_kw *, const void *);
+static void	fip_free(void *);
 static int	server_uint(int, char **, int *, unsigned int, unsigned int,
 		    unsigned int *, const char **);
 
@@ -63,7 +67,8 @@ static const struct cfg_kw ha_kws[] = {
 	KW("count", CFG_UINT, 0, struct cfg_ha, count, 1, 100, NULL, "5"),
 	KW("interface", CFG_NAME, 0, struct cfg_ha, interface, 0, 0, NULL,
 	    "eth0"),
-	KWM("floating-ip", CFG_IFADDR, 0, struct cfg_ha, floating_ip, NULL),
+	{ "floating-ip", CFG_CUSTOM, CFG_MULTI, 0, 0, 0, 0, NULL, NULL,
+	    fip_parse, fip_dump, fip_free },
 	KW("failback", CFG_BOOL, 0, struct cfg_ha, failback, 0, 0, NULL, "yes"),
 	KW("failback-delay", CFG_DURATION, 0, struct cfg_ha, failback_delay,
 	    0, SEC(86400), NULL, "10s"),
@@ -393,6 +398,85 @@ listen_free(void *blk)
 	free(cl->listen);
 	cl->listen = NULL;
 	cl->nlisten = 0;
+}
+
+/*
+ * floating-ip ADDR/PFX [prefer self|partner] [ADDR/PFX ...]: each address
+ * may name which peer normally holds it; without, it follows the role.
+ */
+static int
+fip_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_ha	*ha = blk;
+	struct cidr	 c;
+	int		 a, prefer;
+
+	if (argc == 0) {
+		*cause = "expected an address/prefix";
+		return (-1);
+	}
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "prefer") == 0) {
+			*cause = "'prefer' must follow an address/prefix";
+			return (-1);
+		}
+		if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_IFADDR },
+		    argv[a], &c, cause) == -1)
+			return (-1);
+		prefer = FIP_PREFER_ROLE;
+		if (a + 1 < argc && strcmp(argv[a + 1], "prefer") == 0) {
+			if (a + 2 >= argc) {
+				*cause = "prefer needs 'self' or 'partner'";
+				return (-1);
+			}
+			if (strcmp(argv[a + 2], "self") == 0)
+				prefer = FIP_PREFER_SELF;
+			else if (strcmp(argv[a + 2], "partner") == 0)
+				prefer = FIP_PREFER_PARTNER;
+			else {
+				*cause = "prefer takes 'self' or 'partner'";
+				return (-1);
+			}
+			a += 2;
+			ha->floating_multi = 1;
+		}
+		ha->floating_ip = xreallocarray(ha->floating_ip,
+		    ha->nfloating_ip + 1, sizeof *ha->floating_ip);
+		ha->floating_prefer = xreallocarray(ha->floating_prefer,
+		    ha->nfloating_ip + 1, sizeof *ha->floating_prefer);
+		ha->floating_ip[ha->nfloating_ip] = c;
+		ha->floating_prefer[ha->nfloating_ip++] = prefer;
+	}
+	return (0);
+}
+
+static void
+fip_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	static const char *const prefer[] = { "", " prefer self",
+	    " prefer partner" };
+	const struct cfg_ha	*ha = blk;
+	char			 buf[ADDR_STRLEN + 8];
+	size_t			 i;
+
+	for (i = 0; i < ha->nfloating_ip; i++)
+		fprintf(f, "\tfloating-ip %s%s;\n",
+		    cidr_fmt(&ha->floating_ip[i], buf, sizeof buf),
+		    prefer[ha->floating_prefer[i]]);
+}
+
+static void
+fip_free(void *blk)
+{
+	struct cfg_ha	*ha = blk;
+
+	free(ha->floating_ip);
+	free(ha->floating_prefer);
+	ha->floating_ip = NULL;
+	ha->floating_prefer = NULL;
+	ha->nfloating_ip = 0;
+	ha->floating_multi = 0;
 }
 
 /* Parse the number after a server option into <v>, within min-max. */

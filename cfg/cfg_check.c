@@ -17,6 +17,8 @@ static void	check_listen_dups(struct cfg_parser *, const char *,
 static void	check_peer_ha(struct cfg *, struct cfg_parser *);
 static void	check_proxy(struct cfg *, struct cfg_parser *);
 static void	check_wpad(struct cfg *, struct cfg_parser *);
+static void	check_wpad_fip(struct cfg *, struct cfg_parser *,
+		    const struct hostport *, const char *, int);
 static void	check_cluster(struct cfg *, struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	check_cluster_listen(struct cfg *, struct cfg_parser *,
@@ -135,6 +137,11 @@ check_peer_ha(struct cfg *cfg, struct cfg_parser *p)
 	if (ha->nfloating_ip == 0 && !seen(&ha->blk, "ha", "floating-ip"))
 		cfg_error(p, ha->blk.file, line_of(&ha->blk, "ha",
 		    "redundancy"), "redundancy yes needs a 'floating-ip'");
+	if (ha->floating_multi && ha->nfloating_ip > CFG_HA_MAXINST)
+		cfg_error(p, ha->blk.file, line_of(&ha->blk, "ha",
+		    "floating-ip"), "at most %d floating IPs when any has "
+		    "'prefer' (each has a state machine of its own)",
+		    CFG_HA_MAXINST);
 	if ((uint64_t)ha->garp_count * ha->garp_interval >
 	    (uint64_t)ha->count * ha->interval)
 		cfg_warning(p, ha->blk.file, line_of(&ha->blk, "ha",
@@ -189,6 +196,67 @@ check_wpad(struct cfg *cfg, struct cfg_parser *p)
 	    cfg_kw_isset(&w->blk, cfg_blockdef_find("wpad")->kws, "balance"))
 		cfg_warning(p, w->blk.file, line_of(&w->blk, "wpad",
 		    "balance"), "balance has no effect without partner-proxy");
+	if (!cfg->ha.floating_multi)
+		return;
+	check_wpad_fip(cfg, p, &w->proxy, "proxy", FIP_PREFER_SELF);
+	if (w->partner_proxy.port != 0)
+		check_wpad_fip(cfg, p, &w->partner_proxy, "partner-proxy",
+		    FIP_PREFER_PARTNER);
+}
+
+/*
+ * With per-proxy floating addresses, the script should name them: this
+ * peer's proxy by the address it prefers, the partner's by the one the
+ * partner prefers, and this peer's proxy must listen on both, since it
+ * answers for the partner's address after a takeover.
+ */
+static void
+check_wpad_fip(struct cfg *cfg, struct cfg_parser *p,
+    const struct hostport *hp, const char *kw, int want)
+{
+	struct cfg_wpad	*w = &cfg->wpad;
+	struct cfg_ha	*ha = &cfg->ha;
+	struct cfg_proxy *px = &cfg->proxy;
+	struct addr	 a;
+	const char	*cause;
+	size_t		 i, j;
+	int		 line = line_of(&w->blk, "wpad", kw);
+
+	if (hp->af == 0 || addr_parse(hp->host, &a, &cause) == -1)
+		return;
+	for (i = 0; i < ha->nfloating_ip; i++)
+		if (addr_eq(&ha->floating_ip[i].a, &a))
+			break;
+	if (i == ha->nfloating_ip) {
+		if (addr_eq(&a, &cfg->peer.address) ||
+		    addr_eq(&a, &cfg->peer.partner))
+			cfg_warning(p, w->blk.file, line, "%s %s is a real "
+			    "address: with per-proxy floating addresses "
+			    "('prefer' in the ha block) name the floating "
+			    "address instead, so clients follow it when a "
+			    "host dies", kw, hp->host);
+		return;
+	}
+	if (ha->floating_prefer[i] != want) {
+		cfg_error(p, w->blk.file, line, "%s %s is a floating IP that "
+		    "%s; it must be the one with 'prefer %s'", kw, hp->host,
+		    ha->floating_prefer[i] == FIP_PREFER_ROLE ?
+		    "follows the role" : want == FIP_PREFER_SELF ?
+		    "the partner prefers" : "this peer prefers",
+		    want == FIP_PREFER_SELF ? "self" : "partner");
+		return;
+	}
+	if (!px->blk.present)
+		return;
+	for (j = 0; j < px->nlisten; j++)
+		if (px->listen[j].port == hp->port &&
+		    (addr_eq(&px->listen[j], &a) ||
+		    addr_is_any(&px->listen[j])))
+			return;
+	cfg_error(p, px->blk.file, line_of(&px->blk, "proxy", "listen"),
+	    "the proxy must listen on %s:%u (wpad %s): it answers for that "
+	    "floating address whenever this peer holds it", hp->host,
+	    hp->port, kw);
 }
 
 /* Return 1 for the wildcard address of a family (0.0.0.0 or ::). */

@@ -25,6 +25,8 @@ int	twinctl_pac(struct cfg *, int, char **);
 int	twinctl_ha_status(struct cfg *, int, char **);
 int	twinctl_ha_takeover(struct cfg *, int, char **);
 int	twinctl_ha_release(struct cfg *, int, char **);
+int	twinctl_ha_pair_check(const struct cfg *, const struct cfg *,
+	    const char *);
 /* twinctl_proxy.c */
 int	twinctl_proxy(struct cfg *, int, char **);
 #endif
