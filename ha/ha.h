@@ -224,6 +224,7 @@ struct ha_inst {
 	struct event		*refresh_ev;
 	unsigned int		 garp_left;
 	uint64_t		 regarp_at;
+	uint64_t		 claimlog_at;	/* rate limit, this address */
 };
 
 /* The daemon: one per peer. */
@@ -261,7 +262,6 @@ struct ha_ctx {
 	unsigned long		 repairs;
 	uint64_t		 rxlog_at;	/* rate limit for bad packets */
 	unsigned long		 rxlog_quiet;
-	uint64_t		 claimlog_at;
 	uint64_t		 fp_bad;	/* mismatching fingerprint seen */
 	int			 peer_up;	/* logged as heard */
 	int			 stopping;

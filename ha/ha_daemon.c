@@ -853,11 +853,11 @@ ha_claim_cb(void *arg, const unsigned char *mac, const struct addr *ip)
 		return;
 	ctx->claims++;
 	addr_ntop(ip, buf, sizeof buf);
-	if (ctx->claimlog_at == 0 || now - ctx->claimlog_at >= HA_RXLOG_MS) {
+	if (in->claimlog_at == 0 || now - in->claimlog_at >= HA_RXLOG_MS) {
 		log_warnx("SPLIT BRAIN: %02x:%02x:%02x:%02x:%02x:%02x also "
 		    "claims floating IP %s", mac[0], mac[1], mac[2], mac[3],
 		    mac[4], mac[5], buf);
-		ctx->claimlog_at = now;
+		in->claimlog_at = now;
 	}
 	r = ha_fsm_conflict(&in->fsm, now);
 	if (r == 1 && (in->regarp_at == 0 ||

@@ -96,8 +96,13 @@ for _ in range(2):
     sock.send(eth + ip6 + bytes(icmp))
 EOP
 CHECK "c1 advertises FIPA6 as its own" on c1 python3 "$T/na.py" "$FIPA6"
-CHECK "a detects the foreign claim of FIPA6" \
-    wait_until 3 grep -q "SPLIT BRAIN: .* also claims floating IP $FIPA6" "$T/logs/a.log"
+# A busy machine may drop a frame on the way to a's capture: advertise
+# again while waiting, as a real conflicting host keeps doing.
+claim_seen() {
+    grep -q "SPLIT BRAIN: .* also claims floating IP $FIPA6" "$T/logs/a.log" ||
+        { on c1 python3 "$T/na.py" "$FIPA6"; return 1; }
+}
+CHECK "a detects the foreign claim of FIPA6" wait_until 3 claim_seen
 CHECK "a keeps FIPA6 and re-announces it" \
     wait_until 3 grep -q "sent for $FIPA6 .*another MAC claimed" "$T/logs/a.log"
 CHECK "c2's entry for FIPA6 is a's MAC after the re-announcement" \
