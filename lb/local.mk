@@ -38,7 +38,9 @@ lb_liblbpkt_a_SOURCES = \
 	lb/lb_mip6_xlate.c
 
 UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c \
-	tests/unit/test_lb_pkt_gold.h
+	tests/unit/test_lb_pkt_gold.h tests/unit/test_lb_mip6.c \
+	tests/unit/test_lb_mip6_gold.h
+EXTRA_DIST += tests/unit/test_lb_mip6_gold.py
 UNIT_LIBS += lb/liblbpkt.a
 
 # The engine with one cluster from the command line, for the scenarios.
