@@ -40,7 +40,9 @@ lb_liblbpkt_a_SOURCES = \
 UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c \
 	tests/unit/test_lb_pkt_gold.h tests/unit/test_lb_mip6.c \
 	tests/unit/test_lb_mip6_gold.h
-EXTRA_DIST += tests/unit/test_lb_mip6_gold.py
+EXTRA_DIST += tests/unit/test_lb_mip6_gold.py \
+	tests/integration/lb_mip6_shim.py
+NETNS_TESTS += tests/integration/lb_mip6_tcp.sh
 UNIT_LIBS += lb/liblbpkt.a
 
 # The engine with one cluster from the command line, for the scenarios.
