@@ -41,8 +41,9 @@ UNIT_SOURCES += tests/unit/test_lb_pkt.c tests/unit/test_lb_pkt_flow.c \
 	tests/unit/test_lb_pkt_gold.h tests/unit/test_lb_mip6.c \
 	tests/unit/test_lb_mip6_gold.h
 EXTRA_DIST += tests/unit/test_lb_mip6_gold.py \
-	tests/integration/lb_mip6_shim.py
-NETNS_TESTS += tests/integration/lb_mip6_tcp.sh
+	tests/integration/lb_mip6_shim.py tests/integration/lb_mip6_send.py
+NETNS_TESTS += tests/integration/lb_mip6_tcp.sh \
+	tests/integration/lb_mip6_pkt.sh
 UNIT_LIBS += lb/liblbpkt.a
 
 # The engine with one cluster from the command line, for the scenarios.
