@@ -46,6 +46,11 @@ NETNS_TESTS += tests/integration/lb_mip6_tcp.sh \
 	tests/integration/lb_mip6_pkt.sh
 UNIT_LIBS += lb/liblbpkt.a
 
+# A UDP flood with or without a home address option, for the benchmark.
+check_PROGRAMS += tests/bench/lb_mip6_blast
+tests_bench_lb_mip6_blast_SOURCES = tests/bench/lb_mip6_blast.c
+tests_bench_lb_mip6_blast_LDADD = lb/liblbpkt.a $(COMMON_LIBS)
+
 # The engine with one cluster from the command line, for the scenarios.
 check_PROGRAMS += tests/unit/lb_pkt_drive
 tests_unit_lb_pkt_drive_SOURCES = tests/unit/lb_pkt_drive.c
