@@ -471,7 +471,7 @@ struct lb_pkt_conf {
 	int		 kernel_rules;		/* routes and nftables rules */
 	int		 csum_complete;		/* finish partial checksums */
 	uint32_t	 max_bindings;		/* Mobile IPv6 binding cache */
-	uint64_t	 binding_ms;		/* a binding's lifetime */
+	uint64_t	 binding_ms;		/* longest mobile sticky-timeout */
 	const char	*nft;			/* nft(8) path */
 	char		 nft_table[LB_PKT_NAMELEN];
 };

@@ -27,7 +27,7 @@
 
 /* What engine_mip6() learnt of a packet for the flow it goes through. */
 struct mip6_note {
-	struct lb_pkt_cluster	*cl;		/* NULL: not a mobile cluster's */
+	struct lb_pkt_cluster	*cl;		/* NULL: not mobile */
 	struct lb_mip6_id	 id;		/* the node, as it sent it */
 };
 
@@ -40,8 +40,8 @@ static void	engine_icmp(struct lb_pkt_engine *, struct lb_pkt_rx *,
 static void	engine_forward(struct lb_pkt_engine *, struct lb_pkt_rx *,
 		    struct lb_pkt *, struct lb_flow *, int, int);
 static struct lb_flow *engine_new_flow(struct lb_pkt_engine *,
-		    struct lb_pkt_rx *, struct lb_pkt *, struct lb_pkt_cluster *,
-		    const struct mip6_note *);
+		    struct lb_pkt_rx *, struct lb_pkt *,
+		    struct lb_pkt_cluster *, const struct mip6_note *);
 static struct lb_flow *engine_outbound(struct lb_pkt_engine *,
 		    struct lb_pkt_rx *, struct lb_pkt *);
 static struct lb_pkt_cluster *engine_match(struct lb_pkt_engine *,

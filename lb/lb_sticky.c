@@ -25,7 +25,7 @@
 
 struct lb_sticky_ent {
 	struct lb_key			 key;
-	struct lb_key			 from;		/* copied from; kind 0 */
+	struct lb_key			 from;		/* copied from, or 0 */
 	uint32_t			 id;		/* lb_server id */
 	uint64_t			 last;		/* last use, ms */
 	struct lb_sticky_ent		*hnext;
