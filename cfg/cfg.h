@@ -173,7 +173,18 @@ struct cfg_wpad {
 enum { LB_MODE_L4, LB_MODE_L7, LB_MODE_HTTPS };
 enum { LB_SCHED_RR, LB_SCHED_WRR, LB_SCHED_LEASTCONN, LB_SCHED_FASTEST,
     LB_SCHED_HASH_URI, LB_SCHED_HASH_HOST };
-enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE };
+enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE,
+    LB_PERSIST_MIP6 };
+/*
+ * persist mobile-ipv6: the keys tried (persist-keys; 0 means the
+ * default), what becomes of home address options (home-address).
+ */
+#define LB_PKEY_SPI		0x01
+#define LB_PKEY_HOA		0x02
+#define LB_PKEY_IID		0x04
+#define LB_PKEY_SRC		0x08
+#define LB_PKEY_DEFAULT		(LB_PKEY_SPI | LB_PKEY_HOA)
+enum { LB_HOA_TRANSLATE, LB_HOA_PASS };
 enum { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_ACV };
 enum { LB_STICKY_EVICT, LB_STICKY_REFUSE };
 /* Source address of connections to a server (Equalizer "outbound NAT"). */
@@ -230,6 +241,9 @@ struct cfg_cluster {
 	unsigned int		 sticky_netmask6;
 	unsigned int		 sticky_table_size;
 	int			 sticky_overflow;
+	unsigned int		 persist_keys;	/* LB_PKEY_*, 0: default */
+	int			 home_address;	/* LB_HOA_* */
+	int			 binding_updates;
 	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
@@ -352,6 +366,9 @@ void		 cfg_check_monitor(struct cfg *, struct cfg_parser *);
 
 /* cfg_blocks.c: the keyword tables of every block */
 extern const struct cfg_blockdef cfg_blockdefs[];
+int		 cfg_persist_keys_parse(const char *, unsigned int *,
+		    const char **);
+const char	*cfg_persist_keys_fmt(unsigned int, char *, size_t);
 const struct cfg_blockdef *cfg_blockdef_find(const char *);
 const struct cfg_kw *cfg_kw_find(const struct cfg_kw *, const char *);
 

@@ -20,7 +20,9 @@ static const char *const pac_scripts[] = { "per-client", "my-ip-address",
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
 static const char *const lb_scheds[] = { "round-robin", "static-weight",
     "least-connections", "fastest-response", "hash-uri", "hash-host", NULL };
-static const char *const lb_persists[] = { "none", "sticky", "cookie", NULL };
+static const char *const lb_persists[] = { "none", "sticky", "cookie",
+    "mobile-ipv6", NULL };
+static const char *const lb_hoas[] = { "translate", "pass", NULL };
 static const char *const lb_checks[] = { "none", "tcp", "acv", NULL };
 static const char *const lb_overflows[] = { "evict-oldest", "refuse", NULL };
 static const char *const lb_sources[] = { "default", "peer", "floating",
@@ -44,6 +46,22 @@ static void	fip_dump(FILE *, const struct cfg_kw *, const void *);
 static void	fip_free(void *);
 static int	server_uint(int, char **, int *, unsigned int, unsigned int,
 		    unsigned int *, const char **);
+static int	pkeys_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	pkeys_dump(FILE *, const struct cfg_kw *, const void *);
+static void	pkeys_free(void *);
+
+/* The names of the persist-keys, in the order they are tried. */
+static const struct {
+	const char	*name;
+	unsigned int	 bit;
+} lb_pkeys[] = {
+	{ "spi", LB_PKEY_SPI },
+	{ "home-address", LB_PKEY_HOA },
+	{ "interface-id", LB_PKEY_IID },
+	{ "source", LB_PKEY_SRC },
+	{ NULL, 0 }
+};
 
 static const struct cfg_kw peer_kws[] = {
 	KW("name", CFG_NAME, CFG_REQUIRED, struct cfg_peer, name, 0, 0, NULL,
@@ -201,6 +219,12 @@ static const struct cfg_kw cluster_kws[] = {
 	    sticky_table_size, 1, 16000000, NULL, "65536"),
 	KW("sticky-overflow", CFG_ENUM, 0, struct cfg_cluster, sticky_overflow,
 	    0, 0, lb_overflows, "evict-oldest"),
+	{ "persist-keys", CFG_CUSTOM, 0, 0, 0, 0, 0, NULL, NULL, pkeys_parse,
+	    pkeys_dump, pkeys_free },
+	KW("home-address", CFG_ENUM, 0, struct cfg_cluster, home_address, 0, 0,
+	    lb_hoas, "translate"),
+	KW("binding-updates", CFG_BOOL, 0, struct cfg_cluster,
+	    binding_updates, 0, 0, NULL, "no"),
 	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
 	    NULL, "yes"),
 	KW("check", CFG_ENUM, 0, struct cfg_cluster, check, 0, 0, lb_checks,
@@ -626,4 +650,102 @@ server_free(void *blk)
 	free(cl->server);
 	cl->server = NULL;
 	cl->nserver = 0;
+}
+
+/*
+ * Parse a list of persist-keys names, separated by commas, into LB_PKEY_*
+ * bits. They are tried in one order whatever the list's (lb_pkeys[]).
+ */
+int
+cfg_persist_keys_parse(const char *s, unsigned int *keys, const char **cause)
+{
+	static char	 msg[96];
+	const char	*e;
+	size_t		 i, n;
+
+	for (;;) {
+		e = strchr(s, ',');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		for (i = 0; lb_pkeys[i].name != NULL; i++)
+			if (strlen(lb_pkeys[i].name) == n &&
+			    strncmp(s, lb_pkeys[i].name, n) == 0)
+				break;
+		if (lb_pkeys[i].name == NULL) {
+			snprintf(msg, sizeof msg, "unknown key '%.*s' (spi, "
+			    "home-address, interface-id, source)",
+			    (int)(n > 32 ? 32 : n), s);
+			*cause = msg;
+			return (-1);
+		}
+		if (*keys & lb_pkeys[i].bit) {
+			*cause = "key listed twice";
+			return (-1);
+		}
+		*keys |= lb_pkeys[i].bit;
+		if (e == NULL)
+			return (0);
+		s = e + 1;
+	}
+}
+
+/* Format LB_PKEY_* bits (0: the default) as the list reads. */
+const char *
+cfg_persist_keys_fmt(unsigned int keys, char *buf, size_t len)
+{
+	size_t	i;
+
+	if (keys == 0)
+		keys = LB_PKEY_DEFAULT;
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; lb_pkeys[i].name != NULL; i++) {
+		if (!(keys & lb_pkeys[i].bit))
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ",", len);
+		strlcat(buf, lb_pkeys[i].name, len);
+	}
+	return (buf);
+}
+
+/* persist-keys KEY[,KEY...] [KEY...] */
+static int
+pkeys_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_cluster	*cl = blk;
+	unsigned int		 keys = 0;
+	int			 a;
+
+	if (argc == 0) {
+		*cause = "expected keys (spi, home-address, interface-id, "
+		    "source)";
+		return (-1);
+	}
+	for (a = 0; a < argc; a++)
+		if (cfg_persist_keys_parse(argv[a], &keys, cause) == -1)
+			return (-1);
+	cl->persist_keys = keys;
+	return (0);
+}
+
+static void
+pkeys_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_cluster	*cl = blk;
+	char				 buf[64];
+
+	/* Only where it applies, so that a dump reads back silently. */
+	if (cl->persist != LB_PERSIST_MIP6 && cl->persist_keys == 0)
+		return;
+	fprintf(f, "\tpersist-keys %s;\n", cfg_persist_keys_fmt(
+	    cl->persist_keys, buf, sizeof buf));
+}
+
+static void
+pkeys_free(void *blk)
+{
+	struct cfg_cluster	*cl = blk;
+
+	cl->persist_keys = 0;
 }

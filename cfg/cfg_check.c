@@ -27,6 +27,8 @@ static void	check_cluster_persist(struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	check_cluster_checks(struct cfg_parser *,
 		    struct cfg_cluster *);
+static void	check_cluster_mip6(struct cfg_parser *,
+		    struct cfg_cluster *);
 static void	check_cluster_servers(struct cfg *, struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	unused(struct cfg_parser *, const struct cfg_cluster *,
@@ -456,6 +458,8 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 	static const char *const sticky_kws[] = { "sticky-timeout",
 	    "sticky-netmask", "sticky-netmask6", "sticky-table-size",
 	    "sticky-overflow", NULL };
+	static const char *const names[] = { "none", "sticky", "cookie",
+	    "mobile-ipv6" };
 	const char	*s;
 	int		 i, hash;
 
@@ -470,16 +474,20 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "persist"), "persist %s defeats a hash scheduler (each "
 		    "URI or host already has its server): use persist none",
-		    cl->persist == LB_PERSIST_STICKY ? "sticky" : "cookie");
+		    names[cl->persist]);
 	if (cl->persist == LB_PERSIST_COOKIE && cl->mode == LB_MODE_L4)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "persist"), "cookie persistence needs mode l7 or https");
 	if (cl->persist != LB_PERSIST_COOKIE)
 		for (i = 0; cookie_kws[i] != NULL; i++)
 			unused(p, cl, cookie_kws[i], "without persist cookie");
-	if (cl->persist != LB_PERSIST_STICKY)
-		for (i = 0; sticky_kws[i] != NULL; i++)
+	/* Mobile IPv6 entries live in the sticky table, unmasked. */
+	for (i = 0; sticky_kws[i] != NULL; i++)
+		if (cl->persist != LB_PERSIST_STICKY &&
+		    (cl->persist != LB_PERSIST_MIP6 ||
+		    strncmp(sticky_kws[i], "sticky-netmask", 14) == 0))
 			unused(p, cl, sticky_kws[i], "without persist sticky");
+	check_cluster_mip6(p, cl);
 	if (cl->persist != LB_PERSIST_COOKIE)
 		return;
 	/*
@@ -496,6 +504,42 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 		    "once-only"), "once-only with a cookie-age: a client's "
 		    "new connection may lose its server (use once-only no, "
 		    "or cookie-age 0)");
+}
+
+/*
+ * persist mobile-ipv6 reads the IPv6 headers of packets: l4 clusters on
+ * IPv6 addresses only. Its settings elsewhere have no effect.
+ */
+static void
+check_cluster_mip6(struct cfg_parser *p, struct cfg_cluster *cl)
+{
+	char	buf[ADDR_STRLEN];
+	size_t	i;
+
+	if (cl->persist != LB_PERSIST_MIP6) {
+		if (cl->persist_keys != 0)
+			cfg_warning(p, cl->blk.file, line_of(&cl->blk,
+			    "cluster", "persist-keys"), "persist-keys has no "
+			    "effect without persist mobile-ipv6");
+		unused(p, cl, "home-address", "without persist mobile-ipv6");
+		unused(p, cl, "binding-updates",
+		    "without persist mobile-ipv6");
+		return;
+	}
+	if (cl->mode != LB_MODE_L4)
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist"), "persist mobile-ipv6 needs mode l4 (it reads "
+		    "the IPv6 headers of packets)");
+	for (i = 0; i < cl->nlisten; i++)
+		if (cl->listen[i].addr.af != AF_INET6)
+			cfg_error(p, cl->blk.file, cl->listen[i].line,
+			    "persist mobile-ipv6 needs IPv6 cluster addresses, "
+			    "not %s", addr_ntop(&cl->listen[i].addr, buf,
+			    sizeof buf));
+	if (cl->persist_keys == LB_PKEY_SPI)
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist-keys"), "persist-keys spi alone leaves the "
+		    "cluster's TCP and UDP clients without persistence");
 }
 
 /* Health checks: what each kind needs, and clusters never checked. */

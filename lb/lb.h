@@ -208,6 +208,15 @@ struct lb_sticky_stats {
 	uint64_t		 evicted;	/* full, oldest forgotten */
 	uint64_t		 refused;	/* full, new one not kept */
 	uint64_t		 nomem;
+	uint64_t		 copies;	/* lb_sticky_copy */
+};
+
+/* One entry, as lb_sticky_walk shows it. */
+struct lb_sticky_info {
+	const struct lb_key	*key;
+	uint32_t		 id;		/* lb_server id */
+	uint64_t		 left;		/* ms of lifetime left */
+	const struct lb_key	*from;		/* copied from, or NULL */
 };
 
 /* Cookie verdicts. */
@@ -289,6 +298,15 @@ int		 lb_sticky_get(struct lb_sticky *, const struct lb_key *,
 int		 lb_sticky_put(struct lb_sticky *, const struct lb_key *,
 		    uint32_t, uint64_t);
 int		 lb_sticky_del(struct lb_sticky *, const struct lb_key *);
+int		 lb_sticky_peek(struct lb_sticky *, const struct lb_key *,
+		    uint64_t, uint32_t *);
+int		 lb_sticky_touch(struct lb_sticky *, const struct lb_key *,
+		    uint64_t);
+int		 lb_sticky_copy(struct lb_sticky *, const struct lb_key *,
+		    const struct lb_key *, uint64_t);
+void		 lb_sticky_walk(struct lb_sticky *, uint64_t,
+		    void (*)(void *, const struct lb_sticky_info *), void *);
+const char	*lb_key_fmt(const struct lb_key *, char *, size_t);
 size_t		 lb_sticky_expire(struct lb_sticky *, uint64_t);
 size_t		 lb_sticky_count(const struct lb_sticky *);
 const struct lb_sticky_stats *lb_sticky_stats(const struct lb_sticky *);
@@ -297,6 +315,36 @@ int		 lb_key_set(struct lb_key *, enum lb_key_kind, const void *,
 void		 lb_key_addr(struct lb_key *, const struct addr *,
 		    unsigned int, unsigned int);
 int		 lb_key_eq(const struct lb_key *, const struct lb_key *);
+
+/*
+ * lb_mip6_sel.c: Mobile IPv6 persistence (persist mobile-ipv6) for the L4
+ * engine's selector: the keys of a packet (lb_pkt.h's struct lb_pkt_pkey,
+ * most specific first) tried in turn in the sticky table, binding updates
+ * carried over, the persist table walk.
+ */
+struct lb_pkt_pkey;
+struct lb_mip6_conf;
+
+/* One entry of the persist table, as lb_mip6_walk shows it. */
+struct lb_persist_info {
+	const struct lb_key	*key;
+	const struct lb_server	*srv;		/* NULL: removed since */
+	uint64_t		 left;		/* ms of lifetime left */
+	const struct lb_key	*from;		/* copied from, or NULL */
+};
+
+void		 lb_key_from_pkey(struct lb_key *, const struct lb_pkt_pkey *);
+int		 lb_mip6_select(struct lb_cluster *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t,
+		    struct lb_pick *);
+size_t		 lb_mip6_touch(struct lb_cluster *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t);
+size_t		 lb_mip6_bind(struct lb_cluster *, const struct lb_pkt_pkey *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t);
+void		 lb_mip6_walk(struct lb_cluster *, uint64_t,
+		    void (*)(void *, const struct lb_persist_info *), void *);
+void		 lb_mip6_conf_from_cfg(struct lb_mip6_conf *,
+		    const struct cfg_cluster *);
 
 /* lb_hash.c */
 uint64_t	 lb_siphash(const unsigned char *, const void *, size_t);

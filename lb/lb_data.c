@@ -150,7 +150,8 @@ lb_cluster_finish(struct lb_cluster *cl, const char **cause)
 	}
 	if (cl->sched->init != NULL && cl->sched->init(cl, cause) == -1)
 		return (-1);
-	if (cl->p.persist == LB_PERSIST_STICKY && (cl->sticky =
+	if ((cl->p.persist == LB_PERSIST_STICKY ||
+	    cl->p.persist == LB_PERSIST_MIP6) && (cl->sticky =
 	    lb_sticky_new(cl->p.sticky_max, cl->p.sticky_timeout,
 	    cl->p.sticky_overflow)) == NULL) {
 		*cause = "out of memory for the sticky table";

@@ -99,6 +99,8 @@ enum lb_pkt_err {
 #define LB_PKT_F_ROUTING	0x0200	/* IPv6 routing header present */
 #define LB_PKT_F_L4FULL		0x0400	/* whole L4 header present */
 #define LB_PKT_F_BU		0x0800	/* mobility header: binding update */
+#define LB_PKT_F_RH2		0x1000	/* type 2 routing header: rh2 valid */
+#define LB_PKT_F_MH		0x2000	/* a mobility header (any type) */
 
 /* The header an ICMP error quotes: offsets into the same frame. */
 struct lb_pkt_inner {
@@ -129,6 +131,15 @@ struct lb_pkt {
 	uint32_t	 fragid;
 	uint32_t	 spi;		/* ESP */
 	struct lb_pkt_ip hoa;		/* home address option */
+	/*
+	 * Where the home address option is, for lb_mip6_strip(): its type
+	 * byte, the destination options header holding it, and the byte
+	 * naming that header (the IPv6 header's or the previous one's).
+	 */
+	uint16_t	 hao_off;
+	uint16_t	 hao_hdr;
+	uint16_t	 hao_nh;
+	struct lb_pkt_ip rh2;		/* type 2 routing header's address */
 	struct lb_pkt_key key;		/* addresses, ports, protocol */
 	struct lb_pkt_inner inner;	/* LB_PKT_F_ICMPERR */
 	/* ARP (ethertype LB_ETH_ARP) */
@@ -215,6 +226,14 @@ struct lb_flow {
 	int			 rifindex;
 	struct lb_pkt_ip	 rnexthop;
 	uint64_t		 pkts[2], bytes[2];
+	/*
+	 * Mobile IPv6: the originator's care-of address while it is away
+	 * (replies get a type 2 routing header to it), and when its
+	 * persistence keys were last refreshed.
+	 */
+	struct lb_pkt_ip	 coa;
+	uint8_t			 has_coa;
+	uint64_t		 ptouch;
 };
 
 TAILQ_HEAD(lb_flow_queue, lb_flow);
@@ -259,6 +278,137 @@ uint64_t lb_flow_expires(const struct lb_flow_table *, const struct lb_flow *);
 const char *lb_flow_state_name(enum lb_flow_state);
 void	 lb_flow_key_reverse(struct lb_pkt_key *, const struct lb_pkt_key *);
 
+/* ---- lb_mip6.c, lb_mip6_xlate.c: Mobile IPv6 persistence ------------- */
+
+/*
+ * Persistence keys for mobile nodes (JP2003-204350), in the order they are
+ * tried: the ESP SPI of IPsec traffic, the home address (the home address
+ * option, else the source: a node at home and away is one node), the low
+ * 64 bits of a modified EUI-64 source address, the source address.
+ */
+#define LB_MIP6_K_SPI		0x01
+#define LB_MIP6_K_HOA		0x02
+#define LB_MIP6_K_IID		0x04
+#define LB_MIP6_K_SRC		0x08
+#define LB_MIP6_K_ALL		0x0f
+#define LB_MIP6_NKEYS		4
+
+/*
+ * The kind of a persistence key. The values are those of enum
+ * lb_key_kind (lb.h), which keeps them in the selection module's sticky
+ * table; lb_mip6_sel.c checks that both agree.
+ */
+#define LB_PKT_PK_IP6		2
+#define LB_PKT_PK_HOA		3
+#define LB_PKT_PK_IID		4
+#define LB_PKT_PK_SPI		5
+
+struct lb_pkt_pkey {
+	uint8_t		 kind;		/* LB_PKT_PK_* */
+	uint8_t		 len;		/* bytes of b[] used */
+	uint8_t		 b[16];
+};
+
+/* What names a node in one packet, before any translation. */
+struct lb_mip6_id {
+	struct lb_pkt_ip src;		/* when away: the care-of address */
+	struct lb_pkt_ip hoa;		/* the home address option's */
+	uint32_t	 spi;
+	uint8_t		 has_hoa;
+	uint8_t		 has_spi;
+};
+
+/* What happens to a home address option on the way to a server. */
+#define LB_MIP6_TRANSLATE	0	/* removed, source := home address */
+#define LB_MIP6_PASS		1	/* kept: servers are correspondents */
+
+/* A cluster's Mobile IPv6 settings; keys 0: none of it. */
+struct lb_mip6_conf {
+	unsigned int	 keys;		/* LB_MIP6_K_* */
+	int		 hoa_mode;	/* LB_MIP6_TRANSLATE, _PASS */
+	int		 bu;		/* follow binding updates */
+};
+
+/* A binding update addressed to a cluster (lb_mip6_bu_parse). */
+struct lb_mip6_bu {
+	struct lb_pkt_ip home;		/* home address option, else source */
+	struct lb_pkt_ip coa;		/* alternate care-of address, else
+					   source */
+	uint16_t	 seq;
+	uint16_t	 flags;		/* LB_MIP6_BU_* */
+	uint32_t	 lifetime_ms;
+	int		 has_alt;
+};
+
+#define LB_MIP6_BU_A		0x8000	/* acknowledge */
+#define LB_MIP6_BU_H		0x4000	/* home registration */
+
+enum lb_mip6_err {
+	LB_MIP6_OK = 0,
+	LB_MIP6_ETRUNC,		/* shorter than its length says */
+	LB_MIP6_ELEN,		/* header length too small for the type */
+	LB_MIP6_EPROTO,		/* payload protocol not "no next header" */
+	LB_MIP6_ETYPE,		/* not a binding update */
+	LB_MIP6_ECSUM,		/* bad checksum */
+	LB_MIP6_EOPT,		/* malformed mobility option */
+	LB_MIP6_EHOME,		/* home registration: for a home agent */
+	LB_MIP6_EADDR,		/* care-of address not a unicast one */
+	LB_MIP6_ENERR
+};
+
+/* A node's last care-of address, learnt from its packets and updates. */
+struct lb_mip6_bind {
+	LIST_ENTRY(lb_mip6_bind) hlink;
+	TAILQ_ENTRY(lb_mip6_bind) lru;
+	struct lb_pkt_ip	 home;
+	struct lb_pkt_ip	 coa;
+	uint64_t		 last;		/* ms */
+	uint16_t		 seq;		/* of the last binding update */
+	uint8_t			 has_seq;
+};
+
+LIST_HEAD(lb_mip6_bucket, lb_mip6_bind);
+TAILQ_HEAD(lb_mip6_lru, lb_mip6_bind);
+
+struct lb_mip6_bcache {
+	struct lb_mip6_bucket	*buckets;
+	uint32_t		 nbuckets;	/* power of two */
+	uint32_t		 max;
+	uint32_t		 count;
+	uint64_t		 lifetime;	/* ms from last use */
+	uint32_t		 seed;
+	struct lb_mip6_lru	 lru;
+	uint64_t		 evicted;
+	uint64_t		 expired;
+};
+
+/* lb_mip6.c */
+void	 lb_mip6_id(const struct lb_pkt *, struct lb_mip6_id *);
+size_t	 lb_mip6_keys(unsigned int, const struct lb_mip6_id *,
+	    struct lb_pkt_pkey *);
+size_t	 lb_mip6_addr_keys(unsigned int, const struct lb_pkt_ip *,
+	    struct lb_pkt_pkey *);
+int	 lb_mip6_eui64(const struct lb_pkt_ip *);
+const char *lb_pkt_pkey_fmt(const struct lb_pkt_pkey *, char *, size_t);
+enum lb_mip6_err lb_mip6_bu_parse(const struct lb_pkt *, struct lb_mip6_bu *);
+const char *lb_mip6_strerror(enum lb_mip6_err);
+int	 lb_mip6_bc_init(struct lb_mip6_bcache *, uint32_t, uint64_t,
+	    uint32_t);
+void	 lb_mip6_bc_free(struct lb_mip6_bcache *);
+struct lb_mip6_bind *lb_mip6_bc_get(struct lb_mip6_bcache *,
+	    const struct lb_pkt_ip *, uint64_t);
+struct lb_mip6_bind *lb_mip6_bc_set(struct lb_mip6_bcache *,
+	    const struct lb_pkt_ip *, const struct lb_pkt_ip *, uint64_t);
+int	 lb_mip6_seq_newer(uint16_t, uint16_t);
+size_t	 lb_mip6_bc_tick(struct lb_mip6_bcache *, uint64_t);
+
+/* lb_mip6_xlate.c */
+#define LB_MIP6_RH2_LEN		24
+uint8_t	*lb_mip6_strip(uint8_t *, size_t, const struct lb_pkt *, size_t *);
+uint8_t	*lb_mip6_rh2(uint8_t *, size_t, const struct lb_pkt *,
+	    const struct lb_pkt_ip *);
+int	 lb_mip6_rh2_fits(const struct lb_pkt *);
+
 /* ---- the engine: configuration ---------------------------------------- */
 
 #define LB_PKT_NAT		0	/* destination rewritten (default) */
@@ -294,6 +444,15 @@ struct lb_pkt_cluster_conf {
 	struct addr	 out_addr;
 	uint16_t	 out_lo;
 	uint16_t	 out_hi;
+	/*
+	 * Mobile IPv6 persistence (IPv6 clusters): which keys the selector
+	 * is given (selector.pick_keys), what becomes of home address
+	 * options, whether binding updates to the cluster address are
+	 * followed. ESP to the cluster address (key spi) is forwarded by
+	 * direct routing whatever the mode: the servers' security
+	 * associations are bound to the cluster address.
+	 */
+	struct lb_mip6_conf mip6;
 	struct lb_pkt_server_conf *servers;
 	size_t		 nservers;
 };
@@ -311,6 +470,8 @@ struct lb_pkt_conf {
 	int		 fanout_id;		/* 0: derived from the pid */
 	int		 kernel_rules;		/* routes and nftables rules */
 	int		 csum_complete;		/* finish partial checksums */
+	uint32_t	 max_bindings;		/* Mobile IPv6 binding cache */
+	uint64_t	 binding_ms;		/* longest mobile sticky-timeout */
 	const char	*nft;			/* nft(8) path */
 	char		 nft_table[LB_PKT_NAMELEN];
 };
@@ -384,6 +545,13 @@ struct lb_pkt_stats {
 	uint64_t	 drops[LB_DROP_MAX];
 	uint64_t	 parse_err[LB_PKT_ENERR];
 	uint64_t	 flows, flows_max, flows_refused, flows_created;
+	/* Mobile IPv6 */
+	uint64_t	 mip6_strip;	/* home address options translated */
+	uint64_t	 mip6_rh2;	/* replies sent to a care-of address */
+	uint64_t	 mip6_esp;	/* ESP packets forwarded */
+	uint64_t	 mip6_bu;	/* binding updates followed */
+	uint64_t	 mip6_bu_bad;	/* binding updates refused */
+	uint64_t	 mip6_bindings;	/* care-of addresses known */
 };
 
 /*
@@ -398,6 +566,22 @@ struct lb_pkt_selector {
 	void		(*flow_end)(void *, const struct lb_pkt_cluster *,
 			    size_t);
 	void		*arg;
+	/*
+	 * Clusters with Mobile IPv6 persistence (conf.mip6.keys), all
+	 * optional. pick_keys() replaces pick(): it is also given the <n>
+	 * persistence keys of the packet, most specific first (n may be 0).
+	 * touch() is told the keys of a flow's packets, at most once a tick
+	 * per flow, to refresh them. bind() reports a binding update: the
+	 * entry of each key from[i] is to be carried over to to[i].
+	 */
+	int		(*pick_keys)(void *, const struct lb_pkt_cluster *,
+			    const struct lb_pkt_key *,
+			    const struct lb_pkt_pkey *, size_t, const char **);
+	void		(*touch)(void *, const struct lb_pkt_cluster *,
+			    const struct lb_pkt_pkey *, size_t);
+	void		(*bind)(void *, const struct lb_pkt_cluster *,
+			    const struct lb_pkt_pkey *,
+			    const struct lb_pkt_pkey *, size_t);
 };
 
 /* What lb_pkt_flows_walk() shows of one flow. */

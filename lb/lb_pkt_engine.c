@@ -5,6 +5,12 @@
  * cluster (the daemon's selector picks the server), opens an outbound
  * flow from a server, or is left to the kernel. Forwarding rewrites it in
  * place (NAT or DR) and queues it on the egress ring.
+ *
+ * Clusters with Mobile IPv6 persistence see their packets first in
+ * engine_mip6(): home address options are translated or kept, ESP goes
+ * by direct routing to the server of its SPI, binding updates are
+ * followed; replies to a node away from home get a type 2 routing header
+ * (lb_mip6.c, lb_mip6_xlate.c).
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -19,6 +25,12 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* What engine_mip6() learnt of a packet for the flow it goes through. */
+struct mip6_note {
+	struct lb_pkt_cluster	*cl;		/* NULL: not mobile */
+	struct lb_mip6_id	 id;		/* the node, as it sent it */
+};
+
 static void	engine_tick_cb(evutil_socket_t, short, void *);
 static void	engine_locals(struct lb_pkt_engine *);
 static void	engine_ip(struct lb_pkt_engine *, struct lb_pkt_rx *,
@@ -28,7 +40,8 @@ static void	engine_icmp(struct lb_pkt_engine *, struct lb_pkt_rx *,
 static void	engine_forward(struct lb_pkt_engine *, struct lb_pkt_rx *,
 		    struct lb_pkt *, struct lb_flow *, int, int);
 static struct lb_flow *engine_new_flow(struct lb_pkt_engine *,
-		    struct lb_pkt_rx *, struct lb_pkt *, struct lb_pkt_cluster *);
+		    struct lb_pkt_rx *, struct lb_pkt *,
+		    struct lb_pkt_cluster *, const struct mip6_note *);
 static struct lb_flow *engine_outbound(struct lb_pkt_engine *,
 		    struct lb_pkt_rx *, struct lb_pkt *);
 static struct lb_pkt_cluster *engine_match(struct lb_pkt_engine *,
@@ -48,6 +61,22 @@ static void	engine_frag_note(struct lb_pkt_engine *, const struct lb_pkt *,
 static struct lb_flow *engine_frag_flow(struct lb_pkt_engine *,
 		    const struct lb_pkt *, int *);
 static void	engine_kernel(struct lb_pkt_engine *);
+static void	engine_count_mip6(struct lb_pkt_engine *);
+
+static int	engine_mip6(struct lb_pkt_engine *, struct lb_pkt_rx *,
+		    struct lb_pkt *, struct mip6_note *);
+static struct lb_pkt_cluster *engine_mip6_cluster(struct lb_pkt_engine *,
+		    const struct lb_pkt *);
+static int	engine_mip6_strip(struct lb_pkt_engine *, struct lb_pkt_rx *,
+		    struct lb_pkt *);
+static void	engine_mip6_flow(struct lb_pkt_engine *, struct lb_flow *,
+		    const struct lb_pkt *, const struct mip6_note *);
+static void	engine_mip6_dgram(struct lb_pkt_engine *, struct lb_pkt_rx *,
+		    struct lb_pkt *, struct mip6_note *, int);
+static void	engine_bu(struct lb_pkt_engine *, struct lb_pkt_cluster *,
+		    const struct lb_pkt *);
+static int	engine_rh2(struct lb_pkt_engine *, struct lb_pkt_rx *,
+		    const struct lb_pkt *, const struct lb_flow *);
 
 static const char *const lb_drop_names[] = {
 	"malformed", "truncated", "vlan", "no-flow", "table-full",
@@ -91,6 +120,8 @@ lb_pkt_conf_default(struct lb_pkt_conf *c)
 	c->tick_ms = 1000;
 	c->icmp_rate = 100;
 	c->kernel_rules = 1;
+	c->max_bindings = 65536;
+	c->binding_ms = 300 * 1000;
 	c->nft = "nft";
 	strlcpy(c->nft_table, "twin_lb", sizeof c->nft_table);
 }
@@ -190,6 +221,12 @@ lb_pkt_engine_new(struct event_base *base, const struct lb_pkt_conf *conf,
 	e->flows.free_cb = engine_flow_free_cb;
 	e->flows.arg = e;
 	e->frags = xcalloc(LB_FRAG_SLOTS, sizeof *e->frags);
+	if (lb_mip6_bc_init(&e->binds, conf->max_bindings, conf->binding_ms,
+	    arc4random()) == -1) {
+		xasprintf(cause, "out of memory for %u bindings",
+		    conf->max_bindings);
+		goto fail;
+	}
 	if (lb_kern_open(e, cause) == -1)
 		goto fail;
 	engine_locals(e);
@@ -239,6 +276,7 @@ lb_pkt_engine_free(struct lb_pkt_engine *e)
 		event_free(e->tick);
 	lb_neigh_free(e);
 	lb_kern_close(e);
+	lb_mip6_bc_free(&e->binds);
 	free(e->frags);
 	free(e);
 }
@@ -253,6 +291,7 @@ engine_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	e->now = lb_pkt_now();
 	lb_flow_tick(&e->flows, e->now, 0);
+	lb_mip6_bc_tick(&e->binds, e->now);
 	if (lb_flow_full_log(&e->flows, e->now))
 		log_warnx("l4: connection table full (%u flows): %llu new "
 		    "flows refused so far", e->flows.max,
@@ -347,8 +386,14 @@ engine_ip(struct lb_pkt_engine *e, struct lb_pkt_rx *rx, struct lb_pkt *p)
 {
 	struct lb_pkt_cluster	*cl;
 	struct lb_flow		*f;
+	struct mip6_note	 mn;
 	int			 dir;
 
+	mn.cl = NULL;
+	if (e->nmip6 > 0 && p->key.af == 6 && (p->flags & (LB_PKT_F_HAO |
+	    LB_PKT_F_RH2 | LB_PKT_F_ESP | LB_PKT_F_MH)) &&
+	    engine_mip6(e, rx, p, &mn))
+		return;
 	if (p->flags & LB_PKT_F_FRAG_LATER) {
 		if ((f = engine_frag_flow(e, p, &dir)) != NULL) {
 			if (!e->active)
@@ -370,6 +415,8 @@ engine_ip(struct lb_pkt_engine *e, struct lb_pkt_rx *rx, struct lb_pkt *p)
 		    (f->state == LB_FS_FIN || f->state == LB_FS_CLOSE))
 			lb_flow_del(&e->flows, f);
 		else {
+			if (dir == LB_FLOW_ORIG && f->cl->conf.mip6.keys != 0)
+				engine_mip6_flow(e, f, p, &mn);
 			engine_forward(e, rx, p, f, dir, 0);
 			return;
 		}
@@ -389,8 +436,11 @@ engine_ip(struct lb_pkt_engine *e, struct lb_pkt_rx *rx, struct lb_pkt *p)
 			e->st.drops[LB_DROP_NOFLOW]++;
 			return;
 		}
-		if ((f = engine_new_flow(e, rx, p, cl)) != NULL)
+		if ((f = engine_new_flow(e, rx, p, cl, &mn)) != NULL) {
+			if (cl->conf.mip6.keys != 0)
+				engine_mip6_flow(e, f, p, &mn);
 			engine_forward(e, rx, p, f, LB_FLOW_ORIG, 0);
+		}
 		return;
 	}
 	if (e->active && (f = engine_outbound(e, rx, p)) != NULL)
@@ -426,14 +476,17 @@ engine_icmp(struct lb_pkt_engine *e, struct lb_pkt_rx *rx, struct lb_pkt *p)
 /* Open a flow of cluster <cl> for the client packet <p>. */
 static struct lb_flow *
 engine_new_flow(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
-    struct lb_pkt *p, struct lb_pkt_cluster *cl)
+    struct lb_pkt *p, struct lb_pkt_cluster *cl, const struct mip6_note *mn)
 {
+	struct lb_pkt_pkey	 keys[LB_MIP6_NKEYS];
+	struct lb_mip6_id	 id;
 	struct lb_pkt_key	 reply;
 	struct lb_pkt_server	*s;
 	struct lb_flow		*f;
 	const char		*reason = "none";
 	char			 kb[128];
-	int			 idx;
+	size_t			 nkeys;
+	int			 idx, mode;
 
 	if (e->flows.count >= e->flows.max) {
 		e->flows.refused++;
@@ -445,7 +498,16 @@ engine_new_flow(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 			    (unsigned long long)e->flows.refused);
 		return (NULL);
 	}
-	idx = e->sel.pick(e->sel.arg, cl, &p->key, &reason);
+	if (cl->conf.mip6.keys != 0 && e->sel.pick_keys != NULL) {
+		if (mn->cl == cl)
+			id = mn->id;
+		else
+			lb_mip6_id(p, &id);
+		nkeys = lb_mip6_keys(cl->conf.mip6.keys, &id, keys);
+		idx = e->sel.pick_keys(e->sel.arg, cl, &p->key, keys, nkeys,
+		    &reason);
+	} else
+		idx = e->sel.pick(e->sel.arg, cl, &p->key, &reason);
 	if (idx < 0 || (size_t)idx >= cl->nservers ||
 	    cl->servers[idx].gone) {
 		cl->refused++;
@@ -456,7 +518,9 @@ engine_new_flow(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 		return (NULL);
 	}
 	s = &cl->servers[idx];
-	if (cl->conf.mode == LB_PKT_NAT) {
+	/* The servers' security associations hold the cluster address. */
+	mode = p->proto == LB_IP_ESP ? LB_PKT_DR : cl->conf.mode;
+	if (mode == LB_PKT_NAT) {
 		memset(&reply, 0, sizeof reply);
 		reply.af = p->key.af;
 		reply.proto = p->key.proto;
@@ -478,7 +542,8 @@ engine_new_flow(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 	}
 	f->cl = cl;
 	f->server = idx;
-	f->mode = cl->conf.mode;
+	f->mode = mode;
+	f->ptouch = e->now;
 	f->oifindex = rx->ring->ifindex;
 	memcpy(f->omac, rx->frame + LB_PKT_ETH_ALEN, LB_PKT_ETH_ALEN);
 	cl->refs++;
@@ -664,11 +729,14 @@ engine_forward(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 	struct lb_pkt_ring	*out;
 	const struct lb_pkt_ip	*ip;
 	const uint8_t		*mac;
-	uint32_t		 seg, hl;
+	uint32_t		 seg, hl, grow = 0;
 	uint16_t		 port;
 	int			 which, partial, outbound;
 
 	outbound = (f->flags & LB_FLOW_F_OUTBOUND) != 0;
+	/* A reply to a mobile node away from home: to its care-of address. */
+	if (f->has_coa && dir == LB_FLOW_REPLY && !outbound)
+		grow = LB_MIP6_RH2_LEN;
 	lb_flow_touch(&e->flows, f, dir, icmp ? 0 : p->tcpflags, rx->len,
 	    e->now);
 	if (!outbound) {
@@ -690,10 +758,10 @@ engine_forward(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 			hl += 8;
 		seg = hl + vh->gso_size;
 	}
-	if (seg > out->mtu) {
+	if (seg + grow > out->mtu) {
 		e->st.drops[LB_DROP_TOOBIG]++;
 		if (p->key.af == 6 || (p->flags & LB_PKT_F_DF))
-			engine_toobig(e, rx, p, f->cl, out->mtu);
+			engine_toobig(e, rx, p, f->cl, out->mtu - grow);
 		return;
 	}
 	if (lb_pkt_ttl(rx->frame, p) == -1) {
@@ -715,12 +783,283 @@ engine_forward(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 		vh->csum_start = vh->csum_offset = 0;
 		e->st.csum_fixed++;
 	}
+	if (grow != 0)
+		engine_rh2(e, rx, p, f);
+	vh = rx->vnet;
 	lb_eth_rewrite(rx->frame, mac, out->mac);
 	lb_ring_tx(out, vh, rx->frame, rx->snaplen);
 	e->st.fwd_pkts++;
 	if ((p->flags & (LB_PKT_F_FRAG | LB_PKT_F_FRAG_LATER)) ==
 	    LB_PKT_F_FRAG && !icmp)
 		engine_frag_note(e, p, f, dir);
+}
+
+/*
+ * The Mobile IPv6 cluster <p> is for: the cluster its destination and
+ * port match, or for ESP and mobility headers, which have no ports, the
+ * first cluster of its destination address that takes them.
+ */
+static struct lb_pkt_cluster *
+engine_mip6_cluster(struct lb_pkt_engine *e, const struct lb_pkt *p)
+{
+	struct lb_pkt_cluster		*cl;
+	const struct lb_mip6_conf	*m;
+
+	if (!(p->flags & (LB_PKT_F_ESP | LB_PKT_F_MH))) {
+		cl = engine_match(e, p);
+		return (cl != NULL && cl->conf.mip6.keys != 0 ? cl : NULL);
+	}
+	TAILQ_FOREACH(cl, &e->clusters, link) {
+		m = &cl->conf.mip6;
+		if (cl->dead || m->keys == 0 || cl->conf.addr.af != AF_INET6 ||
+		    memcmp(&cl->ip, &p->key.dst, sizeof cl->ip) != 0)
+			continue;
+		if ((p->flags & LB_PKT_F_ESP) && (m->keys & LB_MIP6_K_SPI))
+			return (cl);
+		if ((p->flags & LB_PKT_F_MH) && (m->bu ||
+		    m->hoa_mode == LB_MIP6_PASS))
+			return (cl);
+	}
+	return (NULL);
+}
+
+/*
+ * The packets of Mobile IPv6 (a home address option, a type 2 routing
+ * header, ESP, a mobility header). Return 1 when the packet was dealt
+ * with here; 0 to go the common way with <p> as it is now (translated,
+ * or keyed on the home address), <mn> telling its flow about the node.
+ */
+static int
+engine_mip6(struct lb_pkt_engine *e, struct lb_pkt_rx *rx, struct lb_pkt *p,
+    struct mip6_note *mn)
+{
+	struct lb_pkt_cluster	*cl;
+
+	/* A correspondent's reply: its flow knows the home address. */
+	if (p->flags & LB_PKT_F_RH2)
+		p->key.dst = p->rh2;
+	if ((cl = engine_mip6_cluster(e, p)) == NULL)
+		return (0);
+	if (!e->active) {
+		e->st.drops[LB_DROP_INACTIVE]++;
+		return (1);
+	}
+	mn->cl = cl;
+	lb_mip6_id(p, &mn->id);
+	if ((p->flags & LB_PKT_F_MH) && !(p->flags & LB_PKT_F_FRAG_LATER)) {
+		if ((p->flags & LB_PKT_F_BU) && cl->conf.mip6.bu)
+			engine_bu(e, cl, p);
+		/* Signalling is the engine's, but for correspondents. */
+		if (cl->conf.mip6.hoa_mode != LB_MIP6_PASS)
+			return (1);
+	}
+	if (p->flags & LB_PKT_F_HAO) {
+		if (cl->conf.mip6.hoa_mode == LB_MIP6_TRANSLATE) {
+			if (engine_mip6_strip(e, rx, p) == -1)
+				return (1);
+		} else
+			p->key.src = p->hoa;
+	}
+	if (p->flags & (LB_PKT_F_ESP | LB_PKT_F_MH)) {
+		engine_mip6_dgram(e, rx, p, mn, (p->flags &
+		    LB_PKT_F_ESP) != 0);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Translate the home address option of <p> away (lb_mip6_strip), keeping
+ * the frame's virtio header in step, and parse the result into <p>.
+ */
+static int
+engine_mip6_strip(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
+    struct lb_pkt *p)
+{
+	struct virtio_net_hdr	*vh;
+	enum lb_pkt_err		 err;
+	uint8_t			*nf;
+	size_t			 cut;
+
+	if ((nf = lb_mip6_strip(rx->frame, LB_VNET_LEN, p, &cut)) == NULL) {
+		e->st.drops[LB_DROP_PARSE]++;
+		return (-1);
+	}
+	vh = (struct virtio_net_hdr *)(void *)((uint8_t *)rx->vnet + cut);
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh->csum_start -= cut;
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE && vh->hdr_len >= cut)
+		vh->hdr_len -= cut;
+	rx->vnet = vh;
+	rx->frame = nf;
+	rx->snaplen -= cut;
+	rx->len -= cut;
+	e->st.mip6_strip++;
+	if ((err = lb_pkt_parse(rx->frame, rx->snaplen, p)) != LB_PKT_OK) {
+		e->st.drops[LB_DROP_PARSE]++;
+		e->st.parse_err[err]++;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Give the reply <p> of flow <f> a type 2 routing header to the node's
+ * care-of address (lb_mip6_rh2), in the room the ring leaves in front of
+ * each frame. A packet it does not fit goes to the home address as it is.
+ */
+static int
+engine_rh2(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
+    const struct lb_pkt *p, const struct lb_flow *f)
+{
+	struct virtio_net_hdr	*vh;
+	uint8_t			*nf;
+
+	if (rx->headroom < LB_MIP6_RH2_LEN ||
+	    (nf = lb_mip6_rh2(rx->frame, LB_VNET_LEN, p, &f->coa)) == NULL)
+		return (0);
+	vh = (struct virtio_net_hdr *)(void *)((uint8_t *)rx->vnet -
+	    LB_MIP6_RH2_LEN);
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh->csum_start += LB_MIP6_RH2_LEN;
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		vh->hdr_len += LB_MIP6_RH2_LEN;
+	rx->vnet = vh;
+	rx->frame = nf;
+	rx->snaplen += LB_MIP6_RH2_LEN;
+	rx->len += LB_MIP6_RH2_LEN;
+	rx->headroom -= LB_MIP6_RH2_LEN;
+	e->st.mip6_rh2++;
+	return (0);
+}
+
+/*
+ * A packet of flow <f> from its mobile node: note where the node is (a
+ * home address option names its care-of address; without one, from its
+ * home address, it is back home), and refresh its persistence keys, once
+ * a tick at most.
+ */
+static void
+engine_mip6_flow(struct lb_pkt_engine *e, struct lb_flow *f,
+    const struct lb_pkt *p, const struct mip6_note *mn)
+{
+	struct lb_pkt_cluster	*cl = f->cl;
+	struct lb_pkt_pkey	 keys[LB_MIP6_NKEYS];
+	struct lb_mip6_id	 id;
+	size_t			 n;
+	int			 moved = 0;
+
+	if (f->flags & LB_FLOW_F_OUTBOUND)
+		return;
+	if (mn->cl == cl)
+		id = mn->id;
+	else
+		lb_mip6_id(p, &id);
+	if (id.has_hoa && cl->conf.mip6.hoa_mode == LB_MIP6_TRANSLATE) {
+		if (!f->has_coa || memcmp(&f->coa, &id.src,
+		    sizeof f->coa) != 0) {
+			f->coa = id.src;
+			f->has_coa = 1;
+			moved = 1;
+		}
+	} else if (!id.has_hoa && f->has_coa && memcmp(&id.src,
+	    &f->ent[LB_FLOW_ORIG].key.src, sizeof id.src) == 0)
+		f->has_coa = 0;
+	if (!moved && e->now - f->ptouch < e->conf.tick_ms)
+		return;
+	if (id.has_hoa && cl->conf.mip6.bu)
+		lb_mip6_bc_set(&e->binds, &id.hoa, &id.src, e->now);
+	if (e->now - f->ptouch < e->conf.tick_ms)
+		return;
+	f->ptouch = e->now;
+	if (e->sel.touch != NULL &&
+	    (n = lb_mip6_keys(cl->conf.mip6.keys, &id, keys)) > 0)
+		e->sel.touch(e->sel.arg, cl, keys, n);
+}
+
+/*
+ * ESP (<esp>) or a mobility header passed to correspondent servers: no
+ * ports, so the flow is keyed on the addresses, and for ESP the SPI in
+ * the ports' place, so that each security association is a flow.
+ */
+static void
+engine_mip6_dgram(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
+    struct lb_pkt *p, struct mip6_note *mn, int esp)
+{
+	struct lb_flow	*f;
+	int		 dir;
+
+	p->key.sport = esp ? p->spi >> 16 : 0;
+	p->key.dport = esp ? p->spi & 0xffff : 0;
+	if ((f = lb_flow_lookup(&e->flows, &p->key, &dir)) == NULL) {
+		if ((p->flags & LB_PKT_F_FRAG_LATER) ||
+		    (f = engine_new_flow(e, rx, p, mn->cl, mn)) == NULL)
+			return;
+		dir = LB_FLOW_ORIG;
+	}
+	if (dir == LB_FLOW_ORIG)
+		engine_mip6_flow(e, f, p, mn);
+	if (esp)
+		e->st.mip6_esp++;
+	engine_forward(e, rx, p, f, dir, 0);
+}
+
+/*
+ * A binding update to cluster <cl>: its node's old address is the
+ * care-of address last known for its home address, or the home address;
+ * the entries of the old address's keys are carried over to the new
+ * one's, and the new address becomes the one known. Updates out of
+ * sequence are old news and change nothing.
+ */
+static void
+engine_bu(struct lb_pkt_engine *e, struct lb_pkt_cluster *cl,
+    const struct lb_pkt *p)
+{
+	struct lb_pkt_pkey	 ko[LB_MIP6_NKEYS], kn[LB_MIP6_NKEYS];
+	struct lb_pkt_pkey	 from[LB_MIP6_NKEYS], to[LB_MIP6_NKEYS];
+	struct lb_mip6_bu	 bu;
+	struct lb_mip6_bind	*b;
+	struct lb_pkt_ip	 old, new;
+	enum lb_mip6_err	 err;
+	char			 ha[INET6_ADDRSTRLEN], ca[INET6_ADDRSTRLEN];
+	size_t			 no, nn, i, j, n = 0;
+
+	if ((err = lb_mip6_bu_parse(p, &bu)) != LB_MIP6_OK) {
+		e->st.mip6_bu_bad++;
+		inet_ntop(AF_INET6, p->key.src.b, ha, sizeof ha);
+		log_debug("l4: cluster %s: binding update from %s refused: %s",
+		    cl->conf.name, ha, lb_mip6_strerror(err));
+		return;
+	}
+	b = lb_mip6_bc_get(&e->binds, &bu.home, e->now);
+	if (b != NULL && b->has_seq && !lb_mip6_seq_newer(bu.seq, b->seq)) {
+		e->st.mip6_bu_bad++;
+		return;
+	}
+	old = b != NULL ? b->coa : bu.home;
+	/* Lifetime 0: the binding ends, the node is (going) home. */
+	new = bu.lifetime_ms == 0 ? bu.home : bu.coa;
+	e->st.mip6_bu++;
+	if (memcmp(&old, &new, sizeof old) != 0 && e->sel.bind != NULL) {
+		no = lb_mip6_addr_keys(cl->conf.mip6.keys, &old, ko);
+		nn = lb_mip6_addr_keys(cl->conf.mip6.keys, &new, kn);
+		for (i = 0; i < no; i++)
+			for (j = 0; j < nn; j++)
+				if (ko[i].kind == kn[j].kind) {
+					from[n] = ko[i];
+					to[n++] = kn[j];
+				}
+		if (n > 0)
+			e->sel.bind(e->sel.arg, cl, from, to, n);
+	}
+	if ((b = lb_mip6_bc_set(&e->binds, &bu.home, &new, e->now)) != NULL) {
+		b->seq = bu.seq;
+		b->has_seq = 1;
+	}
+	inet_ntop(AF_INET6, bu.home.b, ha, sizeof ha);
+	inet_ntop(AF_INET6, new.b, ca, sizeof ca);
+	log_debug("l4: cluster %s: %s is at %s (binding update %u)",
+	    cl->conf.name, ha, ca, bu.seq);
 }
 
 /* The key naming the datagram a fragment belongs to. */
@@ -829,6 +1168,14 @@ cluster_check(const struct lb_pkt_cluster_conf *c, char **cause)
 		xasprintf(cause, "cluster %s: bad mode", c->name);
 		return (-1);
 	}
+	if (c->mip6.keys != 0 && (c->addr.af != AF_INET6 ||
+	    (c->mip6.keys & ~LB_MIP6_K_ALL) != 0 ||
+	    (c->mip6.hoa_mode != LB_MIP6_TRANSLATE &&
+	    c->mip6.hoa_mode != LB_MIP6_PASS))) {
+		xasprintf(cause, "cluster %s: Mobile IPv6 persistence needs an "
+		    "IPv6 cluster address and known keys", c->name);
+		return (-1);
+	}
 	for (i = 0; i < c->nservers; i++)
 		if (c->servers[i].addr.af != c->addr.af) {
 			xasprintf(cause, "cluster %s: server %s is not of the "
@@ -857,6 +1204,18 @@ cluster_check(const struct lb_pkt_cluster_conf *c, char **cause)
 		return (-1);
 	}
 	return (0);
+}
+
+/* Count the clusters whose packets engine_mip6() must look at. */
+static void
+engine_count_mip6(struct lb_pkt_engine *e)
+{
+	struct lb_pkt_cluster	*cl;
+
+	e->nmip6 = 0;
+	TAILQ_FOREACH(cl, &e->clusters, link)
+		if (!cl->dead && cl->conf.mip6.keys != 0)
+			e->nmip6++;
 }
 
 /* Bring the kernel's routes and rules in line with the clusters. */
@@ -944,8 +1303,9 @@ lb_pkt_cluster_set(struct lb_pkt_engine *e, const struct lb_pkt_cluster_conf *c,
 					if (addr_eq(&cl->servers[i].conf.addr,
 					    &old->servers[f->server].conf.addr))
 						break;
-				if (i == cl->nservers ||
-				    f->mode != cl->conf.mode) {
+				if (i == cl->nservers || f->mode != (f->ent[0].
+				    key.proto == LB_IP_ESP ? LB_PKT_DR :
+				    cl->conf.mode)) {
 					lb_flow_del(&e->flows, f);
 					continue;
 				}
@@ -966,6 +1326,7 @@ lb_pkt_cluster_set(struct lb_pkt_engine *e, const struct lb_pkt_cluster_conf *c,
 			engine_cluster_free(old);
 	}
 	TAILQ_INSERT_TAIL(&e->clusters, cl, link);
+	engine_count_mip6(e);
 
 	if (!c->shared && !cl->route_added && e->conf.kernel_rules) {
 		if (lb_kern_blackhole(e, af, &cl->ip, 1) == -1)
@@ -1014,6 +1375,7 @@ lb_pkt_cluster_del(struct lb_pkt_engine *e, const char *name)
 	TAILQ_REMOVE(&e->clusters, cl, link);
 	cl->dead = 1;
 	cl->refs++;		/* held while its flows go */
+	engine_count_mip6(e);
 	for (q = 0; q < LB_FS_MAX; q++)
 		TAILQ_FOREACH_SAFE(f, &e->flows.queue[q], qlink, next)
 			if (f->cl == cl)
@@ -1086,6 +1448,7 @@ lb_pkt_stats(struct lb_pkt_engine *e, struct lb_pkt_stats *st)
 	st->flows_max = e->flows.max;
 	st->flows_refused = e->flows.refused;
 	st->flows_created = e->flows.created;
+	st->mip6_bindings = e->binds.count;
 }
 
 /* Call <cb> for every cluster. */

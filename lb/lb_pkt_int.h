@@ -16,6 +16,8 @@
 #define LB_SCRATCH	64	/* frames the engine builds per batch */
 #define LB_SCRATCH_LEN	1536
 #define LB_VNET_LEN	((int)sizeof(struct virtio_net_hdr))
+/* Room the ring leaves before each frame, for headers to insert. */
+#define LB_RX_RESERVE	32
 
 struct lb_pkt_ring;
 
@@ -25,7 +27,8 @@ struct lb_pkt_rx {
 	uint32_t		 len;		/* on the wire */
 	uint32_t		 snaplen;	/* in the ring */
 	uint32_t		 status;	/* TP_STATUS_* */
-	struct virtio_net_hdr	*vnet;		/* NULL without vnet headers */
+	struct virtio_net_hdr	*vnet;		/* right before the frame */
+	uint32_t		 headroom;	/* writable bytes before vnet */
 	struct lb_pkt_ring	*ring;
 };
 
@@ -98,6 +101,8 @@ struct lb_pkt_engine {
 	struct lb_pkt_clusters	 clusters;
 	struct lb_neigh_list	 neigh[LB_NEIGH_BUCKETS];
 	struct lb_frag_slot	*frags;
+	struct lb_mip6_bcache	 binds;		/* home -> care-of address */
+	int			 nmip6;		/* clusters with keys */
 	struct event		*tick;
 	struct lb_pkt_stats	 st;
 	uint64_t		 now;

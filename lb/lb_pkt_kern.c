@@ -272,6 +272,15 @@ nft_rules(struct lb_pkt_engine *e, FILE *f, const char *ifname)
 		if (cl->conf.shared)
 			fprintf(f, "\t\t%s daddr %s %s dport %s drop\n", fam,
 			    a, proto, ports);
+		/* Mobile IPv6: ESP and mobility headers have no ports. */
+		if (cl->conf.shared && (cl->conf.mip6.keys & LB_MIP6_K_SPI))
+			fprintf(f, "\t\t%s daddr %s meta l4proto esp drop\n",
+			    fam, a);
+		if (cl->conf.shared && cl->conf.mip6.keys != 0 &&
+		    (cl->conf.mip6.bu || cl->conf.mip6.hoa_mode ==
+		    LB_MIP6_PASS))
+			fprintf(f, "\t\t%s daddr %s meta l4proto 135 drop\n",
+			    fam, a);
 		for (i = 0; i < cl->nservers; i++) {
 			s = &cl->servers[i];
 			if (s->gone)

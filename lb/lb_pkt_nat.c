@@ -79,9 +79,26 @@ lb_nat_rewrite(uint8_t *f, const struct lb_pkt *p, int which,
 	uint8_t		 old[16], *l4;
 	size_t		 fo, alen = p->key.af == 4 ? 4 : 16;
 	uint16_t	 c, oport;
+	int		 outside;
 
 	rewrite_ip(f + p->l3off, p->key.af, which, ip, old);
-	if (p->flags & LB_PKT_F_FRAG_LATER || !(p->flags & LB_PKT_F_PORTS))
+	if (p->flags & LB_PKT_F_FRAG_LATER)
+		return (0);
+	/*
+	 * Mobile IPv6: a home address option puts the home address in the
+	 * pseudo-header instead of the source, a type 2 routing header its
+	 * address instead of the destination; the checksum does not sum the
+	 * address rewritten then.
+	 */
+	outside = (which == LB_NAT_SRC && (p->flags & LB_PKT_F_HAO)) ||
+	    (which == LB_NAT_DST && (p->flags & LB_PKT_F_RH2));
+	if ((p->flags & LB_PKT_F_MH) && !outside &&
+	    (size_t)p->l4off + 6 <= p->len && p->l4len >= 6) {
+		l4 = f + p->l4off;
+		wr16(l4 + 4, lb_csum_replace(rd16(l4 + 4), old, ip->b, alen));
+		return (0);
+	}
+	if (!(p->flags & LB_PKT_F_PORTS))
 		return (0);
 	if ((fo = l4_csum_off(p->proto)) == 0)
 		return (0);
@@ -93,10 +110,13 @@ lb_nat_rewrite(uint8_t *f, const struct lb_pkt *p, int which,
 	c = rd16(l4 + fo);
 	if (p->proto == LB_IP_UDP && p->key.af == 4 && c == 0)
 		return (0);	/* no checksum */
+	if (outside && partial)
+		return (0);
 	if (partial)
 		c = lb_csum_replace_partial(c, old, ip->b, alen);
 	else {
-		c = lb_csum_replace(c, old, ip->b, alen);
+		if (!outside)
+			c = lb_csum_replace(c, old, ip->b, alen);
 		c = lb_csum_replace16(c, oport, port);
 		if (p->proto == LB_IP_UDP && c == 0)
 			c = 0xffff;

@@ -1,8 +1,9 @@
 /*
  * lb_pkt_parse.c: the frame parser of the L4 engine. Ethernet (with up to
  * two VLAN tags), ARP, IPv4 (options, fragments), IPv6 with its extension
- * header chain (hop-by-hop, routing, fragment, destination options with
- * the home address option, AH; ESP and the mobility header end the walk),
+ * header chain (hop-by-hop, routing with the type 2 routing header of
+ * Mobile IPv6, fragment, destination options with the home address
+ * option, AH; ESP and the mobility header end the walk),
  * TCP, UDP, ICMP and ICMPv6 (errors: the quoted header is parsed to find
  * the flow; neighbour solicitations: target and source link address).
  *
@@ -36,6 +37,10 @@ struct l3res {
 	uint32_t	 fragid;
 	uint32_t	 spi;
 	struct lb_pkt_ip hoa;
+	uint16_t	 hao_off;
+	uint16_t	 hao_hdr;
+	uint16_t	 hao_nh;
+	struct lb_pkt_ip rh2;
 	struct lb_pkt_key key;
 };
 
@@ -45,8 +50,9 @@ static enum lb_pkt_err	parse_ip6(const struct ipctx *, size_t,
 			    struct l3res *);
 static enum lb_pkt_err	parse_exthdrs(const struct ipctx *, size_t, uint8_t,
 			    struct l3res *);
-static enum lb_pkt_err	parse_dstopts(const uint8_t *, size_t,
-			    struct l3res *);
+static enum lb_pkt_err	parse_dstopts(const uint8_t *, size_t, size_t,
+			    size_t, struct l3res *);
+static enum lb_pkt_err	parse_rh2(const uint8_t *, struct l3res *);
 static enum lb_pkt_err	parse_ports(const struct ipctx *, struct l3res *);
 static enum lb_pkt_err	parse_l4(struct lb_pkt *, const struct ipctx *,
 			    const struct l3res *);
@@ -216,7 +222,7 @@ static enum lb_pkt_err
 parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 {
 	const uint8_t	*h;
-	size_t		 p = off + 40, end, n, hlen;
+	size_t		 p = off + 40, end, n, hlen, nhoff = off + 6;
 	uint16_t	 fo;
 
 	/* Bytes of this datagram present: the frame may carry padding. */
@@ -239,11 +245,15 @@ parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 			if (hlen > end - p)
 				return (c->inner && end == c->end ?
 				    LB_PKT_ETRUNC : LB_PKT_EEXTHDR);
-			if (nh == LB_IP_ROUTING)
+			if (nh == LB_IP_ROUTING) {
 				r->flags |= LB_PKT_F_ROUTING;
-			if (nh == LB_IP_DSTOPTS &&
-			    parse_dstopts(h + 2, hlen - 2, r) != LB_PKT_OK)
+				if (h[2] == 2 && parse_rh2(h, r) != LB_PKT_OK)
+					return (LB_PKT_EEXTHDR);
+			}
+			if (nh == LB_IP_DSTOPTS && parse_dstopts(c->f, p,
+			    hlen, nhoff, r) != LB_PKT_OK)
 				return (LB_PKT_EEXTHDR);
+			nhoff = p;
 			nh = h[0];
 			p += hlen;
 			break;
@@ -255,6 +265,7 @@ parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 			r->flags |= LB_PKT_F_FRAG;
 			r->fragoff = fo & 0xfff8;
 			r->fragid = rd32(h + 4);
+			nhoff = p;
 			nh = h[0];
 			p += 8;
 			if (r->fragoff != 0) {
@@ -270,6 +281,7 @@ parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 			if (hlen > end - p)
 				return (c->inner && end == c->end ?
 				    LB_PKT_ETRUNC : LB_PKT_EEXTHDR);
+			nhoff = p;
 			nh = h[0];
 			p += hlen;
 			break;
@@ -287,6 +299,7 @@ parse_exthdrs(const struct ipctx *c, size_t off, uint8_t nh, struct l3res *r)
 			hlen = ((size_t)h[1] + 1) * 8;
 			if (hlen > end - p && !c->inner)
 				return (LB_PKT_EEXTHDR);
+			r->flags |= LB_PKT_F_MH;
 			if (h[2] == 5)
 				r->flags |= LB_PKT_F_BU;
 			goto done;
@@ -303,11 +316,17 @@ done:
 	return (LB_PKT_OK);
 }
 
-/* Walk destination options (TLVs) for the home address option (201). */
+/*
+ * Walk the options (TLVs) of the destination options header of <hlen>
+ * bytes at offset <hdr> of frame <f>, named by the byte at <nhoff>, for
+ * the home address option (201): one at most (RFC 6275 6.3), of 16 bytes.
+ */
 static enum lb_pkt_err
-parse_dstopts(const uint8_t *o, size_t len, struct l3res *r)
+parse_dstopts(const uint8_t *f, size_t hdr, size_t hlen, size_t nhoff,
+    struct l3res *r)
 {
-	size_t	i = 0;
+	const uint8_t	*o = f + hdr + 2;
+	size_t		 i = 0, len = hlen - 2;
 
 	while (i < len) {
 		if (o[i] == 0) {		/* Pad1 */
@@ -317,12 +336,32 @@ parse_dstopts(const uint8_t *o, size_t len, struct l3res *r)
 		if (len - i < 2 || (size_t)o[i + 1] > len - i - 2)
 			return (LB_PKT_EEXTHDR);
 		if (o[i] == 201) {
-			if (o[i + 1] != 16)
+			if (o[i + 1] != 16 || (r->flags & LB_PKT_F_HAO))
 				return (LB_PKT_EEXTHDR);
 			memcpy(r->hoa.b, o + i + 2, 16);
 			r->flags |= LB_PKT_F_HAO;
+			r->hao_off = hdr + 2 + i;
+			r->hao_hdr = hdr;
+			r->hao_nh = nhoff;
 		}
 		i += 2 + (size_t)o[i + 1];
+	}
+	return (LB_PKT_OK);
+}
+
+/*
+ * A type 2 routing header (RFC 6275 6.4) at <h>, whole: one address, the
+ * mobile node's home address, which is the packet's final destination
+ * while a segment is left. Anything else of type 2 is malformed.
+ */
+static enum lb_pkt_err
+parse_rh2(const uint8_t *h, struct l3res *r)
+{
+	if (h[1] != 2 || h[3] > 1 || (r->flags & LB_PKT_F_RH2))
+		return (LB_PKT_EEXTHDR);
+	if (h[3] == 1) {
+		memcpy(r->rh2.b, h + 8, 16);
+		r->flags |= LB_PKT_F_RH2;
 	}
 	return (LB_PKT_OK);
 }
@@ -574,6 +613,10 @@ lb_pkt_parse(const uint8_t *f, size_t len, struct lb_pkt *p)
 	p->fragid = r.fragid;
 	p->spi = r.spi;
 	p->hoa = r.hoa;
+	p->hao_off = r.hao_off;
+	p->hao_hdr = r.hao_hdr;
+	p->hao_nh = r.hao_nh;
+	p->rh2 = r.rh2;
 	p->key = r.key;
 	if (e != LB_PKT_OK)
 		return (e);

@@ -150,6 +150,10 @@ lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &v,
 	    sizeof v) == -1)
 		goto sockopt;
+	/* Room in front of each frame for a type 2 routing header. */
+	v = LB_RX_RESERVE;
+	if (setsockopt(r->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof v) == -1)
+		goto sockopt;
 	memset(&req, 0, sizeof req);
 	req.tp_block_size = c->ring_block_size;
 	req.tp_block_nr = c->ring_blocks;
@@ -312,8 +316,8 @@ ring_block(struct lb_pkt_ring *r, struct tpacket_block_desc *b)
 		h = (struct tpacket3_hdr *)(void *)((uint8_t *)b + off);
 		sll = (struct sockaddr_ll *)(void *)((uint8_t *)h +
 		    TPACKET_ALIGN(sizeof *h));
-		if (h->tp_mac < LB_VNET_LEN ||
-		    off + h->tp_mac + h->tp_snaplen > r->bsize)
+		if (h->tp_mac < TPACKET_ALIGN(sizeof *h) + sizeof *sll +
+		    LB_VNET_LEN || off + h->tp_mac + h->tp_snaplen > r->bsize)
 			break;
 		/* Only what is addressed to us (a promiscuous tap aside). */
 		if (sll->sll_pkttype == PACKET_HOST ||
@@ -327,6 +331,9 @@ ring_block(struct lb_pkt_ring *r, struct tpacket_block_desc *b)
 				rx.status |= TP_STATUS_VLAN_VALID;
 			rx.vnet = (struct virtio_net_hdr *)(void *)
 			    (rx.frame - LB_VNET_LEN);
+			/* Past the link-layer address the kernel wrote. */
+			rx.headroom = (uint8_t *)rx.vnet - ((uint8_t *)sll +
+			    sizeof *sll);
 			rx.ring = r;
 			lb_engine_rx(r->e, &rx);
 		}

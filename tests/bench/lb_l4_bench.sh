@@ -12,6 +12,12 @@
 #          and vs HAProxy `mode tcp` on lb                target >= 1.2
 #   udp    64-byte UDP datagrams/s received by s1 (iperf3 -u -l 64, no
 #          rate limit): engine vs kernel forwarding        reported
+#   mip6   Mobile IPv6 persistence (persist-keys spi,home-address,
+#          interface-id,source; home-address translate) against plain
+#          source persistence, same cluster [2001:2::100], same run:
+#          64-byte datagrams of one flow from lb_mip6_blast on c that
+#          reach s1, from a mobile node (home address option, translated)
+#          and from a plain node; new conn/s as for conn    reported
 #
 # Usage: TOP_BUILDDIR=$PWD/build-rel [L4_DRIVE_OPTS=...] \
 #            tests/bench/lb_l4_bench.sh [seconds]
@@ -26,6 +32,8 @@ export TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR/build}
 
 SECS=${1:-5}
 need_cmd iperf3 wrk nginx haproxy nft awk
+BLAST=$TOP_BUILDDIR/tests/bench/lb_mip6_blast
+[ -x "$BLAST" ] || ERROR "not built: $BLAST (make tests/bench/lb_mip6_blast)"
 
 l4_topo_nat
 # For the kernel-forwarding runs: the client routes to the servers via lb.
@@ -88,6 +96,84 @@ engine conn.log -n 1000000 -P 80 -m nat "$L4_S1" "$L4_S2"
 e_conn=$(conn_rate "http://$L4_VIP/small")
 stop "$DRIVE_PID"
 
+# ---- Mobile IPv6 persistence against source persistence --------------------
+# The sender may be slower than the engine, so besides the rates this
+# measures the engine's CPU time per packet (or per connection): the
+# driver's user and system time over the run, divided by what it forwarded.
+
+# rx_s1: packets s1's eth0 has received so far.
+rx_s1() { on s1 cat /sys/class/net/eth0/statistics/rx_packets; }
+
+# cpu_ms PID: user + system CPU time of PID so far, in ms.
+cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' \
+        "/proc/$1/stat"
+}
+
+# blast RUN ARGS...: lb_mip6_blast from c for SECS; sets RATE (datagrams
+# per second that reached s1) and NSPP (engine CPU ns per datagram).
+blast() {
+    local a b c0 c1
+    a=$(rx_s1)
+    c0=$(cpu_ms "$DRIVE_PID")
+    on c "$BLAST" eth0 "$(mac_of lb eth0)" "$SECS" "$@" >/dev/null ||
+        ERROR "lb_mip6_blast failed"
+    sleep 0.2
+    b=$(rx_s1)
+    c1=$(cpu_ms "$DRIVE_PID")
+    RATE=$(( (b - a) / SECS ))
+    NSPP=$(( b > a ? (c1 - c0) * 1000000 / (b - a) : 0 ))
+}
+
+# conns URL: new connections/s (RATE) and engine CPU us each (NSPP).
+conns() {
+    local c0 c1
+    c0=$(cpu_ms "$DRIVE_PID")
+    RATE=$(conn_rate "$1")
+    RATE=${RATE:-0}
+    c1=$(cpu_ms "$DRIVE_PID")
+    NSPP=$(( ${RATE:-0} > 0 ? (c1 - c0) * 1000 / (RATE * SECS) : 0 ))
+}
+
+MKEYS=spi,home-address,interface-id,source
+read -r -a XOPTS <<<"${L4_DRIVE_OPTS:-}"
+v6udp() {
+    l4_drive "$1" -i eth0 -i eth1 -a "$L4_VIP6" -p udp -P 5201 -m nat \
+        "${XOPTS[@]}" "${@:2}" "$L4_S16"
+}
+v6tcp() {
+    l4_drive "$1" -i eth0 -i eth1 -a "$L4_VIP6" -n 1000000 -P 80 -m nat \
+        "${XOPTS[@]}" "${@:2}" "$L4_S16" "$L4_S26"
+}
+# best NAME: keep the best RATE (highest) and NSPP (lowest) of run NAME.
+best() {
+    local r=${1}_rate n=${1}_ns
+    [ "$RATE" -gt "${!r:-0}" ] && printf -v "$r" %s "$RATE"
+    { [ -z "${!n:-}" ] || [ "$NSPP" -lt "${!n}" ]; } &&
+        [ "$NSPP" -gt 0 ] && printf -v "$n" %s "$NSPP"
+    return 0
+}
+
+# The runs alternate, best of three each: the host's other load varies.
+for r in 1 2 3; do
+    v6udp "mip6-src-$r.log" -M source
+    blast "$L4_COA1" "$L4_VIP6" 5201 && best su
+    stop "$DRIVE_PID"
+    v6udp "mip6-all-$r.log" -M "$MKEYS" -X translate
+    blast "$L4_COA1" "$L4_VIP6" 5201 "$L4_HOA" && best mu
+    blast "$L4_COA1" "$L4_VIP6" 5201 && best pu
+    l4_dump "mip6-all-$r.log"
+    [ "$(l4_stat "mip6-all-$r.log" 'stats mip6_strip')" -gt 0 ] ||
+        ERROR "the engine translated no home address option"
+    stop "$DRIVE_PID"
+    v6tcp "mip6-csrc-$r.log" -M source
+    conns "http://[$L4_VIP6]/small" && best sc
+    stop "$DRIVE_PID"
+    v6tcp "mip6-call-$r.log" -M "$MKEYS" -X translate
+    conns "http://[$L4_VIP6]/small" && best mc
+    stop "$DRIVE_PID"
+done
+
 # The peers need the cluster address on lb itself.
 ip -n lb addr add "$L4_VIP/32" dev eth0 || ERROR "cannot add $L4_VIP on lb"
 on lb nft -f - <<EOF || ERROR "cannot load the DNAT rules"
@@ -130,5 +216,15 @@ printf '%-34s %12s %12s %7s %s\n' "new conn/s vs HAProxy mode tcp" \
     "$e_conn" "$h_conn" "$(ratio "$e_conn" "$h_conn")" ">= 1.2"
 printf '%-34s %12s %12s %7s %s\n' "UDP 64 B pkt/s vs kernel forwarding" \
     "$e_udp" "$k_udp" "$(ratio "$e_udp" "$k_udp")" "reported"
+row() {
+    printf '%-34s %12s %12s %7s %s\n' "$1" "${2:-0}" "${3:-0}" \
+        "$(ratio "${2:-0}" "${3:-0}")" "${4:-reported}"
+}
+row "mip6 pkt/s, mobile node vs source" "${mu_rate:-}" "${su_rate:-}"
+row "mip6 pkt/s, plain node vs source" "${pu_rate:-}" "${su_rate:-}"
+row "mip6 ns/pkt, mobile node vs source" "${mu_ns:-}" "${su_ns:-}"
+row "mip6 ns/pkt, plain node vs source" "${pu_ns:-}" "${su_ns:-}"
+row "mip6 new conn/s vs source" "${mc_rate:-}" "${sc_rate:-}"
+row "mip6 us/conn vs source" "${mc_ns:-}" "${sc_ns:-}"
 OK "benchmark ran"
 finish

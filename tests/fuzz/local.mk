@@ -103,6 +103,14 @@ FUZZ_LB_PKT_PARSER = $(srcdir)/lb/lb_pkt_parse.c $(srcdir)/lb/lb_pkt_csum.c \
 	$(srcdir)/lb/lb_pkt_nat.c
 FUZZ_LB_PKT_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_pkt.c $(FUZZ_LB_PKT_PARSER)
 
+# lb/lb_mip6*.c: home address options, type 2 routing headers, binding
+# updates and the rewrites of Mobile IPv6 persistence.
+FUZZ_NAMES += lb_mip6
+FUZZ_LB_MIP6_PARSER = $(srcdir)/lb/lb_pkt_parse.c $(srcdir)/lb/lb_mip6.c \
+	$(srcdir)/lb/lb_mip6_xlate.c
+FUZZ_LB_MIP6_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_mip6.c \
+	$(FUZZ_LB_MIP6_PARSER) $(srcdir)/lb/lb_pkt_csum.c
+
 # Each target is tests/fuzz/fuzz_NAME, rebuilt when its files change.
 fuzz_uc = $(shell echo $(1) | tr a-z A-Z)
 FUZZ_TARGETS = $(FUZZ_NAMES:%=tests/fuzz/fuzz_%)

@@ -18,6 +18,10 @@
 #                                $T/logs/NAME-access.log
 #   l4_drive LOG ARGS...         the engine on lb; waits for "ready"
 #   l4_stat LOG NAME             a counter from the driver's last dump
+#   l4_walk LOG                  the driver's flows and persist table now
+#   l4_mobile PLACE...           a Mobile IPv6 node (lb_mip6_shim.py): mn
+#                                on br0, its TCP on the home address in mna
+#   l4_move                      the node moves to its next place
 #
 # Address plan (besides lib.sh's):
 #   client LAN   198.18.0.0/24    2001:2::/64      c .11, lb .1
@@ -25,6 +29,7 @@
 #   cluster      198.18.0.100     2001:2::100
 #   DR servers   198.18.0.21/.22  2001:2::21/::22 (on the client LAN)
 #   spoofed SYN flood sources: 198.19.0.0/16
+#   mobile node: home 2001:2:0:99::5, care-of 2001:2:0:a,b,c:211:22ff:fe33:4455
 
 # shellcheck disable=SC2034  # used by the scenarios
 {
@@ -46,6 +51,10 @@ L4_D16=2001:2::21
 L4_D26=2001:2::22
 DRIVE=$TOP_BUILDDIR/tests/unit/lb_pkt_drive
 WWW=$T/www
+L4_HOA=2001:2:0:99::5
+L4_COA1=2001:2:0:a:211:22ff:fe33:4455
+L4_COA2=2001:2:0:b:211:22ff:fe33:4455
+L4_COA3=2001:2:0:c:211:22ff:fe33:4455
 }
 
 # _l4_addr_ok ADDR/PREFIX: inside 198.18.0.0/15 or 2001:2::/48.
@@ -221,4 +230,52 @@ hits() {
     local f=$T/logs/$1-access.log
     [ -f "$f" ] || { echo "no access log $f"; return 1; }
     grep -c "\"GET $2 " "$f"
+}
+
+# l4_walk LOG: ask the engine for its flows and persist table, wait for
+# them, print them (one "flow ..." or "persist ..." a line).
+l4_walk() {
+    local f n
+    f=$(logf "$1")
+    n=$(grep -c '^end$' "$f")
+    kill -USR2 "$DRIVE_PID"
+    wait_until 5 eval "[ \$(grep -c '^end\$' '$f') -gt $n ]" || return 1
+    awk -v n="$n" '/^end$/ { e++; next } e == n' "$f" |
+        grep -E '^(flow|persist) '
+}
+
+# l4_mobile PLACE...: a mobile node. Its link side is host mn on br0,
+# where lb_mip6_shim.py (log mn-shim.log) turns what its TCP sends into
+# route-optimised packets from the current PLACE ("home" or a care-of
+# address) and back; its TCP side is host mna, holding the home address
+# $L4_HOA on the shim's TUN device mip0, the only way out. The MTU leaves
+# room for the home address option one way and the type 2 routing header
+# the other. Sets SHIM_PID.
+l4_mobile() {
+    local i
+    l4_host mn br0 eth0
+    ip netns add mna || ERROR "cannot create namespace mna"
+    ip -n mna link set lo up
+    spawn mn mn-shim.log /usr/bin/python3 \
+        "$TOP_SRCDIR/tests/integration/lb_mip6_shim.py" mip0 eth0 \
+        "$(mac_of lb eth0)" "$L4_HOA" "$L4_VIP6" "$@"
+    SHIM_PID=$SPAWN_PID
+    wait_log mn-shim.log '^tun mip0$' 10
+    ip -n mn link set mip0 netns mna &&
+    ip -n mna link set mip0 mtu 1452 up &&
+    ip -n mna addr add "$L4_HOA/128" dev mip0 nodad &&
+    ip -n mna -6 route add default dev mip0 ||
+        ERROR "cannot set up the mobile node's TUN device"
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        ip -n mna -6 addr show dev mip0 | grep -q tentative || break
+        sleep 0.1
+    done
+}
+
+# l4_move: the mobile node moves on (next PLACE); waits until it has.
+l4_move() {
+    local n
+    n=$(grep -c '^at ' "$(logf mn-shim.log)")
+    kill -USR1 "$SHIM_PID"
+    wait_until 5 eval "[ \$(grep -c '^at ' '$(logf mn-shim.log)') -gt $n ]"
 }

@@ -6,7 +6,9 @@
  * usage: lb_pkt_drive -i ifname [-i ifname] -a address [-a address]
  *            -P port[-port] [-p tcp|udp] [-m nat|dr] [-s]
  *            [-o address:lo-hi] [-n flows] [-S syn_ms] [-E est_ms]
- *            [-T table] [-B block_size] [-c] [-k] [-q] [-v] server...
+ *            [-T table] [-B block_size] [-c] [-k] [-q] [-v]
+ *            [-M keys [-X translate|pass] [-U] [-L lifetime_ms]]
+ *            [-t tick_ms] server...
  *
  * Each -a makes one cluster ("c4" or "c6" after its family) of the
  * servers of its family. A server is address[:port] (IPv6 in brackets
@@ -16,9 +18,17 @@
  * checksums in the engine; -T: the nftables table; -B: the size of a
  * receive ring block (a power of two, 64 KiB to 64 MiB); -k: leave routes and
  * nftables alone; -q: start
- * inactive. Prints "ready" once set up, the statistics on SIGUSR1, the
- * flows on SIGUSR2, both on SIGTERM or SIGINT before exiting; SIGHUP
- * toggles the active switch.
+ * inactive; -t: the engine's tick. Prints "ready" once set up, the
+ * statistics on SIGUSR1, the flows on SIGUSR2, both on SIGTERM or SIGINT
+ * before exiting; SIGHUP toggles the active switch.
+ *
+ * -M gives the IPv6 cluster Mobile IPv6 persistence with the keys listed
+ * (as persist-keys reads them: spi,home-address,interface-id,source),
+ * chosen by the selection module (lib lb: lb_mip6_select, round robin,
+ * the sticky table) instead of the plain round robin: -X says what
+ * becomes of home address options, -U follows binding updates, -L is the
+ * entries' lifetime (default 300000). SIGUSR2 then also prints the
+ * persist table, one "persist KEY server NAME left MS [from KEY]" a line.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "ev.h"
+#include "lb/lb.h"
 #include "lb/lb_pkt.h"
 #include "log.h"
 
@@ -35,10 +47,23 @@ static struct lb_pkt_engine	*engine;
 static size_t			 rr_next;
 static long long		 ends;
 static int			 active = 1;
+static struct lb_cluster	*mcl;		/* -M: the selection module's */
+static struct event		*mtick;
 
 static int	drive_pick(void *, const struct lb_pkt_cluster *,
 		    const struct lb_pkt_key *, const char **);
 static void	drive_end(void *, const struct lb_pkt_cluster *, size_t);
+static int	drive_pick_keys(void *, const struct lb_pkt_cluster *,
+		    const struct lb_pkt_key *, const struct lb_pkt_pkey *,
+		    size_t, const char **);
+static void	drive_touch(void *, const struct lb_pkt_cluster *,
+		    const struct lb_pkt_pkey *, size_t);
+static void	drive_bind(void *, const struct lb_pkt_cluster *,
+		    const struct lb_pkt_pkey *, const struct lb_pkt_pkey *,
+		    size_t);
+static void	drive_persist_cb(void *, const struct lb_persist_info *);
+static void	drive_tick_cb(evutil_socket_t, short, void *);
+static void	drive_mip6(const struct lb_pkt_cluster_conf *, uint64_t);
 static void	drive_stats(void);
 static void	drive_flow_cb(void *, const struct lb_pkt_flow_info *);
 static void	drive_cluster_cb(void *, const struct lb_pkt_cluster *);
@@ -53,7 +78,9 @@ usage(void)
 	fprintf(stderr, "usage: lb_pkt_drive -i ifname [-i ifname] -a address "
 	    "[-a address] -P port[-port] [-p tcp|udp] [-m nat|dr] [-s] "
 	    "[-o address:lo-hi] [-n flows] [-S syn_ms] [-E est_ms] "
-	    "[-T table] [-B block_size] [-c] [-k] [-q] [-v] server...\n");
+	    "[-T table] [-B block_size] [-c] [-k] [-q] [-v] "
+	    "[-M keys [-X translate|pass] [-U] [-L lifetime_ms]] "
+	    "[-t tick_ms] server...\n");
 	exit(2);
 }
 
@@ -87,6 +114,93 @@ static void
 drive_end(void *arg, const struct lb_pkt_cluster *cl, size_t server)
 {
 	ends++;
+	if (mcl != NULL && cl->conf.mip6.keys != 0 && server < mcl->nsrv)
+		lb_server_release(&mcl->srv[server]);
+}
+
+/* -M: the selection module decides, keys and all. */
+static int
+drive_pick_keys(void *arg, const struct lb_pkt_cluster *cl,
+    const struct lb_pkt_key *k, const struct lb_pkt_pkey *keys, size_t n,
+    const char **reason)
+{
+	struct lb_pick	pk;
+
+	if (mcl == NULL || cl->conf.mip6.keys == 0)
+		return (drive_pick(arg, cl, k, reason));
+	if (lb_mip6_select(mcl, keys, n, lb_pkt_now(), &pk) == -1) {
+		*reason = lb_reason_str(pk.reason);
+		return (-1);
+	}
+	return ((int)pk.srv->idx);
+}
+
+static void
+drive_touch(void *arg, const struct lb_pkt_cluster *cl,
+    const struct lb_pkt_pkey *keys, size_t n)
+{
+	if (mcl != NULL)
+		lb_mip6_touch(mcl, keys, n, lb_pkt_now());
+}
+
+static void
+drive_bind(void *arg, const struct lb_pkt_cluster *cl,
+    const struct lb_pkt_pkey *from, const struct lb_pkt_pkey *to, size_t n)
+{
+	size_t	done;
+
+	if (mcl == NULL)
+		return;
+	done = lb_mip6_bind(mcl, from, to, n, lb_pkt_now());
+	printf("bind %s copied %zu\n", cl->conf.name, done);
+	fflush(stdout);
+}
+
+static void
+drive_persist_cb(void *arg, const struct lb_persist_info *pi)
+{
+	char	k[96], f[96];
+
+	printf("persist %s server %s left %llu", lb_key_fmt(pi->key, k,
+	    sizeof k), pi->srv != NULL ? pi->srv->name : "-",
+	    (unsigned long long)pi->left);
+	if (pi->from != NULL)
+		printf(" from %s", lb_key_fmt(pi->from, f, sizeof f));
+	printf("\n");
+}
+
+/* The persist table's lifetimes count down on the engine's tick. */
+static void
+drive_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	lb_sticky_expire(mcl->sticky, lb_pkt_now());
+}
+
+/* The selection module's cluster for the mobile cluster <cc>. */
+static void
+drive_mip6(const struct lb_pkt_cluster_conf *cc, uint64_t lifetime)
+{
+	struct lb_params	 p;
+	const char		*cause;
+	size_t			 i;
+
+	memset(&p, 0, sizeof p);
+	p.mode = LB_MODE_L4;
+	p.scheduler = LB_SCHED_RR;
+	p.persist = LB_PERSIST_MIP6;
+	p.sticky_max = 65536;
+	p.sticky_timeout = lifetime;
+	p.sticky_overflow = LB_STICKY_EVICT;
+	p.plen4 = 32;
+	p.plen6 = 128;
+	mcl = lb_cluster_new(cc->name, &p);
+	for (i = 0; i < cc->nservers; i++)
+		if (lb_cluster_add(mcl, cc->servers[i].name,
+		    &cc->servers[i].addr, 1, 0, 0) == NULL)
+			fatalx("cluster %s: cannot add server %s", cc->name,
+			    cc->servers[i].name);
+	if (lb_cluster_finish(mcl, &cause) == -1)
+		fatalx("cluster %s: %s", cc->name, cause);
 }
 
 static void
@@ -141,6 +255,14 @@ drive_stats(void)
 	    (unsigned long long)st.flows_max,
 	    (unsigned long long)st.flows_refused,
 	    (unsigned long long)st.flows_created, ends);
+	printf("stats mip6_strip %llu\nstats mip6_rh2 %llu\n"
+	    "stats mip6_esp %llu\nstats mip6_bu %llu\n"
+	    "stats mip6_bu_bad %llu\nstats mip6_bindings %llu\n",
+	    (unsigned long long)st.mip6_strip,
+	    (unsigned long long)st.mip6_rh2,
+	    (unsigned long long)st.mip6_esp, (unsigned long long)st.mip6_bu,
+	    (unsigned long long)st.mip6_bu_bad,
+	    (unsigned long long)st.mip6_bindings);
 	for (i = 0; i < LB_DROP_MAX; i++)
 		printf("drop %s %llu\n", lb_pkt_drop_name(i),
 		    (unsigned long long)st.drops[i]);
@@ -175,6 +297,8 @@ drive_sig_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGUSR2:
 		lb_pkt_flows_walk(engine, drive_flow_cb, NULL);
+		if (mcl != NULL)
+			lb_mip6_walk(mcl, lb_pkt_now(), drive_persist_cb, NULL);
 		printf("end\n");
 		fflush(stdout);
 		break;
@@ -218,16 +342,20 @@ main(int argc, char **argv)
 	struct lb_pkt_selector		 sel;
 	struct lb_pkt_server_conf	*sv;
 	struct addr			 vip[2];
+	struct timeval			 tv;
 	const char			*err;
 	char				*cause = NULL, *colon, buf[128];
 	int				 ch, verbose = 0, port_set = 0;
 	size_t				 i, j, nvip = 0;
+	uint64_t			 lifetime = 300000;
+	unsigned int			 mkeys = 0;
 
 	lb_pkt_conf_default(&conf);
 	memset(&cc, 0, sizeof cc);
 	strlcpy(cc.name, "c", sizeof cc.name);
 	cc.proto = LB_IP_TCP;
-	while ((ch = getopt(argc, argv, "a:B:cE:i:km:n:o:P:p:qS:sT:v")) != -1) {
+	while ((ch = getopt(argc, argv,
+	    "a:B:cE:i:kL:M:m:n:o:P:p:qS:sT:t:UvX:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (nvip == 2)
@@ -257,6 +385,32 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			conf.kernel_rules = 0;
+			break;
+		case 'L':
+			lifetime = drive_num(optarg, 1, 86400000);
+			break;
+		case 'M':
+			if (cfg_persist_keys_parse(optarg, &mkeys, &err) ==
+			    -1) {
+				fprintf(stderr, "lb_pkt_drive: %s: %s\n",
+				    optarg, err);
+				exit(2);
+			}
+			cc.mip6.keys = mkeys;
+			break;
+		case 't':
+			conf.tick_ms = drive_num(optarg, 10, 60000);
+			break;
+		case 'U':
+			cc.mip6.bu = 1;
+			break;
+		case 'X':
+			if (strcmp(optarg, "translate") == 0)
+				cc.mip6.hoa_mode = LB_MIP6_TRANSLATE;
+			else if (strcmp(optarg, "pass") == 0)
+				cc.mip6.hoa_mode = LB_MIP6_PASS;
+			else
+				usage();
 			break;
 		case 'm':
 			if (strcmp(optarg, "nat") == 0)
@@ -337,6 +491,10 @@ main(int argc, char **argv)
 	memset(&sel, 0, sizeof sel);
 	sel.pick = drive_pick;
 	sel.flow_end = drive_end;
+	sel.pick_keys = drive_pick_keys;
+	sel.touch = drive_touch;
+	sel.bind = drive_bind;
+	conf.binding_ms = lifetime;
 	if ((engine = lb_pkt_engine_new(base, &conf, &sel, &cause)) == NULL)
 		fatalx("engine: %s", cause);
 	if (!active)
@@ -348,6 +506,8 @@ main(int argc, char **argv)
 		    sizeof cl.name);
 		if (cl.out_addr.af != 0 && cl.out_addr.af != vip[i].af)
 			memset(&cl.out_addr, 0, sizeof cl.out_addr);
+		if (vip[i].af != AF_INET6)
+			memset(&cl.mip6, 0, sizeof cl.mip6);
 		cl.servers = calloc(argc, sizeof *cl.servers);
 		if (cl.servers == NULL)
 			return (1);
@@ -356,13 +516,24 @@ main(int argc, char **argv)
 				cl.servers[cl.nservers++] = sv[j];
 		if (lb_pkt_cluster_set(engine, &cl, &cause) == -1)
 			fatalx("cluster: %s", cause);
+		if (cl.mip6.keys != 0 && mcl == NULL)
+			drive_mip6(&cl, lifetime);
 		free(cl.servers);
 	}
 	free(sv);
+	if (mcl != NULL) {
+		mtick = event_new(base, -1, EV_PERSIST, drive_tick_cb, NULL);
+		ev_tv(&tv, conf.tick_ms);
+		if (mtick == NULL || event_add(mtick, &tv) == -1)
+			fatalx("cannot add the persist table's timer");
+	}
 	printf("ready\n");
 	fflush(stdout);
 	event_base_dispatch(base);
 	lb_pkt_engine_free(engine);
+	if (mtick != NULL)
+		event_free(mtick);
+	lb_cluster_free(mcl);
 	ev_signals_free();
 	event_base_free(base);
 	return (0);
