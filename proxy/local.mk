@@ -31,7 +31,8 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_malformed.sh \
 	tests/integration/proxy_reload.sh \
 	tests/integration/proxy_ftp.sh \
-	tests/integration/proxy_ftp_gw.sh
+	tests/integration/proxy_ftp_gw.sh \
+	tests/integration/proxy_ftp_pair.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
 	tests/integration/proxy_ftp_raw.py \
 	tests/integration/proxy_rawclient.py \
