@@ -37,4 +37,5 @@ EXTRA_DIST += tests/integration/proxy_origin.py \
 	tests/integration/proxy_ftp_raw.py \
 	tests/integration/proxy_rawclient.py \
 	tests/integration/proxy_garbage.py \
-	tests/bench/proxy_bench.sh
+	tests/bench/proxy_bench.sh \
+	tests/bench/ftp_bench.sh
