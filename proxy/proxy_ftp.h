@@ -28,7 +28,7 @@ struct proxy_ftp_stats {
 	uint64_t	 transfers_failed;
 	uint64_t	 bytes_down;	/* data, server to client */
 	uint64_t	 bytes_up;	/* data, client to server */
-	uint64_t	 denied;	/* client or server refused by the ACL */
+	uint64_t	 denied;	/* clients or servers refused */
 	uint64_t	 bounce;	/* PORT or EPRT to another host */
 	uint64_t	 theft;		/* data connection from another host */
 	uint64_t	 tls;		/* AUTH refused */
