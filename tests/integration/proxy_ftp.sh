@@ -257,6 +257,24 @@ CHECK "a login without a server: 530 naming the form" bash -c 'out=$( \
     QUIT) && echo "$out" && grep -q "^530 .*user@server" <<<"$out"' _ \
     "$RAW" "$A"
 
+# --- ABOR, and a client that never connects -------------------------------
+CHECK "ABOR during a download: 426, then ABOR's reply; the session goes on" \
+    bash -c 'out=$(timeout 30 ip netns exec c1 python3 "$1" abor "$2" 21 \
+        "$3" pub/big.bin) && echo "$out" && grep -q "^426 " <<<"$out" &&
+        grep -Eq "^22[56] " <<<"$out" && grep -q "^257 " <<<"$out"' _ \
+    "$RAW" "$A" "$ANON"
+CHECK "  logged as cut short" acc " TCP_MISS_ABORTED/426 [0-9]+ RETR ftp://anonymous@$O/pub/big.bin "
+nodata() {
+    local t0
+    t0=$(now_us)
+    timeout 30 ip netns exec c1 python3 "$RAW" nodata "$A" 21 "$ANON" \
+        pub/big.bin >"$T/nodata.out" || { cat "$T/nodata.out"; return 1; }
+    cat "$T/nodata.out"
+    grep -Eq "^42[56] " "$T/nodata.out" && elapsed_within "$t0" 4 10
+}
+CHECK "a passive client that never connects: 425/426 after ftp-data-timeout" \
+    nodata
+
 # --- timeouts -------------------------------------------------------------
 idle_closed() {
     local t0

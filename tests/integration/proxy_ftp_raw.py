@@ -10,6 +10,11 @@ says exactly what it is told, so the checks see the proxy's own answers
   theft HOST PORT USER FILE PORTFILE GOFILE OUT
       log in as USER, PASV, write the data port to PORTFILE, wait (at
       most 20 s) for GOFILE to exist, then connect and RETR FILE into OUT
+  abor HOST PORT USER FILE
+      log in as USER, PASV, RETR FILE, read 1 MB of it, send ABOR, print
+      the replies up to ABOR's, then PWD and its reply
+  nodata HOST PORT USER FILE
+      log in as USER, PASV, RETR FILE, never connect: print the replies
   wait HOST PORT USER
       log in as USER, then print what comes until the proxy closes (at
       most 30 s)
@@ -124,6 +129,64 @@ def theft(host, port, user, path, portfile, gofile, outfile):
     return 0 if code == 226 else 1
 
 
+def pasv(s, f):
+    """PASV; return the data address the reply names."""
+    send(s, "PASV")
+    line = f.readline().decode("latin-1")
+    sys.stdout.write(line)
+    m = re.search(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", line)
+    if not m:
+        return None
+    return (".".join(m.group(i) for i in range(1, 5)),
+            int(m.group(5)) * 256 + int(m.group(6)))
+
+
+def abor(host, port, user, path):
+    s, f = connect(host, port)
+    if not login(s, f, user):
+        return 1
+    send(s, "TYPE I")
+    replies(f, sys.stdout)
+    addr = pasv(s, f)
+    if addr is None:
+        return 1
+    d = socket.create_connection(addr, timeout=15)
+    send(s, "RETR " + path)
+    if replies(f, sys.stdout) != 150:
+        return 1
+    got = 0
+    while got < 1 << 20:
+        b = d.recv(65536)
+        if not b:
+            break
+        got += len(b)
+    sys.stdout.write("read %d bytes\n" % got)
+    send(s, "ABOR")
+    # The transfer's end (426), then ABOR's own reply (226 or 225).
+    while True:
+        code = replies(f, sys.stdout)
+        if code is None or code in (225, 226):
+            break
+    d.close()
+    send(s, "PWD")
+    return 0 if replies(f, sys.stdout) == 257 else 1
+
+
+def nodata(host, port, user, path):
+    s, f = connect(host, port)
+    if not login(s, f, user):
+        return 1
+    if pasv(s, f) is None:
+        return 1
+    send(s, "RETR " + path)
+    while True:
+        code = replies(f, sys.stdout)
+        if code is None or code >= 200:
+            break
+    send(s, "NOOP")
+    return 0 if replies(f, sys.stdout) == 200 else 1
+
+
 def wait(host, port, user):
     s, f = connect(host, port)
     s.settimeout(30)
@@ -141,6 +204,10 @@ def main(argv):
         return talk(argv[1], argv[2], argv[3:])
     if len(argv) == 8 and argv[0] == "theft":
         return theft(*argv[1:])
+    if len(argv) == 5 and argv[0] == "abor":
+        return abor(*argv[1:])
+    if len(argv) == 5 and argv[0] == "nodata":
+        return nodata(*argv[1:])
     if len(argv) == 4 and argv[0] == "wait":
         return wait(*argv[1:])
     sys.stderr.write(__doc__)
