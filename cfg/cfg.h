@@ -153,6 +153,7 @@ struct cfg_proxy {
 	uint64_t		 ftp_data_timeout;
 	int			 ftp_gateway;
 	char			*ftp_anonymous_password;
+	int			 ftp_cache;
 };
 
 enum { PAC_PER_CLIENT, PAC_MY_IP_ADDRESS };

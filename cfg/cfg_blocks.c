@@ -143,6 +143,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    NULL, "yes"),
 	KW("ftp-anonymous-password", CFG_STRING, 0, struct cfg_proxy,
 	    ftp_anonymous_password, 0, 0, NULL, "twinproxy@"),
+	KW("ftp-cache", CFG_BOOL, 0, struct cfg_proxy, ftp_cache, 0, 0, NULL,
+	    "no"),
 	KW_END
 };
 

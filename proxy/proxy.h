@@ -252,6 +252,7 @@ int	proxy_ftp_gw_prepare(struct proxy_client *, const struct http_msg *);
 void	proxy_ftp_gw_start(struct proxy_client *);
 void	proxy_ftp_gw_resume(struct proxy_client *);
 void	proxy_ftp_gw_free(struct proxy_client *);
+int	proxy_ftp_gw_cacheable(const struct proxy_client *);
 
 /* proxy_cache_hook.c */
 struct cache_conf;

@@ -119,6 +119,8 @@ static void	gw_emit_cb(void *, const char *, size_t);
 static void	gw_body(struct proxy_ftp_gw *, struct evbuffer *, size_t);
 static const char *gw_ctype(const struct proxy_ftp_gw *);
 static void	gw_head(struct proxy_ftp_gw *);
+static void	gw_cache_store(struct proxy_ftp_gw *, struct evbuffer *,
+		    size_t);
 static void	gw_done(struct proxy_ftp_gw *);
 static void	gw_failed(struct proxy_ftp_gw *);
 static void	gw_error(struct proxy_client *, int, const char *,
@@ -293,6 +295,18 @@ gw_range(struct proxy_ftp_gw *g, const struct http_msg *m)
 	    start + len - 1;
 }
 
+/*
+ * Whether the cache may look up and store this request: with ftp-cache
+ * on, for anonymous logins only (a file fetched with a password is that
+ * user's, and the URL of the cache key would not say so).
+ */
+int
+proxy_ftp_gw_cacheable(const struct proxy_client *c)
+{
+	return (c->ftp != NULL && c->px->cfg->proxy.ftp_cache &&
+	    !c->ftp->has_user);
+}
+
 /* Free the gateway state of a client (any time). */
 void
 proxy_ftp_gw_free(struct proxy_client *c)
@@ -320,7 +334,9 @@ proxy_ftp_gw_start(struct proxy_client *c)
 	struct cfg_proxy	*pc = &c->px->cfg->proxy;
 
 	c->px->ftp->st.gateway++;
-	c->code = "TCP_MISS";
+	/* The cache may have named the miss already (TCP_CF_MISS...). */
+	if (c->code == NULL)
+		c->code = "TCP_MISS";
 	memset(&g->p, 0, sizeof g->p);
 	g->p.user = g->has_user ? g->user : NULL;
 	g->p.pass = g->has_pass ? g->pass : NULL;
@@ -671,6 +687,7 @@ gw_emit_cb(void *arg, const char *buf, size_t len)
 	if (g->chunked)
 		evbuffer_add(out, "\r\n", 2);
 	proxy_client_sent(g->c, evbuffer_get_length(out) - before);
+	proxy_cache_body(g->c, out, evbuffer_get_length(out) - before);
 }
 
 /* Append n bytes of src to the body, framed for the client. */
@@ -687,6 +704,7 @@ gw_body(struct proxy_ftp_gw *g, struct evbuffer *src, size_t n)
 		evbuffer_add(out, "\r\n", 2);
 	g->sent += n;
 	proxy_client_sent(g->c, evbuffer_get_length(out) - before);
+	proxy_cache_body(g->c, out, evbuffer_get_length(out) - before);
 }
 
 /* The media type of the answer. */
@@ -756,6 +774,7 @@ gw_head(struct proxy_ftp_gw *g)
 	http_head_end(out, g->chunked, http_head_conn(c->version,
 	    c->close_after || !c->keep_alive || px->draining));
 	proxy_client_sent(c, evbuffer_get_length(out) - before);
+	gw_cache_store(g, out, before);
 	if (!fc->dir || head)
 		return;
 	/* The page of a directory: its links are relative to base. */
@@ -768,6 +787,46 @@ gw_head(struct proxy_ftp_gw *g)
 	    i > 0 && c->url[i - 1] == '/' ? "" : "/");
 	ftp_listing_begin(&g->lst, fc->list, gw_emit_cb, g, title, base,
 	    strcmp(title, "/") == 0);
+}
+
+/*
+ * Offer the head just written (from offset <off> of out) to the cache,
+ * parsed back into a message as the cache takes an origin's; the body
+ * follows through proxy_cache_body(). Without ftp-cache the cache never
+ * looked the request up, and this does nothing.
+ */
+static void
+gw_cache_store(struct proxy_ftp_gw *g, struct evbuffer *out, size_t off)
+{
+	struct proxy_client	*c = g->c;
+	struct http_msg		*m = &c->px->msg;
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	char			*head;
+	size_t			 len = evbuffer_get_length(out) - off, n = 0;
+	int			 i, nv;
+
+	if (!proxy_ftp_gw_cacheable(c) || g->fc.dir ||
+	    (head = malloc(len)) == NULL)
+		return;
+	/* Peeked: a bufferevent's output is not for copying out. */
+	if (evbuffer_ptr_set(out, &pos, off, EVBUFFER_PTR_SET) == 0 &&
+	    (nv = evbuffer_peek(out, len, &pos, v, 8)) > 0 && nv <= 8)
+		for (i = 0; i < nv && n < len; i++) {
+			if (v[i].iov_len > len - n)
+				v[i].iov_len = len - n;
+			memcpy(head + n, v[i].iov_base, v[i].iov_len);
+			n += v[i].iov_len;
+		}
+	if (n == len && http_parse_response(m, head, len, &c->px->lim,
+	    c->method) == HTTP_DONE) {
+		/* The cache de-chunks what it stores. */
+		c->resp.state = g->chunked ? HTTP_MOVE_CHUNKED :
+		    HTTP_MOVE_LENGTH;
+		proxy_cache_store(c, m);
+		c->resp.state = HTTP_MOVE_DONE;
+	}
+	free(head);
 }
 
 /* The answer is complete: end the body and the request. */

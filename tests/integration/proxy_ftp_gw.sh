@@ -11,8 +11,9 @@
 # the URL and in Authorization: Basic, a wrong password (401 with a Basic
 # challenge), a missing file (404 naming the FTP reply); the password in
 # no log; a login with a control byte refused (400); a denied server
-# (403); the server reached actively (passive first, then active only);
-# ftp-gateway no (400).
+# (403); ftp-cache (off: every request to the server; on: a hit for an
+# anonymous one, none with a login); the server reached actively
+# (passive first, then active only); ftp-gateway no (400).
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -59,6 +60,10 @@ hdr() {
             sub(/^[^:]*: */, ""); print; exit }'
 }
 acc() { wait_until 3 grep -qE -- "$1" "$PX/access.log"; }
+# reloads N: the proxy has taken N reloads.
+reloads() {
+    [ "$(grep -c 'reload: configuration from' "$T/logs/proxy.log")" -ge "$1" ]
+}
 # part FIRST COUNT: COUNT bytes of big.bin from FIRST.
 part() {
     dd if="$FTP_ANON/pub/big.bin" bs=1M iflag=skip_bytes,count_bytes \
@@ -177,10 +182,36 @@ CHECK "PUT is not served: 501" bash -c '[ "$(timeout 20 ip netns exec c1 \
     curl -s -m 10 -x "$1" -X PUT -d x -o /dev/null -w "%{http_code}" \
     "$2/pub/x")" = 501 ]' _ "$PX_URL" "$U"
 
+# --- ftp-cache ---------------------------------------------------------------
+retrs() { ftp_log_count '"RETR read me.txt"'; }
+cached_twice() {
+    local n i
+    n=$(retrs)
+    for i in 1 2; do
+        [ "$(timeout 20 ip netns exec c1 curl -sS -m 10 -x "$PX_URL" \
+            "$@")" = "hello through the gateway" ] || return 1
+    done
+    echo "the server was asked $(( $(retrs) - n )) times"
+    [ "$(retrs)" -eq $((n + 1)) ]
+}
+CHECK "without ftp-cache, each request goes to the server" \
+    not cached_twice "$U/pub/read%20me.txt"
+gw_conf "ftp-cache yes"
+kill -HUP "$PROXY_PID"
+wait_until 5 reloads 1 ||
+    ERROR "the ftp-cache reload did not take effect"
+touch -d '30 days ago' "$FTP_ANON/pub/read me.txt"
+CHECK "with ftp-cache, the second answer comes from the cache" \
+    cached_twice "$U/pub/read%20me.txt"
+CHECK "  a TCP_MEM_HIT" acc " TCP_MEM_HIT/200 [0-9]+ GET ftp://$O/pub/read%20me.txt "
+CHECK "  but not with a login" not cached_twice \
+    "ftp://anonymous:x@$O/pub/read%20me.txt"
+
 # --- the server reached actively ----------------------------------------------
 gw_conf "ftp-server-data active"
 kill -HUP "$PROXY_PID"
-wait_log proxy.log "reload: configuration from"
+wait_until 5 reloads 2 ||
+    ERROR "the second reload did not take effect"
 nport=$(ftp_log_count '"(PORT|EPRT) ')
 CHECK "ftp-server-data active: the 50 MB file" pc -o "$T/dl/active.bin" \
     "$U/pub/big.bin"
@@ -192,8 +223,8 @@ CHECK "  a listing, actively" bash -c 'timeout 20 ip netns exec c1 curl -sS \
 
 gw_conf "ftp-gateway no"
 kill -HUP "$PROXY_PID"
-wait_until 5 test "$(grep -c 'reload: configuration from' "$T/logs/proxy.log")" -ge 2 ||
-    ERROR "the second reload did not take effect"
+wait_until 5 reloads 3 ||
+    ERROR "the third reload did not take effect"
 CHECK "ftp-gateway no: 400" bash -c '[ "$(timeout 20 ip netns exec c1 \
     curl -s -m 10 -x "$1" -o /dev/null -w "%{http_code}" \
     "$2/pub/read%20me.txt")" = 400 ]' _ "$PX_URL" "$U"
