@@ -97,6 +97,7 @@ static const struct {
 	{ "asc", "application/pgp-signature" },
 };
 
+static void	gw_url_user(struct proxy_client *, const char *);
 static int	gw_fail_early(struct proxy_client *, const struct http_msg *,
 		    int, const char *);
 static int	gw_basic(struct proxy_ftp_gw *, const struct http_msg *);
@@ -110,7 +111,7 @@ static int	gw_step(struct proxy_ftp_gw *, enum ftp_step);
 static void	gw_dc_cb(struct proxy_ftp_dc *, struct bufferevent *,
 		    const char *, void *);
 static void	gw_data_drop(struct proxy_ftp_gw *);
-static void	gw_data_start(struct proxy_ftp_gw *);
+static int	gw_data_start(struct proxy_ftp_gw *);
 static void	gw_data_read_cb(struct bufferevent *, void *);
 static void	gw_data_event_cb(struct bufferevent *, short, void *);
 static void	gw_data_ended(struct proxy_ftp_gw *);
@@ -144,6 +145,26 @@ proxy_ftp_gw_url(struct proxy_client *c, const struct http_msg *m)
 	snprintf(c->url, sizeof c->url, "%.*s://%.*s@%.*s",
 	    (int)m->scheme_len, m->scheme_str, (int)ulen, m->userinfo,
 	    (int)(end - m->authority), m->authority);
+}
+
+/*
+ * Name the user of an Authorization login in the request's URL, as a
+ * login in the URL is: the log says whose the transfer was, and the
+ * cache leaves it alone.
+ */
+static void
+gw_url_user(struct proxy_client *c, const char *user)
+{
+	char	 enc[PROXY_URL_MAX], url[PROXY_URL_MAX];
+	char	*at;
+
+	/* "ftp://<user, encoded>@/" */
+	ftp_url_format(enc, sizeof enc, user, "", 0, 21, NULL);
+	if ((at = strrchr(enc, '@')) == NULL || strlen(c->url) < 6)
+		return;
+	at[1] = '\0';
+	snprintf(url, sizeof url, "%s%s", enc, c->url + 6);
+	strlcpy(c->url, url, sizeof c->url);
 }
 
 /* Refuse a request before it starts: 400-like errors. */
@@ -203,6 +224,8 @@ proxy_ftp_gw_prepare(struct proxy_client *c, const struct http_msg *m)
 	} else if (gw_basic(g, m) == -1)
 		return (gw_fail_early(c, m, 400, "invalid Authorization "
 		    "field for an ftp:// URL"));
+	else if (g->has_user)
+		gw_url_user(c, g->user);
 	if (m->method == HTTP_METHOD_GET)
 		gw_range(g, m);
 	return (0);
@@ -503,8 +526,7 @@ gw_step(struct proxy_ftp_gw *g, enum ftp_step st)
 				return (-1);
 			}
 			g->flowing = 1;
-			gw_data_start(g);
-			return (g->c->ftp == g ? 0 : -1);
+			return (gw_data_start(g));
 		case FTP_STEP_DONE:
 			gw_done(g);
 			return (-1);
@@ -556,8 +578,8 @@ gw_data_drop(struct proxy_ftp_gw *g)
 	g->received = 0;
 }
 
-/* The head is out: let the data flow into the body. */
-static void
+/* The head is out: let the data flow into the body; -1 if g is gone. */
+static int
 gw_data_start(struct proxy_ftp_gw *g)
 {
 	struct timeval	 tv;
@@ -565,7 +587,7 @@ gw_data_start(struct proxy_ftp_gw *g)
 	/* The control connection is silent while the data flows. */
 	bufferevent_set_timeouts(g->ctrl, NULL, NULL);
 	if (g->data == NULL)
-		return;
+		return (0);
 	bufferevent_setcb(g->data, gw_data_read_cb, NULL, gw_data_event_cb,
 	    g);
 	ev_tv(&tv, g->px->cfg->proxy.ftp_data_timeout);
@@ -573,7 +595,8 @@ gw_data_start(struct proxy_ftp_gw *g)
 	bufferevent_enable(g->data, EV_READ);
 	/* Bytes that came before the head. */
 	if (evbuffer_get_length(bufferevent_get_input(g->data)) > 0)
-		gw_data_move(g);
+		return (gw_data_move(g));
+	return (0);
 }
 
 /* Data from the server. */
@@ -596,6 +619,7 @@ gw_data_move(struct proxy_ftp_gw *g)
 	const char		*buf;
 	size_t			 n, k;
 	uint64_t		 want = g->fc.body_len;
+	enum ftp_step		 st;
 
 	while ((n = evbuffer_get_length(in)) > 0) {
 		if (g->listing) {
@@ -618,8 +642,14 @@ gw_data_move(struct proxy_ftp_gw *g)
 			/* Anything past the length is not ours to send. */
 			evbuffer_drain(in, evbuffer_get_length(in));
 			gw_data_ended(g);
-			return (gw_step(g, ftp_client_data_end(&g->fc,
-			    g->received)));
+			st = ftp_client_data_end(&g->fc, g->received);
+			/*
+			 * The body is whole (the file's SIZE, or the range):
+			 * the client may be gone before the server's 226,
+			 * which is not waited for.
+			 */
+			return (gw_step(g, st == FTP_STEP_WAIT ?
+			    FTP_STEP_DONE : st));
 		}
 	}
 	flow_gate(g->data, out, &g->px->flow);

@@ -154,6 +154,8 @@ CHECK "a login in Authorization: Basic" bash -c '[ "$(timeout 20 ip netns \
     exec c1 curl -sS -m 10 -x "$1" -H "Authorization: Basic $(printf %s \
     "$2:$3" | base64)" "ftp://$4/mine.txt")" = "for the user only" ]' \
     _ "$PX_URL" "$FTP_USER" "$FTP_PASS" "$O"
+CHECK "  logged with that user" \
+    acc " TCP_MISS/200 [0-9]+ GET ftp://$FTP_USER@$O/mine.txt .* text/plain$"
 CHECK "a wrong password: 401 with a Basic challenge" bash -c '
     code=$(timeout 20 ip netns exec c1 curl -s -m 10 -x "$1" -D "$3" \
         -o /dev/null -w "%{http_code}" "ftp://$2:wrong@$4/mine.txt");
