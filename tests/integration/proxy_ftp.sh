@@ -297,6 +297,26 @@ CHECK "client passive, server active: 50 MB download" \
 CHECK "  SHA-256 matches" big_same srv-active.bin
 CHECK "  the proxy sent the server PORT or EPRT to itself" \
     test "$(ftp_log_count '"(PORT|EPRT) \|?1?\|?198[,.]18[,.]0[,.]1[,|]')" -gt "$nport"
+# srv_ports_in_range: the ports the proxy named in its PORT and EPRT are
+# of ftp-data-ports (the server connects to them).
+srv_ports_in_range() {
+    local l p n=0
+    while read -r l; do
+        if [[ $l =~ \"EPRT\ \|1\|[0-9.]+\|([0-9]+)\|\" ]]; then
+            p=${BASH_REMATCH[1]}
+        elif [[ $l =~ \"PORT\ ([0-9]+,){4}([0-9]+),([0-9]+)\" ]]; then
+            p=$(( BASH_REMATCH[2] * 256 + BASH_REMATCH[3] ))
+        else
+            continue
+        fi
+        n=$((n + 1))
+        [ "$p" -ge "$DATA_MIN" ] && [ "$p" -le "$DATA_MAX" ] ||
+            { echo "port $p outside the range: $l"; return 1; }
+    done < <(grep -F "Client \"$A\"" "$T/logs/vsftpd.log" | grep -E '"(PORT|EPRT) ')
+    echo "$n PORT/EPRT commands checked"
+    [ "$n" -ge 1 ]
+}
+CHECK "  on a port of ftp-data-ports" srv_ports_in_range
 CHECK "client active, server active: 50 MB upload" \
     curl_on c1 -P "$C1" -u "$USR:$FTP_PASS" -T "$T/up.bin" "$P/up-aa.bin"
 CHECK "  the file arrived whole" ftp_same "$T/up.bin" "$FTP_HOME/up-aa.bin"

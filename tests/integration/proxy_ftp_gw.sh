@@ -13,7 +13,8 @@
 # no log; a login with a control byte refused (400); a denied server
 # (403); ftp-cache (off: every request to the server; on: a hit for an
 # anonymous one, none with a login); the server reached actively
-# (passive first, then active only); ftp-gateway no (400).
+# (ftp-server-data active, and as the fallback when the server refuses
+# passive mode); ftp-gateway no (400).
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -223,10 +224,26 @@ CHECK "  the proxy used PORT or EPRT" \
 CHECK "  a listing, actively" bash -c 'timeout 20 ip netns exec c1 curl -sS \
     -m 10 -x "$1" "$2/pub/" | grep -q "href=\"big.bin\""' _ "$PX_URL" "$U"
 
+# A server that refuses passive mode: the gateway falls back to active.
+gw_conf
+kill -HUP "$PROXY_PID"
+wait_until 5 reloads 3 || ERROR "the third reload did not take effect"
+ftp_server_stop
+ftp_server_start origin "$O" "pasv_enable=NO"
+nport=$(ftp_log_count '"(PORT|EPRT) ')
+CHECK "passive refused by the server: active as the fallback" \
+    pc -o "$T/dl/fallback.bin" "$U/pub/big.bin"
+CHECK "  SHA-256 matches" ftp_same "$FTP_ANON/pub/big.bin" \
+    "$T/dl/fallback.bin"
+CHECK "  after EPSV and PASV were refused" bash -c 'grep -q "\"EPSV\"" "$1" &&
+    grep -q "\"PASV\"" "$1"' _ "$T/logs/vsftpd.log"
+CHECK "  the proxy used PORT or EPRT" \
+    test "$(ftp_log_count '"(PORT|EPRT) ')" -gt "$nport"
+
 gw_conf "ftp-gateway no"
 kill -HUP "$PROXY_PID"
-wait_until 5 reloads 3 ||
-    ERROR "the third reload did not take effect"
+wait_until 5 reloads 4 ||
+    ERROR "the fourth reload did not take effect"
 CHECK "ftp-gateway no: 400" bash -c '[ "$(timeout 20 ip netns exec c1 \
     curl -s -m 10 -x "$1" -o /dev/null -w "%{http_code}" \
     "$2/pub/read%20me.txt")" = 400 ]' _ "$PX_URL" "$U"
