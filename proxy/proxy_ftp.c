@@ -484,6 +484,11 @@ pfs_idle(struct proxy_ftp_session *s)
 
 	if (s->state == PFS_BYE || pfs_busy(s))
 		return;
+	if (s->px->draining) {
+		/* A drain waited for this command to end. */
+		proxy_ftp_session_bye(s, "The proxy is shutting down");
+		return;
+	}
 	pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
 	evtimer_add(s->kick, &tv);
 }

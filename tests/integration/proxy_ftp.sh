@@ -16,7 +16,9 @@
 # host connecting to a client's passive port refused while the client's
 # own transfer goes through; a client not allowed (421), a denied domain
 # and a denied port (530 with the reason); strict parsing (bare LF,
-# unknown and refused commands); the control timeout; the counters.
+# unknown and refused commands); ABOR during a download; a passive
+# client that never connects (ftp-data-timeout); the control timeout;
+# the counters; SIGTERM with an idle session (421, no wait).
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -330,6 +332,17 @@ CHECK "twinctl proxy stats counts the FTP side" bash -c '
          \$1 == \"ftp-denied\" && \$2 >= 3 { d = 1 }
          END { exit !(t && b && s && d) }" <<<"$out"' _ "$TWINCTL" "$CONF"
 
-stop "$PROXY_PID"
-CHECK "twin-proxy stopped cleanly" test "$STOP_STATUS" -eq 0
+# --- drain: an idle session is told, and does not hold the exit ------------
+timeout 20 ip netns exec c1 python3 "$RAW" wait "$A" 21 "$ANON" \
+    >"$T/drain.out" 2>&1 &
+DRAIN_CLIENT=$!
+wait_until 10 grep -q "^230 " "$T/drain.out" ||
+    ERROR "the session for the drain did not log in"
+t0=$(now_us)
+stop "$PROXY_PID" 5
+CHECK "SIGTERM: twin-proxy stops at once" elapsed_within "$t0" 0 3
+CHECK "  cleanly" test "$STOP_STATUS" -eq 0
+wait "$DRAIN_CLIENT"
+CHECK "  the idle session was told 421" \
+    grep -q "^421 The proxy is shutting down" "$T/drain.out"
 finish
