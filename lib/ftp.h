@@ -299,6 +299,16 @@ int	 ftp_url_parse(const char *, size_t, struct ftp_url *, const char **);
 int	 ftp_userinfo_decode(const char *, size_t, char *, char *, int *,
 	    const char **);
 /*
+ * Decode the credentials of "Authorization: Basic <base64>" (RFC 7617)
+ * for the gateway's login: the field value after "Basic" (any case, then
+ * spaces), strict base64 with its padding, decoding to "user:password"
+ * with a user that is not empty, neither with a control byte, each at
+ * most FTP_LINE_MAX bytes (user and pass have room for that and a NUL).
+ * Returns 0, or -1 with *cause.
+ */
+int	 ftp_basic_decode(const char *, size_t, char *, char *,
+	    const char **);
+/*
  * Resolve a path argument (CWD, RETR, ...) against the directory the
  * session is in, as the server would for a Unix-like tree: an argument
  * starting with '/' replaces it, "." and ".." segments are folded ("/.."

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "ftp.h"
 #include "http.h"
 
@@ -581,6 +583,61 @@ ftp_userinfo_decode(const char *s, size_t n, char *user, char *pass,
 		*cause = "invalid FTP password in URL";
 		return (-1);
 	}
+	return (0);
+}
+
+/* Decode Basic credentials; see ftp.h. */
+int
+ftp_basic_decode(const char *v, size_t n, char *user, char *pass,
+    const char **cause)
+{
+	unsigned char	 dec[2 * FTP_LINE_MAX + 4];
+	const char	*colon;
+	size_t		 i, pad = 0, ulen;
+	int		 len;
+
+	*cause = "invalid Basic credentials";
+	if (n < 6 || strncasecmp(v, "basic ", 6) != 0) {
+		*cause = "not Basic credentials";
+		return (-1);
+	}
+	for (v += 6, n -= 6; n > 0 && *v == ' '; v++, n--)
+		;
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof dec - 1)
+		return (-1);
+	/* EVP_DecodeBlock() skips what is not base64: check it first. */
+	for (i = 0; i < n; i++) {
+		if (v[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !((v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= 'a' && v[i] <= 'z') || ftp_digit(v[i]) ||
+		    v[i] == '+' || v[i] == '/'))
+			return (-1);
+	}
+	if (pad > 2 || (len = EVP_DecodeBlock(dec, (const unsigned char *)v,
+	    (int)n)) < (int)pad)
+		return (-1);
+	len -= (int)pad;
+	for (i = 0; i < (size_t)len; i++)
+		if (dec[i] < 0x20 || dec[i] == 0x7f) {
+			*cause = "control character in Basic credentials";
+			return (-1);
+		}
+	dec[len] = '\0';
+	if ((colon = memchr(dec, ':', (size_t)len)) == NULL ||
+	    colon == (char *)dec) {
+		*cause = "Basic credentials without user:password";
+		return (-1);
+	}
+	ulen = (size_t)(colon - (char *)dec);
+	if (ulen > FTP_LINE_MAX || (size_t)len - ulen - 1 > FTP_LINE_MAX)
+		return (-1);
+	memcpy(user, dec, ulen);
+	user[ulen] = '\0';
+	memcpy(pass, colon + 1, (size_t)len - ulen - 1);
+	pass[len - ulen - 1] = '\0';
 	return (0);
 }
 

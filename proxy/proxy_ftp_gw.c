@@ -26,8 +26,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "ev.h"
 #include "ftp.h"
 #include "http_head.h"
@@ -232,57 +230,23 @@ proxy_ftp_gw_prepare(struct proxy_client *c, const struct http_msg *m)
 }
 
 /*
- * Credentials from "Authorization: Basic base64(user:password)", what a
- * browser sends after our 401. 0 also when there is none.
+ * Credentials from "Authorization: Basic ...", what a browser sends
+ * after our 401. 0 also when there is none.
  */
 static int
 gw_basic(struct proxy_ftp_gw *g, const struct http_msg *m)
 {
 	const struct http_header	*h;
-	unsigned char			 dec[2 * FTP_LINE_MAX + 4];
-	const char			*v, *colon;
-	size_t				 n, i, pad = 0;
-	int				 len;
+	const char			*cause;
 
 	if ((h = http_header_find(m, "authorization")) == NULL)
 		return (0);
-	v = h->value;
-	n = h->value_len;
-	if (n < 6 || strncasecmp(v, "basic ", 6) != 0)
+	if (ftp_basic_decode(h->value, h->value_len, g->user, g->pass,
+	    &cause) == -1) {
+		log_debug("client %s: %s: Authorization: %s", g->c->addr_str,
+		    g->c->url, cause);
 		return (-1);
-	v += 6;
-	n -= 6;
-	while (n > 0 && *v == ' ') {
-		v++;
-		n--;
 	}
-	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof dec - 1)
-		return (-1);
-	for (i = 0; i < n; i++)
-		if (v[i] == '=')
-			pad++;
-		else if (pad > 0 || !((v[i] >= 'A' && v[i] <= 'Z') ||
-		    (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
-		    v[i] <= '9') || v[i] == '+' || v[i] == '/'))
-			return (-1);
-	if (pad > 2)
-		return (-1);
-	if ((len = EVP_DecodeBlock(dec, (const unsigned char *)v,
-	    (int)n)) < 0)
-		return (-1);
-	len -= (int)pad;
-	dec[len] = '\0';
-	/* No control bytes: they would end or cut USER and PASS. */
-	for (i = 0; i < (size_t)len; i++)
-		if (dec[i] < 0x20 || dec[i] == 0x7f)
-			return (-1);
-	if ((colon = strchr((char *)dec, ':')) == NULL || colon ==
-	    (char *)dec || (size_t)(colon - (char *)dec) > FTP_LINE_MAX ||
-	    strlen(colon + 1) > FTP_LINE_MAX)
-		return (-1);
-	memcpy(g->user, dec, (size_t)(colon - (char *)dec));
-	g->user[colon - (char *)dec] = '\0';
-	strlcpy(g->pass, colon + 1, sizeof g->pass);
 	g->has_user = g->has_pass = 1;
 	return (0);
 }

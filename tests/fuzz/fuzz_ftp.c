@@ -31,6 +31,7 @@ static int	fuzz_replies(const char *, size_t, const struct ftp_limits *,
 static void	fuzz_codecs(const char *, size_t);
 static void	fuzz_paths(const char *);
 static void	fuzz_userinfo(const char *, size_t);
+static void	fuzz_basic(const char *, size_t);
 
 static const struct ftp_limits limits[] = {
 	FTP_LIMITS_DEFAULT,
@@ -228,6 +229,7 @@ fuzz_codecs(const char *buf, size_t len)
 		fuzz_paths(s);
 	}
 	fuzz_userinfo(buf, len);
+	fuzz_basic(buf, len);
 }
 
 /* Path resolution and the URLs written to the logs. */
@@ -277,6 +279,30 @@ fuzz_userinfo(const char *buf, size_t len)
 	CHECK(user[0] != '\0');
 	CHECK(has || pass[0] == '\0');
 	CHECK(has == (memchr(buf, ':', len) != NULL));
+	for (i = 0; user[i] != '\0'; i++)
+		CHECK((unsigned char)user[i] >= 0x20 && user[i] != 0x7f);
+	for (i = 0; pass[i] != '\0'; i++)
+		CHECK((unsigned char)pass[i] >= 0x20 && pass[i] != 0x7f);
+}
+
+/* Authorization: Basic, whatever follows "Basic ". */
+static void
+fuzz_basic(const char *buf, size_t len)
+{
+	static char	 v[FTP_LINE_MAX * 3], user[FTP_LINE_MAX + 1];
+	static char	 pass[FTP_LINE_MAX + 1];
+	const char	*cause = NULL;
+	size_t		 i;
+
+	if (len + 6 > sizeof v)
+		return;
+	memcpy(v, "Basic ", 6);
+	memcpy(v + 6, buf, len);
+	if (ftp_basic_decode(v, len + 6, user, pass, &cause) == -1) {
+		CHECK(cause != NULL);
+		return;
+	}
+	CHECK(user[0] != '\0' && strchr(user, ':') == NULL);
 	for (i = 0; user[i] != '\0'; i++)
 		CHECK((unsigned char)user[i] >= 0x20 && user[i] != 0x7f);
 	for (i = 0; pass[i] != '\0'; i++)

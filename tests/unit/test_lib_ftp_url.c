@@ -163,6 +163,44 @@ test_ftp_userinfo_decode(void)
 }
 
 static void
+test_ftp_basic_decode(void)
+{
+	char		 user[FTP_LINE_MAX + 1], pass[FTP_LINE_MAX + 1];
+	const char	*cause;
+
+	/* "tpuser:tp-Secret.1" and "a:" */
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic dHB1c2VyOnRwLVNlY3JldC4x", 30,
+	    user, pass, &cause), 0);
+	CU_ASSERT_STRING_EQUAL(user, "tpuser");
+	CU_ASSERT_STRING_EQUAL(pass, "tp-Secret.1");
+	CU_ASSERT_EQUAL(ftp_basic_decode("basic   YTo=", 12, user, pass,
+	    &cause), 0);
+	CU_ASSERT_STRING_EQUAL(user, "a");
+	CU_ASSERT_STRING_EQUAL(pass, "");
+	/* "u:p\r\nDELE x": a command smuggled in a password. */
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic dTpwDQpERUxFIHg=", 22, user,
+	    pass, &cause), -1);
+	CU_ASSERT_STRING_EQUAL(cause, "control character in Basic "
+	    "credentials");
+	/* ":p", "nocolon", bytes that are not base64, bad padding. */
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic OnA=", 10, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic bm9jb2xvbg==", 18, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic dTp*", 10, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic dT=w", 10, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic dTp", 9, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Basic AAAA", 10, user, pass,
+	    &cause), -1);
+	CU_ASSERT_EQUAL(ftp_basic_decode("Digest x", 8, user, pass, &cause),
+	    -1);
+	CU_ASSERT_STRING_EQUAL(cause, "not Basic credentials");
+}
+
+static void
 test_ftp_path_resolve(void)
 {
 	static const struct {
@@ -282,6 +320,7 @@ static CU_TestInfo tests[] = {
 	{ "test_http_ftp_target_userinfo_refused",
 	    test_http_ftp_target_userinfo_refused },
 	{ "test_ftp_userinfo_decode", test_ftp_userinfo_decode },
+	{ "test_ftp_basic_decode", test_ftp_basic_decode },
 	{ "test_ftp_path_resolve", test_ftp_path_resolve },
 	{ "test_ftp_url_format", test_ftp_url_format },
 	{ "test_ftp_data_peer_check", test_ftp_data_peer_check },
