@@ -13,6 +13,7 @@ proxy_libproxy_a_SOURCES = \
 	proxy/proxy_ftp.h \
 	proxy/proxy_ftp_main.c \
 	proxy/proxy_ftp.c \
+	proxy/proxy_ftp_xfer.c \
 	proxy/proxy_ftp_conn.c \
 	proxy/proxy_ftp_data.c \
 	proxy/proxy_ftp_gw.c

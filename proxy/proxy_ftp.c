@@ -8,14 +8,7 @@
  * proxy; replies are parsed as strictly and passed on line by line.
  *
  * Data connections are the proxy's own on each side, so the two sides
- * choose their modes independently: the client's PASV and EPSV are
- * answered with a listener of the proxy (accepting only the client's
- * host), its PORT and EPRT are checked (the client's own host, no
- * privileged port: no FTP bounce) and connected to when the server
- * starts the transfer; with the server the proxy uses EPSV, PASV or
- * PORT/EPRT as ftp-server-data says. Once both are up, lib/relay joins
- * them (splice(2)). The server's reply to a transfer reaches the client
- * only after the data has, and one access log line records it.
+ * choose their modes independently (proxy_ftp_xfer.c).
  *
  * Commands are taken one at a time: the next is read once the reply to
  * the last has been passed on, except ABOR, which may interrupt a
@@ -39,98 +32,6 @@
 #include "proxy_ftp.h"
 #include "relay.h"
 
-/* Client command bytes held while a command is under way. */
-#define PFS_IN_MAX	(16 * 1024)
-/* Server bytes read ahead of what the client has taken. */
-#define PFS_SRV_MAX	(64 * 1024)
-
-enum pfs_state {
-	PFS_LOGIN,	/* waiting for USER user@server */
-	PFS_CONNECT,	/* connecting to the server */
-	PFS_GREETING,	/* waiting for the server's 220 */
-	PFS_OPEN,	/* relaying */
-	PFS_BYE		/* the last words are going out */
-};
-
-/* What the command the proxy sent to the server waits for. */
-enum pfs_wait {
-	PFW_NONE,	/* nothing: a reply now is unsolicited */
-	PFW_RELAY,	/* a reply to pass on */
-	PFW_CWD,	/* as RELAY; a 2yz moves the directory */
-	PFW_FEAT,	/* as RELAY, filtered */
-	PFW_QUIT,	/* as RELAY, then close */
-	PFW_EPSV,	/* the proxy's own EPSV */
-	PFW_PASV,	/* the proxy's own PASV */
-	PFW_PORT,	/* the proxy's own PORT or EPRT */
-	PFW_SDATA,	/* connecting to the server's data port */
-	PFW_XFER	/* the transfer: 1yz, then the end */
-};
-
-/* The client side of the next transfer. */
-enum pfs_cmode {
-	PFC_NONE,
-	PFC_PASSIVE,	/* the client connects to the proxy */
-	PFC_ACTIVE	/* the proxy connects to the client */
-};
-
-struct proxy_ftp_session {
-	struct proxy			*px;
-	struct proxy_ftp		*pf;
-	TAILQ_ENTRY(proxy_ftp_session)	 entry;
-	enum pfs_state			 state;
-	struct bufferevent		*cbev;		/* client control */
-	struct bufferevent		*sbev;		/* server control */
-	struct addr			 caddr;		/* the client */
-	struct addr			 clocal;	/* where it came to */
-	struct addr			 saddr;		/* the server */
-	struct addr			 slocal;	/* our end to it */
-	char				 cstr[INET6_ADDRSTRLEN];
-	char				 hier[ADDR_STRLEN + 16];
-	struct event			*timer;
-	struct event			*kick;		/* read the next */
-	struct proxy_ftp_open		 op;
-	struct ftp_login		 login;
-	struct ftp_cmd			 cmd;
-	struct ftp_reply		 reply;
-	enum pfs_wait			 wait;
-	int				 abor;		/* ABOR's reply due */
-	char				 cwd[FTP_LINE_MAX + 1];
-	char				 cwd_arg[FTP_LINE_MAX + 1];
-	int				 feat_eprt;
-	int				 feat_epsv;
-	int				 epsv_all;
-	int				 srv_no_epsv;	/* EPSV refused */
-	struct timespec			 t_start;	/* of the session */
-
-	/* The data connections. */
-	enum pfs_cmode			 cmode;
-	struct addr			 cport;		/* PFC_ACTIVE */
-	struct proxy_ftp_dc		*cdc;
-	struct bufferevent		*cdata;
-	struct proxy_ftp_dc		*sdc;
-	struct bufferevent		*sdata;
-	struct relay			*relay;
-	int				 flushing;	/* cdata draining */
-
-	/* The transfer under way. */
-	int				 xfer;
-	int				 xfer_sent;	/* its command went */
-	int				 xfer_cancel;	/* end it with 425 */
-	int				 tried_active;
-	int				 upload;
-	int				 prelim;	/* its 1yz came */
-	int				 data_done;
-	int				 final;		/* its end, held */
-	struct evbuffer			*held;
-	const char			*abort_why;
-	uint64_t			 bytes;
-	struct timespec			 t_xfer;
-	char				 xfer_verb[8];
-	char				 xfer_cmd[FTP_LINE_MAX + 8];
-	size_t				 xfer_cmd_len;
-	char				 xfer_url[PROXY_URL_MAX];
-};
-
 static void	pfs_read_cb(struct bufferevent *, void *);
 static void	pfs_write_cb(struct bufferevent *, void *);
 static void	pfs_event_cb(struct bufferevent *, short, void *);
@@ -139,13 +40,6 @@ static void	pfs_srv_write_cb(struct bufferevent *, void *);
 static void	pfs_srv_event_cb(struct bufferevent *, short, void *);
 static void	pfs_timer_cb(evutil_socket_t, short, void *);
 static void	pfs_kick_cb(evutil_socket_t, short, void *);
-static void	pfs_timer(struct proxy_ftp_session *, uint64_t);
-static void	pfs_reply(struct proxy_ftp_session *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static void	pfs_line(struct proxy_ftp_session *, const char *, size_t);
-static void	pfs_send(struct proxy_ftp_session *, const char *,
-		    const char *, enum pfs_wait);
-static void	pfs_idle(struct proxy_ftp_session *);
 static int	pfs_busy(const struct proxy_ftp_session *);
 static void	pfs_input(struct proxy_ftp_session *);
 static void	pfs_peek_abor(struct proxy_ftp_session *);
@@ -156,34 +50,6 @@ static void	pfs_open_cb(struct bufferevent *, const struct addr *,
 		    enum proxy_ftp_open_err, const char *, void *);
 static void	pfs_auth(struct proxy_ftp_session *);
 static void	pfs_feat_self(struct proxy_ftp_session *);
-static void	pfs_url(struct proxy_ftp_session *, const char *, int, char *,
-		    size_t);
-static void	pfs_deny_log(struct proxy_ftp_session *, int, const char *,
-		    const char *);
-static void	pfs_data_cmd(struct proxy_ftp_session *);
-static void	pfs_cdata_clear(struct proxy_ftp_session *);
-static void	pfs_cdc_cb(struct proxy_ftp_dc *, struct bufferevent *,
-		    const char *, void *);
-static void	pfs_xfer(struct proxy_ftp_session *);
-static void	pfs_srv_data(struct proxy_ftp_session *);
-static void	pfs_srv_active(struct proxy_ftp_session *);
-static void	pfs_srv_connect(struct proxy_ftp_session *, uint16_t);
-static void	pfs_srv_passive_failed(struct proxy_ftp_session *,
-		    const char *);
-static void	pfs_srv_data_reply(struct proxy_ftp_session *);
-static void	pfs_sdc_cb(struct proxy_ftp_dc *, struct bufferevent *,
-		    const char *, void *);
-static void	pfs_xfer_go(struct proxy_ftp_session *);
-static void	pfs_xfer_reply(struct proxy_ftp_session *, int);
-static void	pfs_relay_start(struct proxy_ftp_session *);
-static void	pfs_relay_done_cb(struct relay *, enum relay_end, void *);
-static void	pfs_flush_write_cb(struct bufferevent *, void *);
-static void	pfs_flush_event_cb(struct bufferevent *, short, void *);
-static void	pfs_data_free(struct proxy_ftp_session *, int);
-static void	pfs_xfer_abort(struct proxy_ftp_session *, const char *);
-static int	pfs_data_pending(const struct proxy_ftp_session *);
-static void	pfs_xfer_check(struct proxy_ftp_session *);
-static void	pfs_xfer_end(struct proxy_ftp_session *, int);
 static void	pfs_server_input(struct proxy_ftp_session *);
 static void	pfs_server_line(struct proxy_ftp_session *, int);
 static void	pfs_feat_line(struct proxy_ftp_session *, int);
@@ -257,12 +123,12 @@ proxy_ftp_session_new(struct proxy *px, int fd, const struct sockaddr *sa,
 		    "the proxy");
 		return;
 	}
-	pfs_reply(s, "220 twin-proxy FTP proxy: log in as user%sserver or "
-	    "user%sserver:port", px->cfg->proxy.ftp_delimiter,
+	proxy_ftp_reply(s, "220 twin-proxy FTP proxy: log in as user%sserver "
+	    "or user%sserver:port", px->cfg->proxy.ftp_delimiter,
 	    px->cfg->proxy.ftp_delimiter);
 	s->state = PFS_LOGIN;
 	/* A client has request-timeout to name its server. */
-	pfs_timer(s, px->cfg->proxy.request_timeout);
+	proxy_ftp_timer(s, px->cfg->proxy.request_timeout);
 }
 
 /*
@@ -277,11 +143,11 @@ proxy_ftp_session_close(struct proxy_ftp_session *s, const char *why)
 	if (s->xfer) {
 		if (s->abort_why == NULL)
 			s->abort_why = "the session ended";
-		pfs_xfer_end(s, 0);
+		proxy_ftp_xfer_end(s, 0);
 	}
 	proxy_ftp_open_cancel(&s->op);
-	pfs_data_free(s, 1);
-	pfs_cdata_clear(s);
+	proxy_ftp_data_free(s, 1);
+	proxy_ftp_cdata_clear(s);
 	if (s->sbev != NULL)
 		bufferevent_free(s->sbev);
 	bufferevent_free(s->cbev);
@@ -333,27 +199,27 @@ proxy_ftp_session_bye(struct proxy_ftp_session *s, const char *why)
 	if (s->state == PFS_BYE)
 		return;
 	if (why != NULL)
-		pfs_reply(s, "421 %s.", why);
+		proxy_ftp_reply(s, "421 %s.", why);
 	s->state = PFS_BYE;
 	proxy_ftp_open_cancel(&s->op);
 	if (s->xfer) {
 		if (s->abort_why == NULL)
 			s->abort_why = "the session ended";
-		pfs_data_free(s, 1);
-		pfs_xfer_end(s, 0);
+		proxy_ftp_data_free(s, 1);
+		proxy_ftp_xfer_end(s, 0);
 	}
 	if (s->sbev != NULL)
 		bufferevent_disable(s->sbev, EV_READ);
 	bufferevent_disable(s->cbev, EV_READ);
 	bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
-	pfs_timer(s, s->px->cfg->proxy.read_timeout);
+	proxy_ftp_timer(s, s->px->cfg->proxy.read_timeout);
 	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
 		evtimer_add(s->kick, &tv);
 }
 
 /* Arm the session's timer (0: disarm). */
-static void
-pfs_timer(struct proxy_ftp_session *s, uint64_t ms)
+void
+proxy_ftp_timer(struct proxy_ftp_session *s, uint64_t ms)
 {
 	struct timeval	tv;
 
@@ -412,8 +278,8 @@ pfs_kick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Send the client one reply line (CRLF added). */
-static void
-pfs_reply(struct proxy_ftp_session *s, const char *fmt, ...)
+void
+proxy_ftp_reply(struct proxy_ftp_session *s, const char *fmt, ...)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
 	va_list		 ap;
@@ -429,8 +295,8 @@ pfs_reply(struct proxy_ftp_session *s, const char *fmt, ...)
 }
 
 /* Pass a server line on to the client. */
-static void
-pfs_line(struct proxy_ftp_session *s, const char *line, size_t len)
+void
+proxy_ftp_line(struct proxy_ftp_session *s, const char *line, size_t len)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
 
@@ -442,8 +308,8 @@ pfs_line(struct proxy_ftp_session *s, const char *line, size_t len)
 }
 
 /* Send the server a command and wait for its reply. */
-static void
-pfs_send(struct proxy_ftp_session *s, const char *verb, const char *arg,
+void
+proxy_ftp_send(struct proxy_ftp_session *s, const char *verb, const char *arg,
     enum pfs_wait w)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->sbev);
@@ -452,7 +318,7 @@ pfs_send(struct proxy_ftp_session *s, const char *verb, const char *arg,
 
 	if ((n = ftp_cmd_format(buf, sizeof buf, verb, arg)) == -1) {
 		/* The parser let nothing through that cannot be sent. */
-		pfs_reply(s, "501 Argument cannot be sent.");
+		proxy_ftp_reply(s, "501 Argument cannot be sent.");
 		return;
 	}
 	log_debug("FTP client %s: %s %s%s%s", s->cstr, s->login.host, verb,
@@ -463,7 +329,7 @@ pfs_send(struct proxy_ftp_session *s, const char *verb, const char *arg,
 	flow_gate(s->cbev, out, &s->px->flow);
 	s->wait = w;
 	if (!s->xfer || !s->xfer_sent)
-		pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
+		proxy_ftp_timer(s, s->px->cfg->proxy.ftp_control_timeout);
 }
 
 /* Whether a command is under way. */
@@ -477,8 +343,8 @@ pfs_busy(const struct proxy_ftp_session *s)
 }
 
 /* A command is over: wait for the next, and look at what is queued. */
-static void
-pfs_idle(struct proxy_ftp_session *s)
+void
+proxy_ftp_idle(struct proxy_ftp_session *s)
 {
 	struct timeval	tv = { 0, 0 };
 
@@ -489,7 +355,7 @@ pfs_idle(struct proxy_ftp_session *s)
 		proxy_ftp_session_bye(s, "The proxy is shutting down");
 		return;
 	}
-	pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
+	proxy_ftp_timer(s, s->px->cfg->proxy.ftp_control_timeout);
 	evtimer_add(s->kick, &tv);
 }
 
@@ -567,7 +433,7 @@ pfs_input(struct proxy_ftp_session *s)
 			evbuffer_drain(in, s->cmd.len);
 			log_debug("FTP client %s: refused: %s", s->cstr,
 			    s->cmd.error);
-			pfs_reply(s, "%d %s.", s->cmd.code, s->cmd.error);
+			proxy_ftp_reply(s, "%d %s.", s->cmd.code, s->cmd.error);
 			continue;
 		}
 		evbuffer_drain(in, s->cmd.len);
@@ -603,7 +469,7 @@ pfs_peek_abor(struct proxy_ftp_session *s)
 		s->abor = 1;
 	}
 	/* Else nothing reached the server: ABOR is answered here. */
-	pfs_xfer_abort(s, "aborted by the client");
+	proxy_ftp_xfer_abort(s, "aborted by the client");
 }
 
 /* Act on the command just parsed into s->cmd. */
@@ -622,34 +488,34 @@ pfs_command(struct proxy_ftp_session *s)
 	switch (c->disp) {
 	case FTP_D_LOGIN:
 		if (c->id != FTP_CMD_USER) {
-			pfs_send(s, c->verb, arg, PFW_RELAY);
+			proxy_ftp_send(s, c->verb, arg, PFW_RELAY);
 			return;
 		}
 		/* Another user, on the same server only. */
 		if (ftp_login_split(c->arg, s->px->cfg->proxy.ftp_delimiter[0],
 		    &l, &cause) == -1) {
-			pfs_reply(s, "530 %s.", cause);
+			proxy_ftp_reply(s, "530 %s.", cause);
 			return;
 		}
 		if (strcasecmp(l.host, s->login.host) != 0 ||
 		    l.port != s->login.port) {
-			pfs_reply(s, "530 This session is with %s; connect "
-			    "again to log in to another server.",
+			proxy_ftp_reply(s, "530 This session is with %s; "
+			    "connect again to log in to another server.",
 			    s->login.host);
 			return;
 		}
 		strlcpy(s->login.user, l.user, sizeof s->login.user);
-		pfs_send(s, "USER", s->login.user, PFW_RELAY);
+		proxy_ftp_send(s, "USER", s->login.user, PFW_RELAY);
 		return;
 	case FTP_D_DATA:
-		pfs_data_cmd(s);
+		proxy_ftp_data_cmd(s);
 		return;
 	case FTP_D_XFER:
-		pfs_xfer(s);
+		proxy_ftp_xfer(s);
 		return;
 	case FTP_D_FEAT:
 		s->feat_eprt = s->feat_epsv = 0;
-		pfs_send(s, c->verb, NULL, PFW_FEAT);
+		proxy_ftp_send(s, c->verb, NULL, PFW_FEAT);
 		return;
 	case FTP_D_AUTH:
 		pfs_auth(s);
@@ -659,20 +525,20 @@ pfs_command(struct proxy_ftp_session *s)
 	}
 	switch (c->id) {
 	case FTP_CMD_QUIT:
-		pfs_send(s, c->verb, NULL, PFW_QUIT);
+		proxy_ftp_send(s, c->verb, NULL, PFW_QUIT);
 		return;
 	case FTP_CMD_CWD:
 	case FTP_CMD_XCWD:
 		strlcpy(s->cwd_arg, c->arg, sizeof s->cwd_arg);
-		pfs_send(s, c->verb, arg, PFW_CWD);
+		proxy_ftp_send(s, c->verb, arg, PFW_CWD);
 		return;
 	case FTP_CMD_CDUP:
 	case FTP_CMD_XCUP:
 		strlcpy(s->cwd_arg, "..", sizeof s->cwd_arg);
-		pfs_send(s, c->verb, NULL, PFW_CWD);
+		proxy_ftp_send(s, c->verb, NULL, PFW_CWD);
 		return;
 	default:
-		pfs_send(s, c->verb, arg, PFW_RELAY);
+		proxy_ftp_send(s, c->verb, arg, PFW_RELAY);
 		return;
 	}
 }
@@ -688,18 +554,18 @@ pfs_prelogin(struct proxy_ftp_session *s)
 		pfs_login(s);
 		return;
 	case FTP_CMD_QUIT:
-		pfs_reply(s, "221 Goodbye.");
+		proxy_ftp_reply(s, "221 Goodbye.");
 		proxy_ftp_session_bye(s, NULL);
 		return;
 	case FTP_CMD_FEAT:
 		pfs_feat_self(s);
 		return;
 	case FTP_CMD_NOOP:
-		pfs_reply(s, "200 NOOP ok.");
+		proxy_ftp_reply(s, "200 NOOP ok.");
 		return;
 	case FTP_CMD_HELP:
-		pfs_reply(s, "214 Log in with USER user%sserver[:port]; the "
-		    "server's HELP follows the login.", d);
+		proxy_ftp_reply(s, "214 Log in with USER user%sserver[:port]; "
+		    "the server's HELP follows the login.", d);
 		return;
 	case FTP_CMD_AUTH:
 	case FTP_CMD_PBSZ:
@@ -709,11 +575,12 @@ pfs_prelogin(struct proxy_ftp_session *s)
 		return;
 	case FTP_CMD_PASS:
 	case FTP_CMD_ACCT:
-		pfs_reply(s, "503 Log in with USER user%sserver first.", d);
+		proxy_ftp_reply(s, "503 Log in with USER user%sserver first.",
+		    d);
 		return;
 	default:
-		pfs_reply(s, "530 Please log in with USER user%sserver first.",
-		    d);
+		proxy_ftp_reply(s, "530 Please log in with USER user%sserver "
+		    "first.", d);
 		return;
 	}
 }
@@ -729,7 +596,7 @@ pfs_login(struct proxy_ftp_session *s)
 	if (ftp_login_split(s->cmd.arg, pc->ftp_delimiter[0], &s->login,
 	    &cause) == -1) {
 		log_info("FTP client %s: refused login: %s", s->cstr, cause);
-		pfs_reply(s, "530 %s (log in as user%sserver).", cause,
+		proxy_ftp_reply(s, "530 %s (log in as user%sserver).", cause,
 		    pc->ftp_delimiter);
 		return;
 	}
@@ -737,11 +604,11 @@ pfs_login(struct proxy_ftp_session *s)
 	    NULL) {
 		s->pf->st.denied++;
 		s->px->stats.errors[PROXY_ERR_DENIED]++;
-		pfs_url(s, "/", 0, url, sizeof url);
+		proxy_ftp_url(s, "/", 0, url, sizeof url);
 		log_info("FTP client %s: login to %s refused: %s", s->cstr,
 		    url, why);
-		pfs_deny_log(s, 530, "USER", url);
-		pfs_reply(s, "530 Login refused: %s (%s).", why,
+		proxy_ftp_deny_log(s, 530, "USER", url);
+		proxy_ftp_reply(s, "530 Login refused: %s (%s).", why,
 		    s->login.host);
 		memset(&s->login, 0, sizeof s->login);
 		return;
@@ -749,7 +616,7 @@ pfs_login(struct proxy_ftp_session *s)
 	log_debug("FTP client %s: to %s port %u as %s", s->cstr, s->login.host,
 	    (unsigned)s->login.port, s->login.user);
 	s->state = PFS_CONNECT;
-	pfs_timer(s, 0);
+	proxy_ftp_timer(s, 0);
 	/* Its replies, and then the server's, answer what the client sent. */
 	proxy_ftp_open_start(&s->op, s->px, s->login.host, s->login.port,
 	    pfs_open_cb, s);
@@ -768,7 +635,7 @@ pfs_open_cb(struct bufferevent *bev, const struct addr *a,
 
 	if (bev == NULL) {
 		log_info("FTP client %s: %s", s->cstr, why);
-		pfs_url(s, "/", 0, url, sizeof url);
+		proxy_ftp_url(s, "/", 0, url, sizeof url);
 		proxy_ftp_log(s->px, &s->t_start, s->cstr, "TCP_MISS", 421, 0,
 		    "USER", url, "HIER_NONE/-");
 		s->px->stats.errors[err == PROXY_FTP_OPEN_DNS ? PROXY_ERR_DNS :
@@ -794,7 +661,7 @@ pfs_open_cb(struct bufferevent *bev, const struct addr *a,
 	bufferevent_setwatermark(bev, EV_READ, 0, PFS_SRV_MAX);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	s->state = PFS_GREETING;
-	pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
+	proxy_ftp_timer(s, s->px->cfg->proxy.ftp_control_timeout);
 	log_debug("FTP client %s: connected to %s", s->cstr,
 	    addr_fmt(a, buf, sizeof buf));
 }
@@ -810,31 +677,31 @@ pfs_auth(struct proxy_ftp_session *s)
 {
 	if (s->cmd.id == FTP_CMD_AUTH) {
 		s->pf->st.tls++;
-		pfs_reply(s, "534 AUTH refused: the proxy must read the data "
-		    "addresses; use FTP without TLS through it.");
+		proxy_ftp_reply(s, "534 AUTH refused: the proxy must read the "
+		    "data addresses; use FTP without TLS through it.");
 		return;
 	}
-	pfs_reply(s, "503 No security mechanism in effect (AUTH is refused "
-	    "by the proxy).");
+	proxy_ftp_reply(s, "503 No security mechanism in effect (AUTH is "
+	    "refused by the proxy).");
 }
 
 /* FEAT before the login: the proxy's own. */
 static void
 pfs_feat_self(struct proxy_ftp_session *s)
 {
-	pfs_reply(s, "211-Features of the proxy (the server's follow the "
+	proxy_ftp_reply(s, "211-Features of the proxy (the server's follow the "
 	    "login):");
-	pfs_reply(s, " EPRT");
-	pfs_reply(s, " EPSV");
-	pfs_reply(s, "211 End");
+	proxy_ftp_reply(s, " EPRT");
+	proxy_ftp_reply(s, " EPSV");
+	proxy_ftp_reply(s, "211 End");
 }
 
 /*
  * The URL of a path on the session's server, for the log:
  * ftp://user@server/path, with a trailing slash for a directory.
  */
-static void
-pfs_url(struct proxy_ftp_session *s, const char *path, int dir, char *buf,
+void
+proxy_ftp_url(struct proxy_ftp_session *s, const char *path, int dir, char *buf,
     size_t size)
 {
 	size_t	 n;
@@ -848,8 +715,8 @@ pfs_url(struct proxy_ftp_session *s, const char *path, int dir, char *buf,
 }
 
 /* Log a refusal. */
-static void
-pfs_deny_log(struct proxy_ftp_session *s, int code, const char *verb,
+void
+proxy_ftp_deny_log(struct proxy_ftp_session *s, int code, const char *verb,
     const char *url)
 {
 	struct timespec	 now;
@@ -857,609 +724,6 @@ pfs_deny_log(struct proxy_ftp_session *s, int code, const char *verb,
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	proxy_ftp_log(s->px, &now, s->cstr, "TCP_DENIED", code, 0, verb, url,
 	    "HIER_NONE/-");
-}
-
-/* PASV, EPSV, PORT, EPRT: the client side of the next transfer. */
-static void
-pfs_data_cmd(struct proxy_ftp_session *s)
-{
-	struct ftp_cmd	*c = &s->cmd;
-	struct addr	 local, bound;
-	const char	*cause;
-	char		 buf[128], url[PROXY_URL_MAX];
-	int		 n;
-
-	if (c->id == FTP_CMD_EPSV && c->epsv == FTP_EPSV_ALL) {
-		s->epsv_all = 1;
-		pfs_reply(s, "200 EPSV ALL ok.");
-		return;
-	}
-	if (s->epsv_all && c->id != FTP_CMD_EPSV) {
-		pfs_reply(s, "503 %s after EPSV ALL.", c->verb);
-		return;
-	}
-	pfs_cdata_clear(s);
-	if (c->id == FTP_CMD_PORT || c->id == FTP_CMD_EPRT) {
-		if (ftp_data_addr_check(&c->addr, &s->caddr, &cause) == -1) {
-			s->pf->st.bounce++;
-			addr_fmt(&c->addr, buf, sizeof buf);
-			pfs_url(s, s->cwd, 1, url, sizeof url);
-			log_warnx("FTP client %s: %s %s refused: %s", s->cstr,
-			    c->verb, buf, cause);
-			pfs_deny_log(s, 504, c->verb, url);
-			pfs_reply(s, "504 %s refused: %s.", c->verb, cause);
-			return;
-		}
-		s->cmode = PFC_ACTIVE;
-		s->cport = c->addr;
-		pfs_reply(s, "200 %s command successful.", c->verb);
-		return;
-	}
-	local = s->clocal;
-	if (c->id == FTP_CMD_PASV && local.af != AF_INET) {
-		pfs_reply(s, "425 PASV needs IPv4; use EPSV.");
-		return;
-	}
-	if (c->id == FTP_CMD_EPSV && c->epsv != 0 &&
-	    c->epsv != (local.af == AF_INET ? 1 : 2)) {
-		pfs_reply(s, "522 Network protocol not supported, use (%d).",
-		    local.af == AF_INET ? 1 : 2);
-		return;
-	}
-	local.port = 0;
-	if ((s->cdc = proxy_ftp_dc_listen(s->px, &local, &s->caddr,
-	    pfs_cdc_cb, s, &bound, &cause)) == NULL) {
-		log_warnx("FTP client %s: %s: %s", s->cstr, c->verb, cause);
-		pfs_reply(s, "425 Cannot open a data port: %s.", cause);
-		return;
-	}
-	s->cmode = PFC_PASSIVE;
-	n = c->id == FTP_CMD_PASV ? ftp_pasv_reply(&bound, buf, sizeof buf) :
-	    ftp_epsv_reply(bound.port, buf, sizeof buf);
-	if (n > 0)
-		evbuffer_add(bufferevent_get_output(s->cbev), buf, (size_t)n);
-}
-
-/* Forget the client side of the next transfer. */
-static void
-pfs_cdata_clear(struct proxy_ftp_session *s)
-{
-	proxy_ftp_dc_free(s->cdc);
-	s->cdc = NULL;
-	if (s->cdata != NULL && !s->flushing && s->relay == NULL) {
-		bufferevent_free(s->cdata);
-		s->cdata = NULL;
-	}
-	s->cmode = PFC_NONE;
-}
-
-/* The client's data connection came (or not). */
-static void
-pfs_cdc_cb(struct proxy_ftp_dc *dc, struct bufferevent *bev, const char *why,
-    void *arg)
-{
-	struct proxy_ftp_session	*s = arg;
-
-	proxy_ftp_dc_free(dc);
-	s->cdc = NULL;
-	if (bev == NULL) {
-		log_info("FTP client %s: client data connection: %s", s->cstr,
-		    why);
-		if (s->xfer)
-			pfs_xfer_abort(s, "no data connection with the client");
-		else
-			s->cmode = PFC_NONE;
-		return;
-	}
-	s->cdata = bev;
-	if (s->xfer && s->sdata != NULL)
-		pfs_relay_start(s);
-}
-
-/* A transfer command: set up the server side, then send it. */
-static void
-pfs_xfer(struct proxy_ftp_session *s)
-{
-	struct ftp_cmd	*c = &s->cmd;
-	char		 path[FTP_LINE_MAX + 2];
-	const char	*arg;
-	int		 n, dir;
-
-	if (s->cmode == PFC_NONE) {
-		pfs_reply(s, "425 Use PORT or PASV first.");
-		return;
-	}
-	n = ftp_cmd_format(s->xfer_cmd, sizeof s->xfer_cmd, c->verb,
-	    c->has_arg ? c->arg : NULL);
-	if (n == -1) {
-		pfs_reply(s, "501 Argument cannot be sent.");
-		return;
-	}
-	s->xfer_cmd_len = (size_t)n;
-	s->xfer = 1;
-	s->xfer_sent = s->xfer_cancel = s->tried_active = 0;
-	s->prelim = s->data_done = s->final = 0;
-	s->abort_why = NULL;
-	s->bytes = 0;
-	s->upload = c->id == FTP_CMD_STOR || c->id == FTP_CMD_STOU ||
-	    c->id == FTP_CMD_APPE;
-	dir = c->id == FTP_CMD_LIST || c->id == FTP_CMD_NLST ||
-	    c->id == FTP_CMD_MLSD;
-	strlcpy(s->xfer_verb, c->verb, sizeof s->xfer_verb);
-	clock_gettime(CLOCK_MONOTONIC, &s->t_xfer);
-	/* "LIST -la" names options, not a path. */
-	arg = c->has_arg && !(dir && c->arg[0] == '-') ? c->arg : "";
-	if (ftp_path_resolve(s->cwd, arg, path, sizeof path) == -1)
-		strlcpy(path, s->cwd, sizeof path);
-	pfs_url(s, path, dir, s->xfer_url, sizeof s->xfer_url);
-	pfs_timer(s, 0);
-	pfs_srv_data(s);
-}
-
-/* Open the server side of a data connection, as ftp-server-data says. */
-static void
-pfs_srv_data(struct proxy_ftp_session *s)
-{
-	if (s->px->cfg->proxy.ftp_server_data == FTP_SERVER_ACTIVE) {
-		pfs_srv_active(s);
-		return;
-	}
-	if (!s->srv_no_epsv || s->saddr.af != AF_INET)
-		pfs_send(s, "EPSV", NULL, PFW_EPSV);
-	else
-		pfs_send(s, "PASV", NULL, PFW_PASV);
-}
-
-/* Listen for the server and tell it where (PORT or EPRT). */
-static void
-pfs_srv_active(struct proxy_ftp_session *s)
-{
-	struct addr	 bound;
-	const char	*cause;
-	char		 arg[80];
-	int		 n;
-
-	s->tried_active = 1;
-	if ((s->sdc = proxy_ftp_dc_listen(s->px, &s->slocal, &s->saddr,
-	    pfs_sdc_cb, s, &bound, &cause)) == NULL) {
-		log_warnx("FTP client %s: data port for %s: %s", s->cstr,
-		    s->login.host, cause);
-		pfs_reply(s, "425 Cannot open a data port for the server: %s.",
-		    cause);
-		pfs_xfer_end(s, 425);
-		return;
-	}
-	if (bound.af == AF_INET && (n = ftp_port_fmt(&bound, arg,
-	    sizeof arg)) > 0)
-		pfs_send(s, "PORT", arg, PFW_PORT);
-	else if (ftp_eprt_fmt(&bound, arg, sizeof arg) > 0)
-		pfs_send(s, "EPRT", arg, PFW_PORT);
-}
-
-/* Connect to the server's data port, at its control address. */
-static void
-pfs_srv_connect(struct proxy_ftp_session *s, uint16_t port)
-{
-	struct addr	 dst = s->saddr;
-	const char	*cause;
-
-	dst.port = port;
-	if ((s->sdc = proxy_ftp_dc_connect(s->px, &dst, &s->slocal,
-	    pfs_sdc_cb, s, &cause)) == NULL) {
-		pfs_srv_passive_failed(s, cause);
-		return;
-	}
-	s->wait = PFW_SDATA;
-}
-
-/* Passive mode with the server failed: active, if allowed, or 425. */
-static void
-pfs_srv_passive_failed(struct proxy_ftp_session *s, const char *why)
-{
-	s->wait = PFW_NONE;
-	if (s->xfer_cancel) {
-		pfs_xfer_check(s);
-		return;
-	}
-	if (s->px->cfg->proxy.ftp_server_data == FTP_SERVER_PASSIVE &&
-	    !s->tried_active) {
-		log_debug("FTP client %s: passive mode with %s failed (%s); "
-		    "trying active", s->cstr, s->login.host, why);
-		pfs_srv_active(s);
-		return;
-	}
-	log_info("FTP client %s: no data connection with %s: %s", s->cstr,
-	    s->login.host, why);
-	pfs_reply(s, "425 Cannot open a data connection with the FTP server "
-	    "(%s).", why);
-	pfs_xfer_end(s, 425);
-}
-
-/* The server answered the proxy's EPSV, PASV, PORT or EPRT. */
-static void
-pfs_srv_data_reply(struct proxy_ftp_session *s)
-{
-	struct ftp_reply	*r = &s->reply;
-	struct addr		 a;
-	const char		*cause;
-	char			 buf[ADDR_STRLEN], why[64];
-	uint16_t		 port;
-
-	if (r->code < 200)
-		return;
-	if (s->xfer_cancel) {
-		s->wait = PFW_NONE;
-		pfs_xfer_check(s);
-		return;
-	}
-	switch (s->wait) {
-	case PFW_EPSV:
-		if (r->code == 229 && ftp_epsv_parse(r->text, r->text_len,
-		    &port, &cause) == 0) {
-			pfs_srv_connect(s, port);
-			return;
-		}
-		s->srv_no_epsv = 1;
-		if (s->saddr.af == AF_INET) {
-			pfs_send(s, "PASV", NULL, PFW_PASV);
-			return;
-		}
-		snprintf(why, sizeof why, "EPSV answered %d", r->code);
-		pfs_srv_passive_failed(s, why);
-		return;
-	case PFW_PASV:
-		if (r->code == 227 && ftp_pasv_parse(r->text, r->text_len, &a,
-		    &cause) == 0) {
-			/*
-			 * The address in a 227 is never used: the proxy
-			 * connects to the server it knows, so a server
-			 * cannot point it at a third host.
-			 */
-			if (!addr_eq(&a, &s->saddr))
-				log_debug("FTP client %s: %s's 227 names %s; "
-				    "using its control address", s->cstr,
-				    s->login.host, addr_ntop(&a, buf,
-				    sizeof buf));
-			pfs_srv_connect(s, a.port);
-			return;
-		}
-		snprintf(why, sizeof why, "PASV answered %d", r->code);
-		pfs_srv_passive_failed(s, why);
-		return;
-	case PFW_PORT:
-		if (r->code / 100 == 2) {
-			pfs_xfer_go(s);
-			return;
-		}
-		log_info("FTP client %s: %s refused the proxy's PORT (%d)",
-		    s->cstr, s->login.host, r->code);
-		pfs_reply(s, "425 The FTP server refused the data connection "
-		    "(%d).", r->code);
-		proxy_ftp_dc_free(s->sdc);
-		s->sdc = NULL;
-		s->wait = PFW_NONE;
-		pfs_xfer_end(s, 425);
-		return;
-	default:
-		return;
-	}
-}
-
-/* The server's data connection is up (or not). */
-static void
-pfs_sdc_cb(struct proxy_ftp_dc *dc, struct bufferevent *bev, const char *why,
-    void *arg)
-{
-	struct proxy_ftp_session	*s = arg;
-
-	proxy_ftp_dc_free(dc);
-	s->sdc = NULL;
-	if (bev == NULL) {
-		if (!s->xfer_sent) {
-			pfs_srv_passive_failed(s, why);
-			return;
-		}
-		log_info("FTP client %s: server data connection: %s", s->cstr,
-		    why);
-		pfs_xfer_abort(s, "no data connection with the server");
-		return;
-	}
-	s->sdata = bev;
-	if (s->xfer_cancel) {
-		pfs_data_free(s, 1);
-		s->wait = PFW_NONE;
-		pfs_xfer_check(s);
-		return;
-	}
-	if (!s->xfer_sent)
-		pfs_xfer_go(s);
-	/* A passive client may be connected already. */
-	if (s->cdata != NULL)
-		pfs_relay_start(s);
-}
-
-/* The server side is ready: send the transfer command itself. */
-static void
-pfs_xfer_go(struct proxy_ftp_session *s)
-{
-	evbuffer_add(bufferevent_get_output(s->sbev), s->xfer_cmd,
-	    s->xfer_cmd_len);
-	log_debug("FTP client %s: %s %.*s", s->cstr, s->login.host,
-	    (int)s->xfer_cmd_len - 2, s->xfer_cmd);
-	s->xfer_sent = 1;
-	s->wait = PFW_XFER;
-	pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
-}
-
-/* A line of the server's replies to the transfer command. */
-static void
-pfs_xfer_reply(struct proxy_ftp_session *s, int done)
-{
-	struct ftp_reply	*r = &s->reply;
-	const char		*why;
-
-	if (r->code < 200) {
-		pfs_line(s, r->line, r->line_len);
-		if (!done || s->prelim)
-			return;
-		s->prelim = 1;
-		/* From now on the data connections' own deadlines count. */
-		pfs_timer(s, 0);
-		if (s->cmode == PFC_ACTIVE && s->cdata == NULL &&
-		    s->cdc == NULL && s->abort_why == NULL &&
-		    (s->cdc = proxy_ftp_dc_connect(s->px, &s->cport,
-		    &s->clocal, pfs_cdc_cb, s, &why)) == NULL) {
-			log_info("FTP client %s: data connection to the "
-			    "client: %s", s->cstr, why);
-			pfs_xfer_abort(s, "cannot connect to the client");
-		}
-		return;
-	}
-	if (!s->prelim) {
-		/* Refused before any data (550 and the like). */
-		pfs_data_free(s, 0);
-		s->data_done = 1;
-	}
-	evbuffer_add(s->held, r->line, r->line_len);
-	evbuffer_add(s->held, "\r\n", 2);
-	if (!done)
-		return;
-	s->final = r->code;
-	s->wait = PFW_NONE;
-	pfs_xfer_check(s);
-}
-
-/* Both data connections are up: relay them. */
-static void
-pfs_relay_start(struct proxy_ftp_session *s)
-{
-	struct proxy		*px = s->px;
-	struct relay_conf	 rc;
-
-	memset(&rc, 0, sizeof rc);
-	rc.io_max = PROXY_IO_MAX;
-	rc.flow = px->flow;
-	rc.idle_ms = px->cfg->proxy.ftp_data_timeout;
-	rc.stall_ms = px->cfg->proxy.ftp_data_timeout;
-	rc.count[0] = &s->pf->st.bytes_up;
-	rc.count[1] = &s->pf->st.bytes_down;
-	if ((s->relay = relay_new(px->base, s->cdata, s->sdata, &rc,
-	    pfs_relay_done_cb, s)) == NULL) {
-		px->stats.errors[PROXY_ERR_NOMEM]++;
-		pfs_xfer_abort(s, "out of memory");
-		return;
-	}
-	pfs_timer(s, 0);
-}
-
-/*
- * The data relay ended. The server closing is the end of a download:
- * what is queued for the client goes out before its connection closes.
- * The client closing is the end of an upload, once the server has taken
- * everything. Anything else cuts the transfer.
- */
-static void
-pfs_relay_done_cb(struct relay *r, enum relay_end why, void *arg)
-{
-	struct proxy_ftp_session	*s = arg;
-	struct timeval			 tv;
-
-	s->bytes = relay_bytes(r, s->upload ? 0 : 1);
-	relay_free(r);
-	s->relay = NULL;
-	if ((why == RELAY_END_B_EOF && !s->upload) ||
-	    (why == RELAY_END_A_EOF && s->upload)) {
-		bufferevent_free(s->sdata);
-		s->sdata = NULL;
-		if (s->upload || evbuffer_get_length(bufferevent_get_output(
-		    s->cdata)) == 0) {
-			bufferevent_free(s->cdata);
-			s->cdata = NULL;
-			s->data_done = 1;
-		} else {
-			s->flushing = 1;
-			bufferevent_setcb(s->cdata, NULL, pfs_flush_write_cb,
-			    pfs_flush_event_cb, s);
-			bufferevent_setwatermark(s->cdata, EV_WRITE, 0, 0);
-			ev_tv(&tv, s->px->cfg->proxy.ftp_data_timeout);
-			bufferevent_set_timeouts(s->cdata, NULL, &tv);
-			bufferevent_enable(s->cdata, EV_WRITE);
-		}
-		pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
-		pfs_xfer_check(s);
-		return;
-	}
-	log_info("FTP client %s: %s %s: data relay ended: %s", s->cstr,
-	    s->xfer_verb, s->xfer_url, relay_end_str(why));
-	pfs_xfer_abort(s, why == RELAY_END_A_EOF || why == RELAY_END_B_EOF ?
-	    "data connection closed early" : relay_end_str(why));
-}
-
-/* The last download bytes reached the client. */
-static void
-pfs_flush_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct proxy_ftp_session	*s = arg;
-
-	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
-		return;
-	bufferevent_free(bev);
-	s->cdata = NULL;
-	s->flushing = 0;
-	s->data_done = 1;
-	pfs_xfer_check(s);
-}
-
-/* The client's data connection failed while the rest went out. */
-static void
-pfs_flush_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct proxy_ftp_session	*s = arg;
-
-	s->flushing = 0;
-	pfs_xfer_abort(s, (what & BEV_EVENT_TIMEOUT) ? "the client stopped "
-	    "reading the data" : "client data connection error");
-}
-
-/* Drop the data connections; <reset> cuts them (the peer sees RST). */
-static void
-pfs_data_free(struct proxy_ftp_session *s, int reset)
-{
-	if (s->relay != NULL) {
-		s->bytes = relay_bytes(s->relay, s->upload ? 0 : 1);
-		relay_free(s->relay);
-		s->relay = NULL;
-	}
-	proxy_ftp_dc_free(s->sdc);
-	s->sdc = NULL;
-	if (s->sdata != NULL) {
-		if (reset)
-			proxy_ftp_data_reset(s->sdata);
-		else
-			bufferevent_free(s->sdata);
-		s->sdata = NULL;
-	}
-	if (s->xfer) {
-		proxy_ftp_dc_free(s->cdc);
-		s->cdc = NULL;
-		if (s->cdata != NULL) {
-			if (reset)
-				proxy_ftp_data_reset(s->cdata);
-			else
-				bufferevent_free(s->cdata);
-			s->cdata = NULL;
-		}
-		s->flushing = 0;
-	}
-}
-
-/*
- * Cut the transfer: both data connections are reset, so neither side
- * takes a part for the whole; the server's end of the transfer still
- * comes, and is passed on as a failure.
- */
-static void
-pfs_xfer_abort(struct proxy_ftp_session *s, const char *why)
-{
-	if (s->abort_why == NULL)
-		s->abort_why = why;
-	pfs_data_free(s, 1);
-	s->data_done = 1;
-	if (!s->xfer_sent)
-		s->xfer_cancel = 1;
-	if (s->state != PFS_BYE)
-		pfs_timer(s, s->px->cfg->proxy.ftp_control_timeout);
-	pfs_xfer_check(s);
-}
-
-/* Whether a data connection of the transfer is still opening or open. */
-static int
-pfs_data_pending(const struct proxy_ftp_session *s)
-{
-	return (s->relay != NULL || s->flushing || s->sdc != NULL ||
-	    s->sdata != NULL || (s->prelim && (s->cdc != NULL ||
-	    s->cdata != NULL)));
-}
-
-/*
- * Finish the transfer once both its end (the server's reply, held) and
- * the end of its data are in. A transfer the proxy cut is a failure
- * whatever the server says.
- */
-static void
-pfs_xfer_check(struct proxy_ftp_session *s)
-{
-	struct evbuffer	*out;
-	int		 code;
-
-	if (!s->xfer || s->state == PFS_BYE)
-		return;
-	if (s->xfer_cancel && !s->xfer_sent) {
-		/* Nothing reached the server, or only EPSV/PASV/PORT. */
-		if (s->wait != PFW_NONE)
-			return;
-		pfs_data_free(s, 1);
-		if (s->abor || (s->abort_why != NULL &&
-		    strcmp(s->abort_why, "aborted by the client") == 0)) {
-			pfs_reply(s, "426 Transfer aborted.");
-			pfs_reply(s, "226 ABOR successful.");
-			pfs_xfer_end(s, 426);
-		} else {
-			pfs_reply(s, "425 Cannot open the data connection "
-			    "(%s).", s->abort_why != NULL ? s->abort_why :
-			    "aborted");
-			pfs_xfer_end(s, 425);
-		}
-		return;
-	}
-	if (s->final == 0 || (!s->data_done && pfs_data_pending(s)))
-		return;
-	code = s->final;
-	out = bufferevent_get_output(s->cbev);
-	if (s->abort_why != NULL && code / 100 == 2) {
-		log_info("FTP client %s: %s %s cut: %s", s->cstr,
-		    s->xfer_verb, s->xfer_url, s->abort_why);
-		evbuffer_drain(s->held, evbuffer_get_length(s->held));
-		pfs_reply(s, "426 Transfer aborted: %s.", s->abort_why);
-		code = 426;
-	} else
-		evbuffer_add_buffer(out, s->held);
-	flow_gate(s->sbev, out, &s->px->flow);
-	pfs_xfer_end(s, code);
-}
-
-/* The transfer is over: log it and get ready for the next command. */
-static void
-pfs_xfer_end(struct proxy_ftp_session *s, int code)
-{
-	struct proxy_ftp_stats	*st = &s->pf->st;
-	const char		*rc;
-
-	if (!s->xfer)
-		return;
-	if (s->relay != NULL || s->cdata != NULL || s->sdata != NULL ||
-	    s->sdc != NULL)
-		pfs_data_free(s, 1);
-	if (code / 100 == 2 && s->abort_why == NULL) {
-		st->transfers++;
-		rc = "TCP_MISS";
-	} else {
-		st->transfers_failed++;
-		rc = s->abort_why != NULL ? "TCP_MISS_ABORTED" : "TCP_MISS";
-	}
-	proxy_ftp_log(s->px, &s->t_xfer, s->cstr, rc, code, s->bytes,
-	    s->xfer_verb, s->xfer_url, s->hier);
-	log_debug("FTP client %s: %s %s: %d, %llu bytes", s->cstr,
-	    s->xfer_verb, s->xfer_url, code, (unsigned long long)s->bytes);
-	s->xfer = s->xfer_sent = s->xfer_cancel = 0;
-	s->prelim = s->data_done = s->final = 0;
-	s->abort_why = NULL;
-	evbuffer_drain(s->held, evbuffer_get_length(s->held));
-	/* Every transfer needs a PORT or PASV of its own. */
-	s->cmode = PFC_NONE;
-	if (s->abor)
-		s->wait = PFW_RELAY;
-	pfs_idle(s);
 }
 
 /* Replies from the server. */
@@ -1552,7 +816,7 @@ pfs_server_line(struct proxy_ftp_session *s, int done)
 		}
 		s->state = PFS_OPEN;
 		s->pf->st.logins++;
-		pfs_send(s, "USER", s->login.user, PFW_RELAY);
+		proxy_ftp_send(s, "USER", s->login.user, PFW_RELAY);
 		return;
 	}
 	switch (s->wait) {
@@ -1560,17 +824,17 @@ pfs_server_line(struct proxy_ftp_session *s, int done)
 	case PFW_PASV:
 	case PFW_PORT:
 		if (done)
-			pfs_srv_data_reply(s);
+			proxy_ftp_srv_data_reply(s);
 		return;
 	case PFW_XFER:
-		pfs_xfer_reply(s, done);
+		proxy_ftp_xfer_reply(s, done);
 		return;
 	case PFW_FEAT:
 		pfs_feat_line(s, done);
 		break;
 	default:
 		/* Replies to relayed commands, and unsolicited ones. */
-		pfs_line(s, r->line, r->line_len);
+		proxy_ftp_line(s, r->line, r->line_len);
 		break;
 	}
 	if (!done || r->code < 200)
@@ -1594,7 +858,7 @@ pfs_feat_line(struct proxy_ftp_session *s, int done)
 	struct ftp_reply	*r = &s->reply;
 
 	if (r->nlines == 1 || !r->multi || r->code != 211) {
-		pfs_line(s, r->line, r->line_len);
+		proxy_ftp_line(s, r->line, r->line_len);
 		return;
 	}
 	if (!done) {
@@ -1603,14 +867,14 @@ pfs_feat_line(struct proxy_ftp_session *s, int done)
 		if (r->line_len >= 5 && strncasecmp(r->line, " EPSV", 5) == 0)
 			s->feat_epsv = 1;
 		if (ftp_feat_keep(r->line, r->line_len, 0))
-			pfs_line(s, r->line, r->line_len);
+			proxy_ftp_line(s, r->line, r->line_len);
 		return;
 	}
 	if (!s->feat_eprt)
-		pfs_reply(s, " EPRT");
+		proxy_ftp_reply(s, " EPRT");
 	if (!s->feat_epsv)
-		pfs_reply(s, " EPSV");
-	pfs_line(s, r->line, r->line_len);
+		proxy_ftp_reply(s, " EPSV");
+	proxy_ftp_line(s, r->line, r->line_len);
 }
 
 /* A relayed command's reply has been passed on. */
@@ -1638,5 +902,5 @@ pfs_done(struct proxy_ftp_session *s)
 		break;
 	}
 	s->wait = PFW_NONE;
-	pfs_idle(s);
+	proxy_ftp_idle(s);
 }

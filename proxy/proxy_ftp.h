@@ -10,15 +10,21 @@
 
 #include <sys/queue.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "addr.h"
 #include "conn.h"
+#include "ftp.h"
 #include "listener.h"
 
 struct bufferevent;
+struct evbuffer;
+struct event;
 struct evdns_getaddrinfo_request;
 struct proxy;
+struct proxy_ftp_dc;
 struct proxy_ftp_session;
+struct relay;
 
 /* What the FTP side counts (twinctl proxy stats, "ftp-" lines). */
 struct proxy_ftp_stats {
@@ -46,7 +52,7 @@ struct proxy_ftp {
 	struct proxy_ftp_stats		 st;
 };
 
-/* proxy_ftp.c */
+/* proxy_ftp.c: sessions */
 void	proxy_ftp_session_new(struct proxy *, int, const struct sockaddr *,
 	    int);
 void	proxy_ftp_session_close(struct proxy_ftp_session *, const char *);
@@ -120,5 +126,126 @@ void	proxy_ftp_dc_free(struct proxy_ftp_dc *);
 void	proxy_ftp_data_setup(struct proxy *, struct bufferevent *);
 /* Close a data connection at once, with a reset (an aborted transfer). */
 void	proxy_ftp_data_reset(struct bufferevent *);
+
+/*
+ * A native FTP session (proxy_ftp.c: the control connections, commands
+ * and replies; proxy_ftp_xfer.c: the data connections and transfers).
+ */
+/* Client command bytes held while a command is under way. */
+#define PFS_IN_MAX	(16 * 1024)
+/* Server bytes read ahead of what the client has taken. */
+#define PFS_SRV_MAX	(64 * 1024)
+
+enum pfs_state {
+	PFS_LOGIN,	/* waiting for USER user@server */
+	PFS_CONNECT,	/* connecting to the server */
+	PFS_GREETING,	/* waiting for the server's 220 */
+	PFS_OPEN,	/* relaying */
+	PFS_BYE		/* the last words are going out */
+};
+
+/* What the command the proxy sent to the server waits for. */
+enum pfs_wait {
+	PFW_NONE,	/* nothing: a reply now is unsolicited */
+	PFW_RELAY,	/* a reply to pass on */
+	PFW_CWD,	/* as RELAY; a 2yz moves the directory */
+	PFW_FEAT,	/* as RELAY, filtered */
+	PFW_QUIT,	/* as RELAY, then close */
+	PFW_EPSV,	/* the proxy's own EPSV */
+	PFW_PASV,	/* the proxy's own PASV */
+	PFW_PORT,	/* the proxy's own PORT or EPRT */
+	PFW_SDATA,	/* connecting to the server's data port */
+	PFW_XFER	/* the transfer: 1yz, then the end */
+};
+
+/* The client side of the next transfer. */
+enum pfs_cmode {
+	PFC_NONE,
+	PFC_PASSIVE,	/* the client connects to the proxy */
+	PFC_ACTIVE	/* the proxy connects to the client */
+};
+
+struct proxy_ftp_session {
+	struct proxy			*px;
+	struct proxy_ftp		*pf;
+	TAILQ_ENTRY(proxy_ftp_session)	 entry;
+	enum pfs_state			 state;
+	struct bufferevent		*cbev;		/* client control */
+	struct bufferevent		*sbev;		/* server control */
+	struct addr			 caddr;		/* the client */
+	struct addr			 clocal;	/* where it came to */
+	struct addr			 saddr;		/* the server */
+	struct addr			 slocal;	/* our end to it */
+	char				 cstr[INET6_ADDRSTRLEN];
+	char				 hier[ADDR_STRLEN + 16];
+	struct event			*timer;
+	struct event			*kick;		/* read the next */
+	struct proxy_ftp_open		 op;
+	struct ftp_login		 login;
+	struct ftp_cmd			 cmd;
+	struct ftp_reply		 reply;
+	enum pfs_wait			 wait;
+	int				 abor;		/* ABOR's reply due */
+	char				 cwd[FTP_LINE_MAX + 1];
+	char				 cwd_arg[FTP_LINE_MAX + 1];
+	int				 feat_eprt;
+	int				 feat_epsv;
+	int				 epsv_all;
+	int				 srv_no_epsv;	/* EPSV refused */
+	struct timespec			 t_start;	/* of the session */
+
+	/* The data connections. */
+	enum pfs_cmode			 cmode;
+	struct addr			 cport;		/* PFC_ACTIVE */
+	struct proxy_ftp_dc		*cdc;
+	struct bufferevent		*cdata;
+	struct proxy_ftp_dc		*sdc;
+	struct bufferevent		*sdata;
+	struct relay			*relay;
+	int				 flushing;	/* cdata draining */
+
+	/* The transfer under way. */
+	int				 xfer;
+	int				 xfer_sent;	/* its command went */
+	int				 xfer_cancel;	/* end it with 425 */
+	int				 tried_active;
+	int				 upload;
+	int				 prelim;	/* its 1yz came */
+	int				 data_done;
+	int				 final;		/* its end, held */
+	struct evbuffer			*held;
+	const char			*abort_why;
+	uint64_t			 bytes;
+	struct timespec			 t_xfer;
+	char				 xfer_verb[8];
+	char				 xfer_cmd[FTP_LINE_MAX + 8];
+	size_t				 xfer_cmd_len;
+	char				 xfer_url[PROXY_URL_MAX];
+};
+
+
+/* proxy_ftp.c: what proxy_ftp_xfer.c uses */
+void	proxy_ftp_timer(struct proxy_ftp_session *, uint64_t);
+void	proxy_ftp_reply(struct proxy_ftp_session *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	proxy_ftp_line(struct proxy_ftp_session *, const char *, size_t);
+void	proxy_ftp_send(struct proxy_ftp_session *, const char *, const char *,
+	    enum pfs_wait);
+void	proxy_ftp_idle(struct proxy_ftp_session *);
+void	proxy_ftp_url(struct proxy_ftp_session *, const char *, int, char *,
+	    size_t);
+void	proxy_ftp_deny_log(struct proxy_ftp_session *, int, const char *,
+	    const char *);
+
+/* proxy_ftp_xfer.c */
+void	proxy_ftp_data_cmd(struct proxy_ftp_session *);
+void	proxy_ftp_cdata_clear(struct proxy_ftp_session *);
+void	proxy_ftp_xfer(struct proxy_ftp_session *);
+void	proxy_ftp_srv_data_reply(struct proxy_ftp_session *);
+void	proxy_ftp_xfer_reply(struct proxy_ftp_session *, int);
+void	proxy_ftp_data_free(struct proxy_ftp_session *, int);
+void	proxy_ftp_xfer_abort(struct proxy_ftp_session *, const char *);
+void	proxy_ftp_xfer_check(struct proxy_ftp_session *);
+void	proxy_ftp_xfer_end(struct proxy_ftp_session *, int);
 
 #endif
