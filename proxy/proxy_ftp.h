@@ -131,6 +131,11 @@ void	proxy_ftp_data_reset(struct bufferevent *);
  * A native FTP session (proxy_ftp.c: the control connections, commands
  * and replies; proxy_ftp_xfer.c: the data connections and transfers).
  */
+/*
+ * Largest splice of a data relay: a data connection carries one file in
+ * one direction, so a bigger pipe costs little and saves system calls.
+ */
+#define PROXY_FTP_IO_MAX	(1024 * 1024)
 /* Client command bytes held while a command is under way. */
 #define PFS_IN_MAX	(16 * 1024)
 /* Server bytes read ahead of what the client has taken. */

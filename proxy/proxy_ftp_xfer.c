@@ -417,7 +417,7 @@ pfs_relay_start(struct proxy_ftp_session *s)
 	struct relay_conf	 rc;
 
 	memset(&rc, 0, sizeof rc);
-	rc.io_max = PROXY_IO_MAX;
+	rc.io_max = PROXY_FTP_IO_MAX;
 	rc.flow = px->flow;
 	rc.idle_ms = px->cfg->proxy.ftp_data_timeout;
 	rc.stall_ms = px->cfg->proxy.ftp_data_timeout;
