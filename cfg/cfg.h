@@ -117,6 +117,8 @@ struct cfg_ha {
 };
 
 enum { XFF_ON, XFF_OFF, XFF_DELETE };
+/* How the proxy opens data connections with FTP servers. */
+enum { FTP_SERVER_PASSIVE, FTP_SERVER_PASSIVE_ONLY, FTP_SERVER_ACTIVE };
 
 struct cfg_proxy {
 	struct cfg_blk		 blk;
@@ -147,6 +149,20 @@ struct cfg_proxy {
 	uint64_t		 cache_dir_size;
 	uint64_t		 cache_max_object;
 	uint64_t		 cache_heuristic_max;
+
+	/* The FTP proxy and the ftp:// gateway (checked in cfg_ftp.c). */
+	struct addr		*ftp_listen;
+	size_t			 nftp_listen;
+	char			*ftp_data_ports;	/* "first-last" */
+	unsigned int		 ftp_data_port_min;	/* from ftp_data_ports */
+	unsigned int		 ftp_data_port_max;
+	char			*ftp_delimiter;
+	int			 ftp_server_data;	/* FTP_SERVER_* */
+	uint64_t		 ftp_control_timeout;
+	uint64_t		 ftp_data_timeout;
+	int			 ftp_gateway;
+	char			*ftp_anonymous_password;
+	int			 ftp_cache;
 };
 
 enum { PAC_PER_CLIENT, PAC_MY_IP_ADDRESS };
@@ -355,6 +371,9 @@ void		 cfg_print_string(FILE *, const char *);
 
 /* cfg_check.c */
 void		 cfg_check(struct cfg *, struct cfg_parser *);
+
+/* cfg_ftp.c: the FTP settings of the proxy block */
+void		 cfg_check_ftp(struct cfg *, struct cfg_parser *);
 
 /* cfg_dump.c */
 void		 cfg_dump(FILE *, const struct cfg *);

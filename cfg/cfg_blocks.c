@@ -15,6 +15,8 @@ static const char *const ha_roles[] = { "primary|active", "backup|standby",
     NULL };
 static const char *const garp_modes[] = { "request", "reply", "both", NULL };
 static const char *const xff_modes[] = { "on", "off", "delete", NULL };
+static const char *const ftp_server_modes[] = { "passive", "passive-only",
+    "active", NULL };
 static const char *const pac_scripts[] = { "per-client", "my-ip-address",
     NULL };
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
@@ -148,6 +150,24 @@ static const struct cfg_kw proxy_kws[] = {
 	    0, TIB(1), NULL, "64M"),
 	KW("cache-heuristic-max", CFG_DURATION, 0, struct cfg_proxy,
 	    cache_heuristic_max, 0, SEC(86400 * 365), NULL, "1d"),
+	/* The FTP proxy and the ftp:// gateway. */
+	KWM("ftp-listen", CFG_ADDRPORT, 0, struct cfg_proxy, ftp_listen, NULL),
+	KW("ftp-data-ports", CFG_STRING, 0, struct cfg_proxy, ftp_data_ports,
+	    0, 0, NULL, "1025-65535"),
+	KW("ftp-delimiter", CFG_STRING, 0, struct cfg_proxy, ftp_delimiter, 0,
+	    0, NULL, "@"),
+	KW("ftp-server-data", CFG_ENUM, 0, struct cfg_proxy, ftp_server_data,
+	    0, 0, ftp_server_modes, "passive"),
+	KW("ftp-control-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    ftp_control_timeout, SEC(1), SEC(86400), NULL, "5m"),
+	KW("ftp-data-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    ftp_data_timeout, MS(100), SEC(3600), NULL, "1m"),
+	KW("ftp-gateway", CFG_BOOL, 0, struct cfg_proxy, ftp_gateway, 0, 0,
+	    NULL, "yes"),
+	KW("ftp-anonymous-password", CFG_STRING, 0, struct cfg_proxy,
+	    ftp_anonymous_password, 0, 0, NULL, "twinproxy@"),
+	KW("ftp-cache", CFG_BOOL, 0, struct cfg_proxy, ftp_cache, 0, 0, NULL,
+	    "no"),
 	KW_END
 };
 

@@ -668,6 +668,7 @@ cfg_check(struct cfg *cfg, struct cfg_parser *p)
 	check_required(p, "peer", &cfg->peer.blk);
 	check_peer_ha(cfg, p);
 	check_proxy(cfg, p);
+	cfg_check_ftp(cfg, p);
 	check_wpad(cfg, p);
 	TAILQ_FOREACH(cl, &cfg->clusters, entry)
 		check_cluster(cfg, p, cl);

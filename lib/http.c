@@ -83,6 +83,7 @@ static int	http_target(struct http_msg *);
 static int	http_absolute(struct http_msg *, const char *, size_t);
 static int	http_path_query(struct http_msg *, const char *, size_t);
 static int	http_pchars(const char *, size_t);
+static int	http_userinfo(const char *, size_t);
 static int	http_authority(const char *, size_t, struct http_auth *, int);
 static int	http_hostname(const char *, size_t);
 static int	http_ipv4(const char *, size_t);
@@ -470,6 +471,7 @@ static int
 http_absolute(struct http_msg *m, const char *t, size_t n)
 {
 	struct http_auth	 a;
+	const char		*at;
 	size_t			 i, s, e;
 	int			 r;
 
@@ -488,12 +490,28 @@ http_absolute(struct http_msg *m, const char *t, size_t n)
 		m->scheme = HTTP_SCHEME_HTTP;
 	else if (http_caseeq(t, i, "https", 5))
 		m->scheme = HTTP_SCHEME_HTTPS;
+	else if (http_caseeq(t, i, "ftp", 3))
+		m->scheme = HTTP_SCHEME_FTP;
 	else
 		m->scheme = HTTP_SCHEME_OTHER;
 
 	s = i + 3;
 	for (e = s; e < n && t[e] != '/' && t[e] != '?'; e++)
 		;
+	/*
+	 * ftp:// alone may carry a login: split it off at the first '@'
+	 * (userinfo cannot hold one), so the host is checked on its own and
+	 * a second '@' is refused below like any userinfo.
+	 */
+	if (m->scheme == HTTP_SCHEME_FTP &&
+	    (at = memchr(t + s, '@', e - s)) != NULL) {
+		if (!http_userinfo(t + s, (size_t)(at - (t + s))))
+			return (http_fail(m, 400,
+			    "invalid userinfo in ftp:// request-target"));
+		m->userinfo = t + s;
+		m->userinfo_len = (size_t)(at - (t + s));
+		s = (size_t)(at - t) + 1;
+	}
 	/* userinfo is deprecated and hides the real host from the eye. */
 	if ((r = http_authority(t + s, e - s, &a, 0)) != AUTH_OK)
 		return (http_fail(m, 400, r == AUTH_USERINFO ?
@@ -556,6 +574,30 @@ http_pchars(const char *p, size_t n)
 		if (p[i] != '%')
 			continue;
 		if (n - i < 3 || http_hexval(p[i + 1]) < 0 ||
+		    http_hexval(p[i + 2]) < 0)
+			return (0);
+		i += 2;
+	}
+	return (1);
+}
+
+/*
+ * Check an ftp:// userinfo: unreserved, pct-encoded (complete), sub-delims
+ * and ':' (RFC 3986 section 3.2.1), with a user before any ':'. Nothing
+ * that quotes, spaces or ends a field gets through.
+ */
+static int
+http_userinfo(const char *p, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || p[0] == ':')
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (http_alpha(p[i]) || http_digit(p[i]) ||
+		    (p[i] != '\0' && strchr("-._~!$&'()*+,;=:", p[i]) != NULL))
+			continue;
+		if (p[i] != '%' || n - i < 3 || http_hexval(p[i + 1]) < 0 ||
 		    http_hexval(p[i + 2]) < 0)
 			return (0);
 		i += 2;
@@ -740,6 +782,8 @@ http_default_port(enum http_scheme scheme)
 		return (80);
 	case HTTP_SCHEME_HTTPS:
 		return (443);
+	case HTTP_SCHEME_FTP:
+		return (21);
 	default:
 		return (0);
 	}

@@ -38,7 +38,13 @@
  *	  target: RFC 9112 section 3.2.2 says to ignore Host then, but a
  *	  request that points two ways is more likely an attack than a bug.
  *	- userinfo ("user@host") in the target: deprecated by RFC 9110
- *	  section 4.2.4 and used to disguise the real host.
+ *	  section 4.2.4 and used to disguise the real host. The one
+ *	  exception is an ftp:// target, where clients (curl, wget) pass the
+ *	  FTP login "user:password" to an HTTP proxy; there it must be
+ *	  unreserved, sub-delims, ':' and complete percent-encoding only,
+ *	  with a user that is not empty, and it is reported apart from the
+ *	  authority (see userinfo below) so that no caller mistakes it for
+ *	  part of the host.
  *	- Hosts are letters, digits, '-', '.', '_' (no percent-encoding or
  *	  sub-delims); a name whose last label starts with a digit must be a
  *	  plain dotted quad, so "127.1" or "0x7f.1" cannot alias an address.
@@ -102,6 +108,7 @@ enum http_scheme {
 	HTTP_SCHEME_NONE = 0,	/* no scheme in the target */
 	HTTP_SCHEME_HTTP,
 	HTTP_SCHEME_HTTPS,
+	HTTP_SCHEME_FTP,	/* the proxy's ftp:// gateway */
 	HTTP_SCHEME_OTHER	/* see scheme/scheme_len; the proxy refuses */
 };
 
@@ -146,7 +153,9 @@ struct http_msg {
 	 * authority-form, otherwise from Host (NULL if there is none).
 	 * host has IPv6 brackets removed (host_ipv6 set); authority is the
 	 * host[:port] text as sent. port is the explicit port, else 80 for
-	 * http and origin-form, 443 for https, 0 for another scheme.
+	 * http and origin-form, 443 for https, 21 for ftp, 0 for another
+	 * scheme. userinfo (ftp:// only, else NULL) is what came before '@',
+	 * still percent-encoded; authority starts after it.
 	 */
 	const char		*authority;
 	size_t			 authority_len;
@@ -154,6 +163,8 @@ struct http_msg {
 	size_t			 host_len;
 	int			 host_ipv6;
 	unsigned		 port;
+	const char		*userinfo;
+	size_t			 userinfo_len;
 
 	/*
 	 * Origin-form pieces: path is the absolute path ("/" when an

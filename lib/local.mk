@@ -47,4 +47,5 @@ UNIT_SOURCES += tests/unit/test_lib_tls.c
 # FTP: control-channel parser, data addresses, the gateway's client.
 lib_libcommon_a_SOURCES += lib/ftp.c lib/ftp_addr.c lib/ftp_client.c \
 	lib/ftp_list.c lib/ftp.h
-UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c
+UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c \
+	tests/unit/test_lib_ftp_url.c

@@ -31,6 +31,8 @@ struct proxy_cx;
 struct relay;
 struct logfile;
 struct pool;
+struct proxy_ftp;
+struct proxy_ftp_gw;
 
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
@@ -97,6 +99,9 @@ struct proxy {
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
+
+	/* The FTP proxy's listeners and sessions (proxy_ftp_main.c). */
+	struct proxy_ftp	*ftp;
 };
 
 /* Where one client connection is. */
@@ -158,6 +163,9 @@ struct proxy_client {
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;
 	int				 internal;	/* background fetch */
+
+	/* An ftp:// request (proxy_ftp_gw.c), or NULL. */
+	struct proxy_ftp_gw		*ftp;
 };
 
 /* Where an origin connection is. */
@@ -229,6 +237,22 @@ size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
 int	proxy_ctl_open(struct proxy *, const char **);
 void	proxy_ctl_close(struct proxy *);
 const char *proxy_err_name(enum proxy_err);
+
+/* proxy_ftp_main.c: the FTP proxy, a listener kind of twin-proxy */
+void	proxy_ftp_init(struct proxy *);
+int	proxy_ftp_listen(struct proxy *, const char **);
+uint64_t proxy_ftp_open_conns(struct proxy *);
+void	proxy_ftp_drain(struct proxy *);
+void	proxy_ftp_shutdown(struct proxy *);
+void	proxy_ftp_ctl_stats(struct ctl_conn *, struct proxy *);
+
+/* proxy_ftp_gw.c: ftp:// URLs for HTTP clients */
+void	proxy_ftp_gw_url(struct proxy_client *, const struct http_msg *);
+int	proxy_ftp_gw_prepare(struct proxy_client *, const struct http_msg *);
+void	proxy_ftp_gw_start(struct proxy_client *);
+void	proxy_ftp_gw_resume(struct proxy_client *);
+void	proxy_ftp_gw_free(struct proxy_client *);
+int	proxy_ftp_gw_cacheable(const struct proxy_client *);
 
 /* proxy_cache_hook.c */
 struct cache_conf;

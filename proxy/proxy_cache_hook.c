@@ -197,6 +197,11 @@ proxy_cache_capture(struct proxy_client *c, const struct http_msg *m,
 	if (c->px->cache == NULL || (cx = proxy_cache_cx(c)) == NULL)
 		return;
 	proxy_cache_finish(cx, 0);
+	/* ftp:// answers are stored only with ftp-cache, anonymous ones. */
+	if (c->ftp != NULL && !proxy_ftp_gw_cacheable(c)) {
+		cx->req.method = NULL;
+		return;
+	}
 	cx->req.method = NULL;
 	if (m->head_len > cx->head_size) {
 		if ((nh = realloc(cx->head, m->head_len)) == NULL)

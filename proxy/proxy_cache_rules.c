@@ -929,27 +929,33 @@ uri_origin_len(const char *u)
 /*
  * Normalise an absolute URI into a cache key: scheme and host lower-cased,
  * the scheme's default port dropped, an empty path made "/", fragment
- * dropped. -1 if not an absolute http(s) URI or out of memory.
+ * dropped. -1 if not an absolute http(s) or ftp URI or out of memory.
  */
 int
 cache_uri_normalise(const char *u, char **out)
 {
 	struct sbuf	 sb;
-	const char	*auth, *port, *rest;
-	size_t		 i, olen, hlen;
-	int		 https;
+	const char	*auth, *port, *rest, *dport;
+	size_t		 i, olen, hlen, slen;
 
 	if ((olen = uri_origin_len(u)) == 0)
 		return (-1);
-	if (strncasecmp(u, "http://", 7) == 0)
-		https = 0;
-	else if (strncasecmp(u, "https://", 8) == 0)
-		https = 1;
-	else
+	if (strncasecmp(u, "http://", 7) == 0) {
+		slen = 7;
+		dport = ":80";
+	} else if (strncasecmp(u, "https://", 8) == 0) {
+		slen = 8;
+		dport = ":443";
+	} else if (strncasecmp(u, "ftp://", 6) == 0) {
+		/* The ftp:// gateway's answers (ftp-cache). */
+		slen = 6;
+		dport = ":21";
+	} else
 		return (-1);
 	memset(&sb, 0, sizeof sb);
-	sb_add(&sb, https ? "https://" : "http://", https ? 8 : 7);
-	auth = u + (https ? 8 : 7);
+	for (i = 0; i < slen; i++)
+		sb_addc(&sb, tolower((unsigned char)u[i]));
+	auth = u + slen;
 	rest = u + olen;
 	if (auth == rest || memchr(auth, '@', rest - auth) != NULL) {
 		free(sb.buf);
@@ -969,8 +975,8 @@ cache_uri_normalise(const char *u, char **out)
 	for (i = 0; i < hlen; i++)
 		sb_addc(&sb, tolower((unsigned char)auth[i]));
 	if (port != NULL && port + 1 < rest &&
-	    !((!https && rest - port == 3 && memcmp(port, ":80", 3) == 0) ||
-	    (https && rest - port == 4 && memcmp(port, ":443", 4) == 0)))
+	    !((size_t)(rest - port) == strlen(dport) &&
+	    memcmp(port, dport, rest - port) == 0))
 		sb_add(&sb, port, rest - port);
 	if (*rest != '/')
 		sb_addc(&sb, '/');

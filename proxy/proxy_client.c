@@ -166,6 +166,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	struct evdns_getaddrinfo_request	*req;
 
 	proxy_tunnel_free(c);
+	proxy_ftp_gw_free(c);
 	proxy_cache_client_free(c);
 	if (c->dnsreq != NULL) {
 		req = c->dnsreq;
@@ -539,6 +540,9 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 	n = m->target_len < sizeof c->url ? m->target_len : sizeof c->url - 1;
 	memcpy(c->url, m->target, n);
 	c->url[n] = '\0';
+	/* ftp:// may carry a password: never in the log (proxy_ftp_gw.c). */
+	if (m->scheme == HTTP_SCHEME_FTP)
+		proxy_ftp_gw_url(c, m);
 	c->host[0] = '\0';
 	if (m->host != NULL && m->host_len < sizeof c->host) {
 		memcpy(c->host, m->host, m->host_len);
@@ -580,7 +584,8 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		    PROXY_ERR_PARSE);
 		return;
 	}
-	if (m->scheme != HTTP_SCHEME_HTTP) {
+	if (m->scheme != HTTP_SCHEME_HTTP && !(m->scheme == HTTP_SCHEME_FTP &&
+	    pc->ftp_gateway)) {
 		evbuffer_drain(in, m->head_len);
 		proxy_client_error(c, 400, "only http:// URLs can be "
 		    "forwarded; use CONNECT for https", "TAG_NONE",
@@ -625,6 +630,9 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		return;
 	}
 
+	/* ftp:// goes to the gateway (from proxy_server_start()). */
+	if (m->scheme == HTTP_SCHEME_FTP && proxy_ftp_gw_prepare(c, m) == -1)
+		return;
 	proxy_client_head_out(c, m, fwd);
 	proxy_cache_capture(c, m, buf);
 	/*

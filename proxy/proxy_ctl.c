@@ -55,6 +55,7 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	for (i = 0; i < PROXY_ERR_MAX; i++)
 		ctl_printf(cc, "errors-%s %llu", proxy_err_names[i],
 		    (unsigned long long)st->errors[i]);
+	proxy_ftp_ctl_stats(cc, px);
 	return (0);
 }
 

@@ -53,6 +53,10 @@ proxy_server_start(struct proxy_client *c)
 	struct addr		 a;
 	char			 key[HOST_MAXLEN + 8], port[8];
 
+	if (c->ftp != NULL) {
+		proxy_ftp_gw_start(c);
+		return;
+	}
 	snprintf(key, sizeof key, "%s:%u", c->host, c->port);
 	if (!c->tunnel && !c->retried &&
 	    (bev = pool_get(px->pool, key, &a)) != NULL) {
@@ -447,6 +451,10 @@ proxy_server_resume(struct proxy_client *c)
 {
 	struct proxy_server	*s = c->srv;
 
+	if (c->ftp != NULL) {
+		proxy_ftp_gw_resume(c);
+		return;
+	}
 	if (s == NULL || s->state != SERVER_ACTIVE)
 		return;
 	flow_resume(s->bev);

@@ -194,6 +194,7 @@ fuzz_client(unsigned flags, const char *buf, size_t len)
 	p.range_last = flags & 0x10 ? 199 : UINT64_MAX;
 	p.ctrl_af = flags & 0x02 ? AF_INET6 : AF_INET;
 	p.active = flags & 0x01;
+	p.active_only = (flags & 0x11) == 0x11;
 	p.user = flags & 0x08 ? "joe" : NULL;
 	p.pass = flags & 0x08 ? "pw\xff" : NULL;
 	ftp_client_init(&c, &p);
@@ -223,13 +224,13 @@ fuzz_client(unsigned flags, const char *buf, size_t len)
 			s = FTP_STEP_WAIT;
 			continue;
 		case FTP_STEP_CONNECT:
-			CHECK(c.data_port != 0);
+			CHECK(c.data_port != 0 && !p.active_only);
 			s = (off + i) % 5 == 0 ?
 			    ftp_client_data_fail(&c, "refused") :
 			    ftp_client_data_open(&c);
 			continue;
 		case FTP_STEP_LISTEN:
-			CHECK(p.active);
+			CHECK(p.active || p.active_only);
 			addr_parse(p.ctrl_af == AF_INET6 ? "::1" : "198.18.0.1",
 			    &a, &cause);
 			a.port = 40000;

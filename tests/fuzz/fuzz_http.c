@@ -149,8 +149,21 @@ check_msg(const struct http_msg *m, int r, const char *buf, size_t len,
 		if (m->scheme != HTTP_SCHEME_OTHER)
 			CHECK(m->port >= 1 && m->port <= 65535);
 		CHECK(memchr(m->authority, '@', m->authority_len) == NULL);
+		/* A login only in ftp://, right before the authority. */
+		if (m->userinfo != NULL) {
+			CHECK(m->scheme == HTTP_SCHEME_FTP);
+			CHECK(m->userinfo_len > 0 && m->userinfo[0] != ':');
+			check_span(buf, m->userinfo, m->userinfo_len,
+			    m->target, m->target_len);
+			CHECK(m->userinfo + m->userinfo_len + 1 ==
+			    m->authority);
+			CHECK(memchr(m->userinfo, '@', m->userinfo_len) ==
+			    NULL);
+		} else
+			CHECK(m->userinfo_len == 0);
 		break;
 	case HTTP_FORM_AUTHORITY:
+		CHECK(m->userinfo == NULL);
 		CHECK(m->method == HTTP_METHOD_CONNECT);
 		CHECK(m->host != NULL && m->port >= 1 && m->port <= 65535);
 		CHECK(m->framing == HTTP_BODY_NONE);

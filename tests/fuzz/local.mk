@@ -22,9 +22,12 @@ FUZZ_HTTP_SRCS = $(srcdir)/tests/fuzz/fuzz_http.c $(FUZZ_HTTP_PARSER)
 FUZZ_NAMES += cfg
 FUZZ_CFG_PARSER = $(srcdir)/cfg/cfg.c $(srcdir)/cfg/cfg_value.c \
 	$(srcdir)/cfg/cfg_blocks.c $(srcdir)/cfg/cfg_check.c \
-	$(srcdir)/cfg/cfg_monitor.c $(srcdir)/cfg/cfg_dump.c
+	$(srcdir)/cfg/cfg_monitor.c $(srcdir)/cfg/cfg_ftp.c \
+	$(srcdir)/cfg/cfg_dump.c
+# cfg_ftp.c checks the login delimiter with lib/ftp_addr.c.
 FUZZ_CFG_SRCS = $(srcdir)/tests/fuzz/fuzz_cfg.c $(FUZZ_CFG_PARSER) \
-	$(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
+	$(srcdir)/lib/addr.c $(srcdir)/lib/ftp_addr.c $(srcdir)/lib/http.c \
+	$(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
 
 # wpad/wpad_verify.c: the PAC script verifier.
 FUZZ_NAMES += pac

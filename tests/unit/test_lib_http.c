@@ -219,10 +219,10 @@ test_http_parse_request_scheme_case(void)
 static void
 test_http_parse_request_other_scheme(void)
 {
-	CU_ASSERT_EQUAL_FATAL(req("GET ftp://ftp.example/pub HTTP/1.1\r\n"
-	    "Host: ftp.example\r\n\r\n"), HTTP_DONE);
+	CU_ASSERT_EQUAL_FATAL(req("GET gopher://g.example/pub HTTP/1.1\r\n"
+	    "Host: g.example\r\n\r\n"), HTTP_DONE);
 	CU_ASSERT_EQUAL(msg.scheme, HTTP_SCHEME_OTHER);
-	CU_ASSERT(span_eq(msg.scheme_str, msg.scheme_len, "ftp"));
+	CU_ASSERT(span_eq(msg.scheme_str, msg.scheme_len, "gopher"));
 	CU_ASSERT_EQUAL(msg.port, 0);
 	CU_ASSERT(span_eq(msg.path, msg.path_len, "/pub"));
 }

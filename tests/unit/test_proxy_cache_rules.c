@@ -512,7 +512,16 @@ test_cache_uri_forms(void)
 	CU_ASSERT_STRING_EQUAL(u, "http://[::1]/x");
 	free(u);
 	CU_ASSERT_EQUAL(cache_uri_normalise("/relative", &u), -1);
-	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://example.com/", &u), -1);
+	/* ftp:// for the gateway's answers (ftp-cache), port 21 dropped. */
+	CU_ASSERT_EQUAL(cache_uri_normalise("FTP://Ftp.Example.com:21/a", &u),
+	    0);
+	CU_ASSERT_STRING_EQUAL(u, "ftp://ftp.example.com/a");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://h:2121/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "ftp://h:2121/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://anonymous@h/", &u), -1);
+	CU_ASSERT_EQUAL(cache_uri_normalise("gopher://example.com/", &u), -1);
 	CU_ASSERT_EQUAL(cache_uri_normalise("http://user@example.com/", &u),
 	    -1);
 	/* A port and no host (found by fuzz_cache: it normalised once). */
