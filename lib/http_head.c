@@ -76,11 +76,12 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
     size_t n, const struct http_head_opts *o)
 {
 	const struct http_header	*f;
-	size_t				 i, last_via, last_xff;
-	int				 host = 0, via = 0, xff = 0;
+	size_t				 i, last_via, last_xff, last_fwd;
+	int				 host = 0, via = 0, xff = 0, fwd = 0;
 
 	last_via = http_head_last(h, n, "via");
 	last_xff = http_head_last(h, n, "x-forwarded-for");
+	last_fwd = http_head_last(h, n, "forwarded");
 	for (i = 0; i < n; i++) {
 		f = &h[i];
 		if (http_head_dropped(h, n, f, o))
@@ -95,6 +96,11 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 				xff = 1;
 				continue;
 			}
+		} else if (o->forwarded != NULL && i == last_fwd) {
+			evbuffer_add_printf(out, "Forwarded: %.*s, %s\r\n",
+			    (int)f->value_len, f->value, o->forwarded);
+			fwd = 1;
+			continue;
 		} else if (o->max_forwards >= 0 &&
 		    http_header_is(f, "max-forwards")) {
 			evbuffer_add_printf(out, "Max-Forwards: %ld\r\n",
@@ -121,6 +127,8 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 		    o->version % 10, o->via);
 	if (o->xff == HTTP_XFF_APPEND && !xff)
 		evbuffer_add_printf(out, "X-Forwarded-For: %s\r\n", o->client);
+	if (o->forwarded != NULL && !fwd)
+		evbuffer_add_printf(out, "Forwarded: %s\r\n", o->forwarded);
 }
 
 /* Choose the Connection field for a peer. */
