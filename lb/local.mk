@@ -1,6 +1,7 @@
-# lb/local.mk: twin-lb, the cluster engine. For now the library alone: the
-# runtime model of clusters, server selection, schedulers and persistence,
-# with no I/O, linked into the unit tests.
+# lb/local.mk: twin-lb, the cluster engine. liblb.a holds the selection
+# model (pure: clusters, selection, schedulers, persistence, routing) and
+# the daemon around it (listeners, checks, the HTTP and HTTPS engine, the
+# control socket); lb/lb.c is main().
 noinst_LIBRARIES += lb/liblb.a
 lb_liblb_a_SOURCES = \
 	lb/lb.h \
@@ -13,7 +14,22 @@ lb_liblb_a_SOURCES = \
 	lb/lb_sched_hash.c \
 	lb/lb_hash.c \
 	lb/lb_cookie.c \
-	lb/lb_sticky.c
+	lb/lb_sticky.c \
+	lb/lb_route.c \
+	lb/lbd.h \
+	lb/lb_main.c \
+	lb/lb_cluster.c \
+	lb/lb_check.c \
+	lb/lb_tls.c \
+	lb/lb_http.c \
+	lb/lb_http_up.c \
+	lb/lb_http_head.c \
+	lb/lb_log.c \
+	lb/lb_ctl.c
+
+sbin_PROGRAMS += twin-lb
+twin_lb_SOURCES = lb/lb.c
+twin_lb_LDADD = lb/liblb.a $(COMMON_LIBS)
 
 UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c
 UNIT_LIBS += lb/liblb.a
