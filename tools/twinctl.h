@@ -27,4 +27,6 @@ int	twinctl_ha_takeover(struct cfg *, int, char **);
 int	twinctl_ha_release(struct cfg *, int, char **);
 /* twinctl_proxy.c */
 int	twinctl_proxy(struct cfg *, int, char **);
+/* twinctl_lb.c */
+int	twinctl_lb(struct cfg *, int, char **);
 #endif
