@@ -33,3 +33,9 @@ twin_lb_LDADD = lb/liblb.a $(COMMON_LIBS)
 
 UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c
 UNIT_LIBS += lb/liblb.a
+
+# The scenarios: real nginx servers in namespaces, curl and openssl.
+NETNS_TESTS += tests/integration/lb_basic.sh tests/integration/lb_errors.sh \
+	tests/integration/lb_health.sh
+EXTRA_DIST += tests/integration/lb_lib.sh tests/integration/lb_client.py \
+	tests/integration/lb_badserver.py
