@@ -19,7 +19,7 @@
 # lb_start [CONF]            twin-lb -d -v -f CONF on a (log lb.log),
 #                            LB_PID; waits until it reaches LB_WAIT
 #                            (default $A:80) from c1
-# lb_ctl ARGS...             twinctl lb ARGS on a
+# lb_ctl ARGS...             twinctl lb ARGS on a (config warnings hidden)
 # lb_state CLUSTER SERVER    the STATE column of `lb servers`
 # state_is CLUSTER SERVER S  lb_state is S (for wait_until)
 # get HOST URL [CURL ARGS]   the first word of the body curl fetches
@@ -107,7 +107,7 @@ lb_start() {
     LB_PID=$DAEMON_PID
 }
 
-lb_ctl() { on a "$TWINCTL" -f "$CONF" lb "$@"; }
+lb_ctl() { on a "$TWINCTL" -f "$CONF" lb "$@" 2>/dev/null; }
 
 lb_state() {
     lb_ctl servers | awk -v c="$1" -v s="$2" '$1 == c && $2 == s { print $3 }'
