@@ -96,9 +96,11 @@ lbd_client_new(struct lbd *d, struct lbd_cluster *c, int fd,
 			    ssl, BUFFEREVENT_SSL_ACCEPTING,
 			    BEV_OPT_CLOSE_ON_FREE);
 		cl->state = LBD_C_HANDSHAKE;
-	} else
+	} else {
 		cl->bev = bufferevent_socket_new(d->base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
+		cl->state = LBD_C_IDLE;
+	}
 	cl->timer = evtimer_new(d->base, lbd_client_timer_cb, cl);
 	cl->x.head_out = evbuffer_new();
 	if (cl->bev == NULL || cl->timer == NULL || cl->x.head_out == NULL) {
@@ -220,9 +222,10 @@ void
 lbd_client_error(struct lbd_client *cl, int status, const char *reason,
     enum lbd_err kind)
 {
-	struct lbd_xchg	*x = &cl->x;
-	struct evbuffer	*out = bufferevent_get_output(cl->bev);
-	size_t		 before;
+	struct lbd_xchg		*x = &cl->x;
+	struct evbuffer		*out = bufferevent_get_output(cl->bev);
+	struct evbuffer_ptr	 p;
+	size_t			 before;
 
 	lbd_client_count(cl, kind);
 	if (cl->up != NULL) {
@@ -245,6 +248,10 @@ lbd_client_error(struct lbd_client *cl, int status, const char *reason,
 	http_error_page(out, status, reason, "twin-lb",
 	    cl->c->conf.via ? cl->d->via : NULL, 0);
 	lbd_client_sent(cl, evbuffer_get_length(out) - before);
+	/* The log counts the page's body, as for a server's response. */
+	if (evbuffer_ptr_set(out, &p, before, EVBUFFER_PTR_SET) == 0 &&
+	    (p = evbuffer_search(out, "\r\n\r\n", 4, &p)).pos >= 0)
+		x->body_out = evbuffer_get_length(out) - (size_t)p.pos - 4;
 	lbd_log_request(cl);
 	lbd_client_closing(cl);
 }
@@ -548,6 +555,7 @@ lbd_client_route(struct lbd_client *cl)
 	} else
 		lbd_client_once_note(cl);
 	x->logsrv = s;
+	strlcpy(x->srvname, s->name, sizeof x->srvname);
 	s->requests++;
 	log_debug("cluster %s: client %s: %s -> %s (%s)", cl->c->name,
 	    cl->addr_str, x->reqline, s->name, x->how == LB_ROUTE_BOUND ?

@@ -410,6 +410,7 @@ lbd_up_pump_response(struct lbd_client *cl, struct lbd_up *up)
 		return (-1);
 	}
 	lbd_client_sent(cl, moved);
+	x->body_out += moved;
 	if (x->resp.state == HTTP_MOVE_DONE) {
 		lbd_client_response_done(cl);
 		return (-1);

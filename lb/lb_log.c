@@ -6,8 +6,9 @@
  *   client - - [time] "request line" status bytes "referer" "user-agent"
  *       cluster server ms how
  *
+ * <bytes> counts the body sent (the page, for an answer of our own),
  * <server> is the server that answered ("-": none, as for a 503 of an
- * empty cluster), <ms> the time from the first byte of the request to
+ * empty cluster; a server a reload removed keeps its name), <ms> the time from the first byte of the request to
  * the end of the response, <how> why that server: persistent, scheduled,
  * quiesced, spare-down, spare-full, once-only (the connection's server,
  * unexamined), none. Quoted fields escape '"', '\' and every byte that is
@@ -145,8 +146,8 @@ lbd_log_request(struct lbd_client *cl)
 		return;
 	n = lbd_log_format(line, sizeof line, x->t_start.tv_sec,
 	    cl->addr_str, x->reqline[0] != '\0' ? x->reqline : NULL,
-	    x->status, x->bytes_out, x->referer, x->agent, cl->c->name,
-	    x->logsrv != NULL ? x->logsrv->name : NULL, check_now() - x->t0,
+	    x->status, x->body_out, x->referer, x->agent, cl->c->name,
+	    x->srvname[0] != '\0' ? x->srvname : NULL, check_now() - x->t0,
 	    x->routed ? lb_route_token(x->how, &x->pk) : NULL);
 	logfile_write(cl->c->log, line, n);
 }

@@ -205,7 +205,9 @@ struct lbd_xchg {
 	int			 close_after;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
-	struct lbd_server	*logsrv;	/* the server, for the log */
+	struct lbd_server	*logsrv;	/* the server answering */
+	char			 srvname[64];	/* its name, for the log */
+	uint64_t		 body_out;	/* response body bytes */
 	int			 logged;
 };
 

@@ -37,6 +37,7 @@ UNIT_LIBS += lb/liblb.a
 # The scenarios: real nginx servers in namespaces, curl and openssl.
 NETNS_TESTS += tests/integration/lb_basic.sh tests/integration/lb_errors.sh \
 	tests/integration/lb_health.sh tests/integration/lb_equalizer.sh \
-	tests/integration/lb_persist.sh
+	tests/integration/lb_persist.sh tests/integration/lb_https.sh \
+	tests/integration/lb_reload.sh
 EXTRA_DIST += tests/integration/lb_lib.sh tests/integration/lb_client.py \
 	tests/integration/lb_badserver.py

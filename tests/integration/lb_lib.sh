@@ -67,7 +67,7 @@ lb_nginx() {
         echo "master_process off; daemon off; pid $T/nginx-$name-$port.pid;"
         echo "error_log $T/logs/nginx-$name.err;"
         echo "events { worker_connections 256; }"
-        echo "http { access_log $T/logs/nginx-$name.log;"
+        echo "http { access_log $T/logs/nginx-$name-$port.log;"
         echo "  keepalive_timeout 60s; keepalive_requests 100000;"
         echo "  server { $l; root $w;"
         if [ -n "$tls" ]; then
