@@ -31,7 +31,9 @@ sbin_PROGRAMS += twin-lb
 twin_lb_SOURCES = lb/lb.c
 twin_lb_LDADD = lb/liblb.a $(COMMON_LIBS)
 
-UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c
+UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c \
+	tests/unit/test_lb_route.c tests/unit/test_lb_head.c \
+	tests/unit/test_lb_log.c tests/unit/test_lb_examples.c
 UNIT_LIBS += lb/liblb.a
 
 # The scenarios: real nginx servers in namespaces, curl and openssl.

@@ -27,10 +27,10 @@
 # hold HOST URL [CURL ARGS]  a background curl of URL; HOLD_PID
 # reloaded N                 lb.log says N reloads took effect
 
-TWIN_LB=$TOP_BUILDDIR/twin-lb
-LB_CLIENT=$TOP_SRCDIR/tests/integration/lb_client.py
 # shellcheck disable=SC2034  # for the scenarios
 {
+TWIN_LB=$TOP_BUILDDIR/twin-lb
+LB_CLIENT=$TOP_SRCDIR/tests/integration/lb_client.py
 S1=198.18.0.201
 S2=198.18.0.202
 S3=198.18.0.203

@@ -1,0 +1,161 @@
+#!/bin/bash
+# lb_bench.sh - twin-lb against HAProxy in one run on the loopback, the
+# same nginx servers behind both, measured with wrk, reported as ratios:
+#
+#   1. l7: 1 KiB responses, keep-alive clients: requests/s and p99;
+#   2. https with keep-alive: the same over TLS (both terminate it);
+#   3. new TLS handshakes/s: every request on a new connection
+#      ("Connection: close"), a full handshake each (wrk resumes nothing);
+#   4. the resident memory of each balancer after the runs.
+#
+# Both balancers run one thread (HAProxy's nbthread 1: twin-lb has one
+# event loop), balance two nginx servers round robin, keep idle server
+# connections, and check the servers; twin-lb also writes its access log
+# (HAProxy logs nothing here), so the comparison is, if anything, unfair
+# to twin-lb. The certificate is one RSA 2048 composite file made by
+# twin-cert, loaded by both.
+#
+# Not part of "make check". Needs haproxy, nginx, wrk and curl. Build
+# twin-lb without sanitizers for this (plain ./configure, -O2):
+#
+#   TWIN_LB=build-rel/twin-lb tests/bench/lb_bench.sh [seconds]
+#
+# Everything listens on 127.0.0.1 ports 27000-27600 and stops at exit;
+# each wrk run is bounded by its duration (default 10 s).
+set -u
+D=${D:-10}
+[ $# -ge 1 ] && D=$1
+C=${CONNS:-50}
+TWIN_LB=${TWIN_LB:-$(dirname "$0")/../../build/twin-lb}
+TWIN_LB=$(cd "$(dirname "$TWIN_LB")" && pwd)/$(basename "$TWIN_LB")
+TWIN_CERT=${TWIN_CERT:-$(dirname "$TWIN_LB")/twin-cert}
+# bench_lib.sh checks that the daemon under test is built.
+# shellcheck disable=SC2034  # read by bench_init
+TWIN_PROXY=$TWIN_LB
+. "$(dirname "$0")/bench_lib.sh"
+bench_init lb-bench haproxy nginx wrk curl
+[ -x "$TWIN_CERT" ] || { echo "no twin-cert at $TWIN_CERT" >&2; exit 2; }
+
+mkdir -p "$W/www/u" "$W/pki"
+head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$W/www/u/1k"
+cat >"$W/nginx.conf" <<NG
+worker_processes 2; daemon off; pid $W/nginx.pid; error_log $W/logs/nginx.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000; sendfile on;
+  server { listen 127.0.0.1:27081; listen 127.0.0.1:27082; root $W/www; }
+}
+NG
+bench_start nginx.out nginx -c "$W/nginx.conf"
+
+(
+    cd "$W/pki" || exit 1
+    "$TWIN_CERT" ca init -d ca -s "/CN=Bench CA" &&
+    "$TWIN_CERT" key -o lb.key &&
+    "$TWIN_CERT" csr -k lb.key -s /CN=lb.bench -a DNS:lb.bench -o lb.csr &&
+    "$TWIN_CERT" ca sign -d ca lb.csr --server -o lb.crt &&
+    "$TWIN_CERT" compose lb.key lb.crt -o lb.pem
+) >"$W/logs/twin-cert.log" 2>&1 || { echo "twin-cert failed" >&2; exit 1; }
+# twin-lb reads it as the user it runs as.
+[ "$(id -u)" = 0 ] && chown nobody "$W/pki/lb.pem"
+chmod 755 "$W/pki"
+
+cat >"$W/haproxy.cfg" <<HA
+global
+  maxconn 8000
+  nbthread 1
+  tune.ssl.default-dh-param 2048
+defaults
+  mode http
+  timeout client 30s
+  timeout server 30s
+  timeout connect 5s
+frontend fe
+  bind 127.0.0.1:27000
+  bind 127.0.0.1:27443 ssl crt $W/pki/lb.pem
+  default_backend be
+backend be
+  balance roundrobin
+  http-reuse always
+  server n1 127.0.0.1:27081 check
+  server n2 127.0.0.1:27082 check
+HA
+bench_start haproxy.out haproxy -f "$W/haproxy.cfg"
+HA_PID=$BENCH_PID
+
+cat >"$W/twinproxy.conf" <<LB
+peer { name bench; address 127.0.0.1; run-dir $W/run; }
+cluster web {
+	listen 127.0.0.1:27100;
+	server n1 127.0.0.1:27081;
+	server n2 127.0.0.1:27082;
+	icmp-check no;
+	access-log $W/logs/lb-access.log;
+}
+cluster tls {
+	mode https;
+	listen 127.0.0.1:27543;
+	certificate $W/pki/lb.pem;
+	server n1 127.0.0.1:27081;
+	server n2 127.0.0.1:27082;
+	icmp-check no;
+	access-log $W/logs/lb-access.log;
+}
+LB
+bench_start twin-lb.log "$TWIN_LB" -d -f "$W/twinproxy.conf"
+LB_PID=$BENCH_PID
+
+ready() { curl -sk -o /dev/null -m 2 "$@"; }
+for i in $(seq 1 100); do
+    ready http://127.0.0.1:27081/u/1k && ready http://127.0.0.1:27000/u/1k &&
+        ready http://127.0.0.1:27100/u/1k &&
+        ready https://127.0.0.1:27443/u/1k &&
+        ready https://127.0.0.1:27543/u/1k && break
+    [ "$i" = 100 ] && { echo "servers did not come up" >&2; exit 1; }
+    sleep 0.1
+done
+
+# run NAME URL [WRK ARGS]: one wrk run; sets RPS and P99_MS.
+run() {
+    local name=$1 url=$2 out
+    shift 2
+    out=$(wrk -t1 -c"$C" -d"${D}s" --latency "$@" "$url" 2>&1)
+    RPS=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
+    P99_MS=$(echo "$out" | awk '$1 == "99%" { v = $2;
+        if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+        else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+        print v }')
+    printf "%-34s %10s req/s   p99 %8s ms   %s\n" "$name" "$RPS" \
+        "$P99_MS" "$(echo "$out" | grep -E 'Non-2xx|Socket errors' |
+        tr '\n' ' ')"
+}
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+echo "== l7, 1 KiB, $C keep-alive connections, ${D}s each =="
+run "nginx direct" http://127.0.0.1:27081/u/1k
+run "haproxy" http://127.0.0.1:27000/u/1k
+HA_L7=$RPS HA_L7_P99=$P99_MS
+run "twin-lb" http://127.0.0.1:27100/u/1k
+LB_L7=$RPS LB_L7_P99=$P99_MS
+
+echo "== https, 1 KiB, $C keep-alive connections =="
+run "haproxy https" https://127.0.0.1:27443/u/1k
+HA_TLS=$RPS
+run "twin-lb https" https://127.0.0.1:27543/u/1k
+LB_TLS=$RPS
+
+echo "== new TLS handshakes (Connection: close), $C connections =="
+run "haproxy handshakes" https://127.0.0.1:27443/u/1k -H "Connection: close"
+HA_HS=$RPS
+run "twin-lb handshakes" https://127.0.0.1:27543/u/1k -H "Connection: close"
+LB_HS=$RPS
+
+echo "== resident memory after the runs =="
+printf "%-34s %10s KiB\n" haproxy "$(rss "$HA_PID")" twin-lb "$(rss "$LB_PID")"
+
+echo "== ratios, twin-lb / haproxy =="
+awk -v a="$LB_L7" -v b="$HA_L7" 'BEGIN { printf "l7 requests/s      %.2fx   (target >= 1.0)\n", a / b }'
+awk -v a="$LB_L7_P99" -v b="$HA_L7_P99" 'BEGIN { printf "l7 p99 latency     %.2fx   (target <= 1.0)\n", a / b }'
+awk -v a="$LB_TLS" -v b="$HA_TLS" 'BEGIN { printf "https keep-alive   %.2fx   (target >= 0.9)\n", a / b }'
+awk -v a="$LB_HS" -v b="$HA_HS" 'BEGIN { printf "TLS handshakes/s   %.2fx   (target >= 0.9)\n", a / b }'
+echo "twin-lb access log lines: $(wc -l <"$W/logs/lb-access.log")"
