@@ -30,6 +30,7 @@ lb_liblb_a_SOURCES = \
 sbin_PROGRAMS += twin-lb
 twin_lb_SOURCES = lb/lb.c
 twin_lb_LDADD = lb/liblb.a $(COMMON_LIBS)
+dist_man_MANS += man/twin-lb.8
 
 UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c \
 	tests/unit/test_lb_route.c tests/unit/test_lb_head.c \
