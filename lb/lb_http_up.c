@@ -110,6 +110,12 @@ lbd_up_start(struct lbd_client *cl)
 	struct bufferevent	*bev;
 	char			 key[LBD_KEY_MAX];
 
+	if (s == NULL) {
+		/* A reload removed the server while this request waited. */
+		lbd_client_error(cl, 502, "the server was removed",
+		    LBD_ERR_UPSTREAM);
+		return;
+	}
 	lbd_up_key(key, sizeof key, s, lbd_up_source(cl, s));
 	if (!x->fresh && (bev = pool_get(cl->c->pool, key, NULL)) != NULL) {
 		if ((up = lbd_up_alloc(cl, s)) == NULL) {
