@@ -119,6 +119,10 @@ lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 	    (unsigned long long)m->st.reason[LB_R_SPARE_DOWN],
 	    (unsigned long long)m->st.reason[LB_R_SPARE_FULL],
 	    (unsigned long long)m->st.reason[LB_R_QUIESCED]);
+	if (c->tls != NULL)
+		ctl_printf(cc, "  TLS handshakes %llu, %llu of them resumed",
+		    (unsigned long long)c->st.handshakes,
+		    (unsigned long long)c->st.resumed);
 	for (i = 0; c->tls != NULL && i < tls_server_count(c->tls); i++) {
 		if ((x = tls_server_cert(c->tls, i)) == NULL ||
 		    tls_cert_info(x, now, &ci) == -1)
@@ -283,6 +287,10 @@ lbd_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 		    (unsigned long long)c->st.retries);
 		ctl_printf(cc, "%s.cookies %llu", c->name,
 		    (unsigned long long)c->st.cookies);
+		ctl_printf(cc, "%s.tls-handshakes %llu", c->name,
+		    (unsigned long long)c->st.handshakes);
+		ctl_printf(cc, "%s.tls-resumed %llu", c->name,
+		    (unsigned long long)c->st.resumed);
 		ctl_printf(cc, "%s.bytes-in %llu", c->name,
 		    (unsigned long long)c->st.bytes_in);
 		ctl_printf(cc, "%s.bytes-out %llu", c->name,

@@ -382,6 +382,9 @@ lbd_client_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (cl->state == LBD_C_HANDSHAKE)
 			cl->state = LBD_C_IDLE;
+		cl->c->st.handshakes++;
+		if (SSL_session_reused(bufferevent_openssl_get_ssl(bev)))
+			cl->c->st.resumed++;
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {

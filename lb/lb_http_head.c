@@ -132,9 +132,25 @@ lbd_forwarded(char *buf, size_t len, const struct addr *a, int https)
 void
 lbd_reqline(char *buf, size_t len, const struct http_msg *m)
 {
-	snprintf(buf, len, "%.*s %.*s HTTP/%d.%d", (int)m->method_len,
-	    m->method_str, (int)m->target_len, m->target, m->version / 10,
-	    m->version % 10);
+	char	v[9] = " HTTP/1.1";
+	size_t	n = 0, k;
+
+	v[6] = '0' + m->version / 10 % 10;
+	v[8] = '0' + m->version % 10;
+	if (len == 0)
+		return;
+	k = m->method_len < len - 1 ? m->method_len : len - 1;
+	memcpy(buf, m->method_str, k);
+	n = k;
+	if (n < len - 1)
+		buf[n++] = ' ';
+	k = m->target_len < len - 1 - n ? m->target_len : len - 1 - n;
+	memcpy(buf + n, m->target, k);
+	n += k;
+	k = sizeof v < len - 1 - n ? sizeof v : len - 1 - n;
+	memcpy(buf + n, v, k);
+	n += k;
+	buf[n] = '\0';
 }
 
 /*

@@ -25,69 +25,136 @@
 #include "lbd.h"
 #include "logfile.h"
 
-static size_t	 lbd_log_quote(char *, size_t, const char *);
-static size_t	 lbd_log_time(char *, size_t, time_t);
-
 /*
- * Copy <s> as a quoted log field (without the quotes) into <dst> of
- * <len> bytes; "-" for an empty one. Returns the length written.
+ * A line being built: it keeps two bytes for the newline and the NUL, and
+ * once something does not fit, takes what fits and nothing more. Lines
+ * are written on every request's path, so without printf, which would
+ * cost more than the rest of the line.
  */
-static size_t
-lbd_log_quote(char *dst, size_t len, const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 c;
-	size_t			 o = 0;
+struct lbd_line {
+	char	*b;
+	size_t	 len;
+	size_t	 n;
+	int	 full;
+};
 
-	if (len == 0)
-		return (0);
+static void	 lbd_put(struct lbd_line *, const char *, size_t);
+static void	 lbd_puts(struct lbd_line *, const char *);
+static void	 lbd_putu(struct lbd_line *, uint64_t);
+static void	 lbd_putq(struct lbd_line *, const char *);
+static const char *lbd_log_time(time_t, size_t *);
+
+/* Append <n> bytes, or what fits of them. */
+static void
+lbd_put(struct lbd_line *l, const char *s, size_t n)
+{
+	if (l->full)
+		return;
+	if (l->n + n + 2 > l->len) {
+		n = l->len - 2 - l->n;
+		l->full = 1;
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+/* Append a string, "-" for an empty one. */
+static void
+lbd_puts(struct lbd_line *l, const char *s)
+{
 	if (s == NULL || *s == '\0')
 		s = "-";
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			if (o + 3 > len)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			if (o + 5 > len)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 0xf];
-		} else {
-			if (o + 2 > len)
-				break;
-			dst[o++] = c;
-		}
+	lbd_put(l, s, strlen(s));
+}
+
+/* Append a number, "-" for 0 (as the common log format writes it). */
+static void
+lbd_putu(struct lbd_line *l, uint64_t v)
+{
+	char	buf[24];
+	size_t	i = sizeof buf;
+
+	if (v == 0) {
+		lbd_put(l, "-", 1);
+		return;
 	}
-	dst[o] = '\0';
-	return (o);
+	while (v > 0 && i > 0) {
+		buf[--i] = '0' + v % 10;
+		v /= 10;
+	}
+	lbd_put(l, buf + i, sizeof buf - i);
 }
 
 /*
- * Format <t> as the common log format's time, local time with its
- * offset ("10/Oct/2000:13:55:36 -0700"), whatever the locale.
+ * Append <s> as a quoted field: '"' and '\' escaped with a backslash,
+ * bytes outside printable ASCII as \xHH; "-" for an empty one.
  */
-static size_t
-lbd_log_time(char *buf, size_t len, time_t t)
+static void
+lbd_putq(struct lbd_line *l, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run;
+	unsigned char		 c;
+	char			 esc[4];
+
+	lbd_put(l, "\"", 1);
+	if (s == NULL || *s == '\0')
+		s = "-";
+	for (run = s; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			continue;
+		lbd_put(l, run, (size_t)(s - run));
+		esc[0] = '\\';
+		if (c == '"' || c == '\\') {
+			esc[1] = c;
+			lbd_put(l, esc, 2);
+		} else {
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 0xf];
+			lbd_put(l, esc, 4);
+		}
+		run = s + 1;
+	}
+	lbd_put(l, run, (size_t)(s - run));
+	lbd_put(l, "\"", 1);
+}
+
+/*
+ * The common log format's time of <t>, local time with its offset
+ * ("10/Oct/2000:13:55:36 -0700"), whatever the locale; made once a
+ * second.
+ */
+static const char *
+lbd_log_time(time_t t, size_t *lenp)
 {
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
 	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm	tm;
-	long		off;
-	int		n;
+	static char	 buf[40];
+	static size_t	 len;
+	static time_t	 last = -1;
+	struct tm	 tm;
+	long		 off;
+	int		 n;
 
-	if (localtime_r(&t, &tm) == NULL)
-		return (strlcpy(buf, "01/Jan/1970:00:00:00 +0000", len));
-	off = tm.tm_gmtoff / 60;
-	n = snprintf(buf, len, "%02d/%s/%04d:%02d:%02d:%02d %c%02ld%02ld",
-	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
-	    labs(off) % 60);
-	return (n < 0 ? 0 : (size_t)n);
+	if (t != last) {
+		if (localtime_r(&t, &tm) == NULL)
+			n = snprintf(buf, sizeof buf,
+			    "01/Jan/1970:00:00:00 +0000");
+		else {
+			off = tm.tm_gmtoff / 60;
+			n = snprintf(buf, sizeof buf, "%02d/%s/%04d:%02d:%02d:"
+			    "%02d %c%02ld%02ld", tm.tm_mday,
+			    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+			    labs(off) / 60, labs(off) % 60);
+		}
+		len = n < 0 ? 0 : (size_t)n;
+		last = t;
+	}
+	*lenp = len;
+	return (buf);
 }
 
 /*
@@ -101,34 +168,41 @@ lbd_log_format(char *buf, size_t len, time_t t, const char *client,
     const char *agent, const char *cluster, const char *server, uint64_t ms,
     const char *how)
 {
-	char	tm[40], rl[LBD_URL_MAX * 2], rf[LBD_FIELD_MAX * 2];
-	char	ua[LBD_FIELD_MAX * 2], st[16], by[24];
-	int	n;
+	struct lbd_line	 l = { buf, len, 0, 0 };
+	const char	*tm;
+	size_t		 tmlen;
 
-	lbd_log_time(tm, sizeof tm, t);
-	lbd_log_quote(rl, sizeof rl, reqline);
-	lbd_log_quote(rf, sizeof rf, referer);
-	lbd_log_quote(ua, sizeof ua, agent);
-	if (status > 0)
-		snprintf(st, sizeof st, "%d", status);
-	else
-		strlcpy(st, "-", sizeof st);
-	if (bytes > 0)
-		snprintf(by, sizeof by, "%llu", (unsigned long long)bytes);
-	else
-		strlcpy(by, "-", sizeof by);
-	n = snprintf(buf, len, "%s - - [%s] \"%s\" %s %s \"%s\" \"%s\" %s %s "
-	    "%llu %s\n", client != NULL && *client != '\0' ? client : "-", tm,
-	    rl, st, by, rf, ua, cluster, server != NULL ? server : "-",
-	    (unsigned long long)ms, how != NULL ? how : "-");
-	if (n < 0 || len < 2)
+	if (len < 2)
 		return (0);
-	if ((size_t)n >= len) {
-		buf[len - 2] = '\n';
-		buf[len - 1] = '\0';
-		return (len - 1);
-	}
-	return ((size_t)n);
+	tm = lbd_log_time(t, &tmlen);
+	lbd_puts(&l, client);
+	lbd_put(&l, " - - [", 6);
+	lbd_put(&l, tm, tmlen);
+	lbd_put(&l, "] ", 2);
+	lbd_putq(&l, reqline);
+	lbd_put(&l, " ", 1);
+	lbd_putu(&l, status > 0 ? (uint64_t)status : 0);
+	lbd_put(&l, " ", 1);
+	lbd_putu(&l, bytes);
+	lbd_put(&l, " ", 1);
+	lbd_putq(&l, referer);
+	lbd_put(&l, " ", 1);
+	lbd_putq(&l, agent);
+	lbd_put(&l, " ", 1);
+	lbd_puts(&l, cluster);
+	lbd_put(&l, " ", 1);
+	lbd_puts(&l, server);
+	lbd_put(&l, " ", 1);
+	if (ms == 0)
+		lbd_put(&l, "0", 1);
+	else
+		lbd_putu(&l, ms);
+	lbd_put(&l, " ", 1);
+	lbd_puts(&l, how);
+	/* Cut short or not, a whole line. */
+	buf[l.n++] = '\n';
+	buf[l.n] = '\0';
+	return (l.n);
 }
 
 /* Log the request client connection <cl> is done with. */

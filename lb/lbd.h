@@ -93,6 +93,8 @@ struct lbd_cluster_stats {
 	uint64_t		 requests;
 	uint64_t		 retries;	/* a request sent on again */
 	uint64_t		 cookies;	/* Set-Cookie inserted */
+	uint64_t		 handshakes;	/* https: TLS handshakes */
+	uint64_t		 resumed;	/* ... of which resumed */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 errors[LBD_ERR_MAX];
