@@ -136,7 +136,17 @@ lbd_client_new(struct lbd *d, struct lbd_cluster *c, int fd,
 	lbd_conn_count(d, 1);
 	log_debug("cluster %s: client %s: connected", c->name, cl->addr_str);
 	lbd_client_begin(cl);
-	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+	/*
+	 * Output is sent by flow_send() as it is queued; the write event is
+	 * armed only for what the socket does not take (TLS: libevent's).
+	 */
+	if (c->conf.https)
+		bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+	else {
+		/* A new bufferevent has EV_WRITE on: off until needed. */
+		bufferevent_disable(cl->bev, EV_WRITE);
+		bufferevent_enable(cl->bev, EV_READ);
+	}
 }
 
 /* Arm the connection's timer for <ms> milliseconds (0: disarm). */

@@ -230,10 +230,12 @@ lbd_up_send(struct lbd_client *cl)
 	/* Copied, not moved: a retry sends the same head again. */
 	len = evbuffer_get_length(x->head_out);
 	bufferevent_write(up->bev, evbuffer_pullup(x->head_out, len), len);
-	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(up->bev, EV_READ);
 	up->t_sent = check_now();
 	if (x->req.state != HTTP_MOVE_DONE)
 		lbd_up_pump_request(cl);
+	else
+		flow_send(up->bev, NULL, &cl->d->flow);
 }
 
 /* Move request body bytes from the client to the server. */
@@ -256,6 +258,7 @@ lbd_up_pump_request(struct lbd_client *cl)
 		lbd_client_error(cl, 400, x->req.ch.error, LBD_ERR_PARSE);
 		return;
 	}
+	flow_send(up->bev, NULL, &cl->d->flow);
 	x->bytes_in += moved;
 	cl->c->st.bytes_in += moved;
 	if (moved > 0)
@@ -283,8 +286,12 @@ lbd_up_read_cb(struct bufferevent *bev, void *arg)
 	up->got_bytes = 1;
 	if (!up->head_done && lbd_up_head(cl, up) == -1)
 		return;
-	if (up->head_done)
+	if (up->head_done) {
 		lbd_up_pump_response(cl, up);
+		return;
+	}
+	/* Interim responses only, so far. */
+	flow_send(cl->bev, NULL, &cl->d->flow);
 }
 
 /*
@@ -417,6 +424,9 @@ lbd_up_pump_response(struct lbd_client *cl, struct lbd_up *up)
 	}
 	lbd_client_sent(cl, moved);
 	x->body_out += moved;
+	/* The head and what came of the body, in one write. */
+	flow_send(cl->bev, x->resp.state == HTTP_MOVE_DONE ? NULL : up->bev,
+	    &cl->d->flow);
 	if (x->resp.state == HTTP_MOVE_DONE) {
 		lbd_client_response_done(cl);
 		return (-1);

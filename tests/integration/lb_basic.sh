@@ -5,7 +5,8 @@
 # (IP_FREEBIND) and serves through it once it arrives; it runs as nobody
 # after binding. Requests are balanced one by one, also on one keep-alive
 # connection; the servers see X-Forwarded-For, Forwarded and Via, and
-# the Host the client sent. The strict parser refuses a malformed request
+# the Host the client sent. Large bodies stream both ways, to a client
+# that reads slowly too. The strict parser refuses a malformed request
 # (400), 65 header fields (431) and a head over request-max (431). A
 # cluster with no server able to serve answers 503 with a page naming
 # twin-lb. The access log has one combined-format line per request with
@@ -98,6 +99,22 @@ via() {
         grep -i '^via:' | grep -qx 'Via: 1.1 a (twin-lb)'
 }
 CHECK "responses get Via too" via
+
+# ---- bodies and backpressure ----------------------------------------------------
+
+slow_dl() {
+    on c1 curl -sS -m 20 --limit-rate 500k -o "$T/big.out" "http://$A/big/1m" &&
+        cmp "$T/big.out" "$T/www-s1/big/1m"
+}
+CHECK "a client reading slowly gets a 1 MiB response intact" slow_dl
+head -c 2097152 /dev/zero | tr '\0' z >"$T/upload"
+CHECK "a 2 MiB request body goes through" \
+    test "$(status c1 "http://$A/hdr" --data-binary "@$T/upload")" = 200
+chunked_up() {
+    test "$(status c1 "http://$A/hdr" -H 'Transfer-Encoding: chunked' \
+        --data-binary "@$T/upload")" = 200
+}
+CHECK "and a chunked one" chunked_up
 
 # ---- the parser and its limits ----------------------------------------------
 

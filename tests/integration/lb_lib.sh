@@ -69,6 +69,7 @@ lb_nginx() {
         echo "events { worker_connections 256; }"
         echo "http { access_log $T/logs/nginx-$name-$port.log;"
         echo "  keepalive_timeout 60s; keepalive_requests 100000;"
+        echo "  client_max_body_size 16m;"
         echo "  server { $l; root $w;"
         if [ -n "$tls" ]; then
             set -- $tls
