@@ -117,10 +117,17 @@ for i in $(seq 1 100); do
     sleep 0.1
 done
 
-# run NAME URL [WRK ARGS]: one wrk run; sets RPS and P99_MS.
+# cpu PID: user and system CPU time of PID, in clock ticks.
+cpu() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# run NAME URL [WRK ARGS]: one wrk run; sets RPS and P99_MS. With PID set,
+# also the CPU time that process spent per request (USR_US, SYS_US): on a
+# shared machine a steadier comparison than requests/s.
 run() {
-    local name=$1 url=$2 out
+    local name=$1 url=$2 out u0 s0 u1 s1 n
     shift 2
+    [ -n "${PID:-}" ] && read -r u0 s0 < <(cpu "$PID")
     out=$(wrk -t1 -c"$C" -d"${D}s" --latency "$@" "$url" 2>&1)
     RPS=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
     P99_MS=$(echo "$out" | awk '$1 == "99%" { v = $2;
@@ -131,21 +138,31 @@ run() {
     printf "%-34s %10s req/s   p99 %8s ms   %s\n" "$name" "$RPS" \
         "$P99_MS" "$(echo "$out" | grep -E 'Non-2xx|Socket errors' |
         tr '\n' ' ')"
+    if [ -n "${PID:-}" ]; then
+        read -r u1 s1 < <(cpu "$PID")
+        n=$(echo "$out" | awk '/requests in/ { print $1 }')
+        USR_US=$(awk -v t=$((u1 - u0)) -v n="$n" -v hz="$HZ" \
+            'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+        SYS_US=$(awk -v t=$((s1 - s0)) -v n="$n" -v hz="$HZ" \
+            'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+        printf "%-34s %10s us user + %s us system CPU a request\n" "" \
+            "$USR_US" "$SYS_US"
+    fi
 }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 echo "== l7, 1 KiB, $C keep-alive connections, ${D}s each =="
 run "nginx direct" http://127.0.0.1:27081/u/1k
-run "haproxy" http://127.0.0.1:27000/u/1k
-HA_L7=$RPS HA_L7_P99=$P99_MS
-run "twin-lb" http://127.0.0.1:27100/u/1k
-LB_L7=$RPS LB_L7_P99=$P99_MS
+PID=$HA_PID run "haproxy" http://127.0.0.1:27000/u/1k
+HA_L7=$RPS HA_L7_P99=$P99_MS HA_L7_CPU=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
+PID=$LB_PID run "twin-lb" http://127.0.0.1:27100/u/1k
+LB_L7=$RPS LB_L7_P99=$P99_MS LB_L7_CPU=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
 
 echo "== https, 1 KiB, $C keep-alive connections =="
-run "haproxy https" https://127.0.0.1:27443/u/1k
-HA_TLS=$RPS
-run "twin-lb https" https://127.0.0.1:27543/u/1k
-LB_TLS=$RPS
+PID=$HA_PID run "haproxy https" https://127.0.0.1:27443/u/1k
+HA_TLS=$RPS HA_TLS_CPU=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
+PID=$LB_PID run "twin-lb https" https://127.0.0.1:27543/u/1k
+LB_TLS=$RPS LB_TLS_CPU=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
 
 echo "== new TLS connections (Connection: close), $C connections =="
 run "haproxy new connections" https://127.0.0.1:27443/u/1k -H "Connection: close"
@@ -181,7 +198,9 @@ printf "%-34s %10s KiB\n" haproxy "$(rss "$HA_PID")" twin-lb "$(rss "$LB_PID")"
 echo "== ratios, twin-lb / haproxy =="
 awk -v a="$LB_L7" -v b="$HA_L7" 'BEGIN { printf "l7 requests/s      %.2fx   (target >= 1.0)\n", a / b }'
 awk -v a="$LB_L7_P99" -v b="$HA_L7_P99" 'BEGIN { printf "l7 p99 latency     %.2fx   (target <= 1.0)\n", a / b }'
+awk -v a="$LB_L7_CPU" -v b="$HA_L7_CPU" 'BEGIN { printf "l7 CPU a request   %.2fx   (lower is better)\n", a / b }'
 awk -v a="$LB_TLS" -v b="$HA_TLS" 'BEGIN { printf "https keep-alive   %.2fx   (target >= 0.9)\n", a / b }'
+awk -v a="$LB_TLS_CPU" -v b="$HA_TLS_CPU" 'BEGIN { printf "https CPU a request %.2fx  (lower is better)\n", a / b }'
 awk -v a="$LB_NC" -v b="$HA_NC" 'BEGIN { printf "new TLS conns/s    %.2fx   (target >= 0.9)\n", a / b }'
 awk -v a="$LB_HS" -v b="$HA_HS" 'BEGIN { printf "full handshakes/s  %.2fx   (target >= 0.9)\n", a / b }'
 echo "twin-lb access log lines: $(wc -l <"$W/logs/lb-access.log")"

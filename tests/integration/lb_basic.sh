@@ -3,7 +3,9 @@
 #
 # twin-lb on host a listens on the floating IP before a holds it
 # (IP_FREEBIND) and serves through it once it arrives; it runs as nobody
-# after binding. Requests are balanced one by one, also on one keep-alive
+# after binding. Connections to servers leave from the source each
+# server names: the floating IP, the address the client reached, the
+# peer's own, or the kernel's choice. Requests are balanced one by one, also on one keep-alive
 # connection; the servers see X-Forwarded-For, Forwarded and Via, and
 # the Host the client sent. Large bodies stream both ways, to a client
 # that reads slowly too. The strict parser refuses a malformed request
@@ -36,6 +38,12 @@ lb_conf() {
     conf_block "cluster empty" "listen $A:81" "server s9 $S1:80 disabled" \
         "check none" "icmp-check no" "access-log $PX/access.log"
     conf_block "cluster pkt" "mode l4" "listen $A:82" "server p1 $S1:80"
+    conf_block ha "floating-ip $FIP/$PFX"
+    conf_block "cluster src" "listen $FIP:8000" \
+        "server s1 $S1:80 source floating" "server s2 $S2:80 source cluster" \
+        "icmp-check no" "access-log $PX/access.log"
+    conf_block "cluster peer" "listen $FIP:8001" "server s1 $S1:80 source peer" \
+        "server s2 $S2:80" "icmp-check no" "access-log $PX/access.log"
 }
 conf_write "$CONF" lb_conf
 
@@ -60,6 +68,26 @@ CHECK "nobody holds the floating IP yet" not on c1 curl -sS -m 2 "http://$FIP/"
 on a ip addr add "$FIP/$PFX" dev eth0 || ERROR "cannot add $FIP on a"
 fip_ok() { [ "$(get c1 "http://$FIP/")" = s1 ] || [ "$(get c1 "http://$FIP/")" = s1 ]; }
 CHECK "once a holds it, clients reach the servers through it" wait_until 5 fip_ok
+
+# ---- source addresses ---------------------------------------------------------
+
+# src_is PORT SERVER ADDR: the request SERVER answers on PORT came from ADDR.
+src_is() {
+    local i line
+    for i in 1 2 3; do
+        line=$(on c1 curl -sS -m 5 "http://$FIP:$1/src")
+        [ "${line%% *}" = "$2" ] || continue
+        echo "$line"
+        [ "${line#* }" = "$3" ]
+        return
+    done
+    echo "no answer from $2"
+    return 1
+}
+CHECK "source floating: the server sees the floating IP" src_is 8000 s1 "$FIP"
+CHECK "source cluster: the address the client reached" src_is 8000 s2 "$FIP"
+CHECK "source peer: the peer's real address" src_is 8001 s1 "$A"
+CHECK "source default: the kernel's choice toward the servers" src_is 8001 s2 "$A"
 
 # ---- balancing --------------------------------------------------------------
 
@@ -161,7 +189,7 @@ servers() {
     grep -Eqx 'web s1 up 0 [0-9]+' "$T/servers.out" &&
         grep -Eqx 'web s2 up 0 [0-9]+' "$T/servers.out" &&
         grep -qx 'empty s9 disabled 0 0' "$T/servers.out" &&
-        [ "$(wc -l <"$T/servers.out")" = 3 ]
+        [ "$(wc -l <"$T/servers.out")" = 7 ]
 }
 CHECK "lb servers: CLUSTER SERVER STATE ACTIVE REQUESTS" servers
 show() {

@@ -77,6 +77,7 @@ lb_nginx() {
         fi
         echo "    location = / { return 200 \"$name\\n\"; }"
         echo "    location = /hdr { return 200 \"$name xff=\$http_x_forwarded_for via=\$http_via fwd=\$http_forwarded cookie=\$http_cookie host=\$http_host\\n\"; }"
+        echo "    location = /src { return 200 \"$name \$remote_addr\\n\"; }"
         echo "    location = /setc { add_header Set-Cookie \"app=$name\"; return 200 \"$name\\n\"; }"
         echo "    location = /health { return 200 \"$name healthy\\n\"; }"
         echo "    location /slow/ { limit_rate 1k; }"
