@@ -9,7 +9,9 @@
 #   - a server that closes without answering: an idempotent request
 #     without a body goes on to the next server, a POST does not (502);
 #   - a server that never answers: 504 after server-timeout, and the
-#     request is not sent again (the server may be working on it).
+#     request is not sent again (the server may be working on it);
+#   - a client whose request head stops half-way: 408 after
+#     client-timeout.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -50,7 +52,7 @@ lb_conf() {
     cluster closer 81 "server c3 $S3:80 weight 1000" "server s2 $S2:80"
     cluster silent 82 "server q3 $S3:81 weight 1000" "server s2 $S2:80"
     cluster drop 83 "server d3 $S3:82 weight 1000" "server s2 $S2:80"
-    cluster alone 84 "server r1 $S1:80"
+    cluster alone 84 "server r1 $S1:80" "client-timeout 1s"
     cluster dropalone 85 "server d3 $S3:82"
 }
 conf_write "$CONF" lb_conf
@@ -90,6 +92,16 @@ CHECK "no answer: 504" answers 82 504
 CHECK "after server-timeout" elapsed_within "$t0" 0.9 3
 CHECK "(not sent on to another server)" \
     test "$(grep -c 'sent on to server' "$(logf lb.log)")" = "$n0"
+
+t0=$(now_us)
+half() {
+    on c1 python3 "$TOP_SRCDIR/tests/integration/proxy_rawclient.py" "$A" 84 \
+        'GET / HTTP/1.1\r\nHost: x\r\n' >"$T/half.out" 2>&1
+    head -n 1 "$T/half.out"
+    grep -q '^HTTP/1.1 408 ' "$T/half.out"
+}
+CHECK "a request head that stops half-way: 408" half
+CHECK "after client-timeout" elapsed_within "$t0" 0.9 4
 
 logged() { grep -qE '"POST / HTTP/1.1" 502 [0-9]+ "-" "curl/[^"]*" closer c3 [0-9]+ scheduled$' "$PX/access.log"; }
 CHECK "the access log names the server that failed" wait_until 3 logged
