@@ -26,6 +26,7 @@ static void	 lbd_cluster_conf(struct lbd_conf *,
 static int	 lbd_server_init(struct lbd_server *, struct lbd_cluster *,
 		    const struct cfg *, const struct cfg_server *, char **);
 static void	 lbd_tick_cb(evutil_socket_t, short, void *);
+static int	 floating(const struct cfg *, int, struct addr *);
 
 /* Copy what connections read from the cluster block. */
 static void

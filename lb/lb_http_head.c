@@ -85,9 +85,9 @@ lbd_head_request(struct evbuffer *out, const struct http_msg *m,
 /*
  * Append the head of response <m> as the client gets it: status line,
  * the fields as <o> says (Via), our Set-Cookie value <setcookie> (NULL:
- * none) and the framing with Connection <conn>. Returns 0.
+ * none) and the framing with Connection <conn>.
  */
-int
+void
 lbd_head_response(struct evbuffer *out, const struct http_msg *m,
     const struct http_head_opts *o, const char *setcookie, int chunked,
     enum http_conn conn)
@@ -102,7 +102,6 @@ lbd_head_response(struct evbuffer *out, const struct http_msg *m,
 			evbuffer_add(out, "Cache-Control: private\r\n", 24);
 	}
 	http_head_end(out, chunked, conn);
-	return (0);
 }
 
 /*

@@ -46,6 +46,8 @@ static void	 lbd_up_fail(struct lbd_client *, struct lbd_up *, int,
 static void	 lbd_up_free(struct lbd_up *);
 static struct lbd_up *lbd_up_alloc(struct lbd_client *,
 		    struct lbd_server *);
+static int	 lbd_up_cookie(struct lbd_client *, const struct http_msg *,
+		    char *, size_t);
 static const struct addr *lbd_up_source(struct lbd_client *,
 		    struct lbd_server *);
 

@@ -6,7 +6,7 @@
  *
  * lb.h stays pure (no I/O, no clock) so the L4 packet engine and the unit
  * tests share it; this header is the daemon's. A cluster's mode picks its
- * engine in one place (lbd_engine() in lb_main.c): l7 and https clusters
+ * engine in one place (lbd_serves() in lb_main.c): l7 and https clusters
  * are served here, on the connection layer of lib/; l4 clusters belong to
  * the packet engine and are skipped, with a warning, by a build without
  * it.
@@ -317,7 +317,6 @@ void		 lbd_cluster_kill(struct lbd_cluster *);
 struct lbd_server *lbd_server_of(struct lbd_cluster *,
 		    const struct lb_server *);
 struct lbd_server *lbd_server_find(struct lbd_cluster *, const char *);
-void		 lbd_server_apply_admin(struct lbd_server *);
 const char	*lbd_server_state(const struct lbd_server *);
 
 /* lb_check.c */
@@ -360,7 +359,7 @@ void		 lbd_up_key(char *, size_t, const struct lbd_server *,
 /* lb_http_head.c */
 void		 lbd_head_request(struct evbuffer *, const struct http_msg *,
 		    const struct http_head_opts *, const char *);
-int		 lbd_head_response(struct evbuffer *,
+void		 lbd_head_response(struct evbuffer *,
 		    const struct http_msg *, const struct http_head_opts *,
 		    const char *, int, enum http_conn);
 size_t		 lbd_forwarded(char *, size_t, const struct addr *, int);
