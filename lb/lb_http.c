@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,8 @@ lbd_client_begin(struct lbd_client *cl)
 	struct lbd_xchg	*x = &cl->x;
 	struct evbuffer	*ho = x->head_out;
 
-	memset(x, 0, sizeof *x);
+	memset(x, 0, offsetof(struct lbd_xchg, reqline));
+	x->reqline[0] = x->referer[0] = x->agent[0] = x->srvname[0] = '\0';
 	x->head_out = ho;
 	evbuffer_drain(ho, evbuffer_get_length(ho));
 	x->req.state = x->resp.state = HTTP_MOVE_DONE;

@@ -33,7 +33,8 @@
 #include "log.h"
 #include "pool.h"
 
-static void	 lbd_up_connect(struct lbd_client *, struct lbd_server *);
+static void	 lbd_up_connect(struct lbd_client *, struct lbd_server *,
+		    const char *);
 static void	 lbd_up_send(struct lbd_client *);
 static void	 lbd_up_tls(struct lbd_client *, struct lbd_up *);
 static void	 lbd_up_read_cb(struct bufferevent *, void *);
@@ -45,7 +46,7 @@ static void	 lbd_up_fail(struct lbd_client *, struct lbd_up *, int,
 		    enum lbd_err, int, const char *, const char *);
 static void	 lbd_up_free(struct lbd_up *);
 static struct lbd_up *lbd_up_alloc(struct lbd_client *,
-		    struct lbd_server *);
+		    struct lbd_server *, const char *);
 static int	 lbd_up_cookie(struct lbd_client *, const struct http_msg *,
 		    char *, size_t);
 static const struct addr *lbd_up_source(struct lbd_client *,
@@ -69,23 +70,23 @@ lbd_up_source(struct lbd_client *cl, struct lbd_server *s)
 	return (&a);
 }
 
-/* The pool key of connections to <s> from <src>. */
+/* The pool key of connections to <s> from <src>, on every request. */
 void
 lbd_up_key(char *buf, size_t len, const struct lbd_server *s,
     const struct addr *src)
 {
-	char	a[ADDR_STRLEN];
+	size_t	n;
 
-	if (src->af == 0)
-		snprintf(buf, len, "%s", s->key);
-	else
-		snprintf(buf, len, "%s/%s", s->key, addr_ntop(src, a,
-		    sizeof a));
+	n = strlcpy(buf, s->key, len);
+	if (src->af == 0 || n + 2 >= len)
+		return;
+	buf[n++] = '/';
+	addr_ntop(src, buf + n, len - n);
 }
 
-/* A new server connection object for <cl> to <s>. */
+/* A new server connection object for <cl> to <s>, pool key <key>. */
 static struct lbd_up *
-lbd_up_alloc(struct lbd_client *cl, struct lbd_server *s)
+lbd_up_alloc(struct lbd_client *cl, struct lbd_server *s, const char *key)
 {
 	struct lbd_up	*up;
 
@@ -95,7 +96,7 @@ lbd_up_alloc(struct lbd_client *cl, struct lbd_server *s)
 	up->client = cl;
 	up->srv = s;
 	up->addr = s->addr;
-	lbd_up_key(up->key, sizeof up->key, s, lbd_up_source(cl, s));
+	strlcpy(up->key, key, sizeof up->key);
 	return (up);
 }
 
@@ -120,7 +121,7 @@ lbd_up_start(struct lbd_client *cl)
 	}
 	lbd_up_key(key, sizeof key, s, lbd_up_source(cl, s));
 	if (!x->fresh && (bev = pool_get(cl->c->pool, key, NULL)) != NULL) {
-		if ((up = lbd_up_alloc(cl, s)) == NULL) {
+		if ((up = lbd_up_alloc(cl, s, key)) == NULL) {
 			bufferevent_free(bev);
 			lbd_client_error(cl, 503, "out of memory",
 			    LBD_ERR_NOMEM);
@@ -136,12 +137,12 @@ lbd_up_start(struct lbd_client *cl)
 		lbd_up_send(cl);
 		return;
 	}
-	lbd_up_connect(cl, s);
+	lbd_up_connect(cl, s, key);
 }
 
-/* Open a new connection to server <s>. */
+/* Open a new connection to server <s>, pool key <key>. */
 static void
-lbd_up_connect(struct lbd_client *cl, struct lbd_server *s)
+lbd_up_connect(struct lbd_client *cl, struct lbd_server *s, const char *key)
 {
 	struct lbd_up		*up;
 	struct conn_limits	 lim;
@@ -150,7 +151,7 @@ lbd_up_connect(struct lbd_client *cl, struct lbd_server *s)
 	char			 reason[128];
 	int			 err;
 
-	if ((up = lbd_up_alloc(cl, s)) == NULL) {
+	if ((up = lbd_up_alloc(cl, s, key)) == NULL) {
 		lbd_client_error(cl, 503, "out of memory", LBD_ERR_NOMEM);
 		return;
 	}

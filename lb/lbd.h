@@ -188,9 +188,6 @@ struct lbd_xchg {
 	int			 version;	/* client's: 10, 11 */
 	int			 keep_alive;	/* client wants it */
 	int			 idempotent;	/* and bodiless: retry ok */
-	char			 reqline[LBD_URL_MAX];
-	char			 referer[LBD_FIELD_MAX];
-	char			 agent[LBD_FIELD_MAX];
 	struct evbuffer		*head_out;	/* sent to the server */
 	struct http_body	 req;
 	int			 body_sent;
@@ -208,9 +205,16 @@ struct lbd_xchg {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	struct lbd_server	*logsrv;	/* the server answering */
-	char			 srvname[64];	/* its name, for the log */
 	uint64_t		 body_out;	/* response body bytes */
 	int			 logged;
+	/*
+	 * For the log, from here on: only the first byte of each is reset
+	 * between requests (lbd_client_begin clears what comes before).
+	 */
+	char			 reqline[LBD_URL_MAX];
+	char			 referer[LBD_FIELD_MAX];
+	char			 agent[LBD_FIELD_MAX];
+	char			 srvname[64];	/* the server's name */
 };
 
 struct lbd_up;
