@@ -221,6 +221,8 @@ struct cfg_server {
 	unsigned int		 maxconn;	/* 0: no cap */
 	int			 flags;
 	int			 source;	/* LB_SOURCE_* */
+	int			 verify;	/* tls: check its certificate */
+	char			*tls_name;	/* ... against this, or NULL */
 	int			 line;
 };
 
@@ -271,13 +273,20 @@ struct cfg_cluster {
 	int			 check_tls;
 	uint64_t		 request_max;
 	unsigned int		 max_headers;
+	int			 x_forwarded_for;	/* XFF_* */
+	int			 forwarded;
+	int			 via;
+	char			*access_log;
 	uint64_t		 client_timeout;
+	uint64_t		 idle_timeout;
 	uint64_t		 server_timeout;
+	uint64_t		 server_idle_timeout;
 	uint64_t		 connect_timeout;
 	int			 spoof;
 	char			**certificate;
 	size_t			 ncertificate;
 	char			*passphrase_file;
+	char			*server_ca_file;
 	TAILQ_ENTRY(cfg_cluster) entry;
 };
 TAILQ_HEAD(cfg_clusters, cfg_cluster);

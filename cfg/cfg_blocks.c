@@ -267,14 +267,27 @@ static const struct cfg_kw cluster_kws[] = {
 	    MIB(1), NULL, "32K"),
 	KW("max-headers", CFG_UINT, 0, struct cfg_cluster, max_headers, 8,
 	    1000, NULL, "64"),
+	KW("x-forwarded-for", CFG_ENUM, 0, struct cfg_cluster,
+	    x_forwarded_for, 0, 0, xff_modes, "on"),
+	KW("forwarded", CFG_BOOL, 0, struct cfg_cluster, forwarded, 0, 0, NULL,
+	    "no"),
+	KW("via", CFG_BOOL, 0, struct cfg_cluster, via, 0, 0, NULL, "yes"),
+	KW("access-log", CFG_PATH, 0, struct cfg_cluster, access_log, 0, 0,
+	    NULL, "/var/log/twinproxy/lb-access.log"),
 	KW("connect-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    connect_timeout, MS(100), SEC(600), NULL, "5s"),
 	KW("client-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    client_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KW("idle-timeout", CFG_DURATION, 0, struct cfg_cluster, idle_timeout,
+	    MS(100), SEC(86400), NULL, "15s"),
 	KW("server-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    server_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    server_idle_timeout, 0, SEC(3600), NULL, "10s"),
 	KWM("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, NULL),
 	KW("passphrase-file", CFG_PATH, 0, struct cfg_cluster, passphrase_file,
+	    0, 0, NULL, NULL),
+	KW("server-ca-file", CFG_PATH, 0, struct cfg_cluster, server_ca_file,
 	    0, 0, NULL, NULL),
 	KW_END
 };
@@ -563,8 +576,8 @@ static const struct {
 
 /*
  * server NAME ADDR:PORT [weight N] [maxconn N] [hotspare] [quiesce]
- *     [disabled] [dont-probe] [dont-persist] [tls]
- *     [source default|peer|floating|cluster]
+ *     [disabled] [dont-probe] [dont-persist] [tls] [verify yes|no]
+ *     [tls-name NAME] [source default|peer|floating|cluster]
  */
 static int
 server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
@@ -581,6 +594,7 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 	}
 	memset(&s, 0, sizeof s);
 	s.weight = 1;
+	s.verify = 1;
 	if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_NAME }, argv[0],
 	    &s.name, cause) == -1)
 		return (-1);
@@ -600,32 +614,51 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 		if (strcmp(argv[a], "weight") == 0) {
 			if (server_uint(argc, argv, &a, 1, 1000, &s.weight,
 			    cause) == -1)
-				return (-1);
+				goto fail;
 		} else if (strcmp(argv[a], "maxconn") == 0) {
 			if (server_uint(argc, argv, &a, 0, 1000000, &s.maxconn,
 			    cause) == -1)
-				return (-1);
+				goto fail;
 		} else if (strcmp(argv[a], "source") == 0) {
 			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
 			    .type = CFG_ENUM, .enums = lb_sources },
 			    argv[a + 1], &v, cause) == -1) {
 				*cause = "source needs default, peer, floating "
 				    "or cluster";
-				return (-1);
+				goto fail;
 			}
 			s.source = v;
+			a++;
+		} else if (strcmp(argv[a], "verify") == 0) {
+			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
+			    .type = CFG_BOOL }, argv[a + 1], &v, cause) == -1) {
+				*cause = "verify needs yes or no";
+				goto fail;
+			}
+			s.verify = v;
+			a++;
+		} else if (strcmp(argv[a], "tls-name") == 0) {
+			free(s.tls_name);
+			s.tls_name = NULL;
+			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
+			    .type = CFG_DOMAIN }, argv[a + 1], &s.tls_name,
+			    cause) == -1) {
+				if (a + 1 >= argc)
+					*cause = "tls-name needs a host name";
+				goto fail;
+			}
 			a++;
 		} else {
 			*cause = "unknown server option (weight, maxconn, "
 			    "hotspare, quiesce, disabled, dont-probe, "
-			    "dont-persist, tls, source)";
-			return (-1);
+			    "dont-persist, tls, verify, tls-name, source)";
+			goto fail;
 		}
 	}
 	for (i = 0; i < cl->nserver; i++)
 		if (strcmp(cl->server[i].name, argv[0]) == 0) {
 			*cause = "duplicate server name";
-			return (-1);
+			goto fail;
 		}
 	s.name = xstrdup(argv[0]);
 	s.line = cfg_parser_line(p);
@@ -633,6 +666,9 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 	    sizeof *cl->server);
 	cl->server[cl->nserver++] = s;
 	return (0);
+fail:
+	free(s.tls_name);
+	return (-1);
 }
 
 static void
@@ -653,6 +689,10 @@ server_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
 		for (j = 0; server_flags[j].name != NULL; j++)
 			if (s->flags & server_flags[j].flag)
 				fprintf(f, " %s", server_flags[j].name);
+		if (!s->verify)
+			fputs(" verify no", f);
+		if (s->tls_name != NULL)
+			fprintf(f, " tls-name %s", s->tls_name);
 		if (s->source != LB_SOURCE_DEFAULT)
 			fprintf(f, " source %s", lb_sources[s->source]);
 		fputs(";\n", f);
@@ -665,8 +705,10 @@ server_free(void *blk)
 	struct cfg_cluster	*cl = blk;
 	size_t			 i;
 
-	for (i = 0; i < cl->nserver; i++)
+	for (i = 0; i < cl->nserver; i++) {
 		free(cl->server[i].name);
+		free(cl->server[i].tls_name);
+	}
 	free(cl->server);
 	cl->server = NULL;
 	cl->nserver = 0;

@@ -573,13 +573,14 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 	struct cfg_server	*s;
 	char			 buf[ADDR_STRLEN];
 	size_t			 i, j, nspare = 0, ndisabled = 0;
-	size_t			 nnopersist = 0;
+	size_t			 nnopersist = 0, ntls = 0;
 
 	for (i = 0; i < cl->nserver; i++) {
 		s = &cl->server[i];
 		nspare += (s->flags & LB_SRV_HOTSPARE) != 0;
 		ndisabled += (s->flags & LB_SRV_DISABLED) != 0;
 		nnopersist += (s->flags & LB_SRV_DONT_PERSIST) != 0;
+		ntls += (s->flags & LB_SRV_TLS) != 0;
 		for (j = 0; j < i; j++)
 			if (addr_eq(&s->addr, &cl->server[j].addr) &&
 			    s->addr.port == cl->server[j].addr.port)
@@ -596,6 +597,11 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 			cfg_error(p, cl->blk.file, s->line, "server %s: tls "
 			    "needs mode l7 or https (an l4 cluster relays "
 			    "packets)", s->name);
+		if (!(s->flags & LB_SRV_TLS) && !cl->check_tls &&
+		    (!s->verify || s->tls_name != NULL))
+			cfg_warning(p, cl->blk.file, s->line, "server %s: "
+			    "%s has no effect without tls (or check-tls yes)",
+			    s->name, s->verify ? "tls-name" : "verify no");
 		if (cl->mode == LB_MODE_L4 && cl->nlisten > 0 &&
 		    s->addr.af != cl->listen[0].addr.af)
 			cfg_error(p, cl->blk.file, s->line, "server %s: an l4 "
@@ -611,6 +617,9 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 			    "source has no effect with spoof yes (the "
 			    "client's address is used)", s->name);
 	}
+	if (ntls == 0 && !cl->check_tls)
+		unused(p, cl, "server-ca-file", "without a tls server or "
+		    "check-tls yes");
 	if (cl->nserver == 0)
 		return;
 	if (ndisabled == cl->nserver)
@@ -649,8 +658,13 @@ check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
 			    "mode https");
 	}
 	if (cl->mode == LB_MODE_L4) {
-		unused(p, cl, "request-max", "in an l4 cluster");
-		unused(p, cl, "max-headers", "in an l4 cluster");
+		static const char *const http_kws[] = { "request-max",
+		    "max-headers", "x-forwarded-for", "forwarded", "via",
+		    "idle-timeout", "server-idle-timeout", NULL };
+		int	i;
+
+		for (i = 0; http_kws[i] != NULL; i++)
+			unused(p, cl, http_kws[i], "in an l4 cluster");
 	}
 }
 

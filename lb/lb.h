@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "http.h"
 
 struct lb_cluster;
 struct lb_req;
@@ -161,12 +162,40 @@ struct lb_cluster {
 	struct lb_cluster_stats	 st;
 };
 
-/* One request for a server. Zero it, then fill what applies. */
+/*
+ * One request for a server. Zero it, then fill what applies. <avoid>
+ * lists servers already tried for this request (a retry after a failed
+ * connection): they are passed over, persistent or not, as if down.
+ */
 struct lb_req {
 	enum lb_pkind		 pkind;
 	struct lb_server	*psrv;		/* where persistence points */
 	const void		*hkey;		/* URI or Host, to hash */
 	size_t			 hkeylen;
+	struct lb_server *const	*avoid;
+	size_t			 navoid;
+};
+
+/* Servers one request may try before it is answered with an error. */
+#define LB_TRIES_MAX	3
+
+/*
+ * An HTTP request to route (lb_route): its parsed head, the client, and
+ * what the connection it came on already holds.
+ */
+struct lb_route_req {
+	const struct http_msg	*m;
+	const struct addr	*client;	/* persist sticky */
+	uint64_t		 now;		/* ms, for sticky entries */
+	struct lb_server	*bound;		/* once-only: connection's */
+	struct lb_server	*avoid[LB_TRIES_MAX];
+	size_t			 navoid;
+};
+
+/* How lb_route decided, for the log. */
+enum lb_route_how {
+	LB_ROUTE_SELECTED = 0,	/* lb_select: see pk.reason */
+	LB_ROUTE_BOUND		/* once-only: not examined, same server */
 };
 
 /* The answer. */
@@ -239,6 +268,7 @@ int		 lb_cluster_finish(struct lb_cluster *, const char **);
 struct lb_cluster *lb_cluster_from_cfg(const struct cfg_cluster *,
 		    const unsigned char *, size_t, const char **);
 void		 lb_cluster_free(struct lb_cluster *);
+void		 lb_cluster_carry(struct lb_cluster *, struct lb_cluster *);
 struct lb_server *lb_server_find(struct lb_cluster *, const char *);
 struct lb_server *lb_server_by_id(struct lb_cluster *, uint32_t);
 struct lb_server *lb_server_by_token(struct lb_cluster *, uint32_t);
@@ -259,6 +289,11 @@ int		 lb_select_sticky(struct lb_cluster *, const struct lb_key *,
 		    const void *, size_t, uint64_t, struct lb_pick *);
 int		 lb_select_cookie(struct lb_cluster *, const char *, size_t,
 		    const void *, size_t, struct lb_pick *);
+void		 lb_req_cookie(struct lb_cluster *, const char *, size_t,
+		    struct lb_req *);
+int		 lb_select_sticky_req(struct lb_cluster *,
+		    const struct lb_key *, const struct lb_req *, uint64_t,
+		    struct lb_pick *);
 const char	*lb_reason_str(enum lb_reason);
 const struct lb_sched_ops *lb_sched_get(int);
 
@@ -289,6 +324,14 @@ int		 lb_cookie_set_value(char *, size_t,
 int		 lb_cookie_value(const struct lb_server *, char *);
 int		 lb_cookie_want(const struct lb_cluster *,
 		    const struct lb_pick *, int);
+size_t		 lb_cookie_strip(const char *, size_t, const char *, char *);
+const struct http_header *lb_cookie_header(const struct http_msg *,
+		    const char *);
+
+/* lb_route.c */
+enum lb_route_how lb_route(struct lb_cluster *, const struct lb_route_req *,
+		    struct lb_pick *);
+const char	*lb_route_token(enum lb_route_how, const struct lb_pick *);
 
 /* lb_sticky.c */
 struct lb_sticky *lb_sticky_new(size_t, uint64_t, int);

@@ -251,5 +251,8 @@ acv_event_cb(struct bufferevent *bev, short what, void *arg)
 	else
 		snprintf(why, sizeof why, "%s error",
 		    v->tr != NULL ? v->tr->name : "connection");
+	/* The transport may know better (a certificate, an alert). */
+	if (v->tr != NULL && v->tr->error != NULL)
+		v->tr->error(v->tr->arg, bev, why, sizeof why);
 	check_done(c, 0, why);
 }

@@ -1,6 +1,10 @@
 /* flow.c: stop reading one side while the other side's output is full. */
 #include "ev.h"
 #include "flow.h"
+#include "relay.h"
+
+/* The most a TLS record carries (RFC 8446 section 5.1). */
+#define FLOW_TLS_RECORD		16384
 
 /* Arm the write callback at the low-water mark. */
 void
@@ -34,4 +38,35 @@ flow_resume(struct bufferevent *src)
 {
 	if (src != NULL)
 		bufferevent_enable(src, EV_READ);
+}
+
+/* Write <dst>'s output now; see flow.h. */
+void
+flow_send(struct bufferevent *dst, struct bufferevent *src,
+    const struct flow_limits *fl)
+{
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	size_t		 len = evbuffer_get_length(out);
+
+	if (!relay_plain(dst)) {
+		/* bufferevent_openssl writes a record per chain. */
+		if (len > 0 && len <= FLOW_TLS_RECORD)
+			evbuffer_pullup(out, -1);
+		bufferevent_enable(dst, EV_WRITE);
+	} else if (len > 0) {
+		/* A bufferevent's output is drained by itself alone: thaw. */
+		evbuffer_unfreeze(out, 1);
+		(void)evbuffer_write(out, bufferevent_getfd(dst));
+		evbuffer_freeze(out, 1);
+		/*
+		 * What is left waits for the write event, which also reports
+		 * errors; an empty output needs no event at all.
+		 */
+		if (evbuffer_get_length(out) > 0)
+			bufferevent_enable(dst, EV_WRITE);
+		else
+			bufferevent_disable(dst, EV_WRITE);
+	}
+	if (src != NULL && !flow_full(out, fl))
+		flow_resume(src);
 }

@@ -34,5 +34,18 @@ int	flow_gate(struct bufferevent *, struct evbuffer *,
 	    const struct flow_limits *);
 /* From the write callback: read <src> again. */
 void	flow_resume(struct bufferevent *);
+/*
+ * Send what <dst>'s output holds now, from the callback that queued it,
+ * rather than when the loop next finds the socket writable: one writev
+ * for a plain socket, the write event (an epoll_ctl to arm it and one to
+ * disarm it) only for what the socket did not take; a TLS stream's small
+ * output in one record. Then read <src> (may be NULL) again if the output
+ * has room. A bufferevent written this way keeps EV_WRITE off while
+ * nothing is queued, so every path that queues output on it must end
+ * with flow_send() (or hand it to something that enables EV_WRITE, as a
+ * lingering close does).
+ */
+void	flow_send(struct bufferevent *, struct bufferevent *,
+	    const struct flow_limits *);
 
 #endif

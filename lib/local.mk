@@ -32,7 +32,8 @@ UNIT_SOURCES += tests/unit/test_lib_http_field.c \
 
 # Health checks: TCP connect, ACV, ICMP echo.
 lib_libcommon_a_SOURCES += lib/check.c lib/check.h lib/check_fsm.c \
-	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c
+	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c \
+	lib/check_tls.c
 UNIT_SOURCES += tests/unit/test_lib_check.c
 # One checker from the command line, for the scenarios (not installed).
 check_PROGRAMS += tests/unit/check_probe

@@ -5,6 +5,7 @@ twinctl_SOURCES += tools/twinctl_wpad.c
 twinctl_SOURCES += tools/twinctl_ha.c
 twinctl_SOURCES += tools/twinctl_cache.c
 twinctl_SOURCES += tools/twinctl_proxy.c
+twinctl_SOURCES += tools/twinctl_lb.c
 twinctl_LDADD = $(TWINCTL_LIBS) $(COMMON_LIBS)
 
 sbin_PROGRAMS += twin-cert

@@ -29,6 +29,8 @@ static const struct twinctl_cmd cmds[] = {
 	{ "takeover", "[floating-ip]", 1, twinctl_ha_takeover },
 	{ "release", "[floating-ip]", 1, twinctl_ha_release },
 	{ "proxy", "stats", 1, twinctl_proxy },
+	{ "lb", "show [CLUSTER] | servers | stats | server CLUSTER SERVER "
+	    "enable|disable|quiesce|maxconn N", 1, twinctl_lb },
 	{ NULL, NULL, 0, NULL }
 };
 

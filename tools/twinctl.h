@@ -29,4 +29,6 @@ int	twinctl_ha_pair_check(const struct cfg *, const struct cfg *,
 	    const char *);
 /* twinctl_proxy.c */
 int	twinctl_proxy(struct cfg *, int, char **);
+/* twinctl_lb.c */
+int	twinctl_lb(struct cfg *, int, char **);
 #endif

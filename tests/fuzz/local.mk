@@ -77,7 +77,7 @@ FUZZ_HEARTBEAT_SRCS = $(srcdir)/tests/fuzz/fuzz_heartbeat.c \
 FUZZ_NAMES += lb_cookie
 FUZZ_LB_COOKIE_PARSER = $(srcdir)/lb/lb_cookie.c
 FUZZ_LB_COOKIE_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_cookie.c \
-	$(FUZZ_LB_COOKIE_PARSER) $(FUZZ_LIB_BASE)
+	$(FUZZ_LB_COOKIE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
 
 # monitor/mon_report.c: reports and acknowledgements.
 FUZZ_NAMES += mon_report
