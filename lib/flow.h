@@ -34,5 +34,17 @@ int	flow_gate(struct bufferevent *, struct evbuffer *,
 	    const struct flow_limits *);
 /* From the write callback: read <src> again. */
 void	flow_resume(struct bufferevent *);
+/*
+ * The same rule for what a peer sends ahead (pipelined requests waiting
+ * for the one in progress): stop reading <src> while its own input holds
+ * <cap> bytes or more, and return 1. Whoever takes the input reads it
+ * again (flow_resume()).
+ */
+int	flow_hold(struct bufferevent *, size_t);
+/*
+ * The same, left to libevent, for a bufferevent whose callbacks are not
+ * ours (evhttp's): it reads <src> only while its input is below <cap>.
+ */
+void	flow_cap_input(struct bufferevent *, size_t);
 
 #endif
