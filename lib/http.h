@@ -10,13 +10,15 @@
  *
  * Heads: the caller gathers bytes and calls http_parse_request() or
  * http_parse_response() on the contiguous buffer. Each call parses from
- * buf[0] again and resets the message, so calling it on a growing buffer
- * is fine: it returns HTTP_MORE until the head is complete, HTTP_DONE with
- * m->head_len set, or HTTP_ERROR with m->error (a static string for logs)
- * and m->status (the status code to answer with); after HTTP_MORE or
- * HTTP_ERROR the other fields mean nothing. As each call rescans, call it
- * once the buffer holds CRLFCRLF or has reached max_head bytes, not on
- * every read: a head ended by bare LFs is refused at the latter point.
+ * buf[0] and resets the message: it returns HTTP_MORE until the head is
+ * complete, HTTP_DONE with m->head_len set, or HTTP_ERROR with m->error
+ * (a static string for logs) and m->status (the status code to answer
+ * with); after HTTP_MORE or HTTP_ERROR the other fields mean nothing.
+ * A caller that reads a head piece by piece uses the _more() variants
+ * with a struct http_resume of its own: each call then looks only at the
+ * bytes past the lines earlier calls parsed, so a head that arrives a
+ * byte at a time costs linear time, not quadratic. The result of every
+ * call is the one the whole-buffer parser gives on the same bytes.
  *
  * Error status codes for requests (RFC 9110 section 15):
  *	400	every syntax or framing error, unless listed below
@@ -196,6 +198,24 @@ struct http_chunked {
 };
 
 /*
+ * Where a parse of a head stopped for want of bytes: offsets into the
+ * caller's buffer (which may move between calls: pullup) and what the
+ * lines parsed so far said. Small, so that a connection keeps its own
+ * while the big struct http_msg is shared scratch.
+ */
+struct http_resume {
+	size_t		 pos;		/* first line not parsed yet */
+	size_t		 scan;		/* its end is searched from here */
+	int		 started;	/* start line parsed */
+	unsigned	 nheaders;
+	int		 cl, te, host;
+	unsigned	 chunked;
+};
+
+/* Start a resumable parse (a new message). */
+void	 http_resume_init(struct http_resume *);
+
+/*
  * Parse a request head in buf[0..len). lim may be NULL for the defaults.
  * Returns HTTP_DONE, HTTP_MORE or HTTP_ERROR as described above.
  */
@@ -208,6 +228,19 @@ int	 http_parse_request(struct http_msg *, const char *, size_t,
  */
 int	 http_parse_response(struct http_msg *, const char *, size_t,
 	    const struct http_limits *, enum http_method);
+
+/*
+ * The same, resuming where the last call with <r> stopped: buf[0..len)
+ * must hold the bytes that call saw, unchanged, and possibly more (it
+ * may have moved). Returns what http_parse_request() (or _response())
+ * returns on buf[0..len). After HTTP_DONE or HTTP_ERROR, <r> is ready
+ * for the next message; to drop a message half read, http_resume_init().
+ */
+int	 http_parse_request_more(struct http_msg *, struct http_resume *,
+	    const char *, size_t, const struct http_limits *);
+int	 http_parse_response_more(struct http_msg *, struct http_resume *,
+	    const char *, size_t, const struct http_limits *,
+	    enum http_method);
 
 /* Set and return the framing of a parsed response to a req request. */
 enum http_framing http_response_framing(struct http_msg *,
