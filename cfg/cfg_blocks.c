@@ -15,6 +15,7 @@ static const char *const ha_roles[] = { "primary|active", "backup|standby",
     NULL };
 static const char *const garp_modes[] = { "request", "reply", "both", NULL };
 static const char *const xff_modes[] = { "on", "off", "delete", NULL };
+static const char *const cookie_modes[] = { "no-store", "strip", NULL };
 static const char *const pac_scripts[] = { "per-client", "my-ip-address",
     NULL };
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
@@ -49,7 +50,8 @@ static const struct cfg_kw peer_kws[] = {
 	KW("partner", CFG_ADDR, 0, struct cfg_peer, partner, 0, 0, NULL, NULL),
 	KW("run-dir", CFG_PATH, 0, struct cfg_peer, run_dir, 0, 0, NULL,
 	    "/run/twinproxy"),
-	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL, "nobody"),
+	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL,
+	    "twinproxy"),
 	KW_END
 };
 
@@ -107,6 +109,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    MS(100), SEC(3600), NULL, "60s"),
 	KW("read-timeout", CFG_DURATION, 0, struct cfg_proxy, read_timeout,
 	    MS(100), SEC(86400), NULL, "60s"),
+	KW("body-timeout", CFG_DURATION, 0, struct cfg_proxy, body_timeout,
+	    MS(100), SEC(86400), NULL, "30s"),
 	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_proxy,
 	    server_idle_timeout, 0, SEC(3600), NULL, "15s"),
 	KW("max-header-size", CFG_SIZE, 0, struct cfg_proxy, max_header_size,
@@ -125,6 +129,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    0, TIB(1), NULL, "64M"),
 	KW("cache-heuristic-max", CFG_DURATION, 0, struct cfg_proxy,
 	    cache_heuristic_max, 0, SEC(86400 * 365), NULL, "1d"),
+	KW("cache-set-cookie", CFG_ENUM, 0, struct cfg_proxy, cache_set_cookie,
+	    0, 0, cookie_modes, "no-store"),
 	KW_END
 };
 
