@@ -5,6 +5,7 @@
 #include "http.h"
 #include "http_field.h"
 #include "http_head.h"
+#include "http_status.h"
 
 static int	http_head_dropped(const struct http_header *, size_t,
 		    const struct http_header *, const struct http_head_opts *);
@@ -23,10 +24,17 @@ http_head_request_line(struct evbuffer *out, const struct http_msg *m)
 	evbuffer_add(out, " HTTP/1.1\r\n", 11);
 }
 
-/* Append a relayed status line. */
+/*
+ * Append a relayed status line: the origin's reason phrase, or the
+ * code's own when the origin sent none ("HTTP/1.1 204").
+ */
 void
 http_head_status_line(struct evbuffer *out, const struct http_msg *m)
 {
+	if (m->reason_len == 0) {
+		http_status_line(out, m->code);
+		return;
+	}
 	evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", m->code,
 	    (int)m->reason_len, m->reason);
 }
