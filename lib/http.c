@@ -988,6 +988,15 @@ http_finish_request(struct http_msg *m, struct http_state *st)
 		if (a->ipv6 != m->host_ipv6 || port != m->port ||
 		    !http_caseeq(a->host, a->host_len, m->host, m->host_len))
 			return (http_fail(m, 400, "conflicting Host"));
+	} else if (st->host && m->form == HTTP_FORM_AUTHORITY) {
+		/*
+		 * CONNECT: Host may leave the port out (RFC 9110 section
+		 * 9.3.6 does), but it may not name another place to go.
+		 */
+		if (a->ipv6 != m->host_ipv6 || (a->has_port &&
+		    a->port != m->port) ||
+		    !http_caseeq(a->host, a->host_len, m->host, m->host_len))
+			return (http_fail(m, 400, "conflicting Host"));
 	} else if (st->host && (m->form == HTTP_FORM_ORIGIN ||
 	    m->form == HTTP_FORM_ASTERISK)) {
 		/* RFC 9112 section 3.3: the authority comes from Host. */
@@ -1119,6 +1128,13 @@ http_chunked_init(struct http_chunked *c, const struct http_limits *lim)
 	c->max_trailers = lim->max_headers;
 	if (c->max_trailers > HTTP_MAX_HEADERS)
 		c->max_trailers = HTTP_MAX_HEADERS;
+}
+
+/* Tell whether the validator is in the trailer section. */
+int
+http_chunked_in_trailers(const struct http_chunked *c)
+{
+	return (c->state >= CH_TRAILER_START && c->state < CH_DONE);
 }
 
 /* Record a chunked body error; errors are sticky. */
@@ -1295,6 +1311,10 @@ http_chunked_feed(struct http_chunked *c, const char *buf, size_t len,
 				return (http_chunked_fail(c, "bare CR"));
 			c->line = 0;
 			c->state = c->size == 0 ? CH_TRAILER_START : CH_DATA;
+			if (c->state == CH_TRAILER_START && c->stop_trailers) {
+				*consumed = i;
+				return (HTTP_MORE);
+			}
 			break;
 		case CH_DATA_CR:
 			if (ch != '\r')

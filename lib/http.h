@@ -39,6 +39,8 @@
  *	- A Host header that names another authority than an absolute-form
  *	  target: RFC 9112 section 3.2.2 says to ignore Host then, but a
  *	  request that points two ways is more likely an attack than a bug.
+ *	  The same for CONNECT's authority-form target (as HAProxy does),
+ *	  where Host may leave the port out.
  *	- userinfo ("user@host") in the target: deprecated by RFC 9110
  *	  section 4.2.4 and used to disguise the real host.
  *	- Hosts are letters, digits, '-', '.', '_' (no percent-encoding or
@@ -195,6 +197,11 @@ struct http_chunked {
 	unsigned		 max_trailers;
 	uint64_t		 total;		/* chunk data bytes so far */
 	const char		*error;		/* on error: static reason */
+	/*
+	 * Set by the caller: stop once before the trailer section (see
+	 * http_chunked_feed()), for a caller that rewrites trailers.
+	 */
+	int			 stop_trailers;
 };
 
 /*
@@ -274,6 +281,8 @@ int	 http_header_has_token(const struct http_msg *, const char *,
 
 /* Prepare a chunked body validator; lim may be NULL for the defaults. */
 void	 http_chunked_init(struct http_chunked *, const struct http_limits *);
+/* Whether the validator is within the trailer section. */
+int	 http_chunked_in_trailers(const struct http_chunked *);
 
 /*
  * Validate the next fragment buf[0..len) of a chunked body (RFC 9112
@@ -294,6 +303,10 @@ void	 http_chunked_init(struct http_chunked *, const struct http_limits *);
  * Chunk extensions are checked against their grammar and bounded with
  * the chunk line by max_line; trailers are checked like header fields
  * and bounded by max_head and max_headers.
+ *
+ * With c->stop_trailers set, the call that reaches the end of the last
+ * chunk's line returns HTTP_MORE there, *consumed short of len; the
+ * calls after it go on into the trailers.
  */
 int	 http_chunked_feed(struct http_chunked *, const char *, size_t,
 	    size_t *, size_t *, size_t *);
