@@ -133,9 +133,9 @@ logfile_reopen(struct logfile *lf)
 		lf->reopen_failures++;
 		lf->retry = 1;
 		lf->retry_at = time(NULL) + LOGFILE_RETRY_S;
-		log_warnx("%s %s: cannot reopen: %s; still writing to the "
+		log_warnx("%s: cannot reopen: %s; still writing to the "
 		    "file it was (failure %llu, trying again in %d s)",
-		    lf->what, lf->path, cause,
+		    lf->what, cause,
 		    (unsigned long long)lf->reopen_failures, LOGFILE_RETRY_S);
 		return;
 	}
