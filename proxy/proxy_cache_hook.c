@@ -98,6 +98,7 @@ proxy_cache_conf(const struct cfg_proxy *pc, struct cache_conf *conf)
 	conf->dir_max = pc->cache_dir_size;
 	conf->max_object = pc->cache_max_object;
 	conf->heuristic_max = pc->cache_heuristic_max / 1000;
+	conf->strip_cookies = pc->cache_set_cookie == CACHE_COOKIE_STRIP;
 }
 
 /* Create the cache from the proxy block; NULL with *cause on failure. */
