@@ -24,7 +24,12 @@ UNIT_LIBS += proxy/libproxy.a
 NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_malformed.sh \
 	tests/integration/proxy_reload.sh
+# Hostile peers and local users against the daemons; the units as shipped.
+NETNS_TESTS += tests/integration/harden_flood.sh \
+	tests/integration/harden_files.sh \
+	tests/integration/harden_units.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
+	tests/integration/harden_peer.py \
 	tests/integration/proxy_rawclient.py \
 	tests/integration/proxy_garbage.py \
 	tests/bench/proxy_bench.sh
