@@ -7,7 +7,8 @@
 # For 20 s at once, clients that never read: one whose request gets the
 # 1xx stream, one pipelining OPTIONS with Max-Forwards: 0 (answered by the
 # proxy itself), one pipelining cache hits, one pipelining TRACE echoes of
-# large heads, one pipelining requests for wpad.dat, and local clients
+# large heads, one pipelining requests behind a slow one, one pipelining
+# requests for wpad.dat, and local clients
 # pipelining commands on both control sockets. The resident memory of
 # each daemon stays under a bound throughout, the 1xx stream is cut at
 # the interim cap (502), and both daemons still answer afterwards.
@@ -50,21 +51,24 @@ on c1 curl -sS -o /dev/null -x "http://$A:3128" "$HIT" ||
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-# A TRACE whose head is 32 KiB: each echo is as large.
-pad=$(printf 'x%.0s' $(seq 1 200))
+# A TRACE whose head is 32 KiB (90 fields, under max-headers): each echo
+# is as large.
+pad=$(printf 'x%.0s' $(seq 1 350))
 trace="TRACE $U/ HTTP/1.1\\r\\nHost: $O:8000\\r\\nMax-Forwards: 0\\r\\n"
-for _ in $(seq 1 160); do trace+="X-Pad: $pad\\r\\n"; done
+for _ in $(seq 1 90); do trace+="X-Pad: $pad\\r\\n"; done
 trace+="\\r\\n"
 
 flood() { spawn "$1" "$2" python3 -u "$PEER" "${@:3}"; }
 flood c1 f-1xx.log pipeline "$A" 3128 "$FLOOD_S" \
     "GET http://$O:8001/ HTTP/1.1\\r\\nHost: $O:8001\\r\\n\\r\\n"
-F1XX=$SPAWN_PID
 flood c1 f-options.log pipeline "$A" 3128 "$FLOOD_S" \
     "OPTIONS $U/ HTTP/1.1\\r\\nHost: $O:8000\\r\\nMax-Forwards: 0\\r\\n\\r\\n"
 flood c1 f-hit.log pipeline "$A" 3128 "$FLOOD_S" \
     "GET ${HIT//\\/} HTTP/1.1\\r\\nHost: $O:8000\\r\\n\\r\\n"
 flood c1 f-trace.log pipeline "$A" 3128 "$FLOOD_S" "$trace"
+# Requests pipelined behind one the origin takes its time with.
+flood c1 f-busy.log pipeline "$A" 3128 "$FLOOD_S" \
+    "GET $U/slow/25000 HTTP/1.1\\r\\nHost: $O:8000\\r\\n\\r\\n"
 flood c1 f-wpad.log pipeline "$A" 80 "$FLOOD_S" \
     "GET /wpad.dat HTTP/1.1\\r\\nHost: wpad\\r\\n\\r\\n"
 flood a f-ctl-proxy.log unixflood "$PX/run/proxy.sock" "$FLOOD_S" "stats"
@@ -79,12 +83,13 @@ for _ in $(seq 1 "$FLOOD_S"); do
     r=$(rss_kb "$WPAD_PID") && [ "$r" -gt "$WMAX" ] && WMAX=$r
 done
 under() { echo "peak $2 KiB, bound $RSS_MAX_KB KiB"; [ "$2" -le "$RSS_MAX_KB" ]; }
+echo "# peak resident memory: twin-proxy $PMAX KiB, twin-wpad $WMAX KiB"
 CHECK "twin-proxy stays under the memory bound for ${FLOOD_S} s of floods" \
     under twin-proxy "$PMAX"
 CHECK "twin-wpad stays under the memory bound for ${FLOOD_S} s of floods" \
     under twin-wpad "$WMAX"
 
-for f in f-1xx f-options f-hit f-trace f-wpad f-ctl-proxy f-ctl-wpad; do
+for f in f-1xx f-options f-hit f-trace f-busy f-wpad f-ctl-proxy f-ctl-wpad; do
     wait_log "$f.log" '^sent [0-9]+ requests' 15
 done
 # The origin counts what it wrote into its socket: the cap (32) plus
@@ -102,5 +107,4 @@ CHECK "twin-proxy still answers" \
     on c1 curl -sS -f -o /dev/null -m 5 -x "http://$A:3128" "$U/hello"
 CHECK "twin-wpad still answers" \
     on c1 curl -sS -f -o /dev/null -m 5 "http://$A/wpad.dat"
-: "$F1XX"
 finish

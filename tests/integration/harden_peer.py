@@ -87,15 +87,17 @@ def flood(sock, seconds, data):
     sock.settimeout(0.5)
     deadline = time.time() + seconds
     n = 0
+    why = "time is up"
     while time.time() < deadline:
         try:
             sock.sendall(data)
             n += 1
         except socket.timeout:
             continue
-        except OSError:
+        except OSError as e:
+            why = "closed: %s" % e
             break
-    print("sent %d requests" % n, flush=True)
+    print("sent %d requests (%s)" % (n, why), flush=True)
     sock.close()
 
 
@@ -107,6 +109,7 @@ def small_rcvbuf(family):
 
 def pipeline(host, port, seconds, request):
     s = small_rcvbuf(socket.AF_INET)
+    s.settimeout(5)
     s.connect((host, int(port)))
     flood(s, seconds, lit(request))
 
