@@ -27,6 +27,7 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 # Hostile peers and local users against the daemons; the units as shipped.
 NETNS_TESTS += tests/integration/harden_flood.sh \
 	tests/integration/harden_files.sh \
+	tests/integration/harden_timeout.sh \
 	tests/integration/harden_units.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
 	tests/integration/harden_peer.py \

@@ -13,10 +13,15 @@ Every mode is bounded in time (SECONDS) and prints one summary line.
       over on one connection and never reads. Prints "sent N requests".
   unixflood PATH SECONDS LINE
       The same over a unix socket (a control socket), LINE a text line.
-  stallbody HOST PORT REQUEST
+  stallbody HOST PORT REQUEST WAIT
       Sends REQUEST (a head announcing a body, with part of the body) and
-      then nothing; waits (up to 120 s) for the proxy to close. Prints
-      "closed after S s" with what was received, or "still open".
+      then nothing; waits up to WAIT s for the proxy to close. Prints
+      "closed after S s: STATUS-LINE" (or "-"), or "still open".
+  originstall ADDR:PORT SECONDS
+      An origin whose response announces 100 bytes and sends one.
+  originslowhead ADDR:PORT SECONDS
+      An origin that sends its response head a byte every 0.3 s.
+      Both print "closed by the proxy after S s" or "still open ...".
   slowhead HOST PORT BYTES
       Sends a request head of about BYTES bytes one byte per segment
       (TCP_NODELAY), then prints the status line of the answer.
@@ -82,6 +87,56 @@ def origin1xx(spec, seconds):
     time.sleep(1)
 
 
+def origin_slow(spec, seconds, mode):
+    """An origin that stalls: mode "body" sends a head announcing 100
+    bytes and one of them, "head" sends its head a byte every 0.3 s;
+    then nothing more until SECONDS have passed."""
+    host, port = spec.rsplit(":", 1)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, int(port)))
+    srv.listen(16)
+    print("listening on %s" % spec, flush=True)
+    deadline = time.time() + seconds
+
+    def serve(conn):
+        start = time.time()
+        try:
+            if read_head(conn) is None:
+                return
+            if mode == "body":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+                             b"\r\nx")
+            else:
+                head = b"HTTP/1.1 200 OK\r\n" + b"X-Drip: y\r\n" * 1000
+                for i in range(len(head)):
+                    if time.time() > deadline:
+                        break
+                    conn.sendall(head[i:i + 1])
+                    time.sleep(0.3)
+            conn.settimeout(max(0.1, deadline - time.time()))
+            while conn.recv(65536):
+                pass
+            print("closed by the proxy after %.1f s" % (time.time() - start),
+                  flush=True)
+        except socket.timeout:
+            print("still open after %.1f s" % (time.time() - start),
+                  flush=True)
+        except OSError:
+            print("closed by the proxy after %.1f s" % (time.time() - start),
+                  flush=True)
+        conn.close()
+
+    srv.settimeout(1)
+    while time.time() < deadline:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+    time.sleep(1)
+
+
 def flood(sock, seconds, data):
     # A small receive buffer: what the daemon sends piles up on its side.
     sock.settimeout(0.5)
@@ -120,8 +175,8 @@ def unixflood(path, seconds, line):
     flood(s, seconds, line.encode() + b"\n")
 
 
-def stallbody(host, port, request):
-    s = socket.create_connection((host, int(port)), timeout=120)
+def stallbody(host, port, request, wait):
+    s = socket.create_connection((host, int(port)), timeout=wait)
     start = time.time()
     s.sendall(lit(request))
     got = b""
@@ -186,7 +241,10 @@ def main():
     elif mode == "unixflood":
         unixflood(args[0], float(args[1]), args[2])
     elif mode == "stallbody":
-        stallbody(args[0], args[1], args[2])
+        stallbody(args[0], args[1], args[2], float(args[3]))
+    elif mode in ("originstall", "originslowhead"):
+        origin_slow(args[0], float(args[1]),
+                    "body" if mode == "originstall" else "head")
     elif mode == "slowhead":
         slowhead(args[0], args[1], args[2])
     elif mode == "drip":
