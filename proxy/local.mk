@@ -26,6 +26,7 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_reload.sh
 # Hostile peers and local users against the daemons; the units as shipped.
 NETNS_TESTS += tests/integration/harden_flood.sh \
+	tests/integration/harden_cache.sh \
 	tests/integration/harden_files.sh \
 	tests/integration/harden_timeout.sh \
 	tests/integration/harden_units.sh
