@@ -28,6 +28,7 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 NETNS_TESTS += tests/integration/harden_flood.sh \
 	tests/integration/harden_cache.sh \
 	tests/integration/harden_files.sh \
+	tests/integration/harden_protocol.sh \
 	tests/integration/harden_timeout.sh \
 	tests/integration/harden_units.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \

@@ -22,9 +22,10 @@ Every mode is bounded in time (SECONDS) and prints one summary line.
   originslowhead ADDR:PORT SECONDS
       An origin that sends its response head a byte every 0.3 s.
       Both print "closed by the proxy after S s" or "still open ...".
-  slowhead HOST PORT BYTES
+  slowhead HOST PORT BYTES [PACE_US]
       Sends a request head of about BYTES bytes one byte per segment
-      (TCP_NODELAY), then prints the status line of the answer.
+      (TCP_NODELAY), PACE_US microseconds apart, then prints the status
+      line of the answer.
   drip HOST PORT SECONDS REQUEST
       Sends REQUEST one byte every 0.5 s for SECONDS (a connection that
       never finishes anything), then prints whether the peer had closed.
@@ -196,17 +197,20 @@ def stallbody(host, port, request, wait):
           flush=True)
 
 
-def slowhead(host, port, nbytes):
+def slowhead(host, port, nbytes, pace=0.0):
     s = socket.create_connection((host, int(port)), timeout=60)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     head = b"GET http://198.18.0.200:8000/hello HTTP/1.1\r\n" \
         b"Host: 198.18.0.200:8000\r\n"
-    line = b"X-Filler: " + b"f" * 90 + b"\r\n"
+    line = b"X-Filler: " + b"f" * 1190 + b"\r\n"
     while len(head) + len(line) + 2 < int(nbytes):
         head += line
     head += b"\r\n"
     for i in range(len(head)):
         s.send(head[i:i + 1])
+        # Paced, so that each byte is a read of its own at the proxy.
+        if pace > 0:
+            time.sleep(pace)
     got = b""
     while b"\r\n" not in got:
         piece = s.recv(4096)
@@ -246,7 +250,8 @@ def main():
         origin_slow(args[0], float(args[1]),
                     "body" if mode == "originstall" else "head")
     elif mode == "slowhead":
-        slowhead(args[0], args[1], args[2])
+        slowhead(args[0], args[1], args[2],
+                 float(args[3]) / 1e6 if len(args) > 3 else 0.0)
     elif mode == "drip":
         drip(args[0], args[1], float(args[2]), args[3])
     else:
