@@ -273,8 +273,7 @@ proxy_server_pump_request(struct proxy_client *c)
 
 	if (s == NULL || s->state != SERVER_ACTIVE) {
 		/* Not connected yet: hold a bounded amount. */
-		flow_gate(c->bev, bufferevent_get_input(c->bev),
-		    &c->px->flow);
+		flow_hold(c->bev, c->px->flow.high);
 		return;
 	}
 	if (http_body_relay(&c->req, c->bev, s->bev, &c->px->flow,
