@@ -45,7 +45,7 @@ daemon_start a wpad.log c1 "$A" 80 env ASAN_OPTIONS=quarantine_size_mb=0 \
 WPAD_PID=$DAEMON_PID
 
 U=http://$O:8000
-HIT=$U/hit?h=Cache-Control:max-age=600\&n=60000
+HIT="$U/hit?h=Cache-Control:max-age=600&n=60000"
 on c1 curl -sS -o /dev/null -x "http://$A:3128" "$HIT" ||
     ERROR "cannot warm the cache"
 
@@ -64,7 +64,7 @@ flood c1 f-1xx.log pipeline "$A" 3128 "$FLOOD_S" \
 flood c1 f-options.log pipeline "$A" 3128 "$FLOOD_S" \
     "OPTIONS $U/ HTTP/1.1\\r\\nHost: $O:8000\\r\\nMax-Forwards: 0\\r\\n\\r\\n"
 flood c1 f-hit.log pipeline "$A" 3128 "$FLOOD_S" \
-    "GET ${HIT//\\/} HTTP/1.1\\r\\nHost: $O:8000\\r\\n\\r\\n"
+    "GET $HIT HTTP/1.1\\r\\nHost: $O:8000\\r\\n\\r\\n"
 flood c1 f-trace.log pipeline "$A" 3128 "$FLOOD_S" "$trace"
 # Requests pipelined behind one the origin takes its time with.
 flood c1 f-busy.log pipeline "$A" 3128 "$FLOOD_S" \
