@@ -119,6 +119,8 @@ struct cfg_ha {
 enum { XFF_ON, XFF_OFF, XFF_DELETE };
 /* How the proxy opens data connections with FTP servers. */
 enum { FTP_SERVER_PASSIVE, FTP_SERVER_PASSIVE_ONLY, FTP_SERVER_ACTIVE };
+/* What the cache does with a response that sets a cookie. */
+enum { CACHE_COOKIE_NO_STORE, CACHE_COOKIE_STRIP };
 
 struct cfg_proxy {
 	struct cfg_blk		 blk;
@@ -139,6 +141,7 @@ struct cfg_proxy {
 	uint64_t		 request_timeout;
 	uint64_t		 idle_timeout;
 	uint64_t		 read_timeout;
+	uint64_t		 body_timeout;
 	uint64_t		 server_idle_timeout;
 	uint64_t		 max_header_size;
 	unsigned int		 max_headers;
@@ -149,6 +152,7 @@ struct cfg_proxy {
 	uint64_t		 cache_dir_size;
 	uint64_t		 cache_max_object;
 	uint64_t		 cache_heuristic_max;
+	int			 cache_set_cookie;
 
 	/* The FTP proxy and the ftp:// gateway (checked in cfg_ftp.c). */
 	struct addr		*ftp_listen;

@@ -17,6 +17,7 @@ static const char *const garp_modes[] = { "request", "reply", "both", NULL };
 static const char *const xff_modes[] = { "on", "off", "delete", NULL };
 static const char *const ftp_server_modes[] = { "passive", "passive-only",
     "active", NULL };
+static const char *const cookie_modes[] = { "no-store", "strip", NULL };
 static const char *const pac_scripts[] = { "per-client", "my-ip-address",
     NULL };
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
@@ -73,7 +74,8 @@ static const struct cfg_kw peer_kws[] = {
 	KW("partner", CFG_ADDR, 0, struct cfg_peer, partner, 0, 0, NULL, NULL),
 	KW("run-dir", CFG_PATH, 0, struct cfg_peer, run_dir, 0, 0, NULL,
 	    "/run/twinproxy"),
-	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL, "nobody"),
+	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL,
+	    "twinproxy"),
 	KW_END
 };
 
@@ -132,6 +134,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    MS(100), SEC(3600), NULL, "60s"),
 	KW("read-timeout", CFG_DURATION, 0, struct cfg_proxy, read_timeout,
 	    MS(100), SEC(86400), NULL, "60s"),
+	KW("body-timeout", CFG_DURATION, 0, struct cfg_proxy, body_timeout,
+	    MS(100), SEC(86400), NULL, "30s"),
 	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_proxy,
 	    server_idle_timeout, 0, SEC(3600), NULL, "15s"),
 	KW("max-header-size", CFG_SIZE, 0, struct cfg_proxy, max_header_size,
@@ -168,6 +172,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    ftp_anonymous_password, 0, 0, NULL, "twinproxy@"),
 	KW("ftp-cache", CFG_BOOL, 0, struct cfg_proxy, ftp_cache, 0, 0, NULL,
 	    "no"),
+	KW("cache-set-cookie", CFG_ENUM, 0, struct cfg_proxy, cache_set_cookie,
+	    0, 0, cookie_modes, "no-store"),
 	KW_END
 };
 

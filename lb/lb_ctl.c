@@ -307,10 +307,14 @@ lbd_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 int
 lbd_ctl_open(struct lbd *d, const char **cause)
 {
-	char	*path;
+	static char	 msg[512];
+	char		*path, *why;
 
-	if (daemon_mkdir_run(d->cfg->peer.run_dir) == -1) {
-		*cause = "cannot create the run directory";
+	if (daemon_mkdir_run(d->cfg->peer.run_dir, d->cfg->peer.user,
+	    &why) == -1) {
+		strlcpy(msg, why, sizeof msg);
+		free(why);
+		*cause = msg;
 		return (-1);
 	}
 	path = ctl_sockpath(d->cfg->peer.run_dir, "lb");

@@ -70,3 +70,20 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 	if (src != NULL && !flow_full(out, fl))
 		flow_resume(src);
 }
+
+/* Stop reading src while its own input holds cap bytes or more. */
+int
+flow_hold(struct bufferevent *src, size_t cap)
+{
+	if (evbuffer_get_length(bufferevent_get_input(src)) < cap)
+		return (0);
+	bufferevent_disable(src, EV_READ);
+	return (1);
+}
+
+/* Have libevent read src only while its input is below cap. */
+void
+flow_cap_input(struct bufferevent *src, size_t cap)
+{
+	bufferevent_setwatermark(src, EV_READ, 0, cap);
+}

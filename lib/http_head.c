@@ -5,6 +5,7 @@
 #include "http.h"
 #include "http_field.h"
 #include "http_head.h"
+#include "http_status.h"
 
 static int	http_head_dropped(const struct http_header *, size_t,
 		    const struct http_header *, const struct http_head_opts *);
@@ -28,9 +29,10 @@ http_head_request_line(struct evbuffer *out, const struct http_msg *m)
 }
 
 /*
- * Append a relayed status line. The heads on every request's path are
- * written in pieces, not through printf, which costs more than the rest
- * of the head.
+ * Append a relayed status line: the origin's reason phrase, or the
+ * code's own when the origin sent none ("HTTP/1.1 204"). The heads on
+ * every request's path are written in pieces, not through printf, which
+ * costs more than the rest of the head.
  */
 void
 http_head_status_line(struct evbuffer *out, const struct http_msg *m)
@@ -38,6 +40,10 @@ http_head_status_line(struct evbuffer *out, const struct http_msg *m)
 	char	code[13] = "HTTP/1.1 000 ";
 	int	c = m->code;
 
+	if (m->reason_len == 0) {
+		http_status_line(out, m->code);
+		return;
+	}
 	if (c < 100 || c > 999) {	/* the parser allows 100-599 */
 		evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", m->code,
 		    (int)m->reason_len, m->reason);

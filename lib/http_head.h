@@ -44,7 +44,10 @@ struct http_head_opts {
 
 /* Append the origin-form request line of m ("GET /p?q HTTP/1.1"). */
 void	http_head_request_line(struct evbuffer *, const struct http_msg *);
-/* Append the status line of m with its own reason phrase. */
+/*
+ * Append the status line of m with its own reason phrase, or the code's
+ * (http_status.h) when it has none.
+ */
 void	http_head_status_line(struct evbuffer *, const struct http_msg *);
 /*
  * Append the fields h[0..n) that go on to the next hop: without the

@@ -7,10 +7,11 @@ lib_libcommon_a_SOURCES = \
 	lib/addr.c lib/addr.h \
 	lib/ev.c lib/ev.h \
 	lib/daemon.c lib/daemon.h \
+	lib/fsafe.c lib/fsafe.h \
 	lib/ctl.c lib/ctl.h \
 	lib/http.c lib/http.h
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_fsafe.c
 
 # The connection layer: fields, status lines, backpressure, bodies, heads,
 # the relay, log files, listeners, outgoing connections, the idle pool.

@@ -34,7 +34,15 @@ NETNS_TESTS += tests/integration/proxy_forward.sh \
 	tests/integration/proxy_ftp.sh \
 	tests/integration/proxy_ftp_gw.sh \
 	tests/integration/proxy_ftp_pair.sh
+# Hostile peers and local users against the daemons; the units as shipped.
+NETNS_TESTS += tests/integration/harden_flood.sh \
+	tests/integration/harden_cache.sh \
+	tests/integration/harden_files.sh \
+	tests/integration/harden_protocol.sh \
+	tests/integration/harden_timeout.sh \
+	tests/integration/harden_units.sh
 EXTRA_DIST += tests/integration/proxy_origin.py \
+	tests/integration/harden_peer.py \
 	tests/integration/proxy_ftp_raw.py \
 	tests/integration/proxy_rawclient.py \
 	tests/integration/proxy_garbage.py \

@@ -45,6 +45,15 @@ struct proxy_ftp_gw;
 #define PROXY_URL_MAX		2048
 /* How long SIGTERM waits for requests in progress. */
 #define PROXY_DRAIN_MS		10000
+/*
+ * Interim (1xx) responses one request may get; an origin sending more is
+ * answered 502 (an endless stream of them would hold the request for
+ * ever).
+ */
+#define PROXY_MAX_INTERIM	32
+/* Bodies in progress, for proxy_client_body_timeout(). */
+#define PROXY_BODY_REQ		0x1
+#define PROXY_BODY_RESP		0x2
 
 /* Errors counted by kind (twinctl proxy stats). */
 enum proxy_err {
@@ -129,6 +138,7 @@ struct proxy_client {
 	int				 tunnel;	/* CONNECT */
 	struct conn_linger		*linger;	/* CLIENT_CLOSING */
 	int				 held;		/* output full */
+	struct http_resume		 hr;		/* head parse */
 	struct timespec			 t_start;
 	enum http_method		 method;
 	char				 method_str[24];
@@ -141,6 +151,8 @@ struct proxy_client {
 	struct http_body		 req;		/* its body */
 	int				 retried;
 	int				 body_sent;	/* body went */
+	int				 body_timed;	/* PROXY_BODY_* */
+	unsigned			 interim;	/* 1xx so far */
 
 	/* Name resolution and origin connection. */
 	struct evdns_getaddrinfo_request *dnsreq;
@@ -186,6 +198,7 @@ struct proxy_server {
 	int				 got_bytes;	/* answering */
 	int				 head_done;
 	int				 keep_alive;
+	struct http_resume		 hr;		/* head parse */
 };
 
 /* proxy_main.c */
@@ -202,6 +215,9 @@ struct proxy_client *proxy_client_new(struct proxy *, int,
 	    const struct sockaddr *, int);
 struct evbuffer *proxy_client_output(struct proxy_client *);
 void	proxy_client_sent(struct proxy_client *, size_t);
+void	proxy_client_answered(struct proxy_client *, size_t);
+void	proxy_client_body_timeout(struct proxy_client *, int);
+void	proxy_client_timer(struct proxy_client *, uint64_t);
 void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,
 	    const char *, enum proxy_err);

@@ -27,7 +27,8 @@ emit_field(struct evbuffer *out, const struct http_header *h)
 /*
  * Write the field lines of a hit: for 304 only those RFC 9110 §15.4.5
  * keeps; else the stored fields with our own Content-Length (and
- * Content-Range for 206 and 416); always Age.
+ * Content-Range for a 206 and for our own 416, an unsatisfiable range;
+ * a stored 416 is the origin's and goes out as stored); always Age.
  */
 int
 cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
@@ -43,7 +44,8 @@ cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
 		return (-1);
 	for (i = 0; i < o->nhdrs; i++) {
 		if (http_header_is(&o->hdrs[i], "content-length") ||
-		    http_header_is(&o->hdrs[i], "content-range"))
+		    ((ans->status == 206 || ans->range_bad) &&
+		    http_header_is(&o->hdrs[i], "content-range")))
 			continue;
 		if (ans->status == 304) {
 			keep = 0;
@@ -69,6 +71,8 @@ cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
 		    ans->range_len - 1, o->body_len, ans->range_len) < 0 ?
 		    -1 : 0);
 	case 416:
+		if (!ans->range_bad)
+			break;
 		return (evbuffer_add_printf(out, "Content-Range: bytes */%"
 		    PRIu64 "\r\nContent-Length: 0\r\n", o->body_len) < 0 ?
 		    -1 : 0);
@@ -102,7 +106,7 @@ cache_hit_body(const struct cache_answer *ans, struct evbuffer *out)
 
 	if (o == NULL)
 		return (-1);
-	if (ans->head || ans->status == 304 || ans->status == 416 ||
+	if (ans->head || ans->status == 304 || ans->range_bad ||
 	    ans->status == 204 || ans->range_len == 0)
 		return (0);
 	if ((body = cache_obj_membody(o)) != NULL) {

@@ -156,9 +156,9 @@ proxy_reload(struct proxy *px)
 	if (oldpath == NULL || strcmp(oldpath, cfg->proxy.access_log) != 0) {
 		if (logfile_open(px->log, cfg->proxy.access_log,
 		    &cause) == -1)
-			log_warnx("reload: access log %s: %s; still writing "
-			    "to %s", cfg->proxy.access_log, cause,
-			    oldpath != NULL ? oldpath : "nothing");
+			log_warnx("reload: access log: %s; still writing "
+			    "to %s", cause, oldpath != NULL ? oldpath :
+			    "nothing");
 		else
 			log_info("access log is now %s",
 			    cfg->proxy.access_log);

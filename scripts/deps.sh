@@ -8,7 +8,7 @@ PKGS="autoconf automake make gcc pkg-config
 	libsqlite3-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump
-	nftables faketime openssl vsftpd lftp wget chromium
+	nftables faketime openssl vsftpd lftp wget chromium logrotate
 	nginx-light iperf3 python3-scapy haproxy wrk"
 
 missing=""

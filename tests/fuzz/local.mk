@@ -47,13 +47,14 @@ FUZZ_NAMES += disk
 FUZZ_DISK_PARSER = $(srcdir)/proxy/proxy_cache_disk.c \
 	$(srcdir)/proxy/proxy_cache_obj.c
 FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c $(FUZZ_DISK_PARSER) \
-	$(FUZZ_CACHE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
+	$(FUZZ_CACHE_PARSER) $(srcdir)/lib/http_field.c $(srcdir)/lib/fsafe.c \
+	$(FUZZ_LIB_BASE)
 
 # lib/ctl.c: control-socket requests and replies.
 FUZZ_NAMES += ctl
 FUZZ_CTL_PARSER = $(srcdir)/lib/ctl.c
 FUZZ_CTL_SRCS = $(srcdir)/tests/fuzz/fuzz_ctl.c $(FUZZ_CTL_PARSER) \
-	$(FUZZ_LIB_BASE)
+	$(srcdir)/lib/flow.c $(FUZZ_LIB_BASE)
 
 # lib/check_icmp_pkt.c: echo replies seen by the ICMP health check.
 FUZZ_NAMES += check_icmp

@@ -62,9 +62,10 @@ pair_topo() {
     topo_host origin "$O/$PFX" ${v6o:+"$v6o"}
     printf 'twinproxy-pair-key-%s%s\n' "$RANDOM" "$RANDOM" >"$T/ha.key"
     chmod 600 "$T/ha.key"
-    # Daemons that drop to nobody read their config and write their logs.
+    # Daemons that drop to nobody read their config and write their logs
+    # (sticky: the daemons refuse a log folder others could rename in).
     chmod 755 "$T"
-    chmod 777 "$T/logs"
+    chmod 1777 "$T/logs"
     mkdir -p "$T/www"
     echo "hello from the origin server" >"$T/www/hello"
     # Last modified a month ago: heuristically fresh for a day in a cache.

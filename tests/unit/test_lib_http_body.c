@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "http.h"
 #include "http_body.h"
+#include "http_field.h"
 #include "http_head.h"
 #include "unit.h"
 
@@ -126,6 +127,50 @@ test_http_body_move_chunked(void)
 		CU_ASSERT_STRING_EQUAL(s, body);
 		free(s);
 	}
+	evbuffer_free(dst);
+}
+
+/*
+ * Trailers that may not be trailers (RFC 9110 section 6.5.1) are dropped
+ * on the way, however the section arrives; the others pass unchanged.
+ */
+static void
+test_http_body_move_trailers(void)
+{
+	static const char	 body[] = "3\r\nabc\r\n0\r\n"
+	    "Content-Length: 99\r\nX-Sum: 1\r\nHost: evil\r\n"
+	    "set-cookie: s=1\r\nTransfer-Encoding: chunked\r\n"
+	    "Authorization: x\r\nX-Late: 2\r\nContent-Type: t/t\r\n\r\n";
+	static const char	 want[] = "3\r\nabc\r\n0\r\n"
+	    "X-Sum: 1\r\nX-Late: 2\r\n\r\n";
+	struct http_body	 b;
+	struct evbuffer		*dst = evbuffer_new();
+	size_t			 left, step;
+	char			*s, in[512];
+
+	for (step = 1; step <= sizeof body; step += 5) {
+		snprintf(in, sizeof in, "%sGET", body);
+		http_body_init(&b, HTTP_BODY_CHUNKED, 0, 0, NULL);
+		CU_ASSERT_EQUAL(move_in_pieces(&b, in, step, dst, &left), 0);
+		CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
+		CU_ASSERT_EQUAL(left, 3);
+		s = take(dst);
+		CU_ASSERT_STRING_EQUAL(s, want);
+		free(s);
+	}
+	/* A bad trailer is an error, before anything of it went on. */
+	http_body_init(&b, HTTP_BODY_CHUNKED, 0, 0, NULL);
+	CU_ASSERT_EQUAL(move_in_pieces(&b, "0\r\nX-A: 1\r\nBad Name: 2\r\n"
+	    "\r\n", 4, dst, &left), -1);
+	s = take(dst);
+	CU_ASSERT_STRING_EQUAL(s, "0\r\n");
+	free(s);
+	/* The names, one by one. */
+	CU_ASSERT_EQUAL(http_trailer_forbidden("If-Match", 8), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("TE", 2), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Cookie", 6), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Server-Timing", 13), 0);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Digest", 6), 0);
 	evbuffer_free(dst);
 }
 
@@ -322,6 +367,13 @@ test_http_head_response(void)
 	CU_ASSERT_EQUAL(http_head_conn(11, 1), HTTP_CONN_CLOSE);
 	CU_ASSERT_EQUAL(http_head_conn(10, 1), HTTP_CONN_CLOSE);
 	CU_ASSERT_EQUAL(http_head_conn(11, 0), HTTP_CONN_NONE);
+	/* No reason phrase from the origin: the code's own goes on. */
+	CU_ASSERT_EQUAL_FATAL(http_parse_response(&msg, "HTTP/1.1 204\r\n\r\n",
+	    17, NULL, HTTP_METHOD_GET), HTTP_DONE);
+	http_head_status_line(b, &msg);
+	s = take(b);
+	CU_ASSERT_STRING_EQUAL(s, "HTTP/1.1 204 No Content\r\n");
+	free(s);
 	evbuffer_free(b);
 }
 
@@ -329,6 +381,7 @@ static CU_TestInfo tests[] = {
 	{ "move_length", test_http_body_move_length },
 	{ "move_close", test_http_body_move_close },
 	{ "move_chunked", test_http_body_move_chunked },
+	{ "move_trailers", test_http_body_move_trailers },
 	{ "move_dechunk", test_http_body_move_dechunk },
 	{ "move_bad_chunks", test_http_body_move_bad_chunks },
 	{ "check_early", test_http_body_check_early },
