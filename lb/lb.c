@@ -103,14 +103,17 @@ main(int argc, char **argv)
 	lbd_init(&d, base, cfg, o.cfgfile);
 	if (lbd_listen(&d, cfg, &cause) == -1)
 		fatalx("%s", cause);
-	if (lbd_logs_open(&d, cfg, 1) == -1)
-		fatalx("cannot open the access log");
 	if (lbd_ctl_open(&d, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
-	/* The access logs stay ours to reopen after the switch. */
-	lbd_logs_chown(&d, cfg->peer.user);
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
 		fatalx("cannot switch to user %s: %s", cfg->peer.user, cause);
+	/*
+	 * The access logs are opened as the user, never as root, so that
+	 * a link planted in their folder cannot make root write anywhere;
+	 * reopening them after rotation then needs no privilege either.
+	 */
+	if (lbd_logs_open(&d, cfg, 1) == -1)
+		fatalx("cannot open the access log");
 	/* Secrets and certificates are read as the user, as reloads do. */
 	if (lbd_start(&d, &why) == -1)
 		fatalx("%s", why);

@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,23 +249,6 @@ lbd_logs_open(struct lbd *d, const struct cfg *cfg, int strict)
 		if (!d->logs[i].used && logfile_path(d->logs[i].lf) != NULL)
 			logfile_close(d->logs[i].lf);
 	return (rv);
-}
-
-/* Give the open access logs to <user>, who reopens them after a drop. */
-void
-lbd_logs_chown(struct lbd *d, const char *user)
-{
-	struct passwd	*pw;
-	size_t		 i;
-	int		 fd;
-
-	if (geteuid() != 0 || (pw = getpwnam(user)) == NULL)
-		return;
-	for (i = 0; i < d->nlogs; i++)
-		if ((fd = logfile_fd(d->logs[i].lf)) != -1 &&
-		    fchown(fd, pw->pw_uid, pw->pw_gid) == -1)
-			log_warn("access log %s: chown to %s",
-			    d->logs[i].path, user);
 }
 
 /* SIGUSR1: reopen every access log (rotation). */

@@ -296,7 +296,6 @@ void		 lbd_init(struct lbd *, struct event_base *, struct cfg *,
 		    const char *);
 int		 lbd_listen(struct lbd *, const struct cfg *, const char **);
 int		 lbd_logs_open(struct lbd *, const struct cfg *, int);
-void		 lbd_logs_chown(struct lbd *, const char *);
 void		 lbd_logs_reopen(struct lbd *);
 int		 lbd_start(struct lbd *, char **);
 int		 lbd_verify(struct lbd *, char **);

@@ -54,7 +54,8 @@ FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c $(FUZZ_DISK_PARSER) \
 FUZZ_NAMES += ctl
 FUZZ_CTL_PARSER = $(srcdir)/lib/ctl.c
 FUZZ_CTL_SRCS = $(srcdir)/tests/fuzz/fuzz_ctl.c $(FUZZ_CTL_PARSER) \
-	$(srcdir)/lib/flow.c $(FUZZ_LIB_BASE)
+	$(srcdir)/lib/flow.c $(srcdir)/lib/relay.c $(srcdir)/lib/ev.c \
+	$(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
 
 # lib/check_icmp_pkt.c: echo replies seen by the ICMP health check.
 FUZZ_NAMES += check_icmp

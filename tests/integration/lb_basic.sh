@@ -2,7 +2,7 @@
 # lb_basic.sh - twin-lb's l7 cluster, end to end, with real nginx servers.
 #
 # twin-lb on host a listens on the floating IP before a holds it
-# (IP_FREEBIND) and serves through it once it arrives; it runs as nobody
+# (IP_FREEBIND) and serves through it once it arrives; it runs as PROXY_USER
 # after binding. Connections to servers leave from the source each
 # server names: the floating IP, the address the client reached, the
 # peer's own, or the kernel's choice. Requests are balanced one by one, also on one keep-alive
@@ -57,8 +57,8 @@ lb_start
 CHECK "the l4 cluster is skipped at start, with a warning" \
     grep -q 'cluster pkt: mode l4 is not yet supported by this build; skipped' "$(logf lb.log)"
 uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
-CHECK "after binding, twin-lb runs as nobody" \
-    test "$(uid_of "$LB_PID")" = "$(id -u nobody)"
+CHECK "after binding, twin-lb runs as $PROXY_USER" \
+    test "$(uid_of "$LB_PID")" = "$(id -u "$PROXY_USER")"
 
 # ---- floating IP ------------------------------------------------------------
 

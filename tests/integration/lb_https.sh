@@ -51,9 +51,9 @@ for s in s1 s2; do
 done
 q "$TC" ca sign -d ca s1.csr --server -o s1.crt
 q "$TC" ca sign -d ca2 s2.csr --server -o s2.crt
-# twin-lb reads its files as nobody, the user it runs as; the CA keeps
+# twin-lb reads its files as PROXY_USER, the user it runs as; the CA keeps
 # its directory to itself.
-chown nobody www.pem other.pem pass || ERROR "cannot chown the PEM files"
+chown "$PROXY_USER" www.pem other.pem pass || ERROR "cannot chown the PEM files"
 cp ca/ca.crt ca.crt || ERROR "cannot copy the CA certificate"
 chmod 755 "$D"
 cd "$T" || ERROR "cannot enter $T"
@@ -164,7 +164,7 @@ wait_until 5 grep -q '^HTTP/1.1 200' "$T/long.out" ||
 (cd "$D" && q "$TC" ca sign -d ca www.csr --server -o www2.crt &&
     q "$TC" compose www.key www2.crt ca/ca.crt -o www2.pem) ||
     ERROR "cannot renew www"
-cp "$D/www2.pem" "$D/www.pem.new" && chown nobody "$D/www.pem.new" &&
+cp "$D/www2.pem" "$D/www.pem.new" && chown "$PROXY_USER" "$D/www.pem.new" &&
     chmod 600 "$D/www.pem.new" && mv "$D/www.pem.new" "$D/www.pem"
 kill -HUP "$LB_PID"
 wait_until 5 reloaded 1 || ERROR "the reload did not take effect"
@@ -177,7 +177,7 @@ exec 7>&-
 wait "$LONG"
 CHECK "the connection opened before the reload carried on" \
     test "$(grep -c '^HTTP/1.1 200' "$T/long.out")" = 2
-cp "$D/www.key" "$D/www.pem.new" && chown nobody "$D/www.pem.new" &&
+cp "$D/www.key" "$D/www.pem.new" && chown "$PROXY_USER" "$D/www.pem.new" &&
     chmod 600 "$D/www.pem.new" && mv "$D/www.pem.new" "$D/www.pem"
 kill -HUP "$LB_PID"
 CHECK "a broken composite file is refused at reload" \

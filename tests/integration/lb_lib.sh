@@ -5,7 +5,7 @@
 #
 # lb_topo [HOST...]          proxy_topo with a c1 c2 s1 s2 s3 (or HOSTs);
 #                            proxy_dirs; opens ping sockets on a (ICMP
-#                            checks as nobody)
+#                            checks as PROXY_USER)
 # lb_nginx NAME ADDR [PORT [TLS]]
 #                            nginx on host NAME at ADDR:PORT (80), its files
 #                            under $T/www-NAME: "/" answers "NAME", /hdr the
@@ -15,7 +15,7 @@
 #                            a connection about 4 s), /big/1m a 1 MiB file;
 #                            TLS="CERT KEY" serves HTTPS. NGINX_PID_NAME
 # lb_nginx_stop NAME         stop that nginx (and wait)
-# lb_secret                  $PX/lb.key, 32 random bytes, owned by nobody
+# lb_secret                  $PX/lb.key, 32 random bytes, owned by PROXY_USER
 # lb_start [CONF]            twin-lb -d -v -f CONF on a (log lb.log),
 #                            LB_PID; waits until it reaches LB_WAIT
 #                            (default $A:80) from c1
@@ -97,7 +97,7 @@ lb_nginx_stop() {
 
 lb_secret() {
     head -c 32 /dev/urandom | base64 >"$PX/lb.key" &&
-        chown nobody "$PX/lb.key" && chmod 600 "$PX/lb.key" ||
+        chown "$PROXY_USER" "$PX/lb.key" && chmod 600 "$PX/lb.key" ||
         ERROR "cannot write $PX/lb.key"
 }
 
