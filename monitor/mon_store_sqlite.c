@@ -52,6 +52,8 @@ enum sid {
 	S_AL_CLOSE,
 	S_AL_LIST_OPEN,
 	S_AL_LIST_SINCE,
+	S_STATUS_LIST,
+	S_EV_LAST,
 	S_COUNT
 };
 
@@ -83,8 +85,9 @@ static const char *const sql[S_COUNT] = {
 	    "site_id = (SELECT id FROM site WHERE name = ?)",
 	[S_DEV_DEL] = "DELETE FROM device WHERE name = ? AND "
 	    "site_id = (SELECT id FROM site WHERE name = ?)",
-	[S_VIEW_DEVS] = "SELECT d.id, d.id_hash, d.revoked FROM device d "
-	    "JOIN site s ON d.site_id = s.id WHERE s.name = ? ORDER BY d.id",
+	[S_VIEW_DEVS] = "SELECT d.id, d.id_hash, d.revoked, d.name "
+	    "FROM device d JOIN site s ON d.site_id = s.id WHERE s.name = ? "
+	    "ORDER BY d.id",
 	[S_VIEW_OWNER] = "SELECT s.name FROM device d "
 	    "JOIN site s ON d.site_id = s.id WHERE d.id_hash = ?",
 	[S_STATUS_PUT] = "INSERT INTO status (device_id, received, sent, "
@@ -121,6 +124,14 @@ static const char *const sql[S_COUNT] = {
 	    "a.opened, a.closed, a.text FROM alarm a "
 	    "JOIN site s ON a.site_id = s.id WHERE a.opened >= ? "
 	    "ORDER BY a.opened, a.id",
+	[S_STATUS_LIST] = "SELECT d.name, t.received, t.body FROM status t "
+	    "JOIN device d ON t.device_id = d.id "
+	    "JOIN site s ON d.site_id = s.id WHERE s.name = ? ORDER BY d.name",
+	[S_EV_LAST] = "SELECT e.id, s.name, d.name, e.seq, e.time, "
+	    "e.received, e.kind, e.level, e.text FROM event e "
+	    "JOIN device d ON e.device_id = d.id "
+	    "JOIN site s ON d.site_id = s.id WHERE ?1 IS NULL OR s.name = ?1 "
+	    "ORDER BY e.time DESC, e.id DESC LIMIT ?2",
 };
 
 /* Schema migrations: migrations[i] takes version i to version i + 1. */
@@ -233,6 +244,12 @@ static int	sq_alarm_close(struct mon_store *, const char *, const char *,
 		    const char *, uint64_t, int *, char **);
 static int	sq_alarm_list(struct mon_store *, int, uint64_t,
 		    mon_store_alarm_cb, void *, char **);
+static int	sq_status_list(struct mon_store *, const char *,
+		    mon_store_status_cb, void *, char **);
+static int	sq_event_last(struct mon_store *, const char *, size_t,
+		    mon_store_event_cb, void *, char **);
+static int	event_rows(struct sq_store *, sqlite3_stmt *,
+		    mon_store_event_cb, void *, char **);
 
 const struct mon_store_ops mon_store_sqlite_ops = {
 	"sqlite",
@@ -252,6 +269,8 @@ const struct mon_store_ops mon_store_sqlite_ops = {
 	sq_alarm_open,
 	sq_alarm_close,
 	sq_alarm_list,
+	sq_status_list,
+	sq_event_last,
 };
 
 /* Describe the last SQLite error, "what: message". */
@@ -782,6 +801,7 @@ sq_auth_view(struct mon_store *base, const char *site, const uint8_t *hash,
 		d->id = sqlite3_column_int64(st, 0);
 		memcpy(d->hash, sqlite3_column_blob(st, 1), MON_DEVID_HASHLEN);
 		d->revoked = sqlite3_column_int(st, 2);
+		col_text(st, 3, d->name, sizeof d->name);
 		v->ndev++;
 	}
 	sqlite3_reset(st);
@@ -904,8 +924,9 @@ sq_report_record(struct mon_store *base, int64_t dev,
 	}
 	if (sq_run(s, S_BEGIN, cause) == -1)
 		goto out;
-	if (dev_seq(s, dev, &ack->ack, cause) == -1)
+	if (dev_seq(s, dev, &ack->prev, cause) == -1)
 		goto fail;
+	ack->ack = ack->prev;
 	if ((st = sq_stmt(s, S_STATUS_PUT, cause)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, dev);
@@ -980,21 +1001,15 @@ sq_event_record(struct mon_store *base, int64_t dev,
 	return (0);
 }
 
+/* Hand every row of an event listing to <cb>. */
 static int
-sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
-    mon_store_event_cb cb, void *arg, char **cause)
+event_rows(struct sq_store *s, sqlite3_stmt *st, mon_store_event_cb cb,
+    void *arg, char **cause)
 {
-	struct sq_store		*s = (struct sq_store *)base;
 	struct mon_store_event	 e;
-	sqlite3_stmt		*st;
 	char			 level[16];
 	int			 rc;
 
-	if ((st = sq_stmt(s, S_EV_LIST, cause)) == NULL)
-		return (-1);
-	bind_time(st, 1, since > INT64_MAX ? INT64_MAX : since);
-	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
-	    (sqlite3_int64)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof e);
 		e.id = sqlite3_column_int64(st, 0);
@@ -1018,6 +1033,37 @@ sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
+    mon_store_event_cb cb, void *arg, char **cause)
+{
+	struct sq_store		*s = (struct sq_store *)base;
+	sqlite3_stmt		*st;
+
+	if ((st = sq_stmt(s, S_EV_LIST, cause)) == NULL)
+		return (-1);
+	bind_time(st, 1, since > INT64_MAX ? INT64_MAX : since);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)limit);
+	return (event_rows(s, st, cb, arg, cause));
+}
+
+static int
+sq_event_last(struct mon_store *base, const char *site, size_t limit,
+    mon_store_event_cb cb, void *arg, char **cause)
+{
+	struct sq_store		*s = (struct sq_store *)base;
+	sqlite3_stmt		*st;
+
+	if ((st = sq_stmt(s, S_EV_LAST, cause)) == NULL)
+		return (-1);
+	if (site != NULL)
+		sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)limit);
+	return (event_rows(s, st, cb, arg, cause));
 }
 
 static int
@@ -1108,6 +1154,37 @@ sq_alarm_list(struct mon_store *base, int open_only, uint64_t since,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		*cause = sq_err(s, "alarm list");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+sq_status_list(struct mon_store *base, const char *site,
+    mon_store_status_cb cb, void *arg, char **cause)
+{
+	struct sq_store	*s = (struct sq_store *)base;
+	sqlite3_stmt	*st;
+	const char	*body;
+	char		 name[MON_NAME_MAX + 1];
+	int		 rc;
+
+	if ((st = sq_stmt(s, S_STATUS_LIST, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_text(st, 0, name, sizeof name);
+		if ((body = (const char *)sqlite3_column_text(st, 2)) == NULL)
+			body = "";
+		if (cb(arg, name, col_u64(st, 1), body,
+		    (size_t)sqlite3_column_bytes(st, 2)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = sq_err(s, "status list");
 		return (-1);
 	}
 	return (0);

@@ -29,6 +29,10 @@ static const struct twinctl_cmd cmds[] = {
 	{ "takeover", "", 1, twinctl_ha_takeover },
 	{ "release", "", 1, twinctl_ha_release },
 	{ "proxy", "stats", 1, twinctl_proxy },
+	{ "center", "sites | site ID | events [--since TIME] | alarms | "
+	    "register SITE FILE... | revoke SITE NAME | stats", 1,
+	    twinctl_center },
+	{ "report", "status", 1, twinctl_report },
 	{ NULL, NULL, 0, NULL }
 };
 
