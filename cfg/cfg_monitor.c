@@ -37,7 +37,7 @@ const struct cfg_kw cfg_report_kws[] = {
 	    alive_interval, SEC(1), SEC(3600), NULL, "60s"),
 	KW("poll-interval", CFG_DURATION, 0, struct cfg_report,
 	    poll_interval, MS(100), SEC(3600), NULL, "2s"),
-	KW("timeout", CFG_DURATION, 0, struct cfg_report, timeout, SEC(1),
+	KW("timeout", CFG_DURATION, 0, struct cfg_report, timeout, MS(100),
 	    SEC(600), NULL, "30s"),
 	KW("spool-dir", CFG_PATH, 0, struct cfg_report, spool_dir, 0, 0, NULL,
 	    "/var/spool/twinproxy"),

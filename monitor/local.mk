@@ -10,7 +10,8 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_alarm.h monitor/mon_alarm.c \
 	monitor/mon_store.h monitor/mon_store.c monitor/mon_store_sqlite.c \
 	monitor/mon_agent.h monitor/mon_snap.c monitor/mon_diff.c \
-	monitor/mon_ctlc.c monitor/mon_client.c monitor/mon_agent.c \
+	monitor/mon_ctlc.c monitor/mon_priv.c monitor/mon_client.c \
+	monitor/mon_agent.c \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
 	monitor/mon_center_ctl.c
@@ -28,3 +29,6 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_auth.c tests/unit/test_mon_alarm.c \
 	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
+
+NETNS_TESTS += tests/integration/mon_report.sh
+EXTRA_DIST += tests/integration/mon_lib.sh

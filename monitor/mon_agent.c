@@ -91,6 +91,7 @@ struct mon_agent {
 	uint64_t		 nrefused;	/* by the center */
 
 	struct ctl_server	*ctl;
+	int			 privfd;	/* the helper, or -1 */
 };
 
 static uint64_t	agent_now(void);
@@ -100,7 +101,7 @@ static void	agent_cert_add(struct mon_snap_cert *, size_t *,
 		    const char *);
 static void	agent_poll_cb(evutil_socket_t, short, void *);
 static void	agent_poll(struct mon_agent *);
-static void	agent_req(struct mon_agent *, int, const char *,
+static void	agent_req(struct mon_agent *, int, enum mon_priv_sock,
 		    const char *);
 static void	agent_req_cb(void *, int, const char *, size_t,
 		    const char *);
@@ -211,6 +212,7 @@ mon_agent_new(struct event_base *base, struct cfg *cfg, const char *cfgfile,
 	a->base = base;
 	a->cfg = cfg;
 	a->cfgfile = xstrdup(cfgfile);
+	a->privfd = -1;
 	a->cur = xmalloc(sizeof *a->cur);
 	a->next = xmalloc(sizeof *a->next);
 	a->report = xmalloc(sizeof *a->report);
@@ -263,6 +265,8 @@ mon_agent_free(struct mon_agent *a)
 		mon_spool_close(a->spool);
 	SSL_SESSION_free(a->session);
 	SSL_CTX_free(a->ctx);
+	if (a->privfd != -1)
+		close(a->privfd);
 	OPENSSL_cleanse(a->devid, sizeof a->devid);
 	free(a->statepath);
 	free(a->cur);
@@ -272,6 +276,13 @@ mon_agent_free(struct mon_agent *a)
 	free(a->saved);
 	free(a->cfgfile);
 	free(a);
+}
+
+/* Connect to the daemons through the privileged helper at <fd>. */
+void
+mon_agent_priv(struct mon_agent *a, int fd)
+{
+	a->privfd = fd;
 }
 
 /* The control socket, <run-dir>/report.sock; before privileges go. */
@@ -381,19 +392,29 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	agent_poll(arg);
 }
 
-/* Send one control-socket request of a poll. */
+/*
+ * Send one control-socket request of a poll: through the privileged
+ * helper when there is one (the sockets are root's), else directly.
+ */
 static void
-agent_req(struct mon_agent *a, int kind, const char *daemon, const char *cmd)
+agent_req(struct mon_agent *a, int kind, enum mon_priv_sock which,
+    const char *cmd)
 {
-	char	*path;
+	char	*path, err[256];
+	int	 fd;
 
-	path = ctl_sockpath(a->cfg->peer.run_dir, daemon);
+	if (a->privfd != -1)
+		fd = mon_priv_connect(a->privfd, which, err, sizeof err);
+	else {
+		path = ctl_sockpath(a->cfg->peer.run_dir, mon_priv_name(which));
+		fd = mon_ctlc_connect(path, err, sizeof err);
+		free(path);
+	}
 	a->req[kind].a = a;
 	a->req[kind].kind = kind;
 	a->npending++;
-	a->req[kind].c = mon_ctlc_new(a->base, path, cmd, AGENT_CTL_TIMEOUT,
-	    agent_req_cb, &a->req[kind]);
-	free(path);
+	a->req[kind].c = mon_ctlc_new(a->base, fd, err, cmd,
+	    AGENT_CTL_TIMEOUT, agent_req_cb, &a->req[kind]);
 }
 
 /*
@@ -437,21 +458,21 @@ agent_poll(struct mon_agent *a)
 		    cfg->report.certificate_warning);
 	}
 	if (cfg->ha.blk.present)
-		agent_req(a, REQ_HA, "ha", "status");
+		agent_req(a, REQ_HA, MON_PRIV_HA, "status");
 	else
 		a->next->ha = MON_D_OFF;
 	if (cfg->proxy.blk.present) {
-		agent_req(a, REQ_PROXY, "proxy", "stats");
-		agent_req(a, REQ_CACHE, "proxy", "cache stats");
+		agent_req(a, REQ_PROXY, MON_PRIV_PROXY, "stats");
+		agent_req(a, REQ_CACHE, MON_PRIV_PROXY, "cache stats");
 	} else
 		a->next->proxy = MON_D_OFF;
 	if (cfg->wpad.blk.present)
-		agent_req(a, REQ_WPAD, "wpad", "status");
+		agent_req(a, REQ_WPAD, MON_PRIV_WPAD, "status");
 	else
 		a->next->wpad = MON_D_OFF;
 	lbpath = ctl_sockpath(cfg->peer.run_dir, "lb");
 	if (stat(lbpath, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		agent_req(a, REQ_LB, "lb", "lb servers");
+		agent_req(a, REQ_LB, MON_PRIV_LB, "lb servers");
 	else {
 		a->next->lb = MON_D_OFF;
 		a->next->nlbs = 0;
@@ -481,6 +502,10 @@ agent_req_cb(void *arg, int rv, const char *data, size_t len,
 		e = n->ha_err;
 		if (rv == 0)
 			prv = mon_snap_ha(n, data, len, &cause);
+		/* twin-ha names peers by address; the config has a name. */
+		if (rv == 0 && prv == 0)
+			strlcpy(n->self_name, a->cfg->peer.name,
+			    sizeof n->self_name);
 		break;
 	case REQ_PROXY:
 		d = &n->proxy;

@@ -18,6 +18,7 @@
 #define MON_AGENT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -186,9 +187,24 @@ int		 mon_snap_save(const char *, const struct mon_snap *, char **);
 int		 mon_snap_load(const char *, struct mon_snap *, char **);
 const char	*mon_daemon_name(enum mon_daemon);
 
+/* The daemons whose control sockets the privileged helper opens. */
+enum mon_priv_sock {
+	MON_PRIV_HA,
+	MON_PRIV_PROXY,
+	MON_PRIV_WPAD,
+	MON_PRIV_LB,
+	MON_PRIV_MAX
+};
+
+/* mon_priv.c */
+int		 mon_priv_start(const char *, pid_t *);
+int		 mon_priv_connect(int, enum mon_priv_sock, char *, size_t);
+const char	*mon_priv_name(enum mon_priv_sock);
+
 /* mon_ctlc.c */
-struct mon_ctlc	*mon_ctlc_new(struct event_base *, const char *, const char *,
-		     uint64_t, mon_ctlc_cb, void *);
+int		 mon_ctlc_connect(const char *, char *, size_t);
+struct mon_ctlc	*mon_ctlc_new(struct event_base *, int, const char *,
+		     const char *, uint64_t, mon_ctlc_cb, void *);
 void		 mon_ctlc_free(struct mon_ctlc *);
 
 /* mon_agent.c */
@@ -196,6 +212,7 @@ struct mon_agent *mon_agent_new(struct event_base *, struct cfg *,
 		     const char *, char **);
 void		 mon_agent_free(struct mon_agent *);
 int		 mon_agent_ctl_open(struct mon_agent *, const char **);
+void		 mon_agent_priv(struct mon_agent *, int);
 int		 mon_agent_start(struct mon_agent *, char **);
 void		 mon_agent_reload(struct mon_agent *, struct cfg *);
 

@@ -4,6 +4,7 @@
  * HTTPS (see mon_agent.c).
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -119,6 +120,8 @@ main(int argc, char **argv)
 	struct agent_main		 m;
 	const char			*ccause;
 	char				*cause, *pidfile, *cfgpath, hp[300];
+	pid_t				 helper = -1;
+	int				 privfd;
 
 	daemon_getopt(&o, "twin-report", argc, argv);
 	log_init(o.name, o.foreground, o.verbose);
@@ -139,9 +142,22 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		daemon_detach();
 
+	/*
+	 * The helper that opens the root-only control sockets, forked
+	 * before anything else is open; only when there is something to
+	 * drop.
+	 */
+	privfd = -1;
+	if (geteuid() == 0) {
+		if ((privfd = mon_priv_start(m.cfg->peer.run_dir,
+		    &helper)) == -1)
+			fatal("privileged helper");
+	}
 	m.base = ev_base_new();
 	if ((m.agent = mon_agent_new(m.base, m.cfg, cfgpath, &cause)) == NULL)
 		fatalx("%s", cause);
+	if (privfd != -1)
+		mon_agent_priv(m.agent, privfd);
 	if (mon_agent_ctl_open(m.agent, &ccause) == -1)
 		fatalx("control socket: %s", ccause);
 	agent_spool_dir(m.cfg);
@@ -163,7 +179,9 @@ main(int argc, char **argv)
 	ev_signals(m.base, sigs, sizeof sigs / sizeof sigs[0], &m);
 	event_base_dispatch(m.base);
 
-	mon_agent_free(m.agent);
+	mon_agent_free(m.agent);	/* closes the helper's channel */
+	if (helper != -1)
+		waitpid(helper, NULL, 0);
 	cfg_free(m.cfg);
 	ev_signals_free();
 	event_base_free(m.base);

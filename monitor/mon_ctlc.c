@@ -39,20 +39,47 @@ static void	ctlc_done(struct mon_ctlc *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 /*
- * Send <cmd> to the daemon at <path>; <cb> gets 0 and the data lines
+ * Connect to the control socket <path> without blocking; the descriptor,
+ * or -1 with the reason in <err>.
+ */
+int
+mon_ctlc_connect(const char *path, char *err, size_t len)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path) {
+		snprintf(err, len, "%s: path too long", path);
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Send <cmd> on the connected control socket <fd> (-1: the connection
+ * failed, <failed> says why); <cb> gets 0 and the data lines
  * (dot-stuffing undone, each ended by LF) on ".OK", 1 and the message on
  * ".ERR", -1 and the reason when the daemon could not be reached or did
- * not answer within <timeout_ms>. The request frees itself after the
- * callback; mon_ctlc_free() cancels it before.
+ * not answer within <timeout_ms>. The request owns <fd> and frees itself
+ * after the callback; mon_ctlc_free() cancels it before.
  */
 struct mon_ctlc *
-mon_ctlc_new(struct event_base *base, const char *path, const char *cmd,
-    uint64_t timeout_ms, mon_ctlc_cb cb, void *arg)
+mon_ctlc_new(struct event_base *base, int fd, const char *failed,
+    const char *cmd, uint64_t timeout_ms, mon_ctlc_cb cb, void *arg)
 {
 	struct mon_ctlc		*c;
-	struct sockaddr_un	 sun;
 	struct timeval		 tv;
-	int			 fd = -1;
 
 	c = xcalloc(1, sizeof *c);
 	c->cb = cb;
@@ -61,26 +88,15 @@ mon_ctlc_new(struct event_base *base, const char *path, const char *cmd,
 	c->timer = evtimer_new(base, ctlc_timer_cb, c);
 	if (c->data == NULL || c->timer == NULL)
 		fatalx("%s: out of memory", __func__);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
-		snprintf(c->err, sizeof c->err, "%s: path too long", path);
+	if (fd == -1) {
+		snprintf(c->err, sizeof c->err, "%s", failed);
 		goto later;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		snprintf(c->err, sizeof c->err, "%s: %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		goto later;
-	}
-	if ((c->bev = bufferevent_socket_new(base, fd,
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    (c->bev = bufferevent_socket_new(base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
-		snprintf(c->err, sizeof c->err, "%s: out of memory", path);
+		snprintf(c->err, sizeof c->err, "out of memory");
 		goto later;
 	}
 	bufferevent_setcb(c->bev, ctlc_read_cb, NULL, ctlc_event_cb, c);
