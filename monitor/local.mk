@@ -30,5 +30,6 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
-NETNS_TESTS += tests/integration/mon_report.sh
+NETNS_TESTS += tests/integration/mon_report.sh \
+	tests/integration/mon_silence.sh
 EXTRA_DIST += tests/integration/mon_lib.sh

@@ -143,6 +143,8 @@ mon_report_block() {
 }
 
 mon_agent_start() {
+    # A socket left by a killed agent must not pass for the new one's.
+    rm -f "$T/run-$1/report.sock"
     spawn "$1" "report-$1.log" "$TWIN_REPORT" -d -v -f "$T/$1.conf"
     AGENT_PID[$1]=$SPAWN_PID
     wait_until 10 test -S "$T/run-$1/report.sock" ||
