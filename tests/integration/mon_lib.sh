@@ -16,13 +16,19 @@
 #
 # mon_certs               site CA in $T/ca, the center's server
 #                         certificate $T/center.pem (IP:$CTR) and the
-#                         site's client certificate $T/site.pem
+#                         site's client certificate $T/site.pem; then
+# mon_publish             copies the CA's certificate and CRL to
+#                         $T/ca.crt and $T/crl.pem
 # mon_topo_center         hosts ctr (both center addresses) and op
 # mon_site_routes NAME    policy routing on peer NAME (see above)
 # mon_center_conf [SETTING...]  write $T/center.conf (alive-timeout 3s,
 #                         notify and sendmail stand-ins logging to
 #                         $T/logs/notify.log and $T/logs/mail.log)
-# mon_center_start        twin-monitord on ctr (log center.log), CENTER_PID
+# mon_center_start        twin-monitord on ctr (log center.log), CENTER_PID;
+#                         with CENTER_UID set it starts as that user from
+#                         the first instruction (port 443 opened to users
+#                         in ctr's namespace), as a unit with
+#                         CAP_NET_BIND_SERVICE would run it
 # mon_register SITE NAME... register devices NAME with ID files
 #                         $T/NAME.devid (made if missing)
 # mon_report_block NAME [SETTING...]  print peer NAME's report block
@@ -50,6 +56,15 @@ mon_certs() {
         ERROR "twin-cert ca issue (center) failed"
     "$TWIN_CERT" ca issue -d "$T/ca" -t ec -n "$SITE" -o "$T/site.pem" \
         >>"$T/logs/cert.log" 2>&1 || ERROR "twin-cert ca issue (site) failed"
+    mon_publish
+}
+
+# mon_publish: what the CA folder (root's, mode 0700) gives out: its
+# certificate and its current CRL, for the center and the agents.
+mon_publish() {
+    cp "$T/ca/ca.crt" "$T/ca.crt" && cp "$T/ca/crl.pem" "$T/crl.new" &&
+        chmod 644 "$T/ca.crt" "$T/crl.new" && mv "$T/crl.new" "$T/crl.pem" ||
+        ERROR "cannot publish the CA's certificate and CRL"
 }
 
 mon_topo_center() {
@@ -88,8 +103,8 @@ EOF
         echo "center {"
         echo "    listen $CTR:443;"
         echo "    certificate \"$T/center.pem\";"
-        echo "    ca-file \"$T/ca/ca.crt\";"
-        echo "    crl-file \"$T/ca/crl.pem\";"
+        echo "    ca-file \"$T/ca.crt\";"
+        echo "    crl-file \"$T/crl.pem\";"
         echo "    database \"$T/db/center.db\";"
         echo "    alive-timeout 3s;"
         echo "    timeout 5s;"
@@ -104,7 +119,14 @@ EOF
 }
 
 mon_center_start() {
-    spawn ctr center.log "$TWIN_MONITORD" -d -v -f "$T/center.conf"
+    local -a as=()
+    if [ -n "${CENTER_UID:-}" ]; then
+        on ctr sysctl -q -w net.ipv4.ip_unprivileged_port_start=0 ||
+            ERROR "cannot open port 443 to users on ctr"
+        chown "$CENTER_UID" "$T/run-ctr" "$T/db"
+        as=(setpriv --reuid="$CENTER_UID" --regid="$CENTER_UID" --clear-groups)
+    fi
+    spawn ctr center.log "${as[@]}" "$TWIN_MONITORD" -d -v -f "$T/center.conf"
     CENTER_PID=$SPAWN_PID
     wait_port ctr "$CTR" 443
     wait_until 10 test -S "$T/run-ctr/center.sock" ||
@@ -132,7 +154,7 @@ mon_report_block() {
     echo "    site-id $SITE;"
     echo "    device-id-file \"$T/$name.devid\";"
     echo "    certificate \"$T/site.pem\";"
-    echo "    ca-file \"$T/ca/ca.crt\";"
+    echo "    ca-file \"$T/ca.crt\";"
     echo "    alive-interval 1s;"
     echo "    poll-interval 250ms;"
     echo "    timeout 900ms;"
