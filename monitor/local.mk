@@ -31,5 +31,6 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
 NETNS_TESTS += tests/integration/mon_report.sh \
-	tests/integration/mon_silence.sh
-EXTRA_DIST += tests/integration/mon_lib.sh
+	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
+	tests/integration/mon_dashboard.sh
+EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py

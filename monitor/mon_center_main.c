@@ -229,7 +229,7 @@ main(int argc, char **argv)
 		}
 		hc.name = "operators";
 		hc.tls = c->otls;
-		hc.max_body = 0;
+		hc.max_body = 4096;	/* read-only: bodies go unread */
 		hc.max_conns = CENTER_OPERATOR_CONNS;
 		c->operators = mon_httpd_new(base, &hc, mon_views_handler,
 		    NULL, c);

@@ -145,7 +145,7 @@ valarm_count_cb(void *arg, const struct mon_store_alarm *a)
 
 	vs->alarms++;
 	/* The store lists sites by name: the array is sorted. */
-	if ((v = bsearch(a->site, vs->v, vs->n, sizeof *vs->v,
+	if (vs->n > 0 && (v = bsearch(a->site, vs->v, vs->n, sizeof *vs->v,
 	    vsite_cmp)) != NULL)
 		v->alarms++;
 	return (0);
