@@ -91,8 +91,10 @@ now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 post a active "1 $now takeover $MARKUP" || ERROR "a's report was refused"
 post b standby || ERROR "b's report was refused"
 # osaka-01 keeps reporting (bounded: 60 rounds of 0.5 s) ...
-(for ((i = 0; i < 60; i++)); do post a active; post b standby; sleep 0.5; done) \
-    >/dev/null 2>&1 &
+(for ((i = 0; i < 60; i++)); do
+    [ -e "$T/stop-loop" ] && break
+    post a active; post b standby; sleep 0.5
+done) >/dev/null 2>&1 &
 LOOP_PID=$!
 echo "$LOOP_PID" >>"$T/pids"
 # ... while kyoto-02 never does: silent after the alive timeout (3 s).
@@ -150,5 +152,6 @@ CHECK "the site's side has no route to the operator listener" \
 CHECK "the agents' listener does not serve the page" \
     http_is 404 x "https://$CTR/" --cacert "$T/ca.crt" --cert "$T/site.pem"
 
-{ kill "$LOOP_PID"; wait "$LOOP_PID"; } 2>/dev/null
+touch "$T/stop-loop"
+wait "$LOOP_PID"
 finish
