@@ -27,7 +27,10 @@ twin_monitord_LDADD = monitor/libmonitor.a $(COMMON_LIBS) $(SQLITE3_LIBS)
 
 UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_auth.c tests/unit/test_mon_alarm.c \
-	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c
+	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c \
+	tests/unit/test_mon_snap.c tests/unit/test_mon_center.c \
+	tests/unit/test_mon_json.c tests/unit/test_mon_notify.c \
+	tests/unit/test_mon_client.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
 NETNS_TESTS += tests/integration/mon_report.sh \

@@ -760,7 +760,7 @@ agent_result_cb(void *arg, const struct mon_client_result *res)
 		snprintf(a->last_err, sizeof a->last_err, "%s", res->err);
 		log_warnx("report (%s) failed: %s", route, res->err);
 		if (res->tls) {
-			/* Past the tunnel: the center, not the route, failed. */
+			/* Past the tunnel: the center failed, not the route. */
 			SSL_SESSION_free(a->session);
 			a->session = NULL;
 		}

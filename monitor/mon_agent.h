@@ -153,7 +153,7 @@ struct mon_client_params {
 /* How it went. */
 struct mon_client_result {
 	int			 ok;		/* a whole response came */
-	int			 tls;		/* TLS got as far as the center */
+	int			 tls;		/* TLS reached the center */
 	int			 status;	/* its status code */
 	char			 err[MON_TEXT_MAX];	/* why not, when !ok */
 	char			*body;		/* NUL-terminated */

@@ -127,8 +127,8 @@ int		 mon_httpd_listen(struct mon_httpd *, const struct addr *,
 void		 mon_httpd_set_tls(struct mon_httpd *, struct tls_server *);
 void		 mon_httpd_stats(const struct mon_httpd *,
 		     struct mon_httpd_stats *);
-void		 mon_httpd_answer(struct evbuffer *, const struct mon_httpd_resp *,
-		     int, int);
+void		 mon_httpd_answer(struct evbuffer *,
+		     const struct mon_httpd_resp *, int, int);
 enum mon_cert_status mon_httpd_cert_status(long, int);
 
 /* mon_center.c */

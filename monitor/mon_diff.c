@@ -9,8 +9,9 @@
  *   twin-lb) or proxy-down (twin-proxy); answering again: -up;
  * - twin-ha's role, when both polls had an answer: becoming active from
  *   standby or fault is a failback on the default primary while the
- *   partner is heard (the service comes home), a takeover otherwise; becoming active
- *   at start while no partner is heard is a takeover too; entering fault
+ *   partner is heard (the service comes home), a takeover otherwise;
+ *   becoming active at start while no partner is heard is a takeover
+ *   too; entering fault
  *   is service-down (unless a tracked service going down says it
  *   already), leaving it service-up; a takeover count that grew without
  *   a role change (active, then not, then active between two polls) is
@@ -135,7 +136,8 @@ ha_diff(const struct mon_snap *o, const struct mon_snap *n, int trackdown,
 
 	if (o->role != n->role) {
 		if (n->role == MON_ROLE_ACTIVE &&
-		    (o->role == MON_ROLE_STANDBY || o->role == MON_ROLE_FAULT) &&
+		    (o->role == MON_ROLE_STANDBY ||
+		    o->role == MON_ROLE_FAULT) &&
 		    n->self_default == MON_DEF_PRIMARY &&
 		    n->partner == MON_PARTNER_UP) {
 			emit(cb, arg, MON_EV_FAILBACK, "%s, the default "
