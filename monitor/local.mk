@@ -21,6 +21,8 @@ sbin_PROGRAMS += twin-report
 twin_report_SOURCES = monitor/mon_agent_main.c
 twin_report_LDADD = monitor/libmonitor.a $(COMMON_LIBS)
 
+dist_man_MANS += man/twin-report.8 man/twin-monitord.8
+
 sbin_PROGRAMS += twin-monitord
 twin_monitord_SOURCES = monitor/mon_center_main.c
 twin_monitord_LDADD = monitor/libmonitor.a $(COMMON_LIBS) $(SQLITE3_LIBS)

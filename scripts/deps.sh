@@ -8,7 +8,7 @@ PKGS="autoconf automake make gcc pkg-config
 	libsqlite3-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump
-	nftables faketime openssl vsftpd lftp"
+	nftables faketime openssl vsftpd lftp chromium"
 
 missing=""
 for p in $PKGS; do
