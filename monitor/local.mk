@@ -35,6 +35,12 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_client.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
+# The bench's load generator: built by make check, run by mon_bench.sh.
+check_PROGRAMS += tests/bench/mon_load
+tests_bench_mon_load_SOURCES = tests/bench/mon_load.c
+tests_bench_mon_load_LDADD = $(COMMON_LIBS)
+EXTRA_DIST += tests/bench/mon_bench.sh
+
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
 	tests/integration/mon_dashboard.sh

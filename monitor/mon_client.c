@@ -566,8 +566,14 @@ client_body_done(struct mon_client *c)
 	c->res.body = xmalloc(c->res.body_len + 1);
 	evbuffer_remove(c->body, c->res.body, c->res.body_len);
 	c->res.body[c->res.body_len] = '\0';
-	/* A ticket for the next exchange, so it needs no full handshake. */
+	/*
+	 * A ticket for the next exchange, so it needs no full handshake;
+	 * OpenSSL keeps a session resumable only if this side sent its
+	 * close_notify (the request is out: nothing queued is overtaken).
+	 */
 	if (c->ssl != NULL && (sess = SSL_get1_session(c->ssl)) != NULL) {
+		if (SSL_shutdown(c->ssl) < 0)
+			ERR_clear_error();
 		if (SSL_SESSION_is_resumable(sess))
 			c->res.session = sess;
 		else

@@ -86,6 +86,8 @@ static void	httpd_accept_cb(int, const struct sockaddr *, int, void *);
 static void	httpd_close(struct hconn *);
 static void	httpd_linger_cb(enum conn_linger_end, void *);
 static void	httpd_finish(struct hconn *);
+static void	httpd_tls_close_cb(struct bufferevent *, void *);
+static void	httpd_linger(struct hconn *);
 static void	httpd_read_cb(struct bufferevent *, void *);
 static void	httpd_write_cb(struct bufferevent *, void *);
 static void	httpd_event_cb(struct bufferevent *, short, void *);
@@ -317,15 +319,49 @@ httpd_linger_cb(enum conn_linger_end why, void *arg)
 	httpd_close(arg);
 }
 
-/* Send what is queued, then close. */
+/*
+ * Send what is queued, then close: over TLS, once the output is out, a
+ * close_notify first (a TLS peer takes a bare TCP close for a truncation
+ * attack), then lib/conn's lingering close.
+ */
 static void
 httpd_finish(struct hconn *c)
 {
 	c->state = H_CLOSING;
 	evtimer_del(c->timer);
+	if (c->ssl == NULL) {
+		httpd_linger(c);
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(c->bev, NULL, httpd_tls_close_cb, httpd_event_cb, c);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void
+httpd_linger(struct hconn *c)
+{
 	if ((c->linger = conn_linger_new(c->h->base, c->bev,
 	    c->h->conf.timeout_ms, 1000, httpd_linger_cb, c)) == NULL)
 		httpd_close(c);
+}
+
+/*
+ * The TLS output is out: libevent holds nothing more, so the alert the
+ * SSL writes straight to the socket comes after the response.
+ */
+static void
+httpd_tls_close_cb(struct bufferevent *bev, void *arg)
+{
+	struct hconn	*c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	if (SSL_shutdown(c->ssl) < 0)
+		ERR_clear_error();	/* best effort: the peer may be gone */
+	httpd_linger(c);
 }
 
 /*
@@ -547,9 +583,22 @@ httpd_event_cb(struct bufferevent *bev, short what, void *arg)
 	char		 why[256], buf[ADDR_STRLEN];
 	int		 nocert = 0;
 
+	if (c->state == H_CLOSING) {
+		httpd_close(c);
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED) {
 		/* The handshake is over: both sides verified. */
 		httpd_peer_cert(c);
+		/*
+		 * A TLS 1.3 ticket is used once: a resumed session gets a
+		 * new one with the answer, or the agent's next report would
+		 * need a full handshake again.
+		 */
+		if (c->ssl != NULL && SSL_version(c->ssl) == TLS1_3_VERSION &&
+		    SSL_session_reused(c->ssl) &&
+		    SSL_new_session_ticket(c->ssl) != 1)
+			ERR_clear_error();
 		c->state = H_HEAD;
 		httpd_process(c);
 		return;
