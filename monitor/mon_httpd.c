@@ -22,6 +22,8 @@
  * the mark, its next request is not read.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,11 +242,14 @@ httpd_accept_cb(int fd, const struct sockaddr *sa, int salen, void *arg)
 	struct mon_httpd	*h = arg;
 	struct hconn		*c;
 	struct timeval		 tv;
+	int			 on = 1;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return;
 	}
+	/* The answer and the close_notify after it go out at once. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	c->h = h;
 	if (addr_from_sa(&c->peer, sa, (socklen_t)salen) == -1)
 		memset(&c->peer, 0, sizeof c->peer);

@@ -2,10 +2,14 @@
  * mon_store_sqlite.c: the SQLite backend of the center's store.
  *
  * Settings, and why: WAL, so the operator's listings never block the
- * reports being written; synchronous FULL, because an event is
- * acknowledged to its agent once committed and the agent then forgets it,
- * so a commit must survive power loss (NORMAL in WAL mode may lose the
- * last ones); a busy timeout, for the operator tools that open the same
+ * reports being written; synchronous FULL for every transaction that
+ * stores events, because an event is acknowledged to its agent once
+ * committed and the agent then forgets it, so such a commit must survive
+ * power loss (NORMAL in WAL mode may lose the last ones); NORMAL for an
+ * alive report without events, whose status row the next report rewrites
+ * anyway, so that a thousand sites' alive reports cost no fsync each (the
+ * next FULL commit makes them durable too, and WAL stays consistent
+ * either way); a busy timeout, for the operator tools that open the same
  * file; foreign keys on, so removing a site removes what hangs from it.
  * Every statement is prepared once with bound parameters, never built
  * from strings. The schema is versioned (schema_version) and migrated in
@@ -54,6 +58,8 @@ enum sid {
 	S_AL_LIST_SINCE,
 	S_STATUS_LIST,
 	S_EV_LAST,
+	S_SYNC_NORMAL,
+	S_SYNC_FULL,
 	S_COUNT
 };
 
@@ -132,6 +138,8 @@ static const char *const sql[S_COUNT] = {
 	    "JOIN device d ON e.device_id = d.id "
 	    "JOIN site s ON d.site_id = s.id WHERE ?1 IS NULL OR s.name = ?1 "
 	    "ORDER BY e.time DESC, e.id DESC LIMIT ?2",
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 /* Schema migrations: migrations[i] takes version i to version i + 1. */
@@ -193,6 +201,7 @@ struct sq_store {
 	struct mon_store	 base;
 	sqlite3			*db;
 	sqlite3_stmt		*st[S_COUNT];
+	int			 sync_full;	/* synchronous FULL now */
 	char			 err[512];
 };
 
@@ -203,6 +212,7 @@ static int	sq_script(struct sq_store *, const char *, char **);
 static int	sq_pragma(struct sq_store *, const char *, const char *,
 		    char **);
 static void	sq_rollback(struct sq_store *);
+static int	sq_sync(struct sq_store *, int, char **);
 static void	col_text(sqlite3_stmt *, int, char *, size_t);
 static uint64_t	col_u64(sqlite3_stmt *, int);
 static int	bind_time(sqlite3_stmt *, int, uint64_t);
@@ -376,6 +386,29 @@ sq_pragma(struct sq_store *s, const char *pragma, const char *want,
 	return (0);
 }
 
+/* Set synchronous FULL (1) or NORMAL (0), outside a transaction. */
+static int
+sq_sync(struct sq_store *s, int full, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (s->sync_full == full)
+		return (0);
+	if ((st = sq_stmt(s, full ? S_SYNC_FULL : S_SYNC_NORMAL,
+	    cause)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = sq_err(s, "synchronous");
+		return (-1);
+	}
+	s->sync_full = full;
+	return (0);
+}
+
 static void
 sq_rollback(struct sq_store *s)
 {
@@ -436,6 +469,7 @@ sq_open(const char *path, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	s->sync_full = 1;
 	if (sq_pragma(s, "PRAGMA journal_mode = WAL", "wal", cause) == -1 ||
 	    sq_pragma(s, "PRAGMA synchronous = FULL", NULL, cause) == -1 ||
 	    sq_pragma(s, "PRAGMA foreign_keys = ON", NULL, cause) == -1) {
@@ -565,7 +599,8 @@ sq_site_add(struct mon_store *base, const char *name, const char *descr,
 		*cause = s->err;
 		return (-1);
 	}
-	if ((st = sq_stmt(s, S_SITE_ADD, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 ||
+	    (st = sq_stmt(s, S_SITE_ADD, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, descr != NULL ? descr : "", -1,
@@ -593,7 +628,8 @@ sq_site_remove(struct mon_store *base, const char *name, char **cause)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = sq_stmt(s, S_SITE_DEL, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 ||
+	    (st = sq_stmt(s, S_SITE_DEL, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -683,7 +719,7 @@ sq_device_add(struct mon_store *base, const char *site, const char *name,
 		*cause = s->err;
 		return (-1);
 	}
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, 1, cause) == -1 || sq_run(s, S_BEGIN, cause) == -1)
 		return (-1);
 	if (site_id(s, site, &sid, cause) == -1)
 		goto fail;
@@ -735,7 +771,7 @@ dev_change(struct sq_store *s, enum sid id, const char *site,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = sq_stmt(s, id, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 || (st = sq_stmt(s, id, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
@@ -922,7 +958,8 @@ sq_report_record(struct mon_store *base, int64_t dev,
 		*cause = s->err;
 		goto out;
 	}
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, r->nev > 0, cause) == -1 ||
+	    sq_run(s, S_BEGIN, cause) == -1)
 		goto out;
 	if (dev_seq(s, dev, &ack->prev, cause) == -1)
 		goto fail;
@@ -989,7 +1026,7 @@ sq_event_record(struct mon_store *base, int64_t dev,
 {
 	struct sq_store	*s = (struct sq_store *)base;
 
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, 1, cause) == -1 || sq_run(s, S_BEGIN, cause) == -1)
 		return (-1);
 	if (dev_seq(s, dev, ack, cause) == -1 ||
 	    event_insert(s, dev, ev, received, dup, cause) == -1 ||
@@ -1077,7 +1114,7 @@ sq_alarm_open(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*opened = 0;
-	if (site_id(s, site, &sid, cause) == -1)
+	if (sq_sync(s, 1, cause) == -1 || site_id(s, site, &sid, cause) == -1)
 		return (-1);
 	if ((st = sq_stmt(s, S_AL_OPEN, cause)) == NULL)
 		return (-1);
@@ -1106,7 +1143,8 @@ sq_alarm_close(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*closed = 0;
-	if ((st = sq_stmt(s, S_AL_CLOSE, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 ||
+	    (st = sq_stmt(s, S_AL_CLOSE, cause)) == NULL)
 		return (-1);
 	bind_time(st, 1, now);
 	sqlite3_bind_text(st, 2, device != NULL ? device : "", -1,

@@ -20,7 +20,8 @@
 #            of the two factors, the store and the timers.
 #
 # Usage: TOP_BUILDDIR=$PWD/build-rel tests/bench/mon_bench.sh
-#        (SITES=, STEADY=, QUIET=, MAX=, CONC= to change the defaults)
+#        (SITES=, STEADY=, QUIET=, QUIET_AFTER=, MAX=, CONC= to change the
+#        defaults)
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,9 +32,12 @@ STEADY=${STEADY:-75}
 QUIET=${QUIET:-50}
 MAX=${MAX:-20}
 CONC=${CONC:-32}
+QUIET_AFTER=${QUIET_AFTER:-40}
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 need_cmd nginx awk
+# The quiet sites' alarms (15 s after their last report) within the run.
+[ "$STEADY" -ge $((QUIET_AFTER + 25)) ] || ERROR "STEADY must be QUIET_AFTER + 25 s at least"
 LOAD=$TOP_BUILDDIR/tests/bench/mon_load
 CERT=$TOP_BUILDDIR/twin-cert
 [ -x "$LOAD" ] || ERROR "no $LOAD (make check builds it)"
@@ -105,7 +109,7 @@ done) >"$T/rss.log" 2>/dev/null &
 RSS_PID=$!
 echo "$RSS_PID" >>"$T/pids"
 on ctr "$LOAD" steady 127.0.0.1:443 "$T/ca.crt" "$T/sites" 10000 "$STEADY" \
-    "$QUIET" 40 >"$T/steady.out" 2>"$T/logs/steady.err"
+    "$QUIET" "$QUIET_AFTER" >"$T/steady.out" 2>"$T/logs/steady.err"
 steady_rc=$?
 kill "$RSS_PID"
 wait "$RSS_PID" 2>/dev/null
@@ -117,6 +121,7 @@ center alarms | awk '$1 == "alarm" && $3 == "-" { print $2 }' | sort >"$T/alarme
 grep '^quiet ' "$T/steady.out" | awk '{ print $2 }' | sort >"$T/quieted"
 note "steady: $QUIET sites went quiet; site alarms raised: $raised; $late (ms after the deadline, in the center)"
 # The notify program's own delay: when it ran, against the deadline.
+touch "$T/logs/alarms.log"
 notify_delay=$(while read -r at site when; do
     d=$(date -u -d "$when" +%s%3N)
     echo $(( at - d ))
@@ -131,6 +136,8 @@ CHECK "every report of the steady phase answered 200" test "$steady_rc" = 0
 CHECK "the generator stayed on its schedule (under 1 s behind)" \
     awk '{ for (i = 1; i < NF; i++) if ($i == "behind-max-ms") exit !($(i + 1) < 1000) }' \
         <(tail -n 1 "$T/steady.out")
+CHECK "the $QUIET quiet sites raised their alarms" \
+    test "$(wc -l <"$T/alarmed")" = "$QUIET"
 CHECK "no false alarm: the alarmed sites are exactly the quiet ones" \
     cmp "$T/alarmed" "$T/quieted"
 CHECK "every alarm within 1 s of its deadline" \
@@ -165,7 +172,8 @@ note "max, sessions resumed: twin-monitord $m_res"
 note "max, sessions resumed: nginx (mTLS only)   $n_res"
 note "max, full handshakes:  twin-monitord $m_full"
 note "max, full handshakes:  nginx (mTLS only)   $n_full"
-note "max: twin-monitord/nginx reports/s: resumed $(awk -v a="$(per_s "$m_res")" -v b="$(per_s "$n_res")" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'), full $(awk -v a="$(per_s "$m_full")" -v b="$(per_s "$n_full")" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+note "max: twin-monitord/nginx reports/s: resumed $(ratio "$(per_s "$m_res")" "$(per_s "$n_res")"), full $(ratio "$(per_s "$m_full")" "$(per_s "$n_full")")"
 note "max: center RSS after ${rss_max} kB"
 center stats | sed 's/^/# /'
 CHECK "the center answered reports in the max phase" \

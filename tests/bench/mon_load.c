@@ -18,7 +18,10 @@
  * failed, per second, latency percentiles (ms), how late the generator
  * itself got behind its schedule (ms), and resumed handshakes.
  */
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -97,7 +100,7 @@ start(struct site *s, uint64_t sched)
 	char		 body[1024], tb[32];
 	struct tm	 tm;
 	time_t		 t = time(NULL);
-	int		 n;
+	int		 n, fd, on = 1;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		abort();
@@ -109,7 +112,12 @@ start(struct site *s, uint64_t sched)
 	c->ssl = SSL_new(s->ctx);
 	if (!full && s->sess != NULL)
 		SSL_set_session(c->ssl, s->sess);
-	c->bev = bufferevent_openssl_socket_new(base, -1, c->ssl,
+	/* As the agent's connections: no Nagle delay between TLS records. */
+	if ((fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		abort();
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	c->bev = bufferevent_openssl_socket_new(base, fd, c->ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
