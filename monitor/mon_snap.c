@@ -47,6 +47,9 @@ static enum mon_updown updown(const char *, size_t);
 static const char *updown_name(enum mon_updown);
 static int	kv(const char *, size_t, const char *, uint64_t *, int *);
 static int	name_index(const char *const *, int, const char *, size_t);
+static int	has_track(const struct mon_snap *, const char *, size_t);
+static int	has_wproxy(const struct mon_snap *, const char *, size_t);
+static int	has_lb(const struct mon_snap *, const char *, const char *);
 
 static const char *const daemon_names[] = { "off", "down", "up" };
 static const char *const updown_names[] = { "unknown", "down", "up" };
@@ -186,6 +189,46 @@ token(const char *s, size_t n)
 	return (1);
 }
 
+/*
+ * Whether a key is listed already: the diff pairs entries by key, so a
+ * daemon listing one twice (it should not) keeps its first.
+ */
+static int
+has_track(const struct mon_snap *s, const char *k, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ntrack; i++)
+		if (strlen(s->track[i].name) == n &&
+		    memcmp(s->track[i].name, k, n) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+has_wproxy(const struct mon_snap *s, const char *k, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nwproxy; i++)
+		if (strlen(s->wproxy[i].name) == n &&
+		    memcmp(s->wproxy[i].name, k, n) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+has_lb(const struct mon_snap *s, const char *cl, const char *sv)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nlbs; i++)
+		if (strcmp(s->lbs[i].cluster, cl) == 0 &&
+		    strcmp(s->lbs[i].server, sv) == 0)
+			return (1);
+	return (0);
+}
+
 /* twin-ha's state names (ha_state_name). */
 static enum mon_role
 ha_role(const char *s, size_t n)
@@ -279,7 +322,8 @@ mon_snap_ha(struct mon_snap *s, const char *text, size_t len,
 			    w.len[1]);
 			s->partner_default = ha_default(w.w[5], w.len[5]);
 		} else if (word_is(&w, 0, "track") && w.n >= 3 &&
-		    s->ntrack < MON_SNAP_TRACK && token(w.w[1], w.len[1])) {
+		    s->ntrack < MON_SNAP_TRACK && token(w.w[1], w.len[1]) &&
+		    !has_track(s, w.w[1], w.len[1])) {
 			copy(s->track[s->ntrack].name,
 			    sizeof s->track[s->ntrack].name, w.w[1], w.len[1]);
 			s->track[s->ntrack].state = updown(w.w[2], w.len[2]);
@@ -418,6 +462,8 @@ mon_snap_wpad(struct mon_snap *s, const char *text, size_t len,
 			*cause = "a proxy name with blanks or too long";
 			return (-1);
 		}
+		if (has_wproxy(s, line, paren - 1 - line))
+			continue;
 		wp = &s->wproxy[s->nwproxy++];
 		copy(wp->name, sizeof wp->name, line, paren - 1 - line);
 		wp->self = close - paren - 1 == 9 &&
@@ -474,8 +520,8 @@ mon_snap_lb(struct mon_snap *s, const char *text, size_t len,
 			*cause = "a cluster or server name that is not a name";
 			return (-1);
 		}
-		if (s->nlbs == MON_LB_MAX)
-			continue;	/* the report holds no more */
+		if (s->nlbs == MON_LB_MAX || has_lb(s, cl, sv))
+			continue;	/* the report holds no more, or twice */
 		l = &s->lbs[s->nlbs];
 		if (word_is(&w, 2, "up"))
 			l->state = MON_LB_UP;
@@ -699,6 +745,7 @@ mon_snap_decode(struct mon_snap *s, const char *buf, size_t len,
 		} else if (w.n == 3 && word_is(&w, 0, "track")) {
 			if (s->ntrack == MON_SNAP_TRACK ||
 			    !token(w.w[1], w.len[1]) ||
+			    has_track(s, w.w[1], w.len[1]) ||
 			    (i = name_index(updown_names, 3, w.w[2],
 			    w.len[2])) == -1)
 				return (-1);
@@ -713,6 +760,7 @@ mon_snap_decode(struct mon_snap *s, const char *buf, size_t len,
 		} else if (w.n == 4 && word_is(&w, 0, "wproxy")) {
 			if (s->nwproxy == MON_SNAP_WPAD ||
 			    !token(w.w[1], w.len[1]) ||
+			    has_wproxy(s, w.w[1], w.len[1]) ||
 			    (!word_is(&w, 2, "self") &&
 			    !word_is(&w, 2, "partner")) ||
 			    (i = name_index(updown_names, 3, w.w[3],
@@ -735,7 +783,9 @@ mon_snap_decode(struct mon_snap *s, const char *buf, size_t len,
 			copy(s->lbs[s->nlbs].server,
 			    sizeof s->lbs[s->nlbs].server, w.w[2], w.len[2]);
 			if (!mon_name_valid(s->lbs[s->nlbs].cluster) ||
-			    !mon_name_valid(s->lbs[s->nlbs].server))
+			    !mon_name_valid(s->lbs[s->nlbs].server) ||
+			    has_lb(s, s->lbs[s->nlbs].cluster,
+			    s->lbs[s->nlbs].server))
 				return (-1);
 			s->lbs[s->nlbs++].state = i;
 		} else if (w.n >= 4 && word_is(&w, 0, "cert")) {
@@ -752,6 +802,10 @@ mon_snap_decode(struct mon_snap *s, const char *buf, size_t len,
 			s->cert[s->ncert].level = i;
 			copy(s->cert[s->ncert].path,
 			    sizeof s->cert[s->ncert].path, line + k, n - k);
+			for (j = 0; j < (int)s->ncert; j++)
+				if (strcmp(s->cert[j].path,
+				    s->cert[s->ncert].path) == 0)
+					return (-1);
 			s->ncert++;
 		} else
 			return (-1);
