@@ -308,6 +308,22 @@ mon_center_refused(void *arg, const struct addr *peer,
 	    mon_auth_result_desc(r), safe[0] != '\0' ? safe : "-", why);
 }
 
+/* An operator's terminal refused by TLS (operator-ca-file). */
+void
+mon_center_operator_refused(void *arg, const struct addr *peer,
+    enum mon_cert_status cert, const char *cn, const char *why)
+{
+	char	buf[ADDR_STRLEN], safe[256];
+
+	strlcpy(safe, cn, sizeof safe);
+	mon_sanitize(safe);
+	log_warnx("operator refused %s: %s (certificate CN=%s; TLS: %s)",
+	    addr_fmt(peer, buf, sizeof buf), cert == MON_CERT_NONE ?
+	    "no client certificate" : cert == MON_CERT_EXPIRED ?
+	    "certificate expired" : "certificate not of the operators' CA",
+	    safe[0] != '\0' ? safe : "-", why);
+}
+
 /* The report endpoint: see the top of this file. */
 void
 mon_center_report(void *arg, const struct mon_httpd_req *req,

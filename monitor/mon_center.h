@@ -125,6 +125,7 @@ void		 mon_httpd_free(struct mon_httpd *);
 int		 mon_httpd_listen(struct mon_httpd *, const struct addr *,
 		     size_t, const char **);
 void		 mon_httpd_set_tls(struct mon_httpd *, struct tls_server *);
+void		 mon_httpd_set_limits(struct mon_httpd *, uint64_t, uint64_t);
 void		 mon_httpd_stats(const struct mon_httpd *,
 		     struct mon_httpd_stats *);
 void		 mon_httpd_answer(struct evbuffer *,
@@ -140,6 +141,8 @@ int		 mon_center_sites_load(struct mon_center *, char **);
 void		 mon_center_report(void *, const struct mon_httpd_req *,
 		     struct mon_httpd_resp *);
 void		 mon_center_refused(void *, const struct addr *,
+		     enum mon_cert_status, const char *, const char *);
+void		 mon_center_operator_refused(void *, const struct addr *,
 		     enum mon_cert_status, const char *, const char *);
 void		 mon_center_alarm_cb(void *, const char *, const char *,
 		     enum mon_site_state, enum mon_site_state, uint64_t,

@@ -132,6 +132,11 @@ center_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	if (mon_httpd_listen(c->agents, cfg->center.listen,
 	    cfg->center.nlisten, &ccause) == -1)
 		log_warnx("reload: agent listeners: %s; they stay", ccause);
+	mon_httpd_set_limits(c->agents, cfg->center.timeout,
+	    cfg->center.max_connections);
+	if (c->operators != NULL)
+		mon_httpd_set_limits(c->operators, cfg->center.timeout,
+		    CENTER_OPERATOR_CONNS);
 	if (c->operators != NULL && mon_httpd_listen(c->operators,
 	    cfg->center.operator_listen, cfg->center.noperator_listen,
 	    &ccause) == -1)
@@ -232,7 +237,7 @@ main(int argc, char **argv)
 		hc.max_body = 4096;	/* read-only: bodies go unread */
 		hc.max_conns = CENTER_OPERATOR_CONNS;
 		c->operators = mon_httpd_new(base, &hc, mon_views_handler,
-		    NULL, c);
+		    mon_center_operator_refused, c);
 		if (mon_httpd_listen(c->operators, cfg->center.operator_listen,
 		    cfg->center.noperator_listen, &ccause) == -1)
 			fatalx("operator listeners: %s", ccause);

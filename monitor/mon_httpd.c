@@ -148,6 +148,16 @@ mon_httpd_listen(struct mon_httpd *h, const struct addr *addrs, size_t n,
 	return (listener_set_sync(h->ls, addrs, n, cause));
 }
 
+/* A reload's timeout and max-connections, for what comes next. */
+void
+mon_httpd_set_limits(struct mon_httpd *h, uint64_t timeout_ms,
+    uint64_t max_conns)
+{
+	h->conf.timeout_ms = timeout_ms;
+	h->conf.max_conns = max_conns;
+	listener_set_max(h->ls, max_conns);
+}
+
 /* New connections use <tls> (a reload); established ones keep theirs. */
 void
 mon_httpd_set_tls(struct mon_httpd *h, struct tls_server *tls)

@@ -122,7 +122,7 @@ grep '^quiet ' "$T/steady.out" | awk '{ print $2 }' | sort >"$T/quieted"
 note "steady: $QUIET sites went quiet; site alarms raised: $raised; $late (ms after the deadline, in the center)"
 # The notify program's own delay: when it ran, against the deadline.
 touch "$T/logs/alarms.log"
-notify_delay=$(while read -r at site when; do
+notify_delay=$(while read -r at _ when; do
     d=$(date -u -d "$when" +%s%3N)
     echo $(( at - d ))
 done <"$T/logs/alarms.log" | sort -n | awk '{ v[NR] = $1 } END {

@@ -48,6 +48,7 @@ ASAN_OPTIONS=verify_asan_link_order=0 faketime -f '-730d' "$TWIN_CERT" ca issue 
 # The center runs as nobody from the start, so that a reload reads its
 # certificate and the new CRL as the same user.
 chown nobody "$T/center.pem"
+# shellcheck disable=SC2034  # read by mon_center_start
 CENTER_UID=65534
 
 mon_center_conf

@@ -127,6 +127,7 @@ mon_center_start() {
         as=(setpriv --reuid="$CENTER_UID" --regid="$CENTER_UID" --clear-groups)
     fi
     spawn ctr center.log "${as[@]}" "$TWIN_MONITORD" -d -v -f "$T/center.conf"
+    # shellcheck disable=SC2034  # for the scenarios
     CENTER_PID=$SPAWN_PID
     wait_port ctr "$CTR" 443
     wait_until 10 test -S "$T/run-ctr/center.sock" ||
@@ -168,6 +169,7 @@ mon_agent_start() {
     # A socket left by a killed agent must not pass for the new one's.
     rm -f "$T/run-$1/report.sock"
     spawn "$1" "report-$1.log" "$TWIN_REPORT" -d -v -f "$T/$1.conf"
+    # shellcheck disable=SC2034  # for the scenarios
     AGENT_PID[$1]=$SPAWN_PID
     wait_until 10 test -S "$T/run-$1/report.sock" ||
         ERROR "twin-report on $1 did not open its control socket"
