@@ -237,8 +237,8 @@ httpd_verify_cb(int ok, X509_STORE_CTX *xs)
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
 	if (ssl == NULL || (c = SSL_get_ex_data(ssl, httpd_ssl_idx)) == NULL)
 		return (ok);
-	if (X509_STORE_CTX_get_error_depth(xs) == 0 &&
-	    (x = X509_STORE_CTX_get_current_cert(xs)) != NULL)
+	/* The leaf, whichever link of its chain failed. */
+	if (c->cn[0] == '\0' && (x = X509_STORE_CTX_get0_cert(xs)) != NULL)
 		httpd_cn(x, c->cn, sizeof c->cn);
 	if (!ok && c->verr == X509_V_OK)
 		c->verr = X509_STORE_CTX_get_error(xs);

@@ -16,7 +16,9 @@
 #     it, certificate-revoked;
 #   - an expired certificate: certificate-expired; a certificate of
 #     another CA: certificate-untrusted; none: no-certificate;
-#   - the refusals are counted by reason in twinctl center stats.
+#   - the refusals are counted by reason in twinctl center stats;
+#   - with operator-ca-file, the operators' views need a certificate of
+#     the operators' CA: none, or a site's, is refused and logged.
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u
@@ -42,16 +44,25 @@ ASAN_OPTIONS=verify_asan_link_order=0 faketime -f '-730d' "$TWIN_CERT" ca issue 
     -o "$T/expired.pem" >>"$T/logs/cert.log" 2>&1 ||
     ERROR "cannot issue the expired certificate"
 "$TWIN_CERT" ca init -d "$T/ca2" -s /CN=another-CA -t ec \
-    >>"$T/logs/cert.log" 2>&1 &&
+    >>"$T/logs/cert.log" 2>&1 ||
+    ERROR "cannot make another CA"
 "$TWIN_CERT" ca issue -d "$T/ca2" -t ec -n "$SITE" -o "$T/foreign.pem" \
     >>"$T/logs/cert.log" 2>&1 || ERROR "cannot issue the foreign certificate"
+# The operators' CA, and one operator's certificate.
+"$TWIN_CERT" ca init -d "$T/opca" -s /CN=operators-CA -t ec \
+    >>"$T/logs/cert.log" 2>&1 ||
+    ERROR "cannot make the operators' CA"
+"$TWIN_CERT" ca issue -d "$T/opca" -t ec -n operator-1 -o "$T/operator.pem" \
+    >>"$T/logs/cert.log" 2>&1 || ERROR "cannot issue the operator's certificate"
+cp "$T/opca/ca.crt" "$T/opca.crt"
+chmod 644 "$T/opca.crt"
 # The center runs as nobody from the start, so that a reload reads its
 # certificate and the new CRL as the same user.
 chown nobody "$T/center.pem"
 # shellcheck disable=SC2034  # read by mon_center_start
 CENTER_UID=65534
 
-mon_center_conf
+mon_center_conf "operator-ca-file \"$T/opca.crt\""
 mon_center_start
 mon_register "$SITE" a b || ERROR "registration of $SITE failed"
 mon_register kyoto-02 k || ERROR "registration of kyoto-02 failed"
@@ -166,6 +177,31 @@ CHECK "no certificate at all: TLS refused, no-certificate" \
     refused_with 000 no-certificate - a.devid "$SITE" a
 CHECK "the site's own certificate still works after the reload" \
     accepted site.pem a.devid "$SITE" a
+
+# ---- the operators' side, with operator certificates ------------------------------
+# op CERT|-: the operator terminal fetches the site list over HTTPS.
+op_get() {
+    local -a opts=(-sS -f -o "$T/op.json" --max-time 5 --cacert "$T/ca.crt")
+    [ "$1" != - ] && opts+=(--cert "$T/$1")
+    on op curl "${opts[@]}" "https://$OPS_CTR:8080/api/sites" 2>"$T/curl.err"
+}
+op_count() { grep -c "operator refused $OPS:[0-9]*: $1 " "$T/logs/center.log"; }
+op_more() { [ "$(op_count "$1")" -gt "$2" ]; }
+op_refused() {
+    local n
+    n=$(op_count "$2")
+    not op_get "$1" || return 1
+    wait_until 3 op_more "$2" "$n" ||
+        { echo "no new 'operator refused ... $2' line"; return 1; }
+    grep "operator refused $OPS:" "$T/logs/center.log" | tail -n 1
+}
+op_reads() { op_get operator.pem && grep -q "\"site\":\"$SITE\"" "$T/op.json"; }
+CHECK "an operator with a certificate of the operators' CA reads the views" \
+    op_reads
+CHECK "an operator without a certificate is refused and logged" \
+    op_refused - "no client certificate"
+CHECK "a site's certificate does not open the operators' views" \
+    op_refused site.pem "certificate not of the operators' CA"
 
 # ---- counted ------------------------------------------------------------------------
 CHECK "stats: one wrong-device-id" stat_refused wrong-device-id 1

@@ -15,7 +15,7 @@
 # operators' network.
 #
 # mon_certs               site CA in $T/ca, the center's server
-#                         certificate $T/center.pem (IP:$CTR) and the
+#                         certificate $T/center.pem (IP:$CTR, IP:$OPS_CTR) and the
 #                         site's client certificate $T/site.pem; then
 # mon_publish             copies the CA's certificate and CRL to
 #                         $T/ca.crt and $T/crl.pem
@@ -51,7 +51,7 @@ declare -A AGENT_PID
 mon_certs() {
     "$TWIN_CERT" ca init -d "$T/ca" -s /CN=twinproxy-test-site-CA -t ec \
         >"$T/logs/cert.log" 2>&1 || ERROR "twin-cert ca init failed"
-    "$TWIN_CERT" ca issue -d "$T/ca" --server -a "IP:$CTR" -t ec \
+    "$TWIN_CERT" ca issue -d "$T/ca" --server -a "IP:$CTR" -a "IP:$OPS_CTR" -t ec \
         -n center.test -o "$T/center.pem" >>"$T/logs/cert.log" 2>&1 ||
         ERROR "twin-cert ca issue (center) failed"
     "$TWIN_CERT" ca issue -d "$T/ca" -t ec -n "$SITE" -o "$T/site.pem" \
