@@ -9,8 +9,12 @@
  * alive report without events, whose status row the next report rewrites
  * anyway, so that a thousand sites' alive reports cost no fsync each (the
  * next FULL commit makes them durable too, and WAL stays consistent
- * either way); a busy timeout, for the operator tools that open the same
- * file; foreign keys on, so removing a site removes what hangs from it.
+ * either way), and NORMAL for alarms, which the alive timer makes again
+ * after a restart if the site is still silent, so that a thousand sites
+ * falling silent together do not stall the center on a thousand fsyncs;
+ * FULL for the registry; a busy timeout, for the operator tools that
+ * open the same file; foreign keys on, so removing a site removes what
+ * hangs from it.
  * Every statement is prepared once with bound parameters, never built
  * from strings. The schema is versioned (schema_version) and migrated in
  * one transaction; a database newer than this program is refused.
@@ -1114,7 +1118,7 @@ sq_alarm_open(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*opened = 0;
-	if (sq_sync(s, 1, cause) == -1 || site_id(s, site, &sid, cause) == -1)
+	if (sq_sync(s, 0, cause) == -1 || site_id(s, site, &sid, cause) == -1)
 		return (-1);
 	if ((st = sq_stmt(s, S_AL_OPEN, cause)) == NULL)
 		return (-1);
@@ -1143,7 +1147,7 @@ sq_alarm_close(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*closed = 0;
-	if (sq_sync(s, 1, cause) == -1 ||
+	if (sq_sync(s, 0, cause) == -1 ||
 	    (st = sq_stmt(s, S_AL_CLOSE, cause)) == NULL)
 		return (-1);
 	bind_time(st, 1, now);
