@@ -159,7 +159,10 @@ EOF
 spawn ctr nginx.log nginx -c "$T/nginx.conf"
 NGINX_PID=$SPAWN_PID
 wait_until 5 port_open ctr 127.0.0.1 8443 || ERROR "nginx did not start"
+idle() { center stats | grep -q '^agents open 0 '; }
 max_run() {
+    # Each run starts on an idle center: no backlog of the one before.
+    wait_until 60 idle || ERROR "the center does not drain its connections"
     on ctr "$LOAD" max "$1" "$T/ca.crt" "$T/sites" "$MAX" "$CONC" ${2:+"$2"} 2>>"$T/logs/max.err" |
         tail -n 1
 }
