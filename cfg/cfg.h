@@ -310,6 +310,8 @@ struct cfg_report {
 	char			*spool_dir;
 	uint64_t		 spool_size;
 	uint64_t		 certificate_warning;
+	uint64_t		 poll_interval;
+	char			*user;
 };
 
 /* The remote-monitoring center (cfg_monitor.c). */
@@ -327,7 +329,11 @@ struct cfg_center {
 	size_t			 nmail_to;
 	struct addr		*operator_listen;
 	size_t			 noperator_listen;
+	char			*operator_certificate;
+	char			*operator_ca_file;
 	unsigned int		 max_connections;
+	uint64_t		 timeout;
+	char			*sendmail;
 };
 
 struct cfg {

@@ -31,6 +31,10 @@ static const struct twinctl_cmd cmds[] = {
 	{ "proxy", "stats", 1, twinctl_proxy },
 	{ "lb", "show [CLUSTER] | servers | stats | server CLUSTER SERVER "
 	    "enable|disable|quiesce|maxconn N", 1, twinctl_lb },
+	{ "center", "sites | site ID | events [--since TIME] | alarms | "
+	    "register SITE FILE... | revoke SITE NAME | stats", 1,
+	    twinctl_center },
+	{ "report", "status", 1, twinctl_report },
 	{ NULL, NULL, 0, NULL }
 };
 

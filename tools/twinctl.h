@@ -13,6 +13,10 @@ struct twinctl_cmd {
 
 extern const char	*twinctl_cfgfile;
 
+/* twinctl_center.c */
+int	twinctl_center(struct cfg *, int, char **);
+int	twinctl_report(struct cfg *, int, char **);
+
 /* twinctl_cache.c */
 int	twinctl_cache(struct cfg *, int, char **);
 

@@ -81,6 +81,13 @@ FUZZ_LB_COOKIE_PARSER = $(srcdir)/lb/lb_cookie.c
 FUZZ_LB_COOKIE_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_cookie.c \
 	$(FUZZ_LB_COOKIE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
 
+# monitor/mon_snap.c: the agent's parsers of the daemons' control-socket
+# answers and of its saved snapshot, and the diff of two snapshots.
+FUZZ_NAMES += mon_snap
+FUZZ_MON_SNAP_PARSER = $(srcdir)/monitor/mon_snap.c $(srcdir)/monitor/mon_diff.c
+FUZZ_MON_SNAP_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_snap.c \
+	$(FUZZ_MON_SNAP_PARSER) $(srcdir)/monitor/mon_report.c
+
 # monitor/mon_report.c: reports and acknowledgements.
 FUZZ_NAMES += mon_report
 FUZZ_MON_REPORT_PARSER = $(srcdir)/monitor/mon_report.c
