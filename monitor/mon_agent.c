@@ -289,10 +289,14 @@ mon_agent_priv(struct mon_agent *a, int fd)
 int
 mon_agent_ctl_open(struct mon_agent *a, const char **cause)
 {
-	char	*path;
+	static char	 msg[512];
+	char		*path, *why;
 
-	if (daemon_mkdir_run(a->cfg->peer.run_dir) == -1) {
-		*cause = "cannot create the run directory";
+	if (daemon_mkdir_run(a->cfg->peer.run_dir, a->cfg->peer.user,
+	    &why) == -1) {
+		strlcpy(msg, why, sizeof msg);
+		free(why);
+		*cause = msg;
 		return (-1);
 	}
 	path = ctl_sockpath(a->cfg->peer.run_dir, "report");

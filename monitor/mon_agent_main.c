@@ -119,7 +119,7 @@ main(int argc, char **argv)
 	struct daemon_opts		 o;
 	struct agent_main		 m;
 	const char			*ccause;
-	char				*cause, *pidfile, *cfgpath, hp[300];
+	char				*cause, *pidfile, *cfgpath, *why, hp[300];
 	pid_t				 helper = -1;
 	int				 privfd;
 
@@ -162,8 +162,8 @@ main(int argc, char **argv)
 		fatalx("control socket: %s", ccause);
 	agent_spool_dir(m.cfg);
 	xasprintf(&pidfile, "%s/twin-report.pid", m.cfg->peer.run_dir);
-	if (daemon_pidfile(pidfile) == -1)
-		fatal("pidfile %s", pidfile);
+	if (daemon_pidfile(pidfile, agent_user(m.cfg), &why) == -1)
+		fatalx("pidfile %s: %s", pidfile, why);
 	if (daemon_drop_privs(agent_user(m.cfg), &ccause) == -1)
 		fatalx("cannot drop privileges to %s: %s", agent_user(m.cfg),
 		    ccause);

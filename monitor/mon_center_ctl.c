@@ -73,10 +73,14 @@ static const struct ctl_cmd center_ctl_cmds[] = {
 int
 mon_center_ctl_open(struct mon_center *c, const char **cause)
 {
-	char	*path;
+	static char	 msg[512];
+	char		*path, *why;
 
-	if (daemon_mkdir_run(c->cfg->peer.run_dir) == -1) {
-		*cause = "cannot create the run directory";
+	if (daemon_mkdir_run(c->cfg->peer.run_dir, c->cfg->peer.user,
+	    &why) == -1) {
+		strlcpy(msg, why, sizeof msg);
+		free(why);
+		*cause = msg;
 		return (-1);
 	}
 	path = ctl_sockpath(c->cfg->peer.run_dir, "center");

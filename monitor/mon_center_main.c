@@ -187,7 +187,7 @@ main(int argc, char **argv)
 	struct event_base		*base;
 	struct cfg			*cfg;
 	const char			*pem, *ccause;
-	char				*cause, *pidfile, *cfgpath;
+	char				*cause, *pidfile, *cfgpath, *why;
 
 	daemon_getopt(&o, "twin-monitord", argc, argv);
 	log_init(o.name, o.foreground, o.verbose);
@@ -246,8 +246,8 @@ main(int argc, char **argv)
 		fatalx("control socket: %s", ccause);
 	center_dbdir(cfg);
 	xasprintf(&pidfile, "%s/twin-monitord.pid", cfg->peer.run_dir);
-	if (daemon_pidfile(pidfile) == -1)
-		fatal("pidfile %s", pidfile);
+	if (daemon_pidfile(pidfile, cfg->peer.user, &why) == -1)
+		fatalx("pidfile %s: %s", pidfile, why);
 	if (daemon_drop_privs(cfg->peer.user, &ccause) == -1)
 		fatalx("cannot drop privileges to %s: %s", cfg->peer.user,
 		    ccause);

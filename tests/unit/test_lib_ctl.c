@@ -182,7 +182,8 @@ client_flood(const char *path)
 		else
 			usleep(1000);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (now.tv_sec - t0.tv_sec < 1);
+	} while ((now.tv_sec - t0.tv_sec) * 1000000000L +
+	    (now.tv_nsec - t0.tv_nsec) < 1000000000L);
 	if ((f = fopen(flood_count, "w")) == NULL)
 		return (2);
 	fprintf(f, "%ld\n", sent);
