@@ -619,4 +619,7 @@ void	 lb_pkt_flows_walk(struct lb_pkt_engine *,
 const char *lb_pkt_drop_name(enum lb_pkt_drop);
 uint64_t lb_pkt_now(void);
 
+/* lb_pkt_kern.c */
+int	 lb_pkt_route_ifname(const struct addr *, char *, int *, char **);
+
 #endif
