@@ -47,6 +47,7 @@ static void	 l4_bind(void *, const struct lb_pkt_cluster *,
 		    const struct lb_pkt_pkey *, const struct lb_pkt_pkey *,
 		    size_t);
 static void	 l4_timer_cb(evutil_socket_t, short, void *);
+static void	 l4_active(struct lbd *, int);
 static int	 l4_local(const struct addr *, char *);
 static int	 l4_is_floating(const struct cfg *, const struct addr *);
 static int	 l4_if_add(char (*)[IFNAMSIZ], size_t *, const char *,
@@ -514,9 +515,9 @@ lbd_l4_apply(struct lbd *d, const struct cfg *cfg)
 		same = strcmp(d->pkt_if[i], d->pkt_want[i]) == 0;
 	if (n == 0 || !same) {
 		if (d->pkt != NULL) {
-			log_info("l4: %s the packet engine; its flows are "
-			    "lost", n == 0 ? "stopping" : "restarting "
-			    "(other interfaces)");
+			log_info("l4: %s the packet engine%s; its flows are "
+			    "lost", n == 0 ? "stopping" : "restarting",
+			    n == 0 ? "" : " on other interfaces");
 			lb_pkt_engine_free(d->pkt);
 			d->pkt = NULL;
 			d->pkt_nif = 0;
@@ -553,7 +554,9 @@ lbd_l4_apply(struct lbd *d, const struct cfg *cfg)
 		d->pkt_active = 1;
 		for (i = 0; i < d->pkt_nif; i++)
 			log_info("l4: packet engine on %s", d->pkt_if[i]);
-	}
+	} else
+		lb_pkt_engine_tune(d->pkt, conf.max_flows, &conf.timeouts,
+		    conf.binding_ms);
 	/* Clusters gone from the config go, with their flows. */
 	memset(&gone, 0, sizeof gone);
 	gone.d = d;
@@ -571,8 +574,7 @@ lbd_l4_apply(struct lbd *d, const struct cfg *cfg)
 				free(cause);
 			}
 	l4_counts(d);
-	d->pkt_active = lbd_l4_held(cfg);
-	lb_pkt_set_active(d->pkt, d->pkt_active);
+	l4_active(d, lbd_l4_held(cfg));
 	if (d->pkt_timer == NULL && (d->pkt_timer = evtimer_new(d->base,
 	    l4_timer_cb, d)) == NULL)
 		fatalx("evtimer_new");
@@ -595,25 +597,28 @@ lbd_l4_stop(struct lbd *d)
 	d->pkt_timer = NULL;
 }
 
+/* Forward (<on>) or stand by, saying so when it changes. */
+static void
+l4_active(struct lbd *d, int on)
+{
+	if (on != d->pkt_active)
+		log_info("l4: %s the floating IP: %s", on ? "holding" :
+		    "no longer holding", on ? "forwarding" : "standing by "
+		    "(the flow table is not shared: the partner starts "
+		    "without it)");
+	d->pkt_active = on;
+	lb_pkt_set_active(d->pkt, on);
+}
+
 /* Follow the floating IP: forward while this peer holds it. */
 static void
 l4_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct lbd	*d = arg;
 	struct timeval	 tv;
-	int		 on;
 
-	if (d->pkt != NULL) {
-		on = lbd_l4_held(d->cfg);
-		if (on != d->pkt_active) {
-			log_info("l4: %s the floating IP: %s", on ? "holding" :
-			    "no longer holding", on ? "forwarding" :
-			    "standing by (the flow table is not shared: "
-			    "the partner starts without it)");
-			d->pkt_active = on;
-			lb_pkt_set_active(d->pkt, on);
-		}
-	}
+	if (d->pkt != NULL)
+		l4_active(d, lbd_l4_held(d->cfg));
 	ev_tv(&tv, LBD_L4_HELD_MS);
 	evtimer_add(d->pkt_timer, &tv);
 }

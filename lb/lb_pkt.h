@@ -604,6 +604,8 @@ struct lb_pkt_engine *lb_pkt_engine_new(struct event_base *,
 	    const struct lb_pkt_conf *, const struct lb_pkt_selector *,
 	    char **);
 void	 lb_pkt_engine_free(struct lb_pkt_engine *);
+void	 lb_pkt_engine_tune(struct lb_pkt_engine *, uint32_t,
+	    const struct lb_flow_timeouts *, uint64_t);
 int	 lb_pkt_cluster_set(struct lb_pkt_engine *,
 	    const struct lb_pkt_cluster_conf *, char **);
 int	 lb_pkt_cluster_del(struct lb_pkt_engine *, const char *);

@@ -1359,6 +1359,25 @@ fail:
 	return (-1);
 }
 
+/*
+ * Change the bound on flows, the flow timeouts and the binding lifetime
+ * of a running engine (a reload): flows and bindings stay. A bound below
+ * the flows in the table refuses new ones until enough have gone.
+ */
+void
+lb_pkt_engine_tune(struct lb_pkt_engine *e, uint32_t max_flows,
+    const struct lb_flow_timeouts *to, uint64_t binding_ms)
+{
+	if (max_flows > 0) {
+		e->conf.max_flows = max_flows;
+		e->flows.max = max_flows;
+	}
+	e->conf.timeouts = *to;
+	e->flows.to = *to;
+	e->conf.binding_ms = binding_ms;
+	e->binds.lifetime = binding_ms;
+}
+
 /* Remove cluster <name>, ending its flows. */
 int
 lb_pkt_cluster_del(struct lb_pkt_engine *e, const char *name)

@@ -81,6 +81,6 @@ tests_unit_lb_pkt_drive_LDADD = lb/liblbpkt.a lb/liblb.a $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/lb_basic.sh tests/integration/lb_errors.sh \
 	tests/integration/lb_health.sh tests/integration/lb_equalizer.sh \
 	tests/integration/lb_persist.sh tests/integration/lb_https.sh \
-	tests/integration/lb_reload.sh
+	tests/integration/lb_reload.sh tests/integration/lb_l4_daemon.sh
 EXTRA_DIST += tests/integration/lb_lib.sh tests/integration/lb_client.py \
 	tests/integration/lb_badserver.py
