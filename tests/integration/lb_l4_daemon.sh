@@ -61,6 +61,11 @@ lb_conf() {
     for b in "${EXTRA_CONF[@]}"; do echo "$b"; done
 }
 conf_write "$CONF" lb_conf
+add_ha() {
+    { cat "$CONF"; echo "ha { floating-ip $FIP/24; }"; } >"$CONF.new" ||
+        return 1
+    mv "$CONF.new" "$CONF"
+}
 
 ctl() { on lb "$TWINCTL" -f "$CONF" lb "$@" 2>/dev/null; }
 lstat() { ctl stats | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -229,8 +234,7 @@ ctl server web s1 enable >/dev/null
 # ---- the pair: only the holder of the floating IP forwards ------------------
 
 conf_write "$CONF" lb_conf
-{ cat "$CONF"; echo "ha { floating-ip $FIP/24; }"; } >"$CONF.new" &&
-    mv "$CONF.new" "$CONF" || ERROR "cannot add the ha block"
+add_ha || ERROR "cannot add the ha block"
 kill -HUP "$LB_PID"
 wait_until 10 reloaded 4 || ERROR "reload 4 did not take effect"
 CHECK "without the floating IP, twin-lb stands by" \
@@ -249,8 +253,7 @@ CHECK "and says so" eval "[ \$(grep -c 'l4: holding the floating IP' \
 
 EXTRA_WEB=("flow-table-size 100" "syn-timeout 4s")
 conf_write "$CONF" lb_conf
-{ cat "$CONF"; echo "ha { floating-ip $FIP/24; }"; } >"$CONF.new" &&
-    mv "$CONF.new" "$CONF" || ERROR "cannot add the ha block"
+add_ha || ERROR "cannot add the ha block"
 kill -HUP "$LB_PID"
 wait_until 10 reloaded 5 || ERROR "reload 5 did not take effect"
 CHECK "the table's bound is the sum of the flow-table-sizes" \
@@ -305,4 +308,37 @@ CHECK "half-open flows time out and new connections work again" \
 stop "$LB_PID"
 CHECK "twin-lb removes its nftables table when it stops" \
     not on lb nft list table netdev twin_lb
+
+# ---- with the rights its systemd unit gives, and those alone ---------------
+
+UNIT=$TOP_SRCDIR/etc/systemd/twin-lb.service
+unit_get() { sed -n "s/^$1=//p" "$UNIT" | tail -n 1; }
+caps_list() {
+    local c out=-all
+    for c in $1; do c=${c#CAP_}; out+=",+${c,,}"; done
+    printf '%s' "$out"
+}
+CAPS=$(caps_list "$(unit_get AmbientCapabilities)")
+BOUND=$(caps_list "$(unit_get CapabilityBoundingSet)")
+CHECK "the unit runs twin-lb as $PROXY_USER" \
+    test "$(unit_get User)" = "$PROXY_USER"
+# Its RuntimeDirectory, the user's as systemd makes it.
+unit_conf() {
+    mkdir -p "$PX/run-unit" && chown "$PROXY_USER:" "$PX/run-unit" ||
+        return 1
+    sed "s|run-dir $PX/run;|run-dir $PX/run-unit;|" "$CONF" >"$PX/unit.conf"
+    grep -q "run-dir $PX/run-unit;" "$PX/unit.conf"
+}
+unit_conf || ERROR "cannot write the unit's config"
+spawn lb lb-unit.log setpriv --reuid="$(unit_get User)" \
+    --regid="$(unit_get Group)" --init-groups --bounding-set="$BOUND" \
+    --inh-caps="$CAPS" --ambient-caps="$CAPS" --no-new-privs \
+    "$TWIN_LB" -d -v -f "$PX/unit.conf"
+UNIT_PID=$SPAWN_PID
+CHECK "started with the unit's rights, twin-lb forwards its l4 cluster" \
+    wait_until 10 small "http://$L4_VIP/small"
+CHECK "and did not warn about missing capabilities" \
+    no_line lb-unit.log 'cannot forward'
+CHECK "its nftables table is in place" on lb nft list table netdev twin_lb
+stop "$UNIT_PID"
 finish
