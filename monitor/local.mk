@@ -14,7 +14,9 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_agent.c \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
-	monitor/mon_center_ctl.c
+	monitor/mon_center_ctl.c \
+	monitor/mon_gw.h monitor/mon_gw_proto.c monitor/mon_gw_agent.c \
+	monitor/mon_gw_center.c monitor/mon_gw_op.c
 monitor_libmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 
 sbin_PROGRAMS += twin-report
@@ -43,5 +45,5 @@ EXTRA_DIST += tests/bench/mon_bench.sh
 
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
-	tests/integration/mon_dashboard.sh
+	tests/integration/mon_dashboard.sh tests/integration/mon_gw.sh
 EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py

@@ -148,6 +148,8 @@ struct mon_client_params {
 	const char		*path;		/* "/report" */
 	const char		*devid;
 	const char		*agent;		/* User-Agent */
+	int			 open;		/* body is a whole request;
+						   hand the connection over */
 };
 
 /* How it went. */
@@ -159,6 +161,7 @@ struct mon_client_result {
 	char			*body;		/* NUL-terminated */
 	size_t			 body_len;
 	SSL_SESSION		*session;	/* owned by the exchange */
+	struct bufferevent	*bev;		/* open: the caller's now */
 };
 typedef void	(*mon_client_cb)(void *, const struct mon_client_result *);
 
