@@ -22,6 +22,7 @@ static void	check_center(struct cfg *, struct cfg_parser *);
 static int	wildcard(const struct addr *);
 static void	cfg_check_gateway_operators(struct cfg *,
 		    struct cfg_parser *);
+static size_t	gateway_operator_name(const char *);
 
 const struct cfg_kw cfg_report_kws[] = {
 	KW("center", CFG_HOSTPORT, CFG_REQUIRED, struct cfg_report, center, 0,
@@ -285,35 +286,46 @@ cfg_check_gateway_operators(struct cfg *cfg, struct cfg_parser *p)
 {
 	struct cfg_center	*c = &cfg->center;
 	const struct cfg_blk	*b = &c->blk;
-	const char		*s, *eq;
+	const char		*s;
 	size_t			 i, j, n;
+	int			 line = kwline(b, cfg_center_kws,
+				    "gateway-operator");
 
 	for (i = 0; i < c->ngateway_operator; i++) {
 		s = c->gateway_operator[i];
-		eq = strchr(s, '=');
-		n = eq != NULL ? (size_t)(eq - s) : 0;
-		if (eq == NULL || n == 0 || n > 63 ||
-		    strspn(s, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n ||
-		    strlen(eq + 1) != 64 ||
-		    strspn(eq + 1, "0123456789abcdef") != 64) {
-			cfg_error(p, b->file, kwline(b, cfg_center_kws,
-			    "gateway-operator"), "gateway-operator '%s' is "
+		if ((n = gateway_operator_name(s)) == 0) {
+			cfg_error(p, b->file, line, "gateway-operator '%s' is "
 			    "not NAME=SHA256 (the certificate's CN, 64 "
 			    "lowercase hex digits)", s);
 			continue;
 		}
 		for (j = 0; j < i; j++)
-			if (strncmp(c->gateway_operator[j], s, n + 1) == 0)
-				cfg_error(p, b->file, kwline(b, cfg_center_kws,
-				    "gateway-operator"), "gateway-operator "
+			if (gateway_operator_name(c->gateway_operator[j]) ==
+			    n && strncmp(c->gateway_operator[j], s, n) == 0) {
+				cfg_error(p, b->file, line, "gateway-operator "
 				    "%.*s given twice", (int)n, s);
+				break;
+			}
 	}
 	if (c->ngateway_operator > 0 && c->operator_ca_file == NULL)
-		cfg_warning(p, b->file, kwline(b, cfg_center_kws,
-		    "gateway-operator"), "gateway-operator without "
+		cfg_warning(p, b->file, line, "gateway-operator without "
 		    "operator-ca-file: no operator can present a certificate, "
 		    "so the gateway refuses every one");
+}
+
+/* The length of NAME in a valid "NAME=SHA256", else 0. */
+static size_t
+gateway_operator_name(const char *s)
+{
+	const char	*eq = strchr(s, '=');
+	size_t		 n = eq != NULL ? (size_t)(eq - s) : 0;
+
+	if (eq == NULL || n == 0 || n > 63 || s[0] == '-' || s[0] == '.' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n ||
+	    strlen(eq + 1) != 64 || strspn(eq + 1, "0123456789abcdef") != 64)
+		return (0);
+	return (n);
 }
 
 /* Check the monitoring blocks that are present. */

@@ -109,6 +109,8 @@ int		 mon_gw_allowed(const struct addr *, const struct addr *,
 		     size_t);
 int		 mon_gw_opid_match(const char *, size_t, const char *const *,
 		     size_t, const char *, const char **);
+
+/* mon_gw_io.c */
 void		 mon_gw_chunk(struct evbuffer *, struct evbuffer *);
 void		 mon_gw_linger(struct event_base *, struct bufferevent *);
 uint64_t	 mon_gw_mono(void);
