@@ -42,7 +42,8 @@ UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 check_PROGRAMS += tests/bench/mon_load
 tests_bench_mon_load_SOURCES = tests/bench/mon_load.c
 tests_bench_mon_load_LDADD = $(COMMON_LIBS)
-EXTRA_DIST += tests/bench/mon_bench.sh
+EXTRA_DIST += tests/bench/mon_bench.sh tests/bench/mon_gw_bench.sh \
+	tests/bench/mon_gw_peer.py
 
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \

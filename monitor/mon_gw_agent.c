@@ -93,6 +93,7 @@ static void	gw_up_cb(void *, const struct mon_client_result *);
 static void	gw_down_cb(void *, const struct mon_client_result *);
 static void	gw_up_read_cb(struct bufferevent *, void *);
 static void	gw_up_write_cb(struct bufferevent *, void *);
+static void	gw_up_gone(struct gw_asess *);
 static void	gw_down_read_cb(struct bufferevent *, void *);
 static void	gw_stream_event_cb(struct bufferevent *, short, void *);
 static void	gw_end(struct gw_asess *, const char *);
@@ -476,11 +477,28 @@ gw_down_cb(void *arg, const struct mon_client_result *res)
 	bufferevent_enable(s->down, EV_READ | EV_WRITE);
 }
 
-/* The center answers the up stream only to end it. */
+/*
+ * The center answers the up stream only to end it (the operator went):
+ * that direction is over, and the session ends with the down stream's
+ * last chunk, which carries the operator's last bytes.
+ */
 static void
 gw_up_read_cb(struct bufferevent *bev, void *arg)
 {
-	gw_end(arg, "the center ended the up stream");
+	gw_up_gone(arg);
+}
+
+static void
+gw_up_gone(struct gw_asess *s)
+{
+	bufferevent_free(s->up);
+	s->up = NULL;
+	if (s->tgt != NULL)
+		bufferevent_disable(s->tgt, EV_READ);
+	if (s->down != NULL && s->down_body &&
+	    s->dmv.state != HTTP_MOVE_DONE)
+		return;
+	gw_end(s, "up stream closed");
 }
 
 /* The up stream took its output: read the target again. */
@@ -549,7 +567,13 @@ gw_stream_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct gw_asess	*s = arg;
 
-	gw_end(s, bev == s->up ? "up stream closed" : "down stream closed");
+	if (bev == s->up) {
+		gw_up_gone(s);
+		return;
+	}
+	gw_down_read_cb(bev, s);
+	if (!s->ended)
+		gw_end(s, "down stream closed");
 }
 
 /* A byte moved: the idle timer starts over. */

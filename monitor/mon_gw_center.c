@@ -442,6 +442,12 @@ gw_down_read_cb(struct bufferevent *bev, void *arg)
 	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
 }
 
+/*
+ * An agent's stream closed. The down stream closing (the target ended
+ * on the agent's side) ends only that direction: what the up stream
+ * still carries is the target's last bytes, and the session ends with
+ * the up stream's last chunk.
+ */
 static void
 gw_agent_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -449,14 +455,21 @@ gw_agent_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct mon_gw_center	*g = s->g;
 	char			 sid[MON_GW_SID_LEN + 1];
 
-	if (bev == s->up) {
-		strlcpy(sid, s->sid, sizeof sid);
-		gw_up_read_cb(bev, s);
-		if (gw_find(g, sid) != s)
+	if (bev == s->down) {
+		bufferevent_free(s->down);
+		s->down = NULL;
+		if (s->opb != NULL)
+			bufferevent_disable(s->opb, EV_READ);
+		if (s->up != NULL)
 			return;
+		gw_end(s, 502, "agent closed the down stream");
+		return;
 	}
-	gw_end(s, 502, bev == s->up ? "agent closed the up stream" :
-	    "agent closed the down stream");
+	strlcpy(sid, s->sid, sizeof sid);
+	gw_up_read_cb(bev, s);
+	if (gw_find(g, sid) != s)
+		return;
+	gw_end(s, 502, "agent closed the up stream");
 }
 
 /* The up stream: the target is reached; the operator gets its 101. */

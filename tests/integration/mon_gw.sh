@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mon_lib.sh"
 
-need_cmd ssh sshd ssh-keygen sha256sum python3
+need_cmd ssh sshd ssh-keygen sha256sum /usr/bin/python3
 TWIN_PROXY=$TOP_BUILDDIR/twin-proxy
 
 topo_init
@@ -38,7 +38,7 @@ newid() {
 }
 newid "$T/operator.id"
 newid "$T/wrong.id"
-OPHASH=$(python3 -c 'import hashlib, sys
+OPHASH=$(/usr/bin/python3 -c 'import hashlib, sys
 print(hashlib.sha256(bytes.fromhex(open(sys.argv[1]).read().strip())).hexdigest())' \
     "$T/operator.id") || ERROR "cannot hash the operator ID"
 
