@@ -320,6 +320,12 @@ struct cfg_report {
 	uint64_t		 certificate_warning;
 	uint64_t		 poll_interval;
 	char			*user;
+	int			 gateway;
+	struct addr		*gateway_allow;
+	size_t			 ngateway_allow;
+	uint64_t		 gateway_idle_timeout;
+	uint64_t		 gateway_max_time;
+	unsigned int		 gateway_sessions;
 };
 
 /* The remote-monitoring center (cfg_monitor.c). */
@@ -342,6 +348,12 @@ struct cfg_center {
 	unsigned int		 max_connections;
 	uint64_t		 timeout;
 	char			*sendmail;
+	char			**gateway_operator;	/* NAME=SHA256 */
+	size_t			 ngateway_operator;
+	uint64_t		 gateway_idle_timeout;
+	uint64_t		 gateway_max_time;
+	uint64_t		 gateway_connect_timeout;
+	unsigned int		 gateway_sessions;
 };
 
 struct cfg {

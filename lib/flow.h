@@ -57,6 +57,17 @@
  * twin-ha
  *   heartbeats and gratuitous ARP are datagrams of a fixed size sent on
  *   timers: nothing is queued for a peer
+ * the remote-monitoring gateway (monitor/mon_gw_*.c)
+ *   mon_gw_agent.c:gw_tgt_read_cb           target to up stream: flow_gate
+ *       (target); resumed by gw_up_write_cb
+ *   mon_gw_agent.c:gw_down_read_cb          down stream to target:
+ *       http_body_relay (gates the down stream); gw_tgt_write_cb
+ *   mon_gw_center.c:gw_up_read_cb           up stream to operator:
+ *       http_body_relay; gw_op_write_cb resumes
+ *   mon_gw_center.c:gw_op_read_cb           operator to down stream:
+ *       flow_gate(operator); gw_down_write_cb resumes
+ *   mon_gw_op.c                             twinctl's stdin and stdout:
+ *       flow_gate both ways
  * A new path (twin-lb, the FTP proxy) goes through these calls and gets
  * its line here.
  */

@@ -149,6 +149,8 @@ struct mon_client_params {
 	const char		*path;		/* "/report" */
 	const char		*devid;
 	const char		*agent;		/* User-Agent */
+	int			 open;		/* body is a whole request;
+						   hand the connection over */
 };
 
 /* How it went. */
@@ -160,6 +162,7 @@ struct mon_client_result {
 	char			*body;		/* NUL-terminated */
 	size_t			 body_len;
 	SSL_SESSION		*session;	/* owned by the exchange */
+	struct bufferevent	*bev;		/* open: the caller's now */
 };
 typedef void	(*mon_client_cb)(void *, const struct mon_client_result *);
 
