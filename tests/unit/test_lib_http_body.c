@@ -421,6 +421,52 @@ test_http_head_response(void)
 	evbuffer_free(b);
 }
 
+/*
+ * Names listed by Connection fields are dropped wherever they appear:
+ * from several Connection fields, more than the writer keeps at hand
+ * (it then searches the fields again), never Host or Content-Length; a
+ * field line longer than the writer's buffer goes out whole.
+ */
+static void
+test_http_head_connection(void)
+{
+	static char		 req[8192], want[8192];
+	struct http_head_opts	 o;
+	struct evbuffer		*b = evbuffer_new();
+	char			*s, big[5001];
+	int			 i, n;
+
+	memset(big, 'v', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	n = snprintf(req, sizeof req, "GET http://o.test/ HTTP/1.1\r\n"
+	    "Host: o.test\r\nX-A: 1\r\nConnection: x-a, host\r\n"
+	    "Content-Length: 0\r\nX-B: 2\r\nX-Long: %s\r\n"
+	    "Connection: content-length, x-b\r\nX-C: 3\r\n", big);
+	CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof req);
+	memset(&o, 0, sizeof o);
+	o.max_forwards = -1;
+	for (i = 0; i < 2; i++) {
+		/* The second time, 20 more names: past the 16 kept at hand. */
+		if (i == 1)
+			strlcat(req, "Connection: n1, n2, n3, n4, n5, n6, n7, "
+			    "n8, n9, n10, n11, n12, n13, n14, n15, n16, n17, "
+			    "n18, n19, x-c\r\n", sizeof req);
+		strlcat(req, "\r\n", sizeof req);
+		CU_ASSERT_EQUAL_FATAL(http_parse_request(&msg, req,
+		    strlen(req), NULL), HTTP_DONE);
+		http_head_fields(b, msg.headers, msg.nheaders, &o);
+		s = take(b);
+		snprintf(want, sizeof want, "Host: o.test\r\nContent-Length: 0"
+		    "\r\nX-Long: %s\r\n%s", big, i == 0 ? "X-C: 3\r\n" : "");
+		CU_ASSERT_STRING_EQUAL(s, want);
+		CU_ASSERT_PTR_NULL(strstr(s, "X-A"));
+		CU_ASSERT_PTR_NULL(strstr(s, "X-B"));
+		free(s);
+		req[strlen(req) - 2] = '\0';
+	}
+	evbuffer_free(b);
+}
+
 static CU_TestInfo tests[] = {
 	{ "move_length", test_http_body_move_length },
 	{ "move_close", test_http_body_move_close },
@@ -432,6 +478,7 @@ static CU_TestInfo tests[] = {
 	{ "flow_send", test_flow_send },
 	{ "head_request", test_http_head_request },
 	{ "head_response", test_http_head_response },
+	{ "head_connection", test_http_head_connection },
 	CU_TEST_INFO_NULL
 };
 
