@@ -1,6 +1,10 @@
 #!/bin/sh
 # deps.sh: install what twinproxy needs to build and test on Debian 12.
 # Idempotent: installs only what is missing. Run as root.
+#   deps.sh          build and "make check"
+#   deps.sh --bench  also the peers tests/bench compares against (the
+#                    benchmarks install nothing themselves; Traffic Server
+#                    is optional there: without it they skip that peer)
 set -eu
 
 PKGS="autoconf automake make gcc pkg-config
@@ -9,6 +13,9 @@ PKGS="autoconf automake make gcc pkg-config
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump
 	nftables faketime openssl vsftpd lftp"
+if [ "${1:-}" = --bench ]; then
+	PKGS="$PKGS nginx-light squid haproxy wrk trafficserver"
+fi
 
 missing=""
 for p in $PKGS; do

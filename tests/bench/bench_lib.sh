@@ -19,7 +19,10 @@
 # bench_wrk NAME URL [TARGET]
 #                           one wrk run of $D s, $C connections, one thread
 #                           (through a forward proxy at URL when TARGET is
-#                           given); prints a line, sets RPS and P99_MS
+#                           given); prints a line, sets RPS, P99_MS and
+#                           REQS; with CPU_PID set, also CPU_US, the CPU
+#                           time (user + system) that process spent per
+#                           request
 # bench_stats               "median (min-max)" of the numbers on stdin
 
 bench_init() {
@@ -164,7 +167,9 @@ bench_up() {
 }
 
 bench_wrk() {
-    local out
+    local out c0 c1
+    CPU_US=
+    [ -n "${CPU_PID:-}" ] && c0=$(bench_ticks "$CPU_PID")
     if [ -n "${3:-}" ]; then
         [ -f "$W/fwd.lua" ] || cat >"$W/fwd.lua" <<'LUA'
 wrk.path = os.getenv("TARGET")
@@ -176,16 +181,26 @@ LUA
         out=$(timeout $((D + 20)) wrk -t1 -c"$C" -d"${D}s" --latency \
             "$2" 2>&1)
     fi
+    [ -n "${CPU_PID:-}" ] && c1=$(bench_ticks "$CPU_PID")
     RPS=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
+    REQS=$(echo "$out" | awk '/requests in/ { print $1 }')
+    [ -n "${c0:-}" ] && [ -n "${c1:-}" ] &&
+        CPU_US=$(awk -v a="$c0" -v b="$c1" \
+        -v r="${REQS:-0}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (r > 0) printf "%.1f", (b - a) * 1e6 / hz / r }')
     P99_MS=$(echo "$out" | awk '$1 == "99%" { v = $2;
         if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
         else if (v ~ /ms$/) { sub(/ms$/, "", v) }
         else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
         print v }')
-    printf "%-28s %10s req/s   p99 %8s ms   %s\n" "$1" "${RPS:-?}" \
-        "${P99_MS:-?}" \
+    printf "%-28s %10s req/s   p99 %8s ms%s   %s\n" "$1" "${RPS:-?}" \
+        "${P99_MS:-?}" "${CPU_US:+   cpu $CPU_US us/req}" \
         "$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"
 }
+
+# bench_ticks PID: CPU time (user + system, all threads) of a process so
+# far, in clock ticks.
+bench_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 
 # bench_ratio A B: A / B with two decimals, "?" when B is not a number > 0.
 bench_ratio() {

@@ -9,8 +9,9 @@
 # and is warmed before wrk runs with 50 keep-alive connections on one
 # thread. Each round measures every size through every proxy back to back;
 # the ratios of the rounds (ROUNDS, default 3) are summarised as
-# "median (min-max)". Targets: twin-proxy at least 1.2x Traffic Server at
-# every size.
+# "median (min-max)", with each proxy's CPU time per request (user and
+# system, all threads: what it costs, whatever share of the machine it
+# got). Targets: twin-proxy at least 1.2x Traffic Server at every size.
 #
 # Traffic Server (Debian trafficserver, optional: without it, or without
 # root, only Squid is compared) runs as a forward proxy with one exec
@@ -59,34 +60,42 @@ bench_up 27228
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 O=http://127.0.0.1:27080
-PROXIES="squid:27128 twin-proxy:27228"
-[ -n "$ATS_PID" ] && PROXIES="squid:27128 ats:27328 twin-proxy:27228"
+PROXIES="squid:27128:$SQUID_PID twin-proxy:27228:$TWIN_PID"
+[ -n "$ATS_PID" ] &&
+    PROXIES="squid:27128:$SQUID_PID ats:27328:$ATS_PID
+        twin-proxy:27228:$TWIN_PID"
+# port P, pid P, name P: the fields of a PROXIES entry.
+port() { local p=${1#*:}; echo "${p%%:*}"; }
+pid() { echo "${1##*:}"; }
+name() { echo "${1%%:*}"; }
 for _ in 1 2 3; do
     for o in $SIZES; do
         for p in $PROXIES; do
-            curl -s -o /dev/null -x "127.0.0.1:${p#*:}" "$O/c/$o"
+            curl -s -o /dev/null -x "127.0.0.1:$(port "$p")" "$O/c/$o"
         done
     done
 done
 # Every proxy must really be hitting, or the comparison means nothing.
 for p in $PROXIES; do
     for o in $SIZES; do
-        curl -s -D - -o /dev/null -x "127.0.0.1:${p#*:}" "$O/c/$o" |
+        curl -s -D - -o /dev/null -x "127.0.0.1:$(port "$p")" "$O/c/$o" |
             grep -qi '^Age:' ||
-            { echo "${p%%:*} does not answer $o from its cache" >&2; exit 2; }
+            { echo "$(name "$p") does not answer $o from its cache" >&2
+                exit 2; }
     done
 done
 
-declare -A R P
+declare -A R P U
 echo "== memory hits, $C connections, ${D}s each, $ROUNDS rounds =="
 for ((r = 1; r <= ROUNDS; r++)); do
     echo "-- round $r"
     for o in $SIZES; do
         for p in $PROXIES; do
-            bench_wrk "${p%%:*} hit $o" "http://127.0.0.1:${p#*:}" \
-                "$O/c/$o"
-            R[${p%%:*}.$o.$r]=$RPS
-            P[${p%%:*}.$o.$r]=$P99_MS
+            CPU_PID=$(pid "$p") bench_wrk "$(name "$p") hit $o" \
+                "http://127.0.0.1:$(port "$p")" "$O/c/$o"
+            R[$(name "$p").$o.$r]=$RPS
+            P[$(name "$p").$o.$r]=$P99_MS
+            U[$(name "$p").$o.$r]=$CPU_US
         done
     done
 done
@@ -99,10 +108,15 @@ ratios() {
         echo
     done
 }
-# p99s NAME SIZE: the rounds' p99 latencies in ms.
+# p99s NAME SIZE, cpus NAME SIZE: the rounds' p99 latencies in ms, CPU
+# times per request in us.
 p99s() {
     local r
     for ((r = 1; r <= ROUNDS; r++)); do echo "${P[$1.$2.$r]:-}"; done
+}
+cpus() {
+    local r
+    for ((r = 1; r <= ROUNDS; r++)); do echo "${U[$1.$2.$r]:-}"; done
 }
 echo "== twin-proxy / peer, requests/s: median (min-max) of $ROUNDS rounds =="
 for o in $SIZES; do
@@ -116,7 +130,15 @@ echo "== p99 latency in ms: median (min-max) =="
 for o in $SIZES; do
     line=$(printf "%-5s" "$o")
     for p in $PROXIES; do
-        line="$line   ${p%%:*} $(p99s "${p%%:*}" "$o" | bench_stats)"
+        line="$line   $(name "$p") $(p99s "$(name "$p")" "$o" | bench_stats)"
+    done
+    echo "$line"
+done
+echo "== CPU time per request in us: median (min-max) =="
+for o in $SIZES; do
+    line=$(printf "%-5s" "$o")
+    for p in $PROXIES; do
+        line="$line   $(name "$p") $(cpus "$(name "$p")" "$o" | bench_stats)"
     done
     echo "$line"
 done
