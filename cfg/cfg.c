@@ -194,8 +194,29 @@ again:
 			if (c == '\\' && s->pos + 1 < s->len &&
 			    s->buf[s->pos + 1] != '\n') {
 				c = s->buf[++s->pos];
-				c = c == 'n' ? '\n' : c == 'r' ? '\r' :
-				    c == 't' ? '\t' : c;
+				if (c == 'n')
+					c = '\n';
+				else if (c == 'r')
+					c = '\r';
+				else if (c == 't')
+					c = '\t';
+				else if (c != '"' && c != '\\') {
+					/*
+					 * Taken as itself, "\d" would print
+					 * back (cfg_dump) as "d": a file
+					 * would not read as it was written.
+					 */
+					if (isprint((unsigned char)c))
+						cfg_error(p, s->path, s->line,
+						    "unknown escape \\%c in a "
+						    "string (only \\\", \\\\, "
+						    "\\n, \\r and \\t)", c);
+					else
+						cfg_error(p, s->path, s->line,
+						    "invalid character 0x%02x "
+						    "after a backslash in a "
+						    "string", (unsigned char)c);
+				}
 			} else if (((unsigned char)c < 0x20 && c != '\t') ||
 			    c == 0x7f) {
 				/* No escape could print it back (cfg_dump). */

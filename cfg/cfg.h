@@ -82,6 +82,13 @@ struct cfg_peer {
 
 enum { HA_ROLE_PRIMARY, HA_ROLE_BACKUP };
 enum { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
+/*
+ * Who normally holds a floating IP: FIP_PREFER_ROLE follows the ha role
+ * (all such addresses move together, the classic form); self and partner
+ * give the address a state machine of its own (per-proxy addresses).
+ */
+enum { FIP_PREFER_ROLE, FIP_PREFER_SELF, FIP_PREFER_PARTNER };
+#define CFG_HA_MAXINST		8	/* floating IPs with a state machine */
 
 struct cfg_ha {
 	struct cfg_blk		 blk;
@@ -93,6 +100,8 @@ struct cfg_ha {
 	char			*interface;
 	struct cidr		*floating_ip;
 	size_t			 nfloating_ip;
+	int			*floating_prefer;	/* FIP_PREFER_* each */
+	int			 floating_multi;	/* a prefer was given */
 	int			 failback;
 	uint64_t		 failback_delay;
 	unsigned int		 garp_count;
@@ -108,6 +117,10 @@ struct cfg_ha {
 };
 
 enum { XFF_ON, XFF_OFF, XFF_DELETE };
+/* How the proxy opens data connections with FTP servers. */
+enum { FTP_SERVER_PASSIVE, FTP_SERVER_PASSIVE_ONLY, FTP_SERVER_ACTIVE };
+/* What the cache does with a response that sets a cookie. */
+enum { CACHE_COOKIE_NO_STORE, CACHE_COOKIE_STRIP };
 
 struct cfg_proxy {
 	struct cfg_blk		 blk;
@@ -128,6 +141,7 @@ struct cfg_proxy {
 	uint64_t		 request_timeout;
 	uint64_t		 idle_timeout;
 	uint64_t		 read_timeout;
+	uint64_t		 body_timeout;
 	uint64_t		 server_idle_timeout;
 	uint64_t		 max_header_size;
 	unsigned int		 max_headers;
@@ -138,6 +152,21 @@ struct cfg_proxy {
 	uint64_t		 cache_dir_size;
 	uint64_t		 cache_max_object;
 	uint64_t		 cache_heuristic_max;
+	int			 cache_set_cookie;
+
+	/* The FTP proxy and the ftp:// gateway (checked in cfg_ftp.c). */
+	struct addr		*ftp_listen;
+	size_t			 nftp_listen;
+	char			*ftp_data_ports;	/* "first-last" */
+	unsigned int		 ftp_data_port_min;	/* from ftp_data_ports */
+	unsigned int		 ftp_data_port_max;
+	char			*ftp_delimiter;
+	int			 ftp_server_data;	/* FTP_SERVER_* */
+	uint64_t		 ftp_control_timeout;
+	uint64_t		 ftp_data_timeout;
+	int			 ftp_gateway;
+	char			*ftp_anonymous_password;
+	int			 ftp_cache;
 };
 
 enum { PAC_PER_CLIENT, PAC_MY_IP_ADDRESS };
@@ -164,7 +193,18 @@ struct cfg_wpad {
 enum { LB_MODE_L4, LB_MODE_L7, LB_MODE_HTTPS };
 enum { LB_SCHED_RR, LB_SCHED_WRR, LB_SCHED_LEASTCONN, LB_SCHED_FASTEST,
     LB_SCHED_HASH_URI, LB_SCHED_HASH_HOST };
-enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE };
+enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE,
+    LB_PERSIST_MIP6 };
+/*
+ * persist mobile-ipv6: the keys tried (persist-keys; 0 means the
+ * default), what becomes of home address options (home-address).
+ */
+#define LB_PKEY_SPI		0x01
+#define LB_PKEY_HOA		0x02
+#define LB_PKEY_IID		0x04
+#define LB_PKEY_SRC		0x08
+#define LB_PKEY_DEFAULT		(LB_PKEY_SPI | LB_PKEY_HOA)
+enum { LB_HOA_TRANSLATE, LB_HOA_PASS };
 enum { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_ACV };
 enum { LB_STICKY_EVICT, LB_STICKY_REFUSE };
 /* Source address of connections to a server (Equalizer "outbound NAT"). */
@@ -185,6 +225,8 @@ struct cfg_server {
 	unsigned int		 maxconn;	/* 0: no cap */
 	int			 flags;
 	int			 source;	/* LB_SOURCE_* */
+	int			 verify;	/* tls: check its certificate */
+	char			*tls_name;	/* ... against this, or NULL */
 	int			 line;
 };
 
@@ -221,6 +263,9 @@ struct cfg_cluster {
 	unsigned int		 sticky_netmask6;
 	unsigned int		 sticky_table_size;
 	int			 sticky_overflow;
+	unsigned int		 persist_keys;	/* LB_PKEY_*, 0: default */
+	int			 home_address;	/* LB_HOA_* */
+	int			 binding_updates;
 	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
@@ -232,13 +277,20 @@ struct cfg_cluster {
 	int			 check_tls;
 	uint64_t		 request_max;
 	unsigned int		 max_headers;
+	int			 x_forwarded_for;	/* XFF_* */
+	int			 forwarded;
+	int			 via;
+	char			*access_log;
 	uint64_t		 client_timeout;
+	uint64_t		 idle_timeout;
 	uint64_t		 server_timeout;
+	uint64_t		 server_idle_timeout;
 	uint64_t		 connect_timeout;
 	int			 spoof;
 	char			**certificate;
 	size_t			 ncertificate;
 	char			*passphrase_file;
+	char			*server_ca_file;
 	TAILQ_ENTRY(cfg_cluster) entry;
 };
 TAILQ_HEAD(cfg_clusters, cfg_cluster);
@@ -258,6 +310,8 @@ struct cfg_report {
 	char			*spool_dir;
 	uint64_t		 spool_size;
 	uint64_t		 certificate_warning;
+	uint64_t		 poll_interval;
+	char			*user;
 };
 
 /* The remote-monitoring center (cfg_monitor.c). */
@@ -275,7 +329,11 @@ struct cfg_center {
 	size_t			 nmail_to;
 	struct addr		*operator_listen;
 	size_t			 noperator_listen;
+	char			*operator_certificate;
+	char			*operator_ca_file;
 	unsigned int		 max_connections;
+	uint64_t		 timeout;
+	char			*sendmail;
 };
 
 struct cfg {
@@ -333,6 +391,9 @@ void		 cfg_print_string(FILE *, const char *);
 /* cfg_check.c */
 void		 cfg_check(struct cfg *, struct cfg_parser *);
 
+/* cfg_ftp.c: the FTP settings of the proxy block */
+void		 cfg_check_ftp(struct cfg *, struct cfg_parser *);
+
 /* cfg_dump.c */
 void		 cfg_dump(FILE *, const struct cfg *);
 
@@ -343,6 +404,9 @@ void		 cfg_check_monitor(struct cfg *, struct cfg_parser *);
 
 /* cfg_blocks.c: the keyword tables of every block */
 extern const struct cfg_blockdef cfg_blockdefs[];
+int		 cfg_persist_keys_parse(const char *, unsigned int *,
+		    const char **);
+const char	*cfg_persist_keys_fmt(unsigned int, char *, size_t);
 const struct cfg_blockdef *cfg_blockdef_find(const char *);
 const struct cfg_kw *cfg_kw_find(const struct cfg_kw *, const char *);
 

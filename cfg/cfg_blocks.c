@@ -15,12 +15,17 @@ static const char *const ha_roles[] = { "primary|active", "backup|standby",
     NULL };
 static const char *const garp_modes[] = { "request", "reply", "both", NULL };
 static const char *const xff_modes[] = { "on", "off", "delete", NULL };
+static const char *const ftp_server_modes[] = { "passive", "passive-only",
+    "active", NULL };
+static const char *const cookie_modes[] = { "no-store", "strip", NULL };
 static const char *const pac_scripts[] = { "per-client", "my-ip-address",
     NULL };
 static const char *const lb_modes[] = { "l4", "l7", "https", NULL };
 static const char *const lb_scheds[] = { "round-robin", "static-weight",
     "least-connections", "fastest-response", "hash-uri", "hash-host", NULL };
-static const char *const lb_persists[] = { "none", "sticky", "cookie", NULL };
+static const char *const lb_persists[] = { "none", "sticky", "cookie",
+    "mobile-ipv6", NULL };
+static const char *const lb_hoas[] = { "translate", "pass", NULL };
 static const char *const lb_checks[] = { "none", "tcp", "acv", NULL };
 static const char *const lb_overflows[] = { "evict-oldest", "refuse", NULL };
 static const char *const lb_sources[] = { "default", "peer", "floating",
@@ -38,8 +43,28 @@ static int	server_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	server_dump(FILE *, const struct cfg_kw *, const void *);
 static void	server_free(void *);
+static int	fip_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	fip_dump(FILE *, const struct cfg_kw *, const void *);
+static void	fip_free(void *);
 static int	server_uint(int, char **, int *, unsigned int, unsigned int,
 		    unsigned int *, const char **);
+static int	pkeys_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	pkeys_dump(FILE *, const struct cfg_kw *, const void *);
+static void	pkeys_free(void *);
+
+/* The names of the persist-keys, in the order they are tried. */
+static const struct {
+	const char	*name;
+	unsigned int	 bit;
+} lb_pkeys[] = {
+	{ "spi", LB_PKEY_SPI },
+	{ "home-address", LB_PKEY_HOA },
+	{ "interface-id", LB_PKEY_IID },
+	{ "source", LB_PKEY_SRC },
+	{ NULL, 0 }
+};
 
 static const struct cfg_kw peer_kws[] = {
 	KW("name", CFG_NAME, CFG_REQUIRED, struct cfg_peer, name, 0, 0, NULL,
@@ -49,7 +74,8 @@ static const struct cfg_kw peer_kws[] = {
 	KW("partner", CFG_ADDR, 0, struct cfg_peer, partner, 0, 0, NULL, NULL),
 	KW("run-dir", CFG_PATH, 0, struct cfg_peer, run_dir, 0, 0, NULL,
 	    "/run/twinproxy"),
-	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL, "nobody"),
+	KW("user", CFG_NAME, 0, struct cfg_peer, user, 0, 0, NULL,
+	    "twinproxy"),
 	KW_END
 };
 
@@ -63,7 +89,8 @@ static const struct cfg_kw ha_kws[] = {
 	KW("count", CFG_UINT, 0, struct cfg_ha, count, 1, 100, NULL, "5"),
 	KW("interface", CFG_NAME, 0, struct cfg_ha, interface, 0, 0, NULL,
 	    "eth0"),
-	KWM("floating-ip", CFG_IFADDR, 0, struct cfg_ha, floating_ip, NULL),
+	{ "floating-ip", CFG_CUSTOM, CFG_MULTI, 0, 0, 0, 0, NULL, NULL,
+	    fip_parse, fip_dump, fip_free },
 	KW("failback", CFG_BOOL, 0, struct cfg_ha, failback, 0, 0, NULL, "yes"),
 	KW("failback-delay", CFG_DURATION, 0, struct cfg_ha, failback_delay,
 	    0, SEC(86400), NULL, "10s"),
@@ -107,6 +134,8 @@ static const struct cfg_kw proxy_kws[] = {
 	    MS(100), SEC(3600), NULL, "60s"),
 	KW("read-timeout", CFG_DURATION, 0, struct cfg_proxy, read_timeout,
 	    MS(100), SEC(86400), NULL, "60s"),
+	KW("body-timeout", CFG_DURATION, 0, struct cfg_proxy, body_timeout,
+	    MS(100), SEC(86400), NULL, "30s"),
 	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_proxy,
 	    server_idle_timeout, 0, SEC(3600), NULL, "15s"),
 	KW("max-header-size", CFG_SIZE, 0, struct cfg_proxy, max_header_size,
@@ -125,6 +154,26 @@ static const struct cfg_kw proxy_kws[] = {
 	    0, TIB(1), NULL, "64M"),
 	KW("cache-heuristic-max", CFG_DURATION, 0, struct cfg_proxy,
 	    cache_heuristic_max, 0, SEC(86400 * 365), NULL, "1d"),
+	/* The FTP proxy and the ftp:// gateway. */
+	KWM("ftp-listen", CFG_ADDRPORT, 0, struct cfg_proxy, ftp_listen, NULL),
+	KW("ftp-data-ports", CFG_STRING, 0, struct cfg_proxy, ftp_data_ports,
+	    0, 0, NULL, "1025-65535"),
+	KW("ftp-delimiter", CFG_STRING, 0, struct cfg_proxy, ftp_delimiter, 0,
+	    0, NULL, "@"),
+	KW("ftp-server-data", CFG_ENUM, 0, struct cfg_proxy, ftp_server_data,
+	    0, 0, ftp_server_modes, "passive"),
+	KW("ftp-control-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    ftp_control_timeout, SEC(1), SEC(86400), NULL, "5m"),
+	KW("ftp-data-timeout", CFG_DURATION, 0, struct cfg_proxy,
+	    ftp_data_timeout, MS(100), SEC(3600), NULL, "1m"),
+	KW("ftp-gateway", CFG_BOOL, 0, struct cfg_proxy, ftp_gateway, 0, 0,
+	    NULL, "yes"),
+	KW("ftp-anonymous-password", CFG_STRING, 0, struct cfg_proxy,
+	    ftp_anonymous_password, 0, 0, NULL, "twinproxy@"),
+	KW("ftp-cache", CFG_BOOL, 0, struct cfg_proxy, ftp_cache, 0, 0, NULL,
+	    "no"),
+	KW("cache-set-cookie", CFG_ENUM, 0, struct cfg_proxy, cache_set_cookie,
+	    0, 0, cookie_modes, "no-store"),
 	KW_END
 };
 
@@ -196,6 +245,12 @@ static const struct cfg_kw cluster_kws[] = {
 	    sticky_table_size, 1, 16000000, NULL, "65536"),
 	KW("sticky-overflow", CFG_ENUM, 0, struct cfg_cluster, sticky_overflow,
 	    0, 0, lb_overflows, "evict-oldest"),
+	{ "persist-keys", CFG_CUSTOM, 0, 0, 0, 0, 0, NULL, NULL, pkeys_parse,
+	    pkeys_dump, pkeys_free },
+	KW("home-address", CFG_ENUM, 0, struct cfg_cluster, home_address, 0, 0,
+	    lb_hoas, "translate"),
+	KW("binding-updates", CFG_BOOL, 0, struct cfg_cluster,
+	    binding_updates, 0, 0, NULL, "no"),
 	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
 	    NULL, "yes"),
 	KW("check", CFG_ENUM, 0, struct cfg_cluster, check, 0, 0, lb_checks,
@@ -218,14 +273,27 @@ static const struct cfg_kw cluster_kws[] = {
 	    MIB(1), NULL, "32K"),
 	KW("max-headers", CFG_UINT, 0, struct cfg_cluster, max_headers, 8,
 	    1000, NULL, "64"),
+	KW("x-forwarded-for", CFG_ENUM, 0, struct cfg_cluster,
+	    x_forwarded_for, 0, 0, xff_modes, "on"),
+	KW("forwarded", CFG_BOOL, 0, struct cfg_cluster, forwarded, 0, 0, NULL,
+	    "no"),
+	KW("via", CFG_BOOL, 0, struct cfg_cluster, via, 0, 0, NULL, "yes"),
+	KW("access-log", CFG_PATH, 0, struct cfg_cluster, access_log, 0, 0,
+	    NULL, "/var/log/twinproxy/lb-access.log"),
 	KW("connect-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    connect_timeout, MS(100), SEC(600), NULL, "5s"),
 	KW("client-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    client_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KW("idle-timeout", CFG_DURATION, 0, struct cfg_cluster, idle_timeout,
+	    MS(100), SEC(86400), NULL, "15s"),
 	KW("server-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    server_timeout, MS(100), SEC(86400), NULL, "60s"),
+	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_cluster,
+	    server_idle_timeout, 0, SEC(3600), NULL, "10s"),
 	KWM("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, NULL),
 	KW("passphrase-file", CFG_PATH, 0, struct cfg_cluster, passphrase_file,
+	    0, 0, NULL, NULL),
+	KW("server-ca-file", CFG_PATH, 0, struct cfg_cluster, server_ca_file,
 	    0, 0, NULL, NULL),
 	KW_END
 };
@@ -395,6 +463,85 @@ listen_free(void *blk)
 	cl->nlisten = 0;
 }
 
+/*
+ * floating-ip ADDR/PFX [prefer self|partner] [ADDR/PFX ...]: each address
+ * may name which peer normally holds it; without, it follows the role.
+ */
+static int
+fip_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_ha	*ha = blk;
+	struct cidr	 c;
+	int		 a, prefer;
+
+	if (argc == 0) {
+		*cause = "expected an address/prefix";
+		return (-1);
+	}
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "prefer") == 0) {
+			*cause = "'prefer' must follow an address/prefix";
+			return (-1);
+		}
+		if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_IFADDR },
+		    argv[a], &c, cause) == -1)
+			return (-1);
+		prefer = FIP_PREFER_ROLE;
+		if (a + 1 < argc && strcmp(argv[a + 1], "prefer") == 0) {
+			if (a + 2 >= argc) {
+				*cause = "prefer needs 'self' or 'partner'";
+				return (-1);
+			}
+			if (strcmp(argv[a + 2], "self") == 0)
+				prefer = FIP_PREFER_SELF;
+			else if (strcmp(argv[a + 2], "partner") == 0)
+				prefer = FIP_PREFER_PARTNER;
+			else {
+				*cause = "prefer takes 'self' or 'partner'";
+				return (-1);
+			}
+			a += 2;
+			ha->floating_multi = 1;
+		}
+		ha->floating_ip = xreallocarray(ha->floating_ip,
+		    ha->nfloating_ip + 1, sizeof *ha->floating_ip);
+		ha->floating_prefer = xreallocarray(ha->floating_prefer,
+		    ha->nfloating_ip + 1, sizeof *ha->floating_prefer);
+		ha->floating_ip[ha->nfloating_ip] = c;
+		ha->floating_prefer[ha->nfloating_ip++] = prefer;
+	}
+	return (0);
+}
+
+static void
+fip_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	static const char *const prefer[] = { "", " prefer self",
+	    " prefer partner" };
+	const struct cfg_ha	*ha = blk;
+	char			 buf[ADDR_STRLEN + 8];
+	size_t			 i;
+
+	for (i = 0; i < ha->nfloating_ip; i++)
+		fprintf(f, "\tfloating-ip %s%s;\n",
+		    cidr_fmt(&ha->floating_ip[i], buf, sizeof buf),
+		    prefer[ha->floating_prefer[i]]);
+}
+
+static void
+fip_free(void *blk)
+{
+	struct cfg_ha	*ha = blk;
+
+	free(ha->floating_ip);
+	free(ha->floating_prefer);
+	ha->floating_ip = NULL;
+	ha->floating_prefer = NULL;
+	ha->nfloating_ip = 0;
+	ha->floating_multi = 0;
+}
+
 /* Parse the number after a server option into <v>, within min-max. */
 static int
 server_uint(int argc, char **argv, int *a, unsigned int min, unsigned int max,
@@ -435,8 +582,8 @@ static const struct {
 
 /*
  * server NAME ADDR:PORT [weight N] [maxconn N] [hotspare] [quiesce]
- *     [disabled] [dont-probe] [dont-persist] [tls]
- *     [source default|peer|floating|cluster]
+ *     [disabled] [dont-probe] [dont-persist] [tls] [verify yes|no]
+ *     [tls-name NAME] [source default|peer|floating|cluster]
  */
 static int
 server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
@@ -453,6 +600,7 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 	}
 	memset(&s, 0, sizeof s);
 	s.weight = 1;
+	s.verify = 1;
 	if (cfg_value_parse(&(struct cfg_kw){ .type = CFG_NAME }, argv[0],
 	    &s.name, cause) == -1)
 		return (-1);
@@ -472,32 +620,51 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 		if (strcmp(argv[a], "weight") == 0) {
 			if (server_uint(argc, argv, &a, 1, 1000, &s.weight,
 			    cause) == -1)
-				return (-1);
+				goto fail;
 		} else if (strcmp(argv[a], "maxconn") == 0) {
 			if (server_uint(argc, argv, &a, 0, 1000000, &s.maxconn,
 			    cause) == -1)
-				return (-1);
+				goto fail;
 		} else if (strcmp(argv[a], "source") == 0) {
 			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
 			    .type = CFG_ENUM, .enums = lb_sources },
 			    argv[a + 1], &v, cause) == -1) {
 				*cause = "source needs default, peer, floating "
 				    "or cluster";
-				return (-1);
+				goto fail;
 			}
 			s.source = v;
+			a++;
+		} else if (strcmp(argv[a], "verify") == 0) {
+			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
+			    .type = CFG_BOOL }, argv[a + 1], &v, cause) == -1) {
+				*cause = "verify needs yes or no";
+				goto fail;
+			}
+			s.verify = v;
+			a++;
+		} else if (strcmp(argv[a], "tls-name") == 0) {
+			free(s.tls_name);
+			s.tls_name = NULL;
+			if (a + 1 >= argc || cfg_value_parse(&(struct cfg_kw){
+			    .type = CFG_DOMAIN }, argv[a + 1], &s.tls_name,
+			    cause) == -1) {
+				if (a + 1 >= argc)
+					*cause = "tls-name needs a host name";
+				goto fail;
+			}
 			a++;
 		} else {
 			*cause = "unknown server option (weight, maxconn, "
 			    "hotspare, quiesce, disabled, dont-probe, "
-			    "dont-persist, tls, source)";
-			return (-1);
+			    "dont-persist, tls, verify, tls-name, source)";
+			goto fail;
 		}
 	}
 	for (i = 0; i < cl->nserver; i++)
 		if (strcmp(cl->server[i].name, argv[0]) == 0) {
 			*cause = "duplicate server name";
-			return (-1);
+			goto fail;
 		}
 	s.name = xstrdup(argv[0]);
 	s.line = cfg_parser_line(p);
@@ -505,6 +672,9 @@ server_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
 	    sizeof *cl->server);
 	cl->server[cl->nserver++] = s;
 	return (0);
+fail:
+	free(s.tls_name);
+	return (-1);
 }
 
 static void
@@ -525,6 +695,10 @@ server_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
 		for (j = 0; server_flags[j].name != NULL; j++)
 			if (s->flags & server_flags[j].flag)
 				fprintf(f, " %s", server_flags[j].name);
+		if (!s->verify)
+			fputs(" verify no", f);
+		if (s->tls_name != NULL)
+			fprintf(f, " tls-name %s", s->tls_name);
 		if (s->source != LB_SOURCE_DEFAULT)
 			fprintf(f, " source %s", lb_sources[s->source]);
 		fputs(";\n", f);
@@ -537,9 +711,109 @@ server_free(void *blk)
 	struct cfg_cluster	*cl = blk;
 	size_t			 i;
 
-	for (i = 0; i < cl->nserver; i++)
+	for (i = 0; i < cl->nserver; i++) {
 		free(cl->server[i].name);
+		free(cl->server[i].tls_name);
+	}
 	free(cl->server);
 	cl->server = NULL;
 	cl->nserver = 0;
+}
+
+/*
+ * Parse a list of persist-keys names, separated by commas, into LB_PKEY_*
+ * bits. They are tried in one order whatever the list's (lb_pkeys[]).
+ */
+int
+cfg_persist_keys_parse(const char *s, unsigned int *keys, const char **cause)
+{
+	static char	 msg[96];
+	const char	*e;
+	size_t		 i, n;
+
+	for (;;) {
+		e = strchr(s, ',');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		for (i = 0; lb_pkeys[i].name != NULL; i++)
+			if (strlen(lb_pkeys[i].name) == n &&
+			    strncmp(s, lb_pkeys[i].name, n) == 0)
+				break;
+		if (lb_pkeys[i].name == NULL) {
+			snprintf(msg, sizeof msg, "unknown key '%.*s' (spi, "
+			    "home-address, interface-id, source)",
+			    (int)(n > 32 ? 32 : n), s);
+			*cause = msg;
+			return (-1);
+		}
+		if (*keys & lb_pkeys[i].bit) {
+			*cause = "key listed twice";
+			return (-1);
+		}
+		*keys |= lb_pkeys[i].bit;
+		if (e == NULL)
+			return (0);
+		s = e + 1;
+	}
+}
+
+/* Format LB_PKEY_* bits (0: the default) as the list reads. */
+const char *
+cfg_persist_keys_fmt(unsigned int keys, char *buf, size_t len)
+{
+	size_t	i;
+
+	if (keys == 0)
+		keys = LB_PKEY_DEFAULT;
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; lb_pkeys[i].name != NULL; i++) {
+		if (!(keys & lb_pkeys[i].bit))
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ",", len);
+		strlcat(buf, lb_pkeys[i].name, len);
+	}
+	return (buf);
+}
+
+/* persist-keys KEY[,KEY...] [KEY...] */
+static int
+pkeys_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_cluster	*cl = blk;
+	unsigned int		 keys = 0;
+	int			 a;
+
+	if (argc == 0) {
+		*cause = "expected keys (spi, home-address, interface-id, "
+		    "source)";
+		return (-1);
+	}
+	for (a = 0; a < argc; a++)
+		if (cfg_persist_keys_parse(argv[a], &keys, cause) == -1)
+			return (-1);
+	cl->persist_keys = keys;
+	return (0);
+}
+
+static void
+pkeys_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_cluster	*cl = blk;
+	char				 buf[64];
+
+	/* Only where it applies, so that a dump reads back silently. */
+	if (cl->persist != LB_PERSIST_MIP6 && cl->persist_keys == 0)
+		return;
+	fprintf(f, "\tpersist-keys %s;\n", cfg_persist_keys_fmt(
+	    cl->persist_keys, buf, sizeof buf));
+}
+
+static void
+pkeys_free(void *blk)
+{
+	struct cfg_cluster	*cl = blk;
+
+	cl->persist_keys = 0;
 }

@@ -17,6 +17,8 @@ static void	check_listen_dups(struct cfg_parser *, const char *,
 static void	check_peer_ha(struct cfg *, struct cfg_parser *);
 static void	check_proxy(struct cfg *, struct cfg_parser *);
 static void	check_wpad(struct cfg *, struct cfg_parser *);
+static void	check_wpad_fip(struct cfg *, struct cfg_parser *,
+		    const struct hostport *, const char *, int);
 static void	check_cluster(struct cfg *, struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	check_cluster_listen(struct cfg *, struct cfg_parser *,
@@ -24,6 +26,8 @@ static void	check_cluster_listen(struct cfg *, struct cfg_parser *,
 static void	check_cluster_persist(struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	check_cluster_checks(struct cfg_parser *,
+		    struct cfg_cluster *);
+static void	check_cluster_mip6(struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	check_cluster_servers(struct cfg *, struct cfg_parser *,
 		    struct cfg_cluster *);
@@ -135,6 +139,11 @@ check_peer_ha(struct cfg *cfg, struct cfg_parser *p)
 	if (ha->nfloating_ip == 0 && !seen(&ha->blk, "ha", "floating-ip"))
 		cfg_error(p, ha->blk.file, line_of(&ha->blk, "ha",
 		    "redundancy"), "redundancy yes needs a 'floating-ip'");
+	if (ha->floating_multi && ha->nfloating_ip > CFG_HA_MAXINST)
+		cfg_error(p, ha->blk.file, line_of(&ha->blk, "ha",
+		    "floating-ip"), "at most %d floating IPs when any has "
+		    "'prefer' (each has a state machine of its own)",
+		    CFG_HA_MAXINST);
 	if ((uint64_t)ha->garp_count * ha->garp_interval >
 	    (uint64_t)ha->count * ha->interval)
 		cfg_warning(p, ha->blk.file, line_of(&ha->blk, "ha",
@@ -189,6 +198,67 @@ check_wpad(struct cfg *cfg, struct cfg_parser *p)
 	    cfg_kw_isset(&w->blk, cfg_blockdef_find("wpad")->kws, "balance"))
 		cfg_warning(p, w->blk.file, line_of(&w->blk, "wpad",
 		    "balance"), "balance has no effect without partner-proxy");
+	if (!cfg->ha.floating_multi)
+		return;
+	check_wpad_fip(cfg, p, &w->proxy, "proxy", FIP_PREFER_SELF);
+	if (w->partner_proxy.port != 0)
+		check_wpad_fip(cfg, p, &w->partner_proxy, "partner-proxy",
+		    FIP_PREFER_PARTNER);
+}
+
+/*
+ * With per-proxy floating addresses, the script should name them: this
+ * peer's proxy by the address it prefers, the partner's by the one the
+ * partner prefers, and this peer's proxy must listen on both, since it
+ * answers for the partner's address after a takeover.
+ */
+static void
+check_wpad_fip(struct cfg *cfg, struct cfg_parser *p,
+    const struct hostport *hp, const char *kw, int want)
+{
+	struct cfg_wpad	*w = &cfg->wpad;
+	struct cfg_ha	*ha = &cfg->ha;
+	struct cfg_proxy *px = &cfg->proxy;
+	struct addr	 a;
+	const char	*cause;
+	size_t		 i, j;
+	int		 line = line_of(&w->blk, "wpad", kw);
+
+	if (hp->af == 0 || addr_parse(hp->host, &a, &cause) == -1)
+		return;
+	for (i = 0; i < ha->nfloating_ip; i++)
+		if (addr_eq(&ha->floating_ip[i].a, &a))
+			break;
+	if (i == ha->nfloating_ip) {
+		if (addr_eq(&a, &cfg->peer.address) ||
+		    addr_eq(&a, &cfg->peer.partner))
+			cfg_warning(p, w->blk.file, line, "%s %s is a real "
+			    "address: with per-proxy floating addresses "
+			    "('prefer' in the ha block) name the floating "
+			    "address instead, so clients follow it when a "
+			    "host dies", kw, hp->host);
+		return;
+	}
+	if (ha->floating_prefer[i] != want) {
+		cfg_error(p, w->blk.file, line, "%s %s is a floating IP that "
+		    "%s; it must be the one with 'prefer %s'", kw, hp->host,
+		    ha->floating_prefer[i] == FIP_PREFER_ROLE ?
+		    "follows the role" : want == FIP_PREFER_SELF ?
+		    "the partner prefers" : "this peer prefers",
+		    want == FIP_PREFER_SELF ? "self" : "partner");
+		return;
+	}
+	if (!px->blk.present)
+		return;
+	for (j = 0; j < px->nlisten; j++)
+		if (px->listen[j].port == hp->port &&
+		    (addr_eq(&px->listen[j], &a) ||
+		    addr_is_any(&px->listen[j])))
+			return;
+	cfg_error(p, px->blk.file, line_of(&px->blk, "proxy", "listen"),
+	    "the proxy must listen on %s:%u (wpad %s): it answers for that "
+	    "floating address whenever this peer holds it", hp->host,
+	    hp->port, kw);
 }
 
 /* Return 1 for the wildcard address of a family (0.0.0.0 or ::). */
@@ -388,6 +458,8 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 	static const char *const sticky_kws[] = { "sticky-timeout",
 	    "sticky-netmask", "sticky-netmask6", "sticky-table-size",
 	    "sticky-overflow", NULL };
+	static const char *const names[] = { "none", "sticky", "cookie",
+	    "mobile-ipv6" };
 	const char	*s;
 	int		 i, hash;
 
@@ -402,16 +474,20 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "persist"), "persist %s defeats a hash scheduler (each "
 		    "URI or host already has its server): use persist none",
-		    cl->persist == LB_PERSIST_STICKY ? "sticky" : "cookie");
+		    names[cl->persist]);
 	if (cl->persist == LB_PERSIST_COOKIE && cl->mode == LB_MODE_L4)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "persist"), "cookie persistence needs mode l7 or https");
 	if (cl->persist != LB_PERSIST_COOKIE)
 		for (i = 0; cookie_kws[i] != NULL; i++)
 			unused(p, cl, cookie_kws[i], "without persist cookie");
-	if (cl->persist != LB_PERSIST_STICKY)
-		for (i = 0; sticky_kws[i] != NULL; i++)
+	/* Mobile IPv6 entries live in the sticky table, unmasked. */
+	for (i = 0; sticky_kws[i] != NULL; i++)
+		if (cl->persist != LB_PERSIST_STICKY &&
+		    (cl->persist != LB_PERSIST_MIP6 ||
+		    strncmp(sticky_kws[i], "sticky-netmask", 14) == 0))
 			unused(p, cl, sticky_kws[i], "without persist sticky");
+	check_cluster_mip6(p, cl);
 	if (cl->persist != LB_PERSIST_COOKIE)
 		return;
 	/*
@@ -428,6 +504,42 @@ check_cluster_persist(struct cfg_parser *p, struct cfg_cluster *cl)
 		    "once-only"), "once-only with a cookie-age: a client's "
 		    "new connection may lose its server (use once-only no, "
 		    "or cookie-age 0)");
+}
+
+/*
+ * persist mobile-ipv6 reads the IPv6 headers of packets: l4 clusters on
+ * IPv6 addresses only. Its settings elsewhere have no effect.
+ */
+static void
+check_cluster_mip6(struct cfg_parser *p, struct cfg_cluster *cl)
+{
+	char	buf[ADDR_STRLEN];
+	size_t	i;
+
+	if (cl->persist != LB_PERSIST_MIP6) {
+		if (cl->persist_keys != 0)
+			cfg_warning(p, cl->blk.file, line_of(&cl->blk,
+			    "cluster", "persist-keys"), "persist-keys has no "
+			    "effect without persist mobile-ipv6");
+		unused(p, cl, "home-address", "without persist mobile-ipv6");
+		unused(p, cl, "binding-updates",
+		    "without persist mobile-ipv6");
+		return;
+	}
+	if (cl->mode != LB_MODE_L4)
+		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist"), "persist mobile-ipv6 needs mode l4 (it reads "
+		    "the IPv6 headers of packets)");
+	for (i = 0; i < cl->nlisten; i++)
+		if (cl->listen[i].addr.af != AF_INET6)
+			cfg_error(p, cl->blk.file, cl->listen[i].line,
+			    "persist mobile-ipv6 needs IPv6 cluster addresses, "
+			    "not %s", addr_ntop(&cl->listen[i].addr, buf,
+			    sizeof buf));
+	if (cl->persist_keys == LB_PKEY_SPI)
+		cfg_warning(p, cl->blk.file, line_of(&cl->blk, "cluster",
+		    "persist-keys"), "persist-keys spi alone leaves the "
+		    "cluster's TCP and UDP clients without persistence");
 }
 
 /* Health checks: what each kind needs, and clusters never checked. */
@@ -461,13 +573,14 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 	struct cfg_server	*s;
 	char			 buf[ADDR_STRLEN];
 	size_t			 i, j, nspare = 0, ndisabled = 0;
-	size_t			 nnopersist = 0;
+	size_t			 nnopersist = 0, ntls = 0;
 
 	for (i = 0; i < cl->nserver; i++) {
 		s = &cl->server[i];
 		nspare += (s->flags & LB_SRV_HOTSPARE) != 0;
 		ndisabled += (s->flags & LB_SRV_DISABLED) != 0;
 		nnopersist += (s->flags & LB_SRV_DONT_PERSIST) != 0;
+		ntls += (s->flags & LB_SRV_TLS) != 0;
 		for (j = 0; j < i; j++)
 			if (addr_eq(&s->addr, &cl->server[j].addr) &&
 			    s->addr.port == cl->server[j].addr.port)
@@ -484,6 +597,11 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 			cfg_error(p, cl->blk.file, s->line, "server %s: tls "
 			    "needs mode l7 or https (an l4 cluster relays "
 			    "packets)", s->name);
+		if (!(s->flags & LB_SRV_TLS) && !cl->check_tls &&
+		    (!s->verify || s->tls_name != NULL))
+			cfg_warning(p, cl->blk.file, s->line, "server %s: "
+			    "%s has no effect without tls (or check-tls yes)",
+			    s->name, s->verify ? "tls-name" : "verify no");
 		if (cl->mode == LB_MODE_L4 && cl->nlisten > 0 &&
 		    s->addr.af != cl->listen[0].addr.af)
 			cfg_error(p, cl->blk.file, s->line, "server %s: an l4 "
@@ -499,6 +617,9 @@ check_cluster_servers(struct cfg *cfg, struct cfg_parser *p,
 			    "source has no effect with spoof yes (the "
 			    "client's address is used)", s->name);
 	}
+	if (ntls == 0 && !cl->check_tls)
+		unused(p, cl, "server-ca-file", "without a tls server or "
+		    "check-tls yes");
 	if (cl->nserver == 0)
 		return;
 	if (ndisabled == cl->nserver)
@@ -537,8 +658,13 @@ check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
 			    "mode https");
 	}
 	if (cl->mode == LB_MODE_L4) {
-		unused(p, cl, "request-max", "in an l4 cluster");
-		unused(p, cl, "max-headers", "in an l4 cluster");
+		static const char *const http_kws[] = { "request-max",
+		    "max-headers", "x-forwarded-for", "forwarded", "via",
+		    "idle-timeout", "server-idle-timeout", NULL };
+		int	i;
+
+		for (i = 0; http_kws[i] != NULL; i++)
+			unused(p, cl, http_kws[i], "in an l4 cluster");
 	}
 }
 
@@ -556,6 +682,7 @@ cfg_check(struct cfg *cfg, struct cfg_parser *p)
 	check_required(p, "peer", &cfg->peer.blk);
 	check_peer_ha(cfg, p);
 	check_proxy(cfg, p);
+	cfg_check_ftp(cfg, p);
 	check_wpad(cfg, p);
 	TAILQ_FOREACH(cl, &cfg->clusters, entry)
 		check_cluster(cfg, p, cl);

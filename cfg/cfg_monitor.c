@@ -4,6 +4,7 @@
  * the monitoring center) and `center` (the monitoring center daemon).
  * Neither is on unless its block is present.
  */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ static int	site_id_valid(const char *);
 static int	mail_valid(const char *);
 static void	check_report(struct cfg *, struct cfg_parser *);
 static void	check_center(struct cfg *, struct cfg_parser *);
+static int	wildcard(const struct addr *);
 
 const struct cfg_kw cfg_report_kws[] = {
 	KW("center", CFG_HOSTPORT, CFG_REQUIRED, struct cfg_report, center, 0,
@@ -32,8 +34,10 @@ const struct cfg_kw cfg_report_kws[] = {
 	KW("ca-file", CFG_PATH, 0, struct cfg_report, ca_file, 0, 0, NULL,
 	    NULL),
 	KW("alive-interval", CFG_DURATION, 0, struct cfg_report,
-	    alive_interval, SEC(10), SEC(3600), NULL, "60s"),
-	KW("timeout", CFG_DURATION, 0, struct cfg_report, timeout, SEC(1),
+	    alive_interval, SEC(1), SEC(3600), NULL, "60s"),
+	KW("poll-interval", CFG_DURATION, 0, struct cfg_report,
+	    poll_interval, MS(100), SEC(3600), NULL, "2s"),
+	KW("timeout", CFG_DURATION, 0, struct cfg_report, timeout, MS(100),
 	    SEC(600), NULL, "30s"),
 	KW("spool-dir", CFG_PATH, 0, struct cfg_report, spool_dir, 0, 0, NULL,
 	    "/var/spool/twinproxy"),
@@ -41,6 +45,7 @@ const struct cfg_kw cfg_report_kws[] = {
 	    GIB(1), NULL, "16M"),
 	KW("certificate-warning", CFG_DURATION, 0, struct cfg_report,
 	    certificate_warning, 0, DAY(365), NULL, "30d"),
+	KW("user", CFG_NAME, 0, struct cfg_report, user, 0, 0, NULL, NULL),
 	KW_END
 };
 
@@ -56,14 +61,22 @@ const struct cfg_kw cfg_center_kws[] = {
 	KW("database", CFG_PATH, 0, struct cfg_center, database, 0, 0, NULL,
 	    "/var/lib/twinproxy/center.db"),
 	KW("alive-timeout", CFG_DURATION, 0, struct cfg_center, alive_timeout,
-	    SEC(30), DAY(1), NULL, "180s"),
+	    SEC(1), DAY(1), NULL, "180s"),
 	KW("notify", CFG_PATH, 0, struct cfg_center, notify, 0, 0, NULL,
 	    NULL),
 	KWM("mail-to", CFG_STRING, 0, struct cfg_center, mail_to, NULL),
 	KWM("operator-listen", CFG_ADDRPORT, 0, struct cfg_center,
 	    operator_listen, NULL),
+	KW("operator-certificate", CFG_PATH, 0, struct cfg_center,
+	    operator_certificate, 0, 0, NULL, NULL),
+	KW("operator-ca-file", CFG_PATH, 0, struct cfg_center,
+	    operator_ca_file, 0, 0, NULL, NULL),
 	KW("max-connections", CFG_UINT, 0, struct cfg_center, max_connections,
 	    1, 100000, NULL, "4000"),
+	KW("timeout", CFG_DURATION, 0, struct cfg_center, timeout, MS(100),
+	    SEC(600), NULL, "30s"),
+	KW("sendmail", CFG_PATH, 0, struct cfg_center, sendmail, 0, 0, NULL,
+	    "/usr/sbin/sendmail"),
 	KW_END
 };
 
@@ -156,6 +169,10 @@ check_report(struct cfg *cfg, struct cfg_parser *p)
 	if (r->spool_dir != NULL && r->spool_dir[0] != '/')
 		cfg_error(p, b->file, kwline(b, kws, "spool-dir"),
 		    "spool-dir must be an absolute path");
+	if (r->poll_interval > r->alive_interval)
+		cfg_warning(p, b->file, kwline(b, kws, "poll-interval"),
+		    "poll-interval is longer than alive-interval: alive "
+		    "reports repeat a stale status");
 }
 
 /* The center: listeners, alarm timeout, notification. */
@@ -203,6 +220,36 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 	if (c->database != NULL && c->database[0] != '/')
 		cfg_error(p, b->file, kwline(b, kws, "database"),
 		    "database must be an absolute path");
+	for (i = 0; i < c->noperator_listen; i++)
+		if (wildcard(&c->operator_listen[i]))
+			cfg_warning(p, b->file, kwline(b, kws,
+			    "operator-listen"), "operator-listen %s is a "
+			    "wildcard: the views are reachable from every "
+			    "network of the center, the internet side "
+			    "included; name the internal address",
+			    addr_fmt(&c->operator_listen[i], buf, sizeof buf));
+	if ((c->operator_certificate != NULL ||
+	    c->operator_ca_file != NULL) && c->noperator_listen == 0)
+		cfg_warning(p, b->file, kwline(b, kws,
+		    c->operator_ca_file != NULL ? "operator-ca-file" :
+		    "operator-certificate"), "no operator-listen: the "
+		    "operator settings are not used");
+	if (c->operator_certificate != NULL && c->operator_ca_file == NULL)
+		cfg_error(p, b->file, kwline(b, kws, "operator-certificate"),
+		    "operator-certificate needs operator-ca-file: operators "
+		    "speak HTTPS only with their client certificates");
+}
+
+/* An address of any interface (0.0.0.0 or ::). */
+static int
+wildcard(const struct addr *a)
+{
+	static const struct in6_addr	any6 = IN6ADDR_ANY_INIT;
+
+	if (a->af == AF_INET)
+		return (a->u.v4.s_addr == htonl(INADDR_ANY));
+	return (a->af == AF_INET6 && memcmp(&a->u.v6, &any6,
+	    sizeof any6) == 0);
 }
 
 /* Check the monitoring blocks that are present. */

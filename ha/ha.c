@@ -50,7 +50,7 @@ main(int argc, char **argv)
 	struct daemon_opts	 o;
 	struct ha_ctx		*ctx;
 	const char		*cause;
-	char			*path;
+	char			*path, *ccause;
 
 	daemon_getopt(&o, "twin-ha", argc, argv);
 	log_init(o.name, 1, o.verbose);
@@ -66,8 +66,9 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		daemon_detach();
 	log_init(o.name, o.foreground, o.verbose);
-	if (daemon_mkdir_run(ctx->cfg->peer.run_dir) == -1)
-		fatal("run directory %s", ctx->cfg->peer.run_dir);
+	if (daemon_mkdir_run(ctx->cfg->peer.run_dir, ctx->cfg->peer.user,
+	    &ccause) == -1)
+		fatalx("run directory: %s", ccause);
 	ctx->base = ev_base_new();
 	ev_signals(ctx->base, sigs, sizeof sigs / sizeof sigs[0], ctx);
 	if (ctx->cfg->ha.redundancy)

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "addr.h"
+#include "cfg.h"
 
 struct cfg;
 struct ctl_cmd;
@@ -29,7 +30,8 @@ enum ha_state {
 };
 
 /*
- * Heartbeat wire format, version 2: 88 bytes, integers in network order.
+ * Heartbeat wire format, version 2 (one state machine for every floating
+ * IP, the classic form): 88 bytes, integers in network order.
  *
  *  off len field
  *    0   4 magic "TWHA"
@@ -49,6 +51,21 @@ enum ha_state {
  *   48   8 echo: the receiver's sequence number last heard (0: none)
  *   56  32 HMAC-SHA256 over bytes 0-55 under the shared key
  *
+ * Version 3 (floating IPs with a state machine each, 'prefer' in the
+ * config) has the same first 56 bytes, with version 3, the flags holding
+ * only healthy and hears, the state summing up the instances (FAULT if
+ * any, else ACTIVE if any, else STANDBY if any, else INIT) and byte 26
+ * the number N of instances (1 to HA_MAXINST); then N records of 24
+ * bytes, then the HMAC over everything before it (88 + 24 N bytes):
+ *
+ *    0   1 address family (4 or 6)
+ *    1   1 prefix length
+ *    2   1 0: the sender normally holds this address, 1: it does not
+ *    3   1 the sender's state for this address
+ *    4   1 flags: 0x02 yielding, 0x04 forcing
+ *    5   3 reserved, zero
+ *    8  16 the floating IP (IPv4 in the first 4 bytes, rest zero)
+ *
  * Version 1 had the same length and HMAC position, with a boot epoch from
  * the realtime clock at 40 and the sequence number at 48. The HMAC is
  * checked before the version, so only an authentic packet of another
@@ -56,15 +73,27 @@ enum ha_state {
  */
 #define HA_WIRE_MAGIC		"TWHA"
 #define HA_WIRE_VERSION		2
+#define HA_WIRE_VERSION_MULTI	3
 #define HA_WIRE_TYPE_HB		1
 #define HA_WIRE_BODY		56
 #define HA_WIRE_MACLEN		32
 #define HA_WIRE_LEN		(HA_WIRE_BODY + HA_WIRE_MACLEN)
+#define HA_WIRE_INSTLEN		24
+#define HA_MAXINST		CFG_HA_MAXINST
+#define HA_WIRE_MAXLEN		(HA_WIRE_LEN + HA_MAXINST * HA_WIRE_INSTLEN)
 
 #define HA_F_HEALTHY		0x01
 #define HA_F_YIELD		0x02
 #define HA_F_FORCE		0x04
 #define HA_F_HEARS		0x08
+
+/* One floating IP's record in a version 3 heartbeat. */
+struct ha_hb_inst {
+	struct cidr	 fip;
+	uint8_t		 pref;		/* 0: the sender normally holds it */
+	uint8_t		 state;		/* enum ha_state */
+	uint8_t		 flags;		/* HA_F_YIELD, HA_F_FORCE */
+};
 
 struct ha_hb {
 	struct addr	 sender;
@@ -75,6 +104,8 @@ struct ha_hb {
 	uint64_t	 fingerprint;
 	uint64_t	 seq;
 	uint64_t	 echo;
+	size_t		 ninst;		/* 0: version 2 */
+	struct ha_hb_inst inst[HA_MAXINST];
 };
 
 /* Why a received packet was refused (counters index). */
@@ -175,19 +206,41 @@ struct ha_fsm {
 	void			*arg;
 };
 
+struct ha_ctx;
+
+/*
+ * One state machine and the floating IPs it moves: all of them in the
+ * classic form, one each with per-address preferences.
+ */
+struct ha_inst {
+	struct ha_ctx		*ctx;
+	struct ha_fsm		 fsm;
+	struct cidr		*fip;		/* into the config */
+	size_t			 nfip;
+	int			 prefer;	/* normally held by this peer */
+	char			 fipstr[256];
+	char			 tag[INET6_ADDRSTRLEN + 4];	/* "[ip] " */
+	struct event		*garp_ev;
+	struct event		*refresh_ev;
+	unsigned int		 garp_left;
+	uint64_t		 regarp_at;
+	uint64_t		 claimlog_at;	/* rate limit, this address */
+};
+
 /* The daemon: one per peer. */
 struct ha_ctx {
 	struct event_base	*base;
 	struct cfg		*cfg;
-	struct ha_fsm		 fsm;
+	struct ha_inst		 inst[HA_MAXINST];
+	size_t			 ninst;
+	int			 multi;		/* version 3 heartbeats */
+	struct ha_hb		 peer;		/* last accepted heartbeat */
 	unsigned char		 key[1024];
 	size_t			 keylen;
 	int			 sock;
 	struct event		*rx_ev;
 	struct event		*tx_ev;
 	struct event		*tick_ev;
-	struct event		*garp_ev;
-	struct event		*refresh_ev;
 	struct ha_nl		*nl;
 	struct ha_garp		*garp;
 	struct ha_track		*track;
@@ -209,11 +262,8 @@ struct ha_ctx {
 	unsigned long		 repairs;
 	uint64_t		 rxlog_at;	/* rate limit for bad packets */
 	unsigned long		 rxlog_quiet;
-	uint64_t		 claimlog_at;
-	uint64_t		 regarp_at;
 	uint64_t		 fp_bad;	/* mismatching fingerprint seen */
 	int			 peer_up;	/* logged as heard */
-	unsigned int		 garp_left;
 	int			 stopping;
 };
 
@@ -225,12 +275,14 @@ uint64_t	 ha_now(void);
 void		 ha_start(struct ha_ctx *);
 void		 ha_stop(struct ha_ctx *);
 void		 ha_send_heartbeat(struct ha_ctx *);
+enum ha_state	 ha_summary(const struct ha_ctx *);
+struct ha_inst	*ha_inst_find(struct ha_ctx *, const struct addr *);
 
 /* ha_ctl.c */
 extern const struct ctl_cmd *const ha_ctl_cmds;
 
 /* ha_wire.c */
-void		 ha_wire_encode(const struct ha_hb *, const unsigned char *,
+size_t		 ha_wire_encode(const struct ha_hb *, const unsigned char *,
 		     size_t, unsigned char *);
 enum ha_wire_err ha_wire_decode(const unsigned char *, size_t,
 		     const unsigned char *, size_t, struct ha_hb *);
@@ -238,6 +290,9 @@ int		 ha_wire_hmac(const unsigned char *, size_t,
 		     const unsigned char *, size_t, unsigned char *);
 uint64_t	 ha_wire_fingerprint(const struct addr *, const struct addr *,
 		     const struct cidr *, size_t);
+uint64_t	 ha_wire_fingerprint_multi(const struct addr *,
+		     const struct addr *, const struct cidr *, const int *,
+		     size_t);
 const char	*ha_wire_errname(enum ha_wire_err);
 
 /* ha_replay.c */
@@ -282,7 +337,8 @@ struct ha_garp	*ha_garp_open(struct event_base *, const char *,
 		     void (*)(void *, const unsigned char *,
 		     const struct addr *), void *, const char **);
 void		 ha_garp_close(struct ha_garp *);
-int		 ha_garp_send(struct ha_garp *, int);
+int		 ha_garp_send(struct ha_garp *, int, const struct cidr *,
+		     size_t);
 const unsigned char *ha_garp_mac(const struct ha_garp *);
 
 /* ha_netlink.c */

@@ -2,8 +2,8 @@
  * ha_garp.c: announcing the floating IP. Gratuitous ARP (request and reply
  * forms) and IPv6 unsolicited neighbour advertisements are built here and
  * sent with pcap_inject on a handle opened once at start; the same handle,
- * filtered to ARP, reports any other MAC claiming a floating IP (the split
- * brain detector).
+ * filtered to ARP and neighbour advertisements, reports any other MAC
+ * claiming a floating IP (the split brain detector).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -25,6 +25,8 @@
 #define ETH_HLEN	14
 #define ETHTYPE_ARP	0x0806
 #define ETHTYPE_IPV6	0x86dd
+/* What others send about addresses: ARP and neighbour advertisements. */
+#define GARP_FILTER	"arp or (icmp6 and ip6[40] == 136)"
 
 struct ha_garp {
 	pcap_t			*pcap;
@@ -146,17 +148,36 @@ ha_garp_na_frame(unsigned char *buf, const unsigned char *mac,
 
 /*
  * Look at a received frame: return 1 if it is an ARP packet whose sender
- * is one of the floating IPs with a MAC other than <own>, filling <mac>
- * and <ip>; else 0.
+ * is one of the floating IPs, or an IPv6 neighbour advertisement whose
+ * target is one, from a MAC other than <own>, filling <mac> and <ip>;
+ * else 0.
  */
 int
 ha_garp_parse_claim(const unsigned char *f, size_t len,
     const unsigned char *own, const struct cidr *fip, size_t nfip,
     unsigned char *mac, struct addr *ip)
 {
-	const unsigned char	*a = f + ETH_HLEN;
+	const unsigned char	*a = f + ETH_HLEN, *icmp = a + 40;
 	size_t			 i;
 
+	if (len >= ETH_HLEN + 40 + 24 && f[12] == (ETHTYPE_IPV6 >> 8) &&
+	    f[13] == (ETHTYPE_IPV6 & 0xff)) {
+		/* ICMPv6 right after the header, type 136, code 0. */
+		if ((a[0] >> 4) != 6 || a[6] != 58 || icmp[0] != 136 ||
+		    icmp[1] != 0 || memcmp(f + 6, own, HA_ETH_ALEN) == 0)
+			return (0);
+		for (i = 0; i < nfip; i++) {
+			if (fip[i].a.af != AF_INET6 ||
+			    memcmp(icmp + 8, &fip[i].a.u.v6, 16) != 0)
+				continue;
+			memcpy(mac, f + 6, HA_ETH_ALEN);
+			memset(ip, 0, sizeof *ip);
+			ip->af = AF_INET6;
+			memcpy(&ip->u.v6, icmp + 8, 16);
+			return (1);
+		}
+		return (0);
+	}
 	if (len < ETH_HLEN + 28)
 		return (0);
 	if (f[12] != (ETHTYPE_ARP >> 8) || f[13] != (ETHTYPE_ARP & 0xff))
@@ -241,7 +262,7 @@ ha_garp_open(struct event_base *base, const char *ifname,
 	}
 	/* Only what others send: our own injections are not claims. */
 	pcap_setdirection(g->pcap, PCAP_D_IN);
-	if (pcap_compile(g->pcap, &prog, "arp", 1,
+	if (pcap_compile(g->pcap, &prog, GARP_FILTER, 1,
 	    PCAP_NETMASK_UNKNOWN) == -1 ||
 	    pcap_setfilter(g->pcap, &prog) == -1) {
 		strlcpy(errbuf, pcap_geterr(g->pcap), sizeof errbuf);
@@ -310,30 +331,31 @@ garp_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 }
 
 /*
- * Announce every floating IP once: ARP in <mode> (GARP_REQUEST, GARP_REPLY,
- * GARP_BOTH) for IPv4, an unsolicited neighbour advertisement for IPv6.
- * Returns the number of frames sent, -1 if any injection failed.
+ * Announce the floating IPs <fip> once: ARP in <mode> (GARP_REQUEST,
+ * GARP_REPLY, GARP_BOTH) for IPv4, an unsolicited neighbour advertisement
+ * for IPv6. Returns the number of frames sent, -1 if any injection failed.
  */
 int
-ha_garp_send(struct ha_garp *g, int mode)
+ha_garp_send(struct ha_garp *g, int mode, const struct cidr *fip,
+    size_t nfip)
 {
 	unsigned char	 buf[HA_NA_FRAMELEN];
 	size_t		 i, len;
 	int		 n = 0, failed = 0, r;
 
-	for (i = 0; i < g->nfip; i++) {
+	for (i = 0; i < nfip; i++) {
 		for (r = 0; r < 2; r++) {
-			if (g->fip[i].a.af == AF_INET6) {
+			if (fip[i].a.af == AF_INET6) {
 				if (r == 1)
 					break;
 				len = ha_garp_na_frame(buf, g->mac,
-				    &g->fip[i].a.u.v6);
+				    &fip[i].a.u.v6);
 			} else {
 				if ((r == 0 && mode == GARP_REPLY) ||
 				    (r == 1 && mode == GARP_REQUEST))
 					continue;
 				len = ha_garp_arp_frame(buf, g->mac,
-				    &g->fip[i].a.u.v4, r == 1);
+				    &fip[i].a.u.v4, r == 1);
 			}
 			if (pcap_inject(g->pcap, buf, len) != (int)len) {
 				log_warnx("pcap_inject on %s: %s", g->ifname,

@@ -20,6 +20,7 @@ static void	put64(unsigned char *, uint64_t);
 static uint32_t	get32(const unsigned char *);
 static uint64_t	get64(const unsigned char *);
 static void	put_addr(unsigned char *, const struct addr *);
+static int	wire_inst(const unsigned char *, struct ha_hb_inst *);
 
 static const char *const ha_wire_errnames[HA_RX_NERR] = {
 	"ok", "truncated", "malformed", "forged", "other version",
@@ -93,27 +94,72 @@ ha_wire_hmac(const unsigned char *key, size_t keylen,
 	return (0);
 }
 
-/* Serialise and sign a heartbeat into <buf> (HA_WIRE_LEN bytes). */
-void
+/*
+ * Serialise and sign a heartbeat into <buf> (HA_WIRE_MAXLEN bytes, or
+ * HA_WIRE_LEN for one without instances); return its length: version 2
+ * when <hb> has no instance records, else version 3.
+ */
+size_t
 ha_wire_encode(const struct ha_hb *hb, const unsigned char *key,
     size_t keylen, unsigned char *buf)
 {
-	memset(buf, 0, HA_WIRE_LEN);
+	unsigned char	*r;
+	size_t		 i, n = hb->ninst > HA_MAXINST ? HA_MAXINST : hb->ninst;
+	size_t		 body = HA_WIRE_BODY + n * HA_WIRE_INSTLEN;
+
+	memset(buf, 0, body + HA_WIRE_MACLEN);
 	memcpy(buf, HA_WIRE_MAGIC, 4);
-	buf[4] = HA_WIRE_VERSION;
+	buf[4] = n > 0 ? HA_WIRE_VERSION_MULTI : HA_WIRE_VERSION;
 	buf[5] = HA_WIRE_TYPE_HB;
 	buf[6] = hb->sender.af == AF_INET6 ? 6 : 4;
 	buf[7] = hb->flags;
 	put_addr(buf + 8, &hb->sender);
 	buf[24] = hb->role;
 	buf[25] = hb->state;
+	buf[26] = n;
 	put32(buf + 28, hb->interval);
 	put64(buf + 32, hb->fingerprint);
 	put64(buf + 40, hb->seq);
 	put64(buf + 48, hb->echo);
-	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY,
-	    buf + HA_WIRE_BODY) == -1)
-		memset(buf + HA_WIRE_BODY, 0, HA_WIRE_MACLEN);
+	for (i = 0; i < n; i++) {
+		r = buf + HA_WIRE_BODY + i * HA_WIRE_INSTLEN;
+		r[0] = hb->inst[i].fip.a.af == AF_INET6 ? 6 : 4;
+		r[1] = hb->inst[i].fip.plen;
+		r[2] = hb->inst[i].pref;
+		r[3] = hb->inst[i].state;
+		r[4] = hb->inst[i].flags;
+		put_addr(r + 8, &hb->inst[i].fip.a);
+	}
+	if (ha_wire_hmac(key, keylen, buf, body, buf + body) == -1)
+		memset(buf + body, 0, HA_WIRE_MACLEN);
+	return (body + HA_WIRE_MACLEN);
+}
+
+/* Check and parse one instance record of a version 3 heartbeat. */
+static int
+wire_inst(const unsigned char *r, struct ha_hb_inst *in)
+{
+	static const unsigned char	zero[12];
+
+	if ((r[0] != 4 && r[0] != 6) || r[1] > (r[0] == 4 ? 32 : 128) ||
+	    r[2] > 1 || r[3] > HA_FAULT ||
+	    (r[4] & ~(HA_F_YIELD | HA_F_FORCE)) != 0 || r[5] != 0 ||
+	    r[6] != 0 || r[7] != 0 ||
+	    (r[0] == 4 && memcmp(r + 12, zero, sizeof zero) != 0))
+		return (-1);
+	memset(in, 0, sizeof *in);
+	if (r[0] == 4) {
+		in->fip.a.af = AF_INET;
+		memcpy(&in->fip.a.u.v4, r + 8, 4);
+	} else {
+		in->fip.a.af = AF_INET6;
+		memcpy(&in->fip.a.u.v6, r + 8, 16);
+	}
+	in->fip.plen = r[1];
+	in->pref = r[2];
+	in->state = r[3];
+	in->flags = r[4];
+	return (0);
 }
 
 /*
@@ -130,26 +176,44 @@ ha_wire_decode(const unsigned char *buf, size_t len, const unsigned char *key,
 {
 	static const unsigned char	zero[12];
 	unsigned char			mac[HA_WIRE_MACLEN];
+	size_t				body, n = 0, i;
+	uint8_t				flags;
 
-	if (len != HA_WIRE_LEN)
+	if (len < HA_WIRE_LEN || len > HA_WIRE_MAXLEN ||
+	    (len - HA_WIRE_LEN) % HA_WIRE_INSTLEN != 0)
 		return (HA_RX_TRUNCATED);
 	if (memcmp(buf, HA_WIRE_MAGIC, 4) != 0)
 		return (HA_RX_MALFORMED);
-	if (ha_wire_hmac(key, keylen, buf, HA_WIRE_BODY, mac) == -1 ||
-	    CRYPTO_memcmp(mac, buf + HA_WIRE_BODY, HA_WIRE_MACLEN) != 0)
+	body = len - HA_WIRE_MACLEN;
+	if (ha_wire_hmac(key, keylen, buf, body, mac) == -1 ||
+	    CRYPTO_memcmp(mac, buf + body, HA_WIRE_MACLEN) != 0)
 		return (HA_RX_FORGED);
-	if (buf[4] != HA_WIRE_VERSION)
+	if (buf[4] == HA_WIRE_VERSION) {
+		if (len != HA_WIRE_LEN || buf[26] != 0)
+			return (HA_RX_MALFORMED);
+		flags = HA_F_HEALTHY | HA_F_YIELD | HA_F_FORCE | HA_F_HEARS;
+	} else if (buf[4] == HA_WIRE_VERSION_MULTI) {
+		n = buf[26];
+		if (n == 0 || n > HA_MAXINST ||
+		    len != HA_WIRE_LEN + n * HA_WIRE_INSTLEN)
+			return (HA_RX_MALFORMED);
+		flags = HA_F_HEALTHY | HA_F_HEARS;
+	} else
 		return (HA_RX_VERSION);
 	if (buf[5] != HA_WIRE_TYPE_HB || (buf[6] != 4 && buf[6] != 6) ||
-	    (buf[7] & ~(HA_F_HEALTHY | HA_F_YIELD | HA_F_FORCE |
-	    HA_F_HEARS)) != 0 || buf[24] > 1 || buf[25] > HA_FAULT ||
-	    buf[26] != 0 || buf[27] != 0)
+	    (buf[7] & ~flags) != 0 || buf[24] > 1 || buf[25] > HA_FAULT ||
+	    buf[27] != 0)
 		return (HA_RX_MALFORMED);
 	/* An IPv4 address is zero-padded; the sequence starts at 1. */
 	if ((buf[6] == 4 && memcmp(buf + 12, zero, sizeof zero) != 0) ||
 	    get64(buf + 40) == 0)
 		return (HA_RX_MALFORMED);
 	memset(hb, 0, sizeof *hb);
+	for (i = 0; i < n; i++)
+		if (wire_inst(buf + HA_WIRE_BODY + i * HA_WIRE_INSTLEN,
+		    &hb->inst[i]) == -1)
+			return (HA_RX_MALFORMED);
+	hb->ninst = n;
 	if (buf[6] == 4) {
 		hb->sender.af = AF_INET;
 		memcpy(&hb->sender.u.v4, buf + 8, 4);
@@ -202,6 +266,62 @@ ha_wire_fingerprint(const struct addr *self, const struct addr *partner,
 		put_addr(b + 1, &fip[i].a);
 		b[17] = fip[i].plen;
 		EVP_DigestUpdate(ctx, b, 18);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	return (get64(md));
+}
+
+/*
+ * Fingerprint a pair with per-address preferences: the real addresses as
+ * above, then each floating IP with its prefix and which of the two real
+ * addresses normally holds it (<self_holds>[i]), sorted by address, so
+ * two mirrored files (a's 'prefer self' is b's 'prefer partner') give the
+ * same value whatever their order, and any disagreement a different one.
+ */
+uint64_t
+ha_wire_fingerprint_multi(const struct addr *self, const struct addr *partner,
+    const struct cidr *fip, const int *self_holds, size_t nfip)
+{
+	EVP_MD_CTX		*ctx;
+	const struct addr	*lo = self, *hi = partner;
+	unsigned char		 b[19], md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	size_t			 i, j, k, ord[HA_MAXINST];
+	int			 self_lo = 1;
+
+	if (nfip > HA_MAXINST)
+		nfip = HA_MAXINST;
+	if (addr_cmp(self, partner) > 0) {
+		lo = partner;
+		hi = self;
+		self_lo = 0;
+	}
+	/* Insertion sort of at most HA_MAXINST indexes. */
+	for (i = 0; i < nfip; i++) {
+		for (j = i; j > 0 && addr_cmp(&fip[ord[j - 1]].a,
+		    &fip[i].a) > 0; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return (0);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "twinproxy-ha-3", 14);
+	b[0] = lo->af == AF_INET6 ? 6 : 4;
+	put_addr(b + 1, lo);
+	EVP_DigestUpdate(ctx, b, 17);
+	b[0] = hi->af == AF_INET6 ? 6 : 4;
+	put_addr(b + 1, hi);
+	EVP_DigestUpdate(ctx, b, 17);
+	for (k = 0; k < nfip; k++) {
+		i = ord[k];
+		b[0] = fip[i].a.af == AF_INET6 ? 6 : 4;
+		put_addr(b + 1, &fip[i].a);
+		b[17] = fip[i].plen;
+		/* 0: the lower real address holds it, 1: the higher. */
+		b[18] = (self_holds[i] != 0) != self_lo;
+		EVP_DigestUpdate(ctx, b, 19);
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);

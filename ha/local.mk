@@ -28,6 +28,10 @@ NETNS_TESTS += tests/integration/ha_failover.sh \
 	tests/integration/ha_splitbrain.sh \
 	tests/integration/ha_security.sh \
 	tests/integration/ha_track.sh \
-	tests/integration/ha_replay.sh
+	tests/integration/ha_replay.sh \
+	tests/integration/pair_fip.sh \
+	tests/integration/pair_v6.sh \
+	tests/integration/pair_browser.sh
 
-EXTRA_DIST += tests/bench/ha_outage.sh tests/integration/ha_lib.sh
+EXTRA_DIST += tests/bench/ha_outage.sh tests/integration/ha_lib.sh \
+	tests/integration/cdp_drive.py

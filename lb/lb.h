@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "http.h"
 
 struct lb_cluster;
 struct lb_req;
@@ -161,12 +162,40 @@ struct lb_cluster {
 	struct lb_cluster_stats	 st;
 };
 
-/* One request for a server. Zero it, then fill what applies. */
+/*
+ * One request for a server. Zero it, then fill what applies. <avoid>
+ * lists servers already tried for this request (a retry after a failed
+ * connection): they are passed over, persistent or not, as if down.
+ */
 struct lb_req {
 	enum lb_pkind		 pkind;
 	struct lb_server	*psrv;		/* where persistence points */
 	const void		*hkey;		/* URI or Host, to hash */
 	size_t			 hkeylen;
+	struct lb_server *const	*avoid;
+	size_t			 navoid;
+};
+
+/* Servers one request may try before it is answered with an error. */
+#define LB_TRIES_MAX	3
+
+/*
+ * An HTTP request to route (lb_route): its parsed head, the client, and
+ * what the connection it came on already holds.
+ */
+struct lb_route_req {
+	const struct http_msg	*m;
+	const struct addr	*client;	/* persist sticky */
+	uint64_t		 now;		/* ms, for sticky entries */
+	struct lb_server	*bound;		/* once-only: connection's */
+	struct lb_server	*avoid[LB_TRIES_MAX];
+	size_t			 navoid;
+};
+
+/* How lb_route decided, for the log. */
+enum lb_route_how {
+	LB_ROUTE_SELECTED = 0,	/* lb_select: see pk.reason */
+	LB_ROUTE_BOUND		/* once-only: not examined, same server */
 };
 
 /* The answer. */
@@ -208,6 +237,15 @@ struct lb_sticky_stats {
 	uint64_t		 evicted;	/* full, oldest forgotten */
 	uint64_t		 refused;	/* full, new one not kept */
 	uint64_t		 nomem;
+	uint64_t		 copies;	/* lb_sticky_copy */
+};
+
+/* One entry, as lb_sticky_walk shows it. */
+struct lb_sticky_info {
+	const struct lb_key	*key;
+	uint32_t		 id;		/* lb_server id */
+	uint64_t		 left;		/* ms of lifetime left */
+	const struct lb_key	*from;		/* copied from, or NULL */
 };
 
 /* Cookie verdicts. */
@@ -230,6 +268,7 @@ int		 lb_cluster_finish(struct lb_cluster *, const char **);
 struct lb_cluster *lb_cluster_from_cfg(const struct cfg_cluster *,
 		    const unsigned char *, size_t, const char **);
 void		 lb_cluster_free(struct lb_cluster *);
+void		 lb_cluster_carry(struct lb_cluster *, struct lb_cluster *);
 struct lb_server *lb_server_find(struct lb_cluster *, const char *);
 struct lb_server *lb_server_by_id(struct lb_cluster *, uint32_t);
 struct lb_server *lb_server_by_token(struct lb_cluster *, uint32_t);
@@ -250,6 +289,11 @@ int		 lb_select_sticky(struct lb_cluster *, const struct lb_key *,
 		    const void *, size_t, uint64_t, struct lb_pick *);
 int		 lb_select_cookie(struct lb_cluster *, const char *, size_t,
 		    const void *, size_t, struct lb_pick *);
+void		 lb_req_cookie(struct lb_cluster *, const char *, size_t,
+		    struct lb_req *);
+int		 lb_select_sticky_req(struct lb_cluster *,
+		    const struct lb_key *, const struct lb_req *, uint64_t,
+		    struct lb_pick *);
 const char	*lb_reason_str(enum lb_reason);
 const struct lb_sched_ops *lb_sched_get(int);
 
@@ -280,6 +324,14 @@ int		 lb_cookie_set_value(char *, size_t,
 int		 lb_cookie_value(const struct lb_server *, char *);
 int		 lb_cookie_want(const struct lb_cluster *,
 		    const struct lb_pick *, int);
+size_t		 lb_cookie_strip(const char *, size_t, const char *, char *);
+const struct http_header *lb_cookie_header(const struct http_msg *,
+		    const char *);
+
+/* lb_route.c */
+enum lb_route_how lb_route(struct lb_cluster *, const struct lb_route_req *,
+		    struct lb_pick *);
+const char	*lb_route_token(enum lb_route_how, const struct lb_pick *);
 
 /* lb_sticky.c */
 struct lb_sticky *lb_sticky_new(size_t, uint64_t, int);
@@ -289,6 +341,15 @@ int		 lb_sticky_get(struct lb_sticky *, const struct lb_key *,
 int		 lb_sticky_put(struct lb_sticky *, const struct lb_key *,
 		    uint32_t, uint64_t);
 int		 lb_sticky_del(struct lb_sticky *, const struct lb_key *);
+int		 lb_sticky_peek(struct lb_sticky *, const struct lb_key *,
+		    uint64_t, uint32_t *);
+int		 lb_sticky_touch(struct lb_sticky *, const struct lb_key *,
+		    uint64_t);
+int		 lb_sticky_copy(struct lb_sticky *, const struct lb_key *,
+		    const struct lb_key *, uint64_t);
+void		 lb_sticky_walk(struct lb_sticky *, uint64_t,
+		    void (*)(void *, const struct lb_sticky_info *), void *);
+const char	*lb_key_fmt(const struct lb_key *, char *, size_t);
 size_t		 lb_sticky_expire(struct lb_sticky *, uint64_t);
 size_t		 lb_sticky_count(const struct lb_sticky *);
 const struct lb_sticky_stats *lb_sticky_stats(const struct lb_sticky *);
@@ -297,6 +358,36 @@ int		 lb_key_set(struct lb_key *, enum lb_key_kind, const void *,
 void		 lb_key_addr(struct lb_key *, const struct addr *,
 		    unsigned int, unsigned int);
 int		 lb_key_eq(const struct lb_key *, const struct lb_key *);
+
+/*
+ * lb_mip6_sel.c: Mobile IPv6 persistence (persist mobile-ipv6) for the L4
+ * engine's selector: the keys of a packet (lb_pkt.h's struct lb_pkt_pkey,
+ * most specific first) tried in turn in the sticky table, binding updates
+ * carried over, the persist table walk.
+ */
+struct lb_pkt_pkey;
+struct lb_mip6_conf;
+
+/* One entry of the persist table, as lb_mip6_walk shows it. */
+struct lb_persist_info {
+	const struct lb_key	*key;
+	const struct lb_server	*srv;		/* NULL: removed since */
+	uint64_t		 left;		/* ms of lifetime left */
+	const struct lb_key	*from;		/* copied from, or NULL */
+};
+
+void		 lb_key_from_pkey(struct lb_key *, const struct lb_pkt_pkey *);
+int		 lb_mip6_select(struct lb_cluster *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t,
+		    struct lb_pick *);
+size_t		 lb_mip6_touch(struct lb_cluster *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t);
+size_t		 lb_mip6_bind(struct lb_cluster *, const struct lb_pkt_pkey *,
+		    const struct lb_pkt_pkey *, size_t, uint64_t);
+void		 lb_mip6_walk(struct lb_cluster *, uint64_t,
+		    void (*)(void *, const struct lb_persist_info *), void *);
+void		 lb_mip6_conf_from_cfg(struct lb_mip6_conf *,
+		    const struct cfg_cluster *);
 
 /* lb_hash.c */
 uint64_t	 lb_siphash(const unsigned char *, const void *, size_t);

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "http_field.h"
 #include "lb.h"
 #include "log.h"
 
@@ -344,16 +345,88 @@ lb_cookie_value(const struct lb_server *s, char *out)
 
 /*
  * Whether the response to a request picked as <pk> gets our cookie: when
- * persistence is to be recorded, the request did not already carry the
- * right cookie, and the server set a cookie of its own (<server_set>) or
- * the cluster has cookie-always.
+ * persistence is to be recorded and the request did not already carry
+ * the right cookie, if the server set a cookie of its own
+ * (<server_set>) or the cluster has cookie-always. A cookie with an age
+ * is also sent again on every response to a request that carried it, so
+ * that it expires cookie-age after the client's last request, not after
+ * its first: the client's own cookie shows it takes ours.
  */
 int
 lb_cookie_want(const struct lb_cluster *cl, const struct lb_pick *pk,
     int server_set)
 {
 	if (cl->p.persist != LB_PERSIST_COOKIE || !cl->has_ckey ||
-	    pk->srv == NULL || !pk->record || pk->cookie_ok)
+	    pk->srv == NULL || !pk->record)
 		return (0);
+	if (pk->cookie_ok)
+		return (cl->p.cookie.age != 0);
 	return (cl->p.cookie_always || server_set);
+}
+
+/*
+ * Write into <out> (room for 2 * <len> bytes: a bare ';' may become
+ * "; ") the Cookie header value <hdr> without the cookies called <name>,
+ * the others kept in order and joined by "; ". Return the new length; 0 when
+ * nothing is left (the field is then dropped). Pairs without '=' are
+ * kept as they are: they are not ours to judge.
+ */
+size_t
+lb_cookie_strip(const char *hdr, size_t len, const char *name, char *out)
+{
+	size_t	 nlen = strlen(name), i, end, s, e, ne, o = 0;
+	const char *eq;
+
+	for (i = 0; i < len; i = end + 1) {
+		end = i;
+		while (end < len && hdr[end] != ';')
+			end++;
+		s = i;
+		e = end;
+		while (s < e && (hdr[s] == ' ' || hdr[s] == '\t'))
+			s++;
+		while (e > s && (hdr[e - 1] == ' ' || hdr[e - 1] == '\t'))
+			e--;
+		if (s == e)
+			continue;
+		if ((eq = memchr(hdr + s, '=', e - s)) != NULL) {
+			ne = (size_t)(eq - hdr);
+			while (ne > s && (hdr[ne - 1] == ' ' ||
+			    hdr[ne - 1] == '\t'))
+				ne--;
+			if (ne - s == nlen && memcmp(hdr + s, name, nlen) == 0)
+				continue;
+		}
+		if (o > 0) {
+			out[o++] = ';';
+			out[o++] = ' ';
+		}
+		memcpy(out + o, hdr + s, e - s);
+		o += e - s;
+	}
+	return (o);
+}
+
+/*
+ * The first Cookie field of <m> that holds a cookie called <name>, or
+ * NULL. (HTTP/1.1 clients send one Cookie field, but more are allowed.)
+ */
+const struct http_header *
+lb_cookie_header(const struct http_msg *m, const char *name)
+{
+	const struct http_header	*h;
+	const char			*val;
+	size_t				 pos, vlen;
+	unsigned			 i;
+
+	for (i = 0; i < m->nheaders; i++) {
+		h = &m->headers[i];
+		if (!http_header_is(h, "cookie"))
+			continue;
+		pos = 0;
+		if (lb_cookie_find(h->value, h->value_len, name, &pos, &val,
+		    &vlen))
+			return (h);
+	}
+	return (NULL);
 }

@@ -150,7 +150,8 @@ lb_cluster_finish(struct lb_cluster *cl, const char **cause)
 	}
 	if (cl->sched->init != NULL && cl->sched->init(cl, cause) == -1)
 		return (-1);
-	if (cl->p.persist == LB_PERSIST_STICKY && (cl->sticky =
+	if ((cl->p.persist == LB_PERSIST_STICKY ||
+	    cl->p.persist == LB_PERSIST_MIP6) && (cl->sticky =
 	    lb_sticky_new(cl->p.sticky_max, cl->p.sticky_timeout,
 	    cl->p.sticky_overflow)) == NULL) {
 		*cause = "out of memory for the sticky table";
@@ -235,6 +236,47 @@ lb_cluster_free(struct lb_cluster *cl)
 	explicit_bzero(cl->ckey, sizeof cl->ckey);
 	free(cl->name);
 	free(cl);
+}
+
+/*
+ * Carry the running state of cluster <f> over to <to>, its successor
+ * after a reload (both finished): each server of <to> that <f> has by
+ * name gets its health, check counts, response time, scheduler credit,
+ * connections held and counters; the cluster its counters and, when the
+ * sticky settings are the same, its sticky table (entries name servers
+ * by their stable identity, so they stay right). Admin states are the
+ * new config's. <f> is left with what <to> had, to be freed.
+ */
+void
+lb_cluster_carry(struct lb_cluster *to, struct lb_cluster *f)
+{
+	struct lb_sticky	*t;
+	struct lb_server	*s, *o;
+	size_t			 i;
+
+	for (i = 0; i < to->nsrv; i++) {
+		s = &to->srv[i];
+		if ((o = lb_server_find(f, s->name)) == NULL)
+			continue;
+		s->health = o->health;
+		s->fails = o->fails;
+		s->oks = o->oks;
+		s->rtt = o->rtt;
+		s->rtt_valid = o->rtt_valid;
+		s->wrr_cur = o->wrr_cur;
+		s->active = o->active;
+		s->st = o->st;
+	}
+	to->st = f->st;
+	if (to->sticky != NULL && f->sticky != NULL &&
+	    to->p.sticky_max == f->p.sticky_max &&
+	    to->p.sticky_timeout == f->p.sticky_timeout &&
+	    to->p.sticky_overflow == f->p.sticky_overflow &&
+	    to->p.plen4 == f->p.plen4 && to->p.plen6 == f->p.plen6) {
+		t = to->sticky;
+		to->sticky = f->sticky;
+		f->sticky = t;
+	}
 }
 
 /* Find a server by name. */

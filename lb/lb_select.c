@@ -11,12 +11,17 @@
  *  4. the hot spares (by the same two rules among themselves), when the
  *     others are all down or all full;
  *  5. nothing: the client is refused.
+ *
+ * A retry passes the servers it has tried in the request (lb_req.avoid):
+ * they count as down for it, so the next choice follows the same order.
  */
 #include <string.h>
 
 #include "lb.h"
 
-static size_t	 tier(struct lb_cluster *, int, int *, int *);
+static int	 avoided(const struct lb_req *, const struct lb_server *);
+static size_t	 tier(struct lb_cluster *, const struct lb_req *, int, int *,
+		    int *);
 static int	 persistent(struct lb_cluster *, const struct lb_req *,
 		    struct lb_pick *);
 static void	 give(struct lb_cluster *, struct lb_pick *,
@@ -60,6 +65,20 @@ lb_sched_get(int sched)
 	return (NULL);
 }
 
+/* Return 1 if the request has tried <s> already. */
+static int
+avoided(const struct lb_req *rq, const struct lb_server *s)
+{
+	size_t	i;
+
+	if (rq == NULL)
+		return (0);
+	for (i = 0; i < rq->navoid; i++)
+		if (rq->avoid[i] == s)
+			return (1);
+	return (0);
+}
+
 /*
  * Gather into cl->cand the servers of one tier (<spare>: the hot spares,
  * else the others) that may take a new client, marking them. Enabled
@@ -68,7 +87,8 @@ lb_sched_get(int sched)
  * *quiesced when the candidates are quiesced ones.
  */
 static size_t
-tier(struct lb_cluster *cl, int spare, int *full, int *quiesced)
+tier(struct lb_cluster *cl, const struct lb_req *rq, int spare, int *full,
+    int *quiesced)
 {
 	struct lb_server	*s;
 	size_t			 i, n = 0;
@@ -79,7 +99,7 @@ tier(struct lb_cluster *cl, int spare, int *full, int *quiesced)
 		for (i = 0; i < cl->nsrv; i++) {
 			s = &cl->srv[i];
 			if (((s->flags & LB_SRV_HOTSPARE) != 0) != spare ||
-			    !lb_server_usable(s))
+			    !lb_server_usable(s) || avoided(rq, s))
 				continue;
 			if (s->admin != (pass == 0 ? LB_ENABLED : LB_QUIESCED))
 				continue;
@@ -128,7 +148,7 @@ persistent(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 	    rq->psrv == NULL || rq->pkind == LB_PK_NONE)
 		return (0);
 	s = rq->psrv;
-	if (s->cl != cl)
+	if (s->cl != cl || avoided(rq, s))
 		return (0);
 	if (s->flags & LB_SRV_DONT_PERSIST) {
 		cl->st.persist_ignored++;
@@ -177,9 +197,9 @@ lb_select(struct lb_cluster *cl, const struct lb_req *rq, struct lb_pick *pk)
 	if (persistent(cl, rq, pk))
 		return (0);
 	cl->mark++;
-	if ((n = tier(cl, 0, &full, &quiesced)) > 0)
+	if ((n = tier(cl, rq, 0, &full, &quiesced)) > 0)
 		r = quiesced ? LB_R_QUIESCED : LB_R_SCHEDULED;
-	else if ((n = tier(cl, 1, &spare_full, &quiesced)) > 0)
+	else if ((n = tier(cl, rq, 1, &spare_full, &quiesced)) > 0)
 		/* The reason is why the others could not take the client. */
 		r = full ? LB_R_SPARE_FULL : LB_R_SPARE_DOWN;
 	else {
@@ -204,12 +224,28 @@ lb_select_sticky(struct lb_cluster *cl, const struct lb_key *k,
     const void *hkey, size_t hkeylen, uint64_t now, struct lb_pick *pk)
 {
 	struct lb_req	 rq;
-	uint32_t	 id;
-	int		 rv;
 
 	memset(&rq, 0, sizeof rq);
 	rq.hkey = hkey;
 	rq.hkeylen = hkeylen;
+	return (lb_select_sticky_req(cl, k, &rq, now, pk));
+}
+
+/*
+ * lb_select_sticky for a request <base> that says already what else it
+ * carries (the hash key, the servers to avoid); its persistence is the
+ * sticky entry's.
+ */
+int
+lb_select_sticky_req(struct lb_cluster *cl, const struct lb_key *k,
+    const struct lb_req *base, uint64_t now, struct lb_pick *pk)
+{
+	struct lb_req	 rq = *base;
+	uint32_t	 id;
+	int		 rv;
+
+	rq.pkind = LB_PK_NONE;
+	rq.psrv = NULL;
 	if (cl->sticky != NULL && k != NULL) {
 		rq.pkind = LB_PK_STICKY;
 		if (lb_sticky_get(cl->sticky, k, now, &id) == 1 &&
@@ -236,32 +272,46 @@ lb_select_cookie(struct lb_cluster *cl, const char *hdr, size_t len,
     const void *hkey, size_t hkeylen, struct lb_pick *pk)
 {
 	struct lb_req		 rq;
-	enum lb_cookie_verdict	 v;
-	const char		*val;
-	size_t			 vlen, pos = 0;
-	uint32_t		 token;
 	int			 rv;
 
 	memset(&rq, 0, sizeof rq);
 	rq.hkey = hkey;
 	rq.hkeylen = hkeylen;
-	if (cl->p.persist == LB_PERSIST_COOKIE && cl->has_ckey && hdr != NULL) {
-		rq.pkind = LB_PK_COOKIE;
-		while (rq.psrv == NULL && lb_cookie_find(hdr, len,
-		    cl->p.cookie.name, &pos, &val, &vlen)) {
-			v = lb_cookie_decode(cl->ckey, cl->p.generation, val,
-			    vlen, &token);
-			if (v == LB_COOKIE_OK) {
-				if ((rq.psrv = lb_server_by_token(cl,
-				    token)) == NULL)
-					cl->st.cookie_stale++;
-			} else if (v == LB_COOKIE_STALE)
-				cl->st.cookie_stale++;
-			else
-				cl->st.cookie_bad++;
-		}
-	}
+	lb_req_cookie(cl, hdr, len, &rq);
 	rv = lb_select(cl, &rq, pk);
 	pk->cookie_ok = pk->reason == LB_R_PERSISTENT;
 	return (rv);
+}
+
+/*
+ * Fill the persistence of request <rq> from the Cookie header value <hdr>
+ * (NULL for none), as lb_select_cookie does; the rest of <rq> is kept.
+ * After lb_select, pk->cookie_ok is pk->reason == LB_R_PERSISTENT.
+ */
+void
+lb_req_cookie(struct lb_cluster *cl, const char *hdr, size_t len,
+    struct lb_req *rq)
+{
+	enum lb_cookie_verdict	 v;
+	const char		*val;
+	size_t			 vlen, pos = 0;
+	uint32_t		 token;
+
+	rq->pkind = LB_PK_NONE;
+	rq->psrv = NULL;
+	if (cl->p.persist != LB_PERSIST_COOKIE || !cl->has_ckey || hdr == NULL)
+		return;
+	rq->pkind = LB_PK_COOKIE;
+	while (rq->psrv == NULL && lb_cookie_find(hdr, len, cl->p.cookie.name,
+	    &pos, &val, &vlen)) {
+		v = lb_cookie_decode(cl->ckey, cl->p.generation, val, vlen,
+		    &token);
+		if (v == LB_COOKIE_OK) {
+			if ((rq->psrv = lb_server_by_token(cl, token)) == NULL)
+				cl->st.cookie_stale++;
+		} else if (v == LB_COOKIE_STALE)
+			cl->st.cookie_stale++;
+		else
+			cl->st.cookie_bad++;
+	}
 }

@@ -8,7 +8,14 @@
  * entry has the same timeout and time only moves on, that list is also
  * the order of expiry, so the periodic tick stops at the first live entry.
  * Time is whatever the caller passes (ms of a monotonic clock).
+ *
+ * An entry may be a copy of another (lb_sticky_copy, for a mobile node's
+ * binding update: its new care-of address gets its old address's server):
+ * it then names the key it was copied from, for the persist table walk.
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +25,7 @@
 
 struct lb_sticky_ent {
 	struct lb_key			 key;
+	struct lb_key			 from;		/* copied from, or 0 */
 	uint32_t			 id;		/* lb_server id */
 	uint64_t			 last;		/* last use, ms */
 	struct lb_sticky_ent		*hnext;
@@ -247,6 +255,8 @@ lb_sticky_put(struct lb_sticky *t, const struct lb_key *k, uint32_t id,
 
 	pe = lookup(t, k);
 	if ((e = *pe) != NULL) {
+		if (e->id != id)
+			memset(&e->from, 0, sizeof e->from);
 		e->id = id;
 		e->last = now;
 		TAILQ_REMOVE(&t->lru, e, lru);
@@ -283,6 +293,124 @@ lb_sticky_put(struct lb_sticky *t, const struct lb_key *k, uint32_t id,
 	t->n++;
 	t->st.inserts++;
 	return (0);
+}
+
+/*
+ * Look a key up at <now> without refreshing it: 1 and *id for a live
+ * entry, else 0.
+ */
+int
+lb_sticky_peek(struct lb_sticky *t, const struct lb_key *k, uint64_t now,
+    uint32_t *id)
+{
+	struct lb_sticky_ent	*e;
+
+	if ((e = *lookup(t, k)) == NULL || expired(t, e, now))
+		return (0);
+	*id = e->id;
+	return (1);
+}
+
+/*
+ * A packet used key <k> at <now>: refresh its entry, if live, without
+ * counting a lookup. Return 1 if there was one.
+ */
+int
+lb_sticky_touch(struct lb_sticky *t, const struct lb_key *k, uint64_t now)
+{
+	struct lb_sticky_ent	*e;
+
+	if ((e = *lookup(t, k)) == NULL || expired(t, e, now))
+		return (0);
+	e->last = now;
+	TAILQ_REMOVE(&t->lru, e, lru);
+	TAILQ_INSERT_TAIL(&t->lru, e, lru);
+	return (1);
+}
+
+/*
+ * Give key <to> the server of key <from>, as a copy of it, from <now> on;
+ * <from> is left as it is (not refreshed). Nothing is done when <to> has
+ * a live entry already or <from> none. Return 1 when copied, 0 when there
+ * was nothing to do, -1 when the table refused the new entry.
+ */
+int
+lb_sticky_copy(struct lb_sticky *t, const struct lb_key *from,
+    const struct lb_key *to, uint64_t now)
+{
+	struct lb_sticky_ent	*e;
+	uint32_t		 id;
+
+	if (lb_key_eq(from, to) || lb_sticky_peek(t, to, now, &id) ||
+	    !lb_sticky_peek(t, from, now, &id))
+		return (0);
+	if (lb_sticky_put(t, to, id, now) == -1)
+		return (-1);
+	e = *lookup(t, to);
+	e->from = *from;
+	t->st.copies++;
+	return (1);
+}
+
+/*
+ * Call <cb> for each live entry at <now>, least recently used first: its
+ * key, server, the ms it has left, the key it was copied from (or NULL).
+ * <cb> must not change the table.
+ */
+void
+lb_sticky_walk(struct lb_sticky *t, uint64_t now,
+    void (*cb)(void *, const struct lb_sticky_info *), void *arg)
+{
+	struct lb_sticky_info	 si;
+	struct lb_sticky_ent	*e;
+
+	TAILQ_FOREACH(e, &t->lru, lru) {
+		if (expired(t, e, now))
+			continue;
+		si.key = &e->key;
+		si.id = e->id;
+		si.left = t->timeout - (now >= e->last ? now - e->last : 0);
+		si.from = e->from.kind != LB_KEY_NONE ? &e->from : NULL;
+		cb(arg, &si);
+	}
+}
+
+/*
+ * Format a key as the persist table shows it: its kind, then its value
+ * ("home-address 2001:db8::1", "spi 0x00001234").
+ */
+const char *
+lb_key_fmt(const struct lb_key *k, char *buf, size_t len)
+{
+	char	a[INET6_ADDRSTRLEN];
+
+	switch (k->kind) {
+	case LB_KEY_IP4:
+	case LB_KEY_IP6:
+	case LB_KEY_HOA:
+		if (k->len != (k->kind == LB_KEY_IP4 ? 4 : 16) ||
+		    inet_ntop(k->kind == LB_KEY_IP4 ? AF_INET : AF_INET6,
+		    k->b, a, sizeof a) == NULL)
+			break;
+		snprintf(buf, len, "%s %s", k->kind == LB_KEY_HOA ?
+		    "home-address" : "source", a);
+		return (buf);
+	case LB_KEY_IID:
+		if (k->len != 8)
+			break;
+		snprintf(buf, len, "interface-id ::%x:%x:%x:%x",
+		    k->b[0] << 8 | k->b[1], k->b[2] << 8 | k->b[3],
+		    k->b[4] << 8 | k->b[5], k->b[6] << 8 | k->b[7]);
+		return (buf);
+	case LB_KEY_SPI:
+		if (k->len != 4)
+			break;
+		snprintf(buf, len, "spi 0x%02x%02x%02x%02x", k->b[0], k->b[1],
+		    k->b[2], k->b[3]);
+		return (buf);
+	}
+	snprintf(buf, len, "kind-%u/%u", k->kind, k->len);
+	return (buf);
 }
 
 /* Forget a key; return 1 if it was there. */

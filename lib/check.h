@@ -22,6 +22,7 @@ struct event;
 struct event_base;
 struct evdns_base;
 struct check_resolve;
+struct ssl_ctx_st;
 
 #define CHECK_REASONLEN		128
 #define CHECK_MAXREPLY		16384	/* ACV: reply bytes looked at */
@@ -91,13 +92,18 @@ struct check_fsm {
  * <why> filled. A TLS transport returns bufferevent_openssl_socket_new(...,
  * BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE) over an SSL from its
  * SSL_CTX (<arg>): ACV queues its string at once and only reads the reply,
- * so it needs nothing else, and its reasons name the transport. The
- * transport must outlive the checkers that use it.
+ * so it needs nothing else, and its reasons name the transport. error(),
+ * if set, may replace the reason a stream of the transport failed with a
+ * better one (a certificate that did not verify, an alert received). The
+ * transport must outlive the checkers that use it. check_tls_new() makes
+ * the TLS transport of lib/tls client contexts (check_tls.c).
  */
 struct check_transport {
 	const char		*name;		/* "tls", in reasons */
 	struct bufferevent	*(*open)(void *, struct event_base *, int,
 				    const char *, char *, size_t);
+	void			(*error)(void *, struct bufferevent *, char *,
+				    size_t);
 	void			*arg;
 };
 
@@ -210,6 +216,10 @@ void		 check_icmp_request(const struct check_icmp_echo *,
 		     uint64_t, unsigned char *);
 int		 check_icmp_reply(const struct check_icmp_echo *,
 		     const unsigned char *, size_t, const struct addr *);
+
+/* check_tls.c */
+struct check_transport *check_tls_new(struct ssl_ctx_st *, const char *);
+void		 check_tls_free(struct check_transport *);
 
 /* check_tcp.c, check_acv.c, check_icmp.c */
 extern const struct check_ops check_tcp_ops;

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "ev.h"
+#include "flow.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -163,7 +164,7 @@ acv_connected_cb(struct check *c, int fd)
 	 * high-water mark stops reading once maxreply bytes are in.
 	 */
 	bufferevent_setcb(v->bev, acv_read_cb, NULL, acv_event_cb, c);
-	bufferevent_setwatermark(v->bev, EV_READ, 0, v->maxreply);
+	flow_cap_input(v->bev, v->maxreply);
 	if ((v->sendlen != 0 && bufferevent_write(v->bev, v->send,
 	    v->sendlen) == -1) || bufferevent_enable(v->bev,
 	    EV_READ | EV_WRITE) == -1) {
@@ -251,5 +252,8 @@ acv_event_cb(struct bufferevent *bev, short what, void *arg)
 	else
 		snprintf(why, sizeof why, "%s error",
 		    v->tr != NULL ? v->tr->name : "connection");
+	/* The transport may know better (a certificate, an alert). */
+	if (v->tr != NULL && v->tr->error != NULL)
+		v->tr->error(v->tr->arg, bev, why, sizeof why);
 	check_done(c, 0, why);
 }

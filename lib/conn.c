@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "conn.h"
 #include "ev.h"
 
@@ -26,6 +28,15 @@ static void	conn_linger_read_cb(struct bufferevent *, void *);
 static void	conn_linger_write_cb(struct bufferevent *, void *);
 static void	conn_linger_event_cb(struct bufferevent *, short, void *);
 static void	conn_linger_timer_cb(evutil_socket_t, short, void *);
+static void	conn_linger_tls(struct bufferevent *);
+
+/*
+ * Weak references: a daemon that makes TLS bufferevents links libssl and
+ * libevent_openssl, and then a lingering close finds its TLS streams; one
+ * that makes none does not load libssl for it.
+ */
+#pragma weak bufferevent_openssl_get_ssl
+#pragma weak SSL_shutdown
 
 /* Start a connection from src to dst. */
 struct bufferevent *
@@ -195,6 +206,24 @@ conn_linger_read_cb(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/*
+ * End a TLS stream with close_notify before the half-close. Without it
+ * the peer sees the connection cut short, and a TLS client then forgets
+ * the session it would have resumed: every next connection would cost a
+ * full handshake.
+ */
+static void
+conn_linger_tls(struct bufferevent *bev)
+{
+	SSL	*ssl;
+
+	if (bufferevent_openssl_get_ssl == NULL || SSL_shutdown == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return;
+	/* One alert, written at once; the peer's own is not waited for. */
+	(void)SSL_shutdown(ssl);
+}
+
 /* The output is empty: half-close and wait for the peer to go. */
 static void
 conn_linger_write_cb(struct bufferevent *bev, void *arg)
@@ -206,6 +235,7 @@ conn_linger_write_cb(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || cl->sent)
 		return;
 	cl->sent = 1;
+	conn_linger_tls(bev);
 	fd = bufferevent_getfd(bev);
 	if (fd == -1 || shutdown(fd, SHUT_WR) == -1) {
 		cl->done(CONN_LINGER_SENT, cl->arg);

@@ -16,11 +16,18 @@
 
 #include "ctl.h"
 #include "ev.h"
+#include "flow.h"
 #include "log.h"
 #include "xmalloc.h"
 
+/* A line must arrive, and an answer leave, within this. */
 #define CTL_TIMEOUT_S	10
+/* However busy, a control connection lasts no longer than this. */
+#define CTL_LIFETIME_S	60
 #define CTL_MAXCONN	32
+
+/* Answers queued to one client before its next command waits. */
+static const struct flow_limits ctl_flow = FLOW_LIMITS_DEFAULT;
 
 struct ctl_server {
 	struct evconnlistener	*lev;
@@ -33,13 +40,17 @@ struct ctl_server {
 struct ctl_conn {
 	struct ctl_server	*srv;
 	struct bufferevent	*bev;
+	struct event		*life;		/* CTL_LIFETIME_S */
+	int			 held;		/* output full: not reading */
 	char			 err[256];
 };
 
 static void	ctl_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	ctl_read_cb(struct bufferevent *, void *);
+static void	ctl_write_cb(struct bufferevent *, void *);
 static void	ctl_event_cb(struct bufferevent *, short, void *);
+static void	ctl_life_cb(evutil_socket_t, short, void *);
 static void	ctl_close(struct ctl_conn *);
 static void	ctl_dispatch(struct ctl_conn *, char *);
 static int	ctl_help(struct ctl_conn *, int, char **, void *);
@@ -134,25 +145,38 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct ctl_server	*srv = arg;
+	struct event_base	*base = evconnlistener_get_base(lev);
 	struct ctl_conn		*c;
 	struct timeval		 tv = { CTL_TIMEOUT_S, 0 };
+	struct timeval		 life = { CTL_LIFETIME_S, 0 };
 
 	if (srv->nconn >= CTL_MAXCONN || (c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return;
 	}
 	c->srv = srv;
-	c->bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->life = evtimer_new(base, ctl_life_cb, c);
+	if (c->bev == NULL || c->life == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->life != NULL)
+			event_free(c->life);
 		free(c);
 		return;
 	}
 	srv->nconn++;
-	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
+	bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
+	flow_watch(c->bev, &ctl_flow);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ);
+	/*
+	 * The timeouts above are between bytes: a client trickling a byte
+	 * now and then would keep its slot for ever without this.
+	 */
+	evtimer_add(c->life, &life);
 }
 
 /* Close a control connection. */
@@ -160,11 +184,24 @@ static void
 ctl_close(struct ctl_conn *c)
 {
 	c->srv->nconn--;
+	event_free(c->life);
 	bufferevent_free(c->bev);
 	free(c);
 }
 
-/* Read command lines. */
+/* The connection's lifetime is over. */
+static void
+ctl_life_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	ctl_close(arg);
+}
+
+/*
+ * Run the command lines received. A client that sends commands without
+ * reading the answers gets no more of them run (and is not read) while
+ * its output is above the high-water mark (flow.h); ctl_write_cb() goes
+ * on once it has drained.
+ */
 static void
 ctl_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -173,7 +210,14 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	char		*line;
 	size_t		 len;
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
+	for (;;) {
+		if (flow_gate(bev, bufferevent_get_output(bev), &ctl_flow)) {
+			c->held = 1;
+			return;
+		}
+		if ((line = evbuffer_readln(in, &len,
+		    EVBUFFER_EOL_CRLF)) == NULL)
+			break;
 		if (len >= CTL_MAXLINE) {
 			free(line);
 			ctl_close(c);
@@ -184,6 +228,19 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (evbuffer_get_length(in) >= CTL_MAXLINE)
 		ctl_close(c);
+}
+
+/* The output drained to the low-water mark: take commands again. */
+static void
+ctl_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	if (!c->held)
+		return;
+	c->held = 0;
+	flow_resume(bev);
+	ctl_read_cb(bev, c);
 }
 
 /* Close on EOF, error or timeout, once the answer has been written. */
@@ -297,8 +354,10 @@ ctl_request(const char *path, const char *cmd, FILE *out, char *err,
 {
 	struct sockaddr_un	 sun;
 	struct pollfd		 pfd;
+	struct timespec		 t0, now;
 	char			 buf[8192], line[CTL_MAXLINE * 2];
 	size_t			 llen = 0;
+	long long		 left;
 	ssize_t			 n, i;
 	int			 fd, rv = -1;
 
@@ -323,8 +382,13 @@ ctl_request(const char *path, const char *cmd, FILE *out, char *err,
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
+	/* The whole answer within timeout_ms, not each piece of it. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (poll(&pfd, 1, timeout_ms) <= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
 			snprintf(err, errlen, "%s: no answer", path);
 			break;
 		}

@@ -6,6 +6,13 @@
  * blanks. The daemon answers with any number of data lines and then one
  * final line, ".OK" or ".ERR <message>". Data lines that would start with
  * '.' are sent with a second '.' in front (dot-stuffing, as in SMTP).
+ *
+ * Bounds on the daemon side: 32 connections at once; a line of at most
+ * CTL_MAXLINE; 10 s of silence either way closes a connection, and none
+ * lives longer than 60 s; commands sent ahead of their answers wait
+ * (and the socket is not read) while the answers queued are above the
+ * high-water mark of flow.h. ctl_request() waits at most its timeout
+ * for the whole answer.
  */
 #ifndef CTL_H
 #define CTL_H

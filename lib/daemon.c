@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fsafe.h"
 #include "log.h"
+#include "xmalloc.h"
 
 /*
  * Parse the common daemon flags; exits with usage on anything else. The
@@ -55,26 +57,44 @@ usage:
 	exit(2);
 }
 
-/* Write our pid to a file; -1 if another live process holds it. */
+/*
+ * Write our pid to a file; -1 if another live process holds it. The file
+ * is opened as fsafe.h says (no link followed, no other hard link, ours),
+ * read, and only then truncated: a planted link cannot make root empty
+ * another file.
+ */
 int
-daemon_pidfile(const char *path)
+daemon_pidfile(const char *path, const char *user, char **cause)
 {
-	FILE	*f;
+	char	 buf[32], line[32];
+	ssize_t	 n;
 	long	 pid;
+	int	 fd, len;
 
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fscanf(f, "%ld", &pid) == 1 && pid > 1 &&
+	if ((fd = fsafe_open(path, O_RDWR | O_CREAT, 0644, fsafe_uid(user),
+	    cause)) == -1)
+		return (-1);
+	if ((n = read(fd, buf, sizeof buf - 1)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%ld", &pid) == 1 && pid > 1 &&
 		    pid != (long)getpid() && kill((pid_t)pid, 0) == 0) {
-			fclose(f);
-			errno = EEXIST;
+			close(fd);
+			xasprintf(cause, "%s: process %ld is running", path,
+			    pid);
 			return (-1);
 		}
-		fclose(f);
 	}
-	if ((f = fopen(path, "w")) == NULL)
+	len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, len, 0) != len) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(fd);
 		return (-1);
-	fprintf(f, "%ld\n", (long)getpid());
-	return (fclose(f) == 0 ? 0 : -1);
+	}
+	if (close(fd) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 /* Go to the background. */
@@ -85,12 +105,16 @@ daemon_detach(void)
 		fatal("daemon");
 }
 
-/* Create the run directory if it does not exist (mode 0755). */
+/* Create the run directory if it does not exist, and check it. */
 int
-daemon_mkdir_run(const char *path)
+daemon_mkdir_run(const char *path, const char *user, char **cause)
 {
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+	int	fd;
+
+	if ((fd = fsafe_dir(path, fsafe_uid(user), FSAFE_MKDIR, 0755,
+	    cause)) == -1)
 		return (-1);
+	close(fd);
 	return (0);
 }
 

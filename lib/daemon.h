@@ -14,11 +14,21 @@ struct daemon_opts {
 };
 
 void	daemon_getopt(struct daemon_opts *, const char *, int, char **);
-int	daemon_pidfile(const char *);
+/*
+ * Write our pid to <path> (a file of a directory checked by fsafe.h for
+ * <user>); -1 with *cause (allocated) if another live process holds it
+ * or the file is not safe to write.
+ */
+int	daemon_pidfile(const char *, const char *, char **);
 void	daemon_detach(void);
 int	daemon_drop_privs(const char *, const char **);
 int	daemon_read_secret(const char *, unsigned char *, size_t, size_t *,
 	    const char **);
-int	daemon_mkdir_run(const char *);
+/*
+ * Create the run directory if missing (mode 0755) and check it and those
+ * above it (fsafe.h): root's or <user>'s, writable by no one else. -1
+ * with *cause (allocated).
+ */
+int	daemon_mkdir_run(const char *, const char *, char **);
 
 #endif

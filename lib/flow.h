@@ -2,9 +2,65 @@
  * flow.h: backpressure, the one rule every path that writes to a peer
  * follows: while the peer's output holds <high> bytes or more, stop
  * reading the side that feeds it; once the output has drained to <low>,
- * the peer's write callback (armed by flow_watch()) resumes it. Relays,
- * body movers, cache hits and pages a daemon makes itself all pass their
- * output through here, so no peer can grow a buffer without bound.
+ * the peer's write callback (armed by flow_watch()) resumes it. The same
+ * rule bounds what a peer sends ahead of what we take (flow_hold(),
+ * flow_cap_input()). No peer can grow a buffer without bound.
+ *
+ * Every write path, by file:function, and what bounds it:
+ *
+ * twin-proxy, to a client
+ *   proxy_server.c:proxy_server_head        1xx and final heads relayed:
+ *       flow_gate(origin) after each; at most PROXY_MAX_INTERIM (32) 1xx
+ *       per request, then 502
+ *   proxy_server.c:proxy_server_pump_response  body (http_body_relay):
+ *       flow_gate(origin); the origin resumed by proxy_client_write_cb
+ *   proxy_client.c:proxy_client_error       error page (< 1 KiB), then
+ *       a lingering close (lib/conn.h: input dropped, output sent within
+ *       read-timeout); proxy_client_answered() gates the client
+ *   proxy_client.c:proxy_client_request     OPTIONS and TRACE answered
+ *       here (TRACE: at most one head, max-header-size):
+ *       proxy_client_answered(), and proxy_client_response_done() reads
+ *       the next pipelined request only below the high-water mark
+ *   proxy_cache_hook.c:proxy_cache_serve    cache hits (bodies by
+ *       reference or file segment), through proxy_client_send
+ *       (flow_add: a large hit to an idle socket at once, the rest
+ *       queued): as the two above
+ *   proxy_tunnel.c:proxy_tunnel_connected   CONNECT's "200" (once), then
+ *       lib/relay.c both ways: flow_gate per direction, idle-timeout,
+ *       read-timeout for a peer that takes nothing
+ * twin-proxy, to an origin
+ *   proxy_server.c:proxy_server_send        the request head (at most
+ *       max-header-size, once per attempt)
+ *   proxy_server.c:proxy_server_pump_request  request body
+ *       (http_body_relay): flow_gate(client); before the connection is
+ *       up, flow_hold(client, high)
+ *   proxy_cache_hook.c:proxy_cache_background  a revalidation's head to
+ *       the internal client (one write, at most max-header-size); its
+ *       answer goes to proxy_cache_sink_cb, which only reads and drops
+ * twin-proxy, what clients send ahead
+ *   proxy_client.c:proxy_client_read_cb     pipelined requests behind a
+ *       busy one: flow_hold(client, max-header-size); a head being read
+ *       is refused past max-header-size
+ * the control sockets (all daemons)
+ *   ctl.c:ctl_read_cb, ctl_printf           answers: commands wait, and
+ *       the socket is not read, while the output is above high
+ *       (flow_gate); 32 connections, 60 s each at most
+ * twin-wpad
+ *   wpad_server.c:server_request_cb         evhttp sends one reply (at
+ *       most WPAD_MAXSCRIPT) at a time per connection and reads the next
+ *       request once it is out; server_bev_cb caps what a client sends
+ *       ahead (flow_cap_input, 64 KiB)
+ * health checks
+ *   check_acv.c                             the send string (config);
+ *       the reply is read up to maxreply only (flow_cap_input)
+ * log files
+ *   logfile.c:logfile_write                 at most max_buf (8 MiB)
+ *       buffered; lines past it are dropped and counted
+ * twin-ha
+ *   heartbeats and gratuitous ARP are datagrams of a fixed size sent on
+ *   timers: nothing is queued for a peer
+ * A new path (twin-lb, the FTP proxy) goes through these calls and gets
+ * its line here.
  */
 #ifndef FLOW_H
 #define FLOW_H
@@ -35,16 +91,43 @@ int	flow_gate(struct bufferevent *, struct evbuffer *,
 /* From the write callback: read <src> again. */
 void	flow_resume(struct bufferevent *);
 /*
- * Queue all of <buf> (emptied) after what <dst>'s output holds. A large
- * answer (<low> bytes or more) finding that output empty goes to the
- * socket at once: what the kernel takes leaves in this call, without
- * waiting for the next turn of the loop, and only the rest is queued,
- * where the high-water mark applies as to any write. Small answers are
- * queued, to leave together with the others of the same turn. Only a
- * plain socket is written to directly; TLS output is just queued.
- * Returns the bytes sent at once.
+ * Send what <dst>'s output holds now, from the callback that queued it,
+ * rather than when the loop next finds the socket writable: one writev
+ * for a plain socket, the write event (an epoll_ctl to arm it and one to
+ * disarm it) only for what the socket did not take; a TLS stream's small
+ * output in one record. Then read <src> (may be NULL) again if the output
+ * has room. A bufferevent written this way keeps EV_WRITE off while
+ * nothing is queued, so every path that queues output on it must end
+ * with flow_send() (or hand it to something that enables EV_WRITE, as a
+ * lingering close does).
  */
-size_t	flow_send(struct bufferevent *, struct evbuffer *,
+void	flow_send(struct bufferevent *, struct bufferevent *,
+	    const struct flow_limits *);
+/*
+ * The same rule for what a peer sends ahead (pipelined requests waiting
+ * for the one in progress): stop reading <src> while its own input holds
+ * <cap> bytes or more, and return 1. Whoever takes the input reads it
+ * again (flow_resume()).
+ */
+int	flow_hold(struct bufferevent *, size_t);
+/*
+ * The same, left to libevent, for a bufferevent whose callbacks are not
+ * ours (evhttp's): it reads <src> only while its input is below <cap>.
+ */
+void	flow_cap_input(struct bufferevent *, size_t);
+/*
+ * Queue all of <buf> (emptied) after what <dst>'s output holds, on a
+ * bufferevent that keeps its write event on as libevent does (not one
+ * written by flow_send(), which must see every write). A large answer
+ * (<low> bytes or more) finding that output empty goes to the socket at
+ * once: what the kernel takes leaves in this call, without waiting for
+ * the next turn of the loop, and only the rest is queued, where the
+ * high-water mark applies as to any write. Small answers are queued, to
+ * leave together with the others of the same turn. Only a plain socket
+ * is written to directly; TLS output is just queued. Returns the bytes
+ * sent at once.
+ */
+size_t	flow_add(struct bufferevent *, struct evbuffer *,
 	    const struct flow_limits *);
 
 #endif

@@ -265,6 +265,14 @@ int	 ftp_epsv_reply(uint16_t, char *, size_t);
 int	 ftp_data_addr_check(const struct addr *, const struct addr *,
 	    const char **);
 /*
+ * Check the peer of an accepted data connection against the peer that
+ * holds the control connection: the same host (any port, the peer chose
+ * it). This is what stops data-port theft, a third host connecting to a
+ * passive port before the client does.
+ */
+int	 ftp_data_peer_check(const struct addr *, const struct addr *,
+	    const char **);
+/*
  * Split a login "user<delim>server[:port]" at the last delim (user names
  * may hold '@'); server is a host name or an IPv4 literal, or an IPv6
  * literal in brackets, checked by the rules of lib/http.c. delim must be
@@ -281,6 +289,41 @@ int	 ftp_login_delim_ok(char);
  * segment, is refused.
  */
 int	 ftp_url_parse(const char *, size_t, struct ftp_url *, const char **);
+/*
+ * Decode the userinfo of an ftp:// URL, "user[:password]" percent-
+ * encoded (as lib/http.c passes it), into user and pass (each with room
+ * for FTP_LINE_MAX bytes and a NUL; pass is "" when absent, *has_pass
+ * says whether a ':' was there). A control byte once decoded, an empty
+ * user or a bad escape is refused.
+ */
+int	 ftp_userinfo_decode(const char *, size_t, char *, char *, int *,
+	    const char **);
+/*
+ * Decode the credentials of "Authorization: Basic <base64>" (RFC 7617)
+ * for the gateway's login: the field value after "Basic" (any case, then
+ * spaces), strict base64 with its padding, decoding to "user:password"
+ * with a user that is not empty, neither with a control byte, each at
+ * most FTP_LINE_MAX bytes (user and pass have room for that and a NUL).
+ * Returns 0, or -1 with *cause.
+ */
+int	 ftp_basic_decode(const char *, size_t, char *, char *,
+	    const char **);
+/*
+ * Resolve a path argument (CWD, RETR, ...) against the directory the
+ * session is in, as the server would for a Unix-like tree: an argument
+ * starting with '/' replaces it, "." and ".." segments are folded ("/.."
+ * stays "/"), repeated slashes are one. The result starts with '/'.
+ * -1 if it does not fit in size bytes.
+ */
+int	 ftp_path_resolve(const char *, const char *, char *, size_t);
+/*
+ * Format "ftp://user@host[:port]/path" for logs and pages: the user and
+ * the path percent-encoded (anything but unreserved characters and '/'),
+ * IPv6 hosts in brackets, port 21 left out, user NULL for none. The
+ * password is never part of it. Returns the length, truncated to fit.
+ */
+size_t	 ftp_url_format(char *, size_t, const char *, const char *, int,
+	    uint16_t, const char *);
 /* Parse a 213 reply to MDTM, "YYYYMMDDHHMMSS[.fff]" in UTC. */
 int	 ftp_mdtm_parse(const char *, size_t, time_t *);
 /* Parse a decimal below 2^63, without sign or spaces. */
@@ -366,6 +409,7 @@ struct ftp_client_params {
 	uint64_t	 range_suffix;	/* if not 0: the last N bytes */
 	int		 ctrl_af;	/* family of the control connection */
 	int		 active;	/* fall back to PORT/EPRT */
+	int		 active_only;	/* PORT/EPRT, never passive */
 	int		 no_epsv;	/* IPv4: start with PASV */
 	const struct ftp_limits *lim;	/* NULL for the defaults */
 };

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "ftp.h"
 #include "http.h"
 
@@ -20,6 +22,7 @@ static void	ftp_list_addr(const unsigned *, struct addr *);
 static void	ftp_addr_unmap(const struct addr *, struct addr *);
 static int	ftp_url_segment(const char *, size_t, char *, size_t *,
 		    const char **);
+static size_t	ftp_url_enc(char *, size_t, size_t, const char *, int);
 
 static int
 ftp_digit(int c)
@@ -335,6 +338,24 @@ ftp_data_addr_check(const struct addr *data, const struct addr *peer,
 	return (0);
 }
 
+/* Check an accepted data connection's peer; see ftp.h. */
+int
+ftp_data_peer_check(const struct addr *conn, const struct addr *peer,
+    const char **cause)
+{
+	struct addr	 d, p;
+
+	ftp_addr_unmap(conn, &d);
+	ftp_addr_unmap(peer, &p);
+	d.port = p.port = 0;
+	if (!addr_eq(&d, &p)) {
+		*cause = "data connection from another host than the "
+		    "control connection's";
+		return (-1);
+	}
+	return (0);
+}
+
 /* Whether c can be the login delimiter. */
 int
 ftp_login_delim_ok(char c)
@@ -531,6 +552,201 @@ ftp_url_parse(const char *p, size_t n, struct ftp_url *u, const char **cause)
 	    &u->leaf_len, cause) == -1)
 		return (-1);
 	return (0);
+}
+
+/* Decode an ftp:// userinfo; see ftp.h. */
+int
+ftp_userinfo_decode(const char *s, size_t n, char *user, char *pass,
+    int *has_pass, const char **cause)
+{
+	const char	*colon;
+	size_t		 ulen, plen;
+
+	*has_pass = 0;
+	user[0] = pass[0] = '\0';
+	if ((colon = memchr(s, ':', n)) == NULL)
+		colon = s + n;
+	ulen = (size_t)(colon - s);
+	if (ulen == 0) {
+		*cause = "empty FTP user name";
+		return (-1);
+	}
+	if (ftp_url_segment(s, ulen, user, &ulen, cause) == -1) {
+		*cause = "invalid FTP user name in URL";
+		return (-1);
+	}
+	if (colon == s + n)
+		return (0);
+	*has_pass = 1;
+	if (ftp_url_segment(colon + 1, n - (size_t)(colon - s) - 1, pass,
+	    &plen, cause) == -1) {
+		*cause = "invalid FTP password in URL";
+		return (-1);
+	}
+	return (0);
+}
+
+/* Decode Basic credentials; see ftp.h. */
+int
+ftp_basic_decode(const char *v, size_t n, char *user, char *pass,
+    const char **cause)
+{
+	unsigned char	 dec[2 * FTP_LINE_MAX + 4];
+	const char	*colon;
+	size_t		 i, pad = 0, ulen;
+	int		 len;
+
+	*cause = "invalid Basic credentials";
+	if (n < 6 || strncasecmp(v, "basic ", 6) != 0) {
+		*cause = "not Basic credentials";
+		return (-1);
+	}
+	for (v += 6, n -= 6; n > 0 && *v == ' '; v++, n--)
+		;
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > sizeof dec - 1)
+		return (-1);
+	/* EVP_DecodeBlock() skips what is not base64: check it first. */
+	for (i = 0; i < n; i++) {
+		if (v[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !((v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= 'a' && v[i] <= 'z') || ftp_digit(v[i]) ||
+		    v[i] == '+' || v[i] == '/'))
+			return (-1);
+	}
+	if (pad > 2 || (len = EVP_DecodeBlock(dec, (const unsigned char *)v,
+	    (int)n)) < (int)pad)
+		return (-1);
+	len -= (int)pad;
+	for (i = 0; i < (size_t)len; i++)
+		if (dec[i] < 0x20 || dec[i] == 0x7f) {
+			*cause = "control character in Basic credentials";
+			return (-1);
+		}
+	dec[len] = '\0';
+	if ((colon = memchr(dec, ':', (size_t)len)) == NULL ||
+	    colon == (char *)dec) {
+		*cause = "Basic credentials without user:password";
+		return (-1);
+	}
+	ulen = (size_t)(colon - (char *)dec);
+	if (ulen > FTP_LINE_MAX || (size_t)len - ulen - 1 > FTP_LINE_MAX)
+		return (-1);
+	memcpy(user, dec, ulen);
+	user[ulen] = '\0';
+	memcpy(pass, colon + 1, (size_t)len - ulen - 1);
+	pass[len - ulen - 1] = '\0';
+	return (0);
+}
+
+/* Resolve a path against the current directory; see ftp.h. */
+int
+ftp_path_resolve(const char *cwd, const char *arg, char *out, size_t size)
+{
+	const char	*parts[2], *p, *seg;
+	size_t		 o = 1, n, k;
+	int		 i;
+
+	if (size < 2)
+		return (-1);
+	out[0] = '/';
+	parts[0] = arg[0] == '/' ? "" : cwd;
+	parts[1] = arg;
+	for (i = 0; i < 2; i++) {
+		for (p = parts[i]; *p != '\0'; p = seg + n) {
+			while (*p == '/')
+				p++;
+			seg = p;
+			for (n = 0; seg[n] != '\0' && seg[n] != '/'; n++)
+				;
+			if (n == 0 || (n == 1 && seg[0] == '.'))
+				continue;
+			if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+				/* Back to the slash before the last segment. */
+				while (o > 1 && out[o - 1] != '/')
+					o--;
+				if (o > 1)
+					o--;
+				continue;
+			}
+			k = o > 1 ? 1 : 0;
+			if (o + k + n + 1 > size)
+				return (-1);
+			if (k)
+				out[o++] = '/';
+			memcpy(out + o, seg, n);
+			o += n;
+		}
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/* Append s percent-encoded (keeping unreserved and, if slash, '/'). */
+static size_t
+ftp_url_enc(char *buf, size_t size, size_t o, const char *s, int slash)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 c;
+
+	for (; *s != '\0' && o + 1 < size; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    ftp_digit(c) || c == '-' || c == '.' || c == '_' ||
+		    c == '~' || (slash && c == '/')) {
+			buf[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 > size)
+			break;
+		buf[o++] = '%';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	buf[o] = '\0';
+	return (o);
+}
+
+/* Format an ftp:// URL for logs and pages; see ftp.h. */
+size_t
+ftp_url_format(char *buf, size_t size, const char *user, const char *host,
+    int af, uint16_t port, const char *path)
+{
+	size_t	 o;
+	int	 r;
+
+	if (size == 0)
+		return (0);
+	buf[0] = '\0';
+	if (strlcpy(buf, "ftp://", size) >= size)
+		return (0);
+	o = 6;
+	if (user != NULL) {
+		o = ftp_url_enc(buf, size, o, user, 0);
+		if (o + 1 < size)
+			buf[o++] = '@';
+		buf[o] = '\0';
+	}
+	r = snprintf(buf + o, size - o, af == AF_INET6 ? "[%s]" : "%s", host);
+	if (r < 0 || (size_t)r >= size - o)
+		return (strlen(buf));
+	o += (size_t)r;
+	if (port != 21) {
+		r = snprintf(buf + o, size - o, ":%u", (unsigned)port);
+		if (r < 0 || (size_t)r >= size - o)
+			return (strlen(buf));
+		o += (size_t)r;
+	}
+	if (path == NULL || path[0] != '/') {
+		if (o + 1 < size)
+			buf[o++] = '/';
+		buf[o] = '\0';
+	}
+	if (path != NULL)
+		o = ftp_url_enc(buf, size, o, path, 1);
+	return (o);
 }
 
 /* Parse MDTM's 213 text; see ftp.h. */

@@ -300,10 +300,18 @@ fc_after_mdtm(struct ftp_client *c)
 	return (fc_data(c));
 }
 
-/* Open a data channel: EPSV first, PASV on IPv4, active at last. */
+/*
+ * Open a data channel: EPSV first, PASV on IPv4, active at last; or
+ * active alone.
+ */
 static enum ftp_step
 fc_data(struct ftp_client *c)
 {
+	if (c->p.active_only) {
+		c->tried_active = 1;
+		c->state = FC_LISTEN;
+		return (FTP_STEP_LISTEN);
+	}
 	if (c->p.no_epsv && c->p.ctrl_af != AF_INET6) {
 		c->tried_pasv = 1;
 		return (fc_send(c, FC_PASV, "PASV", NULL));

@@ -71,8 +71,11 @@ static int	http_more(struct http_msg *, size_t,
 		    const struct http_limits *);
 static int	http_eol(const char *, const char *, const char **,
 		    const char **);
-static int	http_parse(struct http_msg *, const char *, size_t,
-		    const struct http_limits *, int);
+static void	http_resume_save(struct http_resume *, const char *,
+		    const char *, const char *, const struct http_msg *,
+		    const struct http_state *);
+static int	http_parse(struct http_msg *, struct http_resume *,
+		    const char *, size_t, const struct http_limits *, int);
 static int	http_version(struct http_msg *, const char *, size_t);
 static int	http_request_line(struct http_msg *, const char *,
 		    const char *);
@@ -83,6 +86,7 @@ static int	http_target(struct http_msg *);
 static int	http_absolute(struct http_msg *, const char *, size_t);
 static int	http_path_query(struct http_msg *, const char *, size_t);
 static int	http_pchars(const char *, size_t);
+static int	http_userinfo(const char *, size_t);
 static int	http_authority(const char *, size_t, struct http_auth *, int);
 static int	http_hostname(const char *, size_t);
 static int	http_ipv4(const char *, size_t);
@@ -195,15 +199,41 @@ http_eol(const char *p, const char *end, const char **eol, const char **err)
 	return (0);
 }
 
-/* Parse a request or response head; see http.h. */
+/*
+ * Remember where a parse stopped for want of bytes: <p> starts the first
+ * line not parsed yet, <scan> is where the search for its end resumes.
+ */
+static void
+http_resume_save(struct http_resume *r, const char *buf, const char *p,
+    const char *scan, const struct http_msg *m, const struct http_state *st)
+{
+	r->pos = (size_t)(p - buf);
+	r->scan = (size_t)(scan - buf);
+	r->nheaders = m->nheaders;
+	r->cl = st->cl;
+	r->te = st->te;
+	r->chunked = st->chunked;
+	r->host = st->host;
+}
+
+/*
+ * Parse a request or response head; see http.h. With <r> at the start of
+ * a message this parses buf[0..len) whole. Otherwise the lines before
+ * r->pos were parsed by earlier calls and only the rest is looked at;
+ * what those lines told about the framing and Host is in r. Once the
+ * head is complete and part of it was parsed earlier, it is parsed once
+ * more whole: the earlier calls' pointers may point into a buffer that
+ * has moved since, and the checks on the head as a whole need them.
+ */
 static int
-http_parse(struct http_msg *m, const char *buf, size_t len,
-    const struct http_limits *lim, int response)
+http_parse(struct http_msg *m, struct http_resume *r, const char *buf,
+    size_t len, const struct http_limits *lim, int response)
 {
 	struct http_state	 st;
-	const char		*p, *end, *eol = NULL, *err = NULL;
-	size_t			 cap;
-	int			 r;
+	struct http_resume	 whole;
+	const char		*p, *end, *from, *eol = NULL, *err = NULL;
+	size_t			 cap, start;
+	int			 rv;
 
 	memset(m, 0, sizeof *m);
 	memset(&st, 0, sizeof st);
@@ -213,65 +243,113 @@ http_parse(struct http_msg *m, const char *buf, size_t len,
 	if (st.max_headers > HTTP_MAX_HEADERS)
 		st.max_headers = HTTP_MAX_HEADERS;
 	cap = len < lim->max_head ? len : lim->max_head;
-	p = buf;
+	/* A buffer shorter than last time is not the same message. */
+	if (r->pos > cap || r->scan > cap || r->scan < r->pos)
+		http_resume_init(r);
+	start = r->pos;
+	m->nheaders = r->nheaders;
+	st.cl = r->cl;
+	st.te = r->te;
+	st.chunked = r->chunked;
+	st.host = r->host;
+	p = buf + r->pos;
+	from = buf + r->scan;
 	end = buf + cap;
 
-	/* RFC 9112 section 2.2: skip empty lines before a request line. */
-	while (!response && p < end && *p == '\r') {
-		if (p + 1 == end)
+	if (!r->started) {
+		/* RFC 9112 section 2.2: skip empty lines before a request. */
+		while (!response && p < end && *p == '\r') {
+			if (p + 1 == end) {
+				http_resume_save(r, buf, p, p, m, &st);
+				return (http_more(m, len, lim));
+			}
+			if (p[1] != '\n')
+				goto bare_cr;
+			p += 2;
+		}
+		if (from < p)
+			from = p;
+		rv = http_eol(from, end, &eol, &err);
+		if (rv < 0)
+			goto fail;
+		if (rv == 0) {
+			/* A CR at the end may be the start of the CRLF. */
+			eol = end;
+			if (eol > p && eol[-1] == '\r')
+				eol--;
+		}
+		if ((size_t)(eol - p) > lim->max_line) {
+			http_resume_init(r);
+			if (response)
+				return (http_fail(m, 400,
+				    "status line too long"));
+			return (http_fail(m, 414, "request line too long"));
+		}
+		if (rv == 0) {
+			http_resume_save(r, buf, p, eol, m, &st);
 			return (http_more(m, len, lim));
-		if (p[1] != '\n')
-			return (http_fail(m, 400, "bare CR"));
-		p += 2;
-	}
-
-	r = http_eol(p, end, &eol, &err);
-	if (r < 0)
-		return (http_fail(m, 400, err));
-	if (r == 0) {
-		/* A CR at the end may be the start of the CRLF. */
-		eol = end;
-		if (eol > p && eol[-1] == '\r')
-			eol--;
-	}
-	if ((size_t)(eol - p) > lim->max_line) {
+		}
 		if (response)
-			return (http_fail(m, 400, "status line too long"));
-		return (http_fail(m, 414, "request line too long"));
+			rv = http_status_line(m, p, eol);
+		else
+			rv = http_request_line(m, p, eol);
+		if (rv != 0) {
+			http_resume_init(r);
+			return (HTTP_ERROR);
+		}
+		r->started = 1;
+		p = from = eol + 2;
 	}
-	if (r == 0)
-		return (http_more(m, len, lim));
-	if (response)
-		r = http_status_line(m, p, eol);
-	else
-		r = http_request_line(m, p, eol);
-	if (r != 0)
-		return (HTTP_ERROR);
-	p = eol + 2;
 
 	for (;;) {
-		r = http_eol(p, end, &eol, &err);
-		if (r < 0)
-			return (http_fail(m, 400, err));
-		if (r == 0)
+		if (from < p)
+			from = p;
+		rv = http_eol(from, end, &eol, &err);
+		if (rv < 0)
+			goto fail;
+		if (rv == 0) {
+			from = end > p && end[-1] == '\r' ? end - 1 : end;
+			http_resume_save(r, buf, p, from, m, &st);
 			return (http_more(m, len, lim));
+		}
 		if (eol == p)
 			break;
-		if (http_header_line(m, &st, p, eol) != 0)
+		if (http_header_line(m, &st, p, eol) != 0) {
+			http_resume_init(r);
 			return (HTTP_ERROR);
+		}
 		p = eol + 2;
+	}
+	http_resume_init(r);
+	if (start != 0) {
+		/* The head is whole now: parse it once more, whole. */
+		http_resume_init(&whole);
+		return (http_parse(m, &whole, buf, (size_t)(eol + 2 - buf),
+		    lim, response));
 	}
 	m->head_len = (size_t)(eol + 2 - buf);
 
 	if (response)
-		r = http_finish_response(m, &st);
+		rv = http_finish_response(m, &st);
 	else
-		r = http_finish_request(m, &st);
-	if (r != 0) {
+		rv = http_finish_request(m, &st);
+	if (rv != 0) {
 		m->head_len = 0;
 		return (HTTP_ERROR);
 	}
 	return (HTTP_DONE);
+bare_cr:
+	err = "bare CR";
+fail:
+	http_resume_init(r);
+	return (http_fail(m, 400, err));
+}
+
+/* Start a resumable parse over. */
+void
+http_resume_init(struct http_resume *r)
+{
+	memset(r, 0, sizeof *r);
 }
 
 /* Parse a request head. */
@@ -279,7 +357,18 @@ int
 http_parse_request(struct http_msg *m, const char *buf, size_t len,
     const struct http_limits *lim)
 {
-	return (http_parse(m, buf, len, lim, 0));
+	struct http_resume	 r;
+
+	http_resume_init(&r);
+	return (http_parse(m, &r, buf, len, lim, 0));
+}
+
+/* Parse more of a request head. */
+int
+http_parse_request_more(struct http_msg *m, struct http_resume *r,
+    const char *buf, size_t len, const struct http_limits *lim)
+{
+	return (http_parse(m, r, buf, len, lim, 0));
 }
 
 /* Parse a response head. */
@@ -287,15 +376,27 @@ int
 http_parse_response(struct http_msg *m, const char *buf, size_t len,
     const struct http_limits *lim, enum http_method req)
 {
-	int	 r;
+	struct http_resume	 r;
 
-	r = http_parse(m, buf, len, lim, 1);
+	http_resume_init(&r);
+	return (http_parse_response_more(m, &r, buf, len, lim, req));
+}
+
+/* Parse more of a response head. */
+int
+http_parse_response_more(struct http_msg *m, struct http_resume *r,
+    const char *buf, size_t len, const struct http_limits *lim,
+    enum http_method req)
+{
+	int	 rv;
+
+	rv = http_parse(m, r, buf, len, lim, 1);
 	m->method = req;
-	if (r == HTTP_ERROR)
+	if (rv == HTTP_ERROR)
 		m->status = 502;
-	else if (r == HTTP_DONE)
+	else if (rv == HTTP_DONE)
 		http_response_framing(m, req);
-	return (r);
+	return (rv);
 }
 
 /*
@@ -470,6 +571,7 @@ static int
 http_absolute(struct http_msg *m, const char *t, size_t n)
 {
 	struct http_auth	 a;
+	const char		*at;
 	size_t			 i, s, e;
 	int			 r;
 
@@ -488,12 +590,28 @@ http_absolute(struct http_msg *m, const char *t, size_t n)
 		m->scheme = HTTP_SCHEME_HTTP;
 	else if (http_caseeq(t, i, "https", 5))
 		m->scheme = HTTP_SCHEME_HTTPS;
+	else if (http_caseeq(t, i, "ftp", 3))
+		m->scheme = HTTP_SCHEME_FTP;
 	else
 		m->scheme = HTTP_SCHEME_OTHER;
 
 	s = i + 3;
 	for (e = s; e < n && t[e] != '/' && t[e] != '?'; e++)
 		;
+	/*
+	 * ftp:// alone may carry a login: split it off at the first '@'
+	 * (userinfo cannot hold one), so the host is checked on its own and
+	 * a second '@' is refused below like any userinfo.
+	 */
+	if (m->scheme == HTTP_SCHEME_FTP &&
+	    (at = memchr(t + s, '@', e - s)) != NULL) {
+		if (!http_userinfo(t + s, (size_t)(at - (t + s))))
+			return (http_fail(m, 400,
+			    "invalid userinfo in ftp:// request-target"));
+		m->userinfo = t + s;
+		m->userinfo_len = (size_t)(at - (t + s));
+		s = (size_t)(at - t) + 1;
+	}
 	/* userinfo is deprecated and hides the real host from the eye. */
 	if ((r = http_authority(t + s, e - s, &a, 0)) != AUTH_OK)
 		return (http_fail(m, 400, r == AUTH_USERINFO ?
@@ -556,6 +674,30 @@ http_pchars(const char *p, size_t n)
 		if (p[i] != '%')
 			continue;
 		if (n - i < 3 || http_hexval(p[i + 1]) < 0 ||
+		    http_hexval(p[i + 2]) < 0)
+			return (0);
+		i += 2;
+	}
+	return (1);
+}
+
+/*
+ * Check an ftp:// userinfo: unreserved, pct-encoded (complete), sub-delims
+ * and ':' (RFC 3986 section 3.2.1), with a user before any ':'. Nothing
+ * that quotes, spaces or ends a field gets through.
+ */
+static int
+http_userinfo(const char *p, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || p[0] == ':')
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (http_alpha(p[i]) || http_digit(p[i]) ||
+		    (p[i] != '\0' && strchr("-._~!$&'()*+,;=:", p[i]) != NULL))
+			continue;
+		if (p[i] != '%' || n - i < 3 || http_hexval(p[i + 1]) < 0 ||
 		    http_hexval(p[i + 2]) < 0)
 			return (0);
 		i += 2;
@@ -740,6 +882,8 @@ http_default_port(enum http_scheme scheme)
 		return (80);
 	case HTTP_SCHEME_HTTPS:
 		return (443);
+	case HTTP_SCHEME_FTP:
+		return (21);
 	default:
 		return (0);
 	}
@@ -888,6 +1032,15 @@ http_finish_request(struct http_msg *m, struct http_state *st)
 		if (a->ipv6 != m->host_ipv6 || port != m->port ||
 		    !http_caseeq(a->host, a->host_len, m->host, m->host_len))
 			return (http_fail(m, 400, "conflicting Host"));
+	} else if (st->host && m->form == HTTP_FORM_AUTHORITY) {
+		/*
+		 * CONNECT: Host may leave the port out (RFC 9110 section
+		 * 9.3.6 does), but it may not name another place to go.
+		 */
+		if (a->ipv6 != m->host_ipv6 || (a->has_port &&
+		    a->port != m->port) ||
+		    !http_caseeq(a->host, a->host_len, m->host, m->host_len))
+			return (http_fail(m, 400, "conflicting Host"));
 	} else if (st->host && (m->form == HTTP_FORM_ORIGIN ||
 	    m->form == HTTP_FORM_ASTERISK)) {
 		/* RFC 9112 section 3.3: the authority comes from Host. */
@@ -1019,6 +1172,13 @@ http_chunked_init(struct http_chunked *c, const struct http_limits *lim)
 	c->max_trailers = lim->max_headers;
 	if (c->max_trailers > HTTP_MAX_HEADERS)
 		c->max_trailers = HTTP_MAX_HEADERS;
+}
+
+/* Tell whether the validator is in the trailer section. */
+int
+http_chunked_in_trailers(const struct http_chunked *c)
+{
+	return (c->state >= CH_TRAILER_START && c->state < CH_DONE);
 }
 
 /* Record a chunked body error; errors are sticky. */
@@ -1195,6 +1355,10 @@ http_chunked_feed(struct http_chunked *c, const char *buf, size_t len,
 				return (http_chunked_fail(c, "bare CR"));
 			c->line = 0;
 			c->state = c->size == 0 ? CH_TRAILER_START : CH_DATA;
+			if (c->state == CH_TRAILER_START && c->stop_trailers) {
+				*consumed = i;
+				return (HTTP_MORE);
+			}
 			break;
 		case CH_DATA_CR:
 			if (ch != '\r')

@@ -10,13 +10,15 @@
  *
  * Heads: the caller gathers bytes and calls http_parse_request() or
  * http_parse_response() on the contiguous buffer. Each call parses from
- * buf[0] again and resets the message, so calling it on a growing buffer
- * is fine: it returns HTTP_MORE until the head is complete, HTTP_DONE with
- * m->head_len set, or HTTP_ERROR with m->error (a static string for logs)
- * and m->status (the status code to answer with); after HTTP_MORE or
- * HTTP_ERROR the other fields mean nothing. As each call rescans, call it
- * once the buffer holds CRLFCRLF or has reached max_head bytes, not on
- * every read: a head ended by bare LFs is refused at the latter point.
+ * buf[0] and resets the message: it returns HTTP_MORE until the head is
+ * complete, HTTP_DONE with m->head_len set, or HTTP_ERROR with m->error
+ * (a static string for logs) and m->status (the status code to answer
+ * with); after HTTP_MORE or HTTP_ERROR the other fields mean nothing.
+ * A caller that reads a head piece by piece uses the _more() variants
+ * with a struct http_resume of its own: each call then looks only at the
+ * bytes past the lines earlier calls parsed, so a head that arrives a
+ * byte at a time costs linear time, not quadratic. The result of every
+ * call is the one the whole-buffer parser gives on the same bytes.
  *
  * Error status codes for requests (RFC 9110 section 15):
  *	400	every syntax or framing error, unless listed below
@@ -37,8 +39,16 @@
  *	- A Host header that names another authority than an absolute-form
  *	  target: RFC 9112 section 3.2.2 says to ignore Host then, but a
  *	  request that points two ways is more likely an attack than a bug.
+ *	  The same for CONNECT's authority-form target (as HAProxy does),
+ *	  where Host may leave the port out.
  *	- userinfo ("user@host") in the target: deprecated by RFC 9110
- *	  section 4.2.4 and used to disguise the real host.
+ *	  section 4.2.4 and used to disguise the real host. The one
+ *	  exception is an ftp:// target, where clients (curl, wget) pass the
+ *	  FTP login "user:password" to an HTTP proxy; there it must be
+ *	  unreserved, sub-delims, ':' and complete percent-encoding only,
+ *	  with a user that is not empty, and it is reported apart from the
+ *	  authority (see userinfo below) so that no caller mistakes it for
+ *	  part of the host.
  *	- Hosts are letters, digits, '-', '.', '_' (no percent-encoding or
  *	  sub-delims); a name whose last label starts with a digit must be a
  *	  plain dotted quad, so "127.1" or "0x7f.1" cannot alias an address.
@@ -102,6 +112,7 @@ enum http_scheme {
 	HTTP_SCHEME_NONE = 0,	/* no scheme in the target */
 	HTTP_SCHEME_HTTP,
 	HTTP_SCHEME_HTTPS,
+	HTTP_SCHEME_FTP,	/* the proxy's ftp:// gateway */
 	HTTP_SCHEME_OTHER	/* see scheme/scheme_len; the proxy refuses */
 };
 
@@ -146,7 +157,9 @@ struct http_msg {
 	 * authority-form, otherwise from Host (NULL if there is none).
 	 * host has IPv6 brackets removed (host_ipv6 set); authority is the
 	 * host[:port] text as sent. port is the explicit port, else 80 for
-	 * http and origin-form, 443 for https, 0 for another scheme.
+	 * http and origin-form, 443 for https, 21 for ftp, 0 for another
+	 * scheme. userinfo (ftp:// only, else NULL) is what came before '@',
+	 * still percent-encoded; authority starts after it.
 	 */
 	const char		*authority;
 	size_t			 authority_len;
@@ -154,6 +167,8 @@ struct http_msg {
 	size_t			 host_len;
 	int			 host_ipv6;
 	unsigned		 port;
+	const char		*userinfo;
+	size_t			 userinfo_len;
 
 	/*
 	 * Origin-form pieces: path is the absolute path ("/" when an
@@ -193,7 +208,30 @@ struct http_chunked {
 	unsigned		 max_trailers;
 	uint64_t		 total;		/* chunk data bytes so far */
 	const char		*error;		/* on error: static reason */
+	/*
+	 * Set by the caller: stop once before the trailer section (see
+	 * http_chunked_feed()), for a caller that rewrites trailers.
+	 */
+	int			 stop_trailers;
 };
+
+/*
+ * Where a parse of a head stopped for want of bytes: offsets into the
+ * caller's buffer (which may move between calls: pullup) and what the
+ * lines parsed so far said. Small, so that a connection keeps its own
+ * while the big struct http_msg is shared scratch.
+ */
+struct http_resume {
+	size_t		 pos;		/* first line not parsed yet */
+	size_t		 scan;		/* its end is searched from here */
+	int		 started;	/* start line parsed */
+	unsigned	 nheaders;
+	int		 cl, te, host;
+	unsigned	 chunked;
+};
+
+/* Start a resumable parse (a new message). */
+void	 http_resume_init(struct http_resume *);
 
 /*
  * Parse a request head in buf[0..len). lim may be NULL for the defaults.
@@ -208,6 +246,19 @@ int	 http_parse_request(struct http_msg *, const char *, size_t,
  */
 int	 http_parse_response(struct http_msg *, const char *, size_t,
 	    const struct http_limits *, enum http_method);
+
+/*
+ * The same, resuming where the last call with <r> stopped: buf[0..len)
+ * must hold the bytes that call saw, unchanged, and possibly more (it
+ * may have moved). Returns what http_parse_request() (or _response())
+ * returns on buf[0..len). After HTTP_DONE or HTTP_ERROR, <r> is ready
+ * for the next message; to drop a message half read, http_resume_init().
+ */
+int	 http_parse_request_more(struct http_msg *, struct http_resume *,
+	    const char *, size_t, const struct http_limits *);
+int	 http_parse_response_more(struct http_msg *, struct http_resume *,
+	    const char *, size_t, const struct http_limits *,
+	    enum http_method);
 
 /* Set and return the framing of a parsed response to a req request. */
 enum http_framing http_response_framing(struct http_msg *,
@@ -241,6 +292,8 @@ int	 http_header_has_token(const struct http_msg *, const char *,
 
 /* Prepare a chunked body validator; lim may be NULL for the defaults. */
 void	 http_chunked_init(struct http_chunked *, const struct http_limits *);
+/* Whether the validator is within the trailer section. */
+int	 http_chunked_in_trailers(const struct http_chunked *);
 
 /*
  * Validate the next fragment buf[0..len) of a chunked body (RFC 9112
@@ -261,6 +314,10 @@ void	 http_chunked_init(struct http_chunked *, const struct http_limits *);
  * Chunk extensions are checked against their grammar and bounded with
  * the chunk line by max_line; trailers are checked like header fields
  * and bounded by max_head and max_headers.
+ *
+ * With c->stop_trailers set, the call that reaches the end of the last
+ * chunk's line returns HTTP_MORE there, *consumed short of len; the
+ * calls after it go on into the trailers.
  */
 int	 http_chunked_feed(struct http_chunked *, const char *, size_t,
 	    size_t *, size_t *, size_t *);

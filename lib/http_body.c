@@ -4,6 +4,7 @@
 #include "ev.h"
 #include "flow.h"
 #include "http_body.h"
+#include "http_field.h"
 
 /* Chunks of a buffer looked at per pass. */
 #define HTTP_BODY_IOV	8
@@ -11,6 +12,8 @@
 static int	http_body_chunked(struct http_body *, struct evbuffer *,
 		    struct evbuffer *, size_t *);
 static int	http_body_dechunk(struct http_body *, struct evbuffer *,
+		    struct evbuffer *, size_t *);
+static int	http_body_trailers(struct http_body *, struct evbuffer *,
 		    struct evbuffer *, size_t *);
 
 /* Set a body up from a head's framing. */
@@ -27,6 +30,8 @@ http_body_init(struct http_body *b, enum http_framing framing,
 	case HTTP_BODY_CHUNKED:
 		b->state = dechunk ? HTTP_MOVE_DECHUNK : HTTP_MOVE_CHUNKED;
 		http_chunked_init(&b->ch, lim);
+		/* Chunks pass verbatim; trailers are rewritten. */
+		b->ch.stop_trailers = !dechunk;
 		break;
 	case HTTP_BODY_CLOSE:
 		b->state = HTTP_MOVE_CLOSE;
@@ -37,7 +42,10 @@ http_body_init(struct http_body *b, enum http_framing framing,
 	}
 }
 
-/* Pass whole chunks on verbatim, up to the end of the body. */
+/*
+ * Pass whole chunks on verbatim, up to the trailer section, which
+ * http_body_trailers() passes on.
+ */
 static int
 http_body_chunked(struct http_body *b, struct evbuffer *src,
     struct evbuffer *dst, size_t *moved)
@@ -46,18 +54,83 @@ http_body_chunked(struct http_body *b, struct evbuffer *src,
 	size_t			 take = 0, consumed;
 	int			 i, nv, rv = HTTP_MORE;
 
-	nv = evbuffer_peek(src, -1, NULL, v, HTTP_BODY_IOV);
-	for (i = 0; i < nv && i < HTTP_BODY_IOV && rv == HTTP_MORE; i++) {
-		rv = http_chunked_feed(&b->ch, v[i].iov_base, v[i].iov_len,
-		    &consumed, NULL, NULL);
-		take += consumed;
+	if (!http_chunked_in_trailers(&b->ch)) {
+		nv = evbuffer_peek(src, -1, NULL, v, HTTP_BODY_IOV);
+		for (i = 0; i < nv && i < HTTP_BODY_IOV && rv == HTTP_MORE;
+		    i++) {
+			rv = http_chunked_feed(&b->ch, v[i].iov_base,
+			    v[i].iov_len, &consumed, NULL, NULL);
+			take += consumed;
+			if (http_chunked_in_trailers(&b->ch))
+				break;
+		}
+		if (rv == HTTP_ERROR)
+			return (-1);
+		evbuffer_remove_buffer(src, dst, take);
+		*moved = take;
+		if (rv == HTTP_DONE) {
+			b->state = HTTP_MOVE_DONE;
+			return (0);
+		}
+		if (!http_chunked_in_trailers(&b->ch))
+			return (0);
+		b->tfed = 0;
+	}
+	return (http_body_trailers(b, src, dst, moved));
+}
+
+/*
+ * The trailer section: validated as its bytes come (each fed once), and
+ * passed on once it is whole (the validator bounds it by max_head),
+ * without the fields a trailer may not carry (http_field.h), which a
+ * recipient merging trailers into the head would otherwise take.
+ */
+static int
+http_body_trailers(struct http_body *b, struct evbuffer *src,
+    struct evbuffer *dst, size_t *moved)
+{
+	struct evbuffer_iovec	 v[HTTP_BODY_IOV];
+	struct evbuffer_ptr	 ptr;
+	const char		*p, *line, *end, *eol, *colon;
+	size_t			 consumed, n;
+	int			 i, nv, rv = HTTP_MORE;
+
+	while (rv == HTTP_MORE && b->tfed < evbuffer_get_length(src)) {
+		if (evbuffer_ptr_set(src, &ptr, b->tfed,
+		    EVBUFFER_PTR_SET) == -1 ||
+		    (nv = evbuffer_peek(src, -1, &ptr, v, HTTP_BODY_IOV)) <= 0)
+			break;
+		for (i = 0; i < nv && i < HTTP_BODY_IOV && rv == HTTP_MORE;
+		    i++) {
+			rv = http_chunked_feed(&b->ch, v[i].iov_base,
+			    v[i].iov_len, &consumed, NULL, NULL);
+			b->tfed += consumed;
+		}
 	}
 	if (rv == HTTP_ERROR)
 		return (-1);
-	evbuffer_remove_buffer(src, dst, take);
-	*moved = take;
-	if (rv == HTTP_DONE)
-		b->state = HTTP_MOVE_DONE;
+	if (rv != HTTP_DONE)
+		return (0);
+	if ((p = (const char *)evbuffer_pullup(src, b->tfed)) == NULL) {
+		b->ch.error = "out of memory";
+		return (-1);
+	}
+	/* Valid: every line is "name:value" CRLF, the last one empty. */
+	end = p + b->tfed;
+	for (line = p; (eol = memmem(line, end - line, "\r\n", 2)) != NULL &&
+	    eol != line; line = eol + 2) {
+		n = (size_t)(eol - line) + 2;
+		colon = memchr(line, ':', n);
+		if (colon != NULL &&
+		    http_trailer_forbidden(line, (size_t)(colon - line)))
+			continue;
+		evbuffer_add(dst, line, n);
+		*moved += n;
+	}
+	evbuffer_add(dst, "\r\n", 2);
+	*moved += 2;
+	evbuffer_drain(src, b->tfed);
+	b->state = HTTP_MOVE_DONE;
 	return (0);
 }
 
@@ -154,6 +227,7 @@ http_body_check(const struct http_body *b, struct evbuffer *src)
 	if (b->state != HTTP_MOVE_CHUNKED && b->state != HTTP_MOVE_DECHUNK)
 		return (NULL);
 	ch = b->ch;
+	ch.stop_trailers = 0;
 	nv = evbuffer_peek(src, -1, NULL, v, HTTP_BODY_IOV);
 	for (i = 0; i < nv && i < HTTP_BODY_IOV && rv == HTTP_MORE; i++)
 		rv = http_chunked_feed(&ch, v[i].iov_base, v[i].iov_len,

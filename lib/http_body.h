@@ -29,6 +29,7 @@ struct http_body {
 	enum http_move		 state;
 	uint64_t		 left;		/* HTTP_MOVE_LENGTH */
 	struct http_chunked	 ch;		/* chunked states */
+	size_t			 tfed;		/* trailer bytes validated */
 };
 
 /*
@@ -39,8 +40,10 @@ void	http_body_init(struct http_body *, enum http_framing, uint64_t, int,
 	    const struct http_limits *);
 /*
  * Move what src holds of the body to dst: up to left for a length, up
- * to the end of the last chunk for chunked, the chunk data alone for
- * de-chunking, everything until close. *moved counts what dst got.
+ * to the end of the last chunk for chunked (chunks verbatim, the trailer
+ * section once whole, without the fields RFC 9110 section 6.5.1 keeps
+ * out of trailers), the chunk data alone for de-chunking, everything
+ * until close. *moved counts what dst got.
  * Returns -1 on a chunked syntax error (b->ch.error says which), else 0;
  * the state becomes HTTP_MOVE_DONE at the end of the body.
  */

@@ -166,3 +166,45 @@ http_field_hop(const struct http_header *h, size_t n, const char *name,
 	}
 	return (0);
 }
+
+/*
+ * Fields a sender must not put in a trailer section (RFC 9110 section
+ * 6.5.1), because a recipient that merged them into the head would let
+ * them change what the head already settled: framing, routing, request
+ * modifiers, authentication, response control data and what says how
+ * to process the content; the hop-by-hop ones, which a trailer never
+ * carries further, with them.
+ */
+static const char *const http_trailer_names[] = {
+	/* framing */
+	"content-length", "transfer-encoding", "trailer",
+	/* routing */
+	"host",
+	/* request modifiers: controls and conditionals */
+	"cache-control", "expect", "max-forwards", "pragma", "range", "te",
+	"if-match", "if-none-match", "if-modified-since",
+	"if-unmodified-since", "if-range",
+	/* authentication, and the cookies that act as it */
+	"authorization", "proxy-authorization", "www-authenticate",
+	"proxy-authenticate", "cookie", "set-cookie",
+	/* response control data */
+	"age", "expires", "date", "location", "retry-after", "vary",
+	"warning",
+	/* how to process the content */
+	"content-encoding", "content-type", "content-range",
+	/* hop-by-hop */
+	"connection", "keep-alive", "proxy-connection", "upgrade",
+	NULL
+};
+
+/* Tell whether a field may not be a trailer. */
+int
+http_trailer_forbidden(const char *name, size_t len)
+{
+	int	i;
+
+	for (i = 0; http_trailer_names[i] != NULL; i++)
+		if (http_streq(name, len, http_trailer_names[i]))
+			return (1);
+	return (0);
+}

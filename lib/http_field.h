@@ -60,4 +60,12 @@ int	http_hop_field(const char *, size_t);
 int	http_field_hop(const struct http_header *, size_t, const char *,
 	    size_t);
 
+/*
+ * Whether field name[0..len) is one a trailer section may not carry
+ * (RFC 9110 section 6.5.1: framing, routing, request modifiers,
+ * authentication, response control data, content processing) or a
+ * hop-by-hop one: such trailers are dropped, never passed on.
+ */
+int	http_trailer_forbidden(const char *, size_t);
+
 #endif

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "http_field.h"
 #include "http_head.h"
+#include "http_status.h"
 
 /* The field names the writer acts on. */
 enum http_head_name {
@@ -24,6 +25,7 @@ enum http_head_name {
 	HEAD_CONNECTION,	/* hop-by-hop too, and lists more */
 	HEAD_VIA,
 	HEAD_XFF,
+	HEAD_FORWARDED,
 	HEAD_MAX_FORWARDS,
 	HEAD_HOST,
 	HEAD_CONTENT_LENGTH	/* never hop-by-hop, even when listed */
@@ -39,6 +41,7 @@ static const struct {
 	{ "host", 4, HEAD_HOST },
 	{ "trailer", 7, HEAD_HOP },
 	{ "upgrade", 7, HEAD_HOP },
+	{ "forwarded", 9, HEAD_FORWARDED },
 	{ "connection", 10, HEAD_CONNECTION },
 	{ "keep-alive", 10, HEAD_HOP },
 	{ "max-forwards", 12, HEAD_MAX_FORWARDS },
@@ -163,26 +166,37 @@ http_head_request_line(struct evbuffer *out, const struct http_msg *m)
 	http_head_flush(&hb);
 }
 
-/* Append a relayed status line. */
+/*
+ * Append a relayed status line: the origin's reason phrase, or the
+ * code's own when the origin sent none ("HTTP/1.1 204"). The heads on
+ * every request's path are written in pieces, not through printf, which
+ * costs more than the rest of the head.
+ */
 void
 http_head_status_line(struct evbuffer *out, const struct http_msg *m)
 {
-	struct http_head_buf	hb;
+	struct http_head_buf	 hb;
+	const char		*reason;
 
 	hb.out = out;
 	hb.len = 0;
 	http_head_add(&hb, "HTTP/1.1 ", 9);
 	http_head_num(&hb, m->code < 0 ? 0 : (unsigned long)m->code);
 	http_head_add(&hb, " ", 1);
-	http_head_add(&hb, m->reason, m->reason_len);
+	if (m->reason_len > 0)
+		http_head_add(&hb, m->reason, m->reason_len);
+	else {
+		reason = http_status_reason(m->code);
+		http_head_add(&hb, reason, strlen(reason));
+	}
 	http_head_add(&hb, "\r\n", 2);
 	http_head_flush(&hb);
 }
 
 /*
  * Append the fields that go on, rewritten for the next hop. The first
- * pass names every field and finds the last Via and X-Forwarded-For and
- * the names Connection fields list; the second writes.
+ * pass names every field and finds the last Via, X-Forwarded-For and
+ * Forwarded and the names Connection fields list; the second writes.
  */
 void
 http_head_fields(struct evbuffer *out, const struct http_header *h,
@@ -196,7 +210,8 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 	size_t				 listed_len[HEAD_LISTED], elen;
 	size_t				 i, k, nlisted = 0;
 	size_t				 last_via = n, last_xff = n;
-	int				 host = 0, via = 0, xff = 0;
+	size_t				 last_fwd = n;
+	int				 host = 0, via = 0, xff = 0, fwd = 0;
 	int				 overflow = 0, hop;
 
 	hb.out = out;
@@ -212,6 +227,9 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 			break;
 		case HEAD_XFF:
 			last_xff = i;
+			break;
+		case HEAD_FORWARDED:
+			last_fwd = i;
 			break;
 		case HEAD_CONNECTION:
 			http_list_init(&l, f->value, f->value_len,
@@ -274,6 +292,18 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 				continue;
 			}
 			break;
+		case HEAD_FORWARDED:
+			if (o->forwarded != NULL && i == last_fwd) {
+				http_head_add(&hb, "Forwarded: ", 11);
+				http_head_add(&hb, f->value, f->value_len);
+				http_head_add(&hb, ", ", 2);
+				http_head_add(&hb, o->forwarded,
+				    strlen(o->forwarded));
+				http_head_add(&hb, "\r\n", 2);
+				fwd = 1;
+				continue;
+			}
+			break;
 		case HEAD_MAX_FORWARDS:
 			if (o->max_forwards >= 0) {
 				http_head_add(&hb, "Max-Forwards: ", 14);
@@ -313,6 +343,11 @@ http_head_fields(struct evbuffer *out, const struct http_header *h,
 	if (o->xff == HTTP_XFF_APPEND && !xff) {
 		http_head_add(&hb, "X-Forwarded-For: ", 17);
 		http_head_add(&hb, o->client, strlen(o->client));
+		http_head_add(&hb, "\r\n", 2);
+	}
+	if (o->forwarded != NULL && !fwd) {
+		http_head_add(&hb, "Forwarded: ", 11);
+		http_head_add(&hb, o->forwarded, strlen(o->forwarded));
 		http_head_add(&hb, "\r\n", 2);
 	}
 	http_head_flush(&hb);

@@ -33,6 +33,8 @@ struct http_head_opts {
 	int		 version;	/* received as, for Via: 10 or 11 */
 	enum http_xff	 xff;
 	const char	*client;	/* for X-Forwarded-For */
+	/* An element to add to Forwarded (RFC 7239), NULL: none. */
+	const char	*forwarded;
 	long		 max_forwards;	/* >= 0: replaces Max-Forwards */
 	const char	*host;		/* Host to add if none, or NULL */
 	size_t		 host_len;
@@ -42,14 +44,18 @@ struct http_head_opts {
 
 /* Append the origin-form request line of m ("GET /p?q HTTP/1.1"). */
 void	http_head_request_line(struct evbuffer *, const struct http_msg *);
-/* Append the status line of m with its own reason phrase. */
+/*
+ * Append the status line of m with its own reason phrase, or the code's
+ * (http_status.h) when it has none.
+ */
 void	http_head_status_line(struct evbuffer *, const struct http_msg *);
 /*
  * Append the fields h[0..n) that go on to the next hop: without the
  * hop-by-hop ones (the fixed set and those Connection names) and
  * o->drop, with Max-Forwards replaced, our Via entry appended to the
  * last Via field (or a Via field added), X-Forwarded-For as o->xff
- * says, and Host added when o->host is set and none was given.
+ * says, o->forwarded appended to the last Forwarded field (or one
+ * added), and Host added when o->host is set and none was given.
  */
 void	http_head_fields(struct evbuffer *, const struct http_header *,
 	    size_t, const struct http_head_opts *);

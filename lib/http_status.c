@@ -111,7 +111,7 @@ http_error_page(struct evbuffer *out, int status, const char *reason,
 	    "Cache-Control: no-store\r\n"
 	    "%s%s%s"
 	    "Connection: %s\r\n\r\n", n,
-	    via != NULL ? "Via: " : "", via != NULL ? via : "",
+	    via != NULL ? "Via: 1.1 " : "", via != NULL ? via : "",
 	    via != NULL ? "\r\n" : "", keep ? "keep-alive" : "close");
 	evbuffer_add(out, body, n);
 }

@@ -17,7 +17,9 @@ const char	*http_status_reason(int);
 void		 http_status_line(struct evbuffer *, int);
 /*
  * Append a complete error response: status line, Content-Type,
- * Content-Length, Cache-Control: no-store, Via when <via> is not NULL,
+ * Content-Length, Cache-Control: no-store, Via ("1.1 <via>", the
+ * protocol of the response first, RFC 9110 section 7.6.3) when <via> is
+ * not NULL,
  * Connection (keep-alive with <keep>, else close) and an HTML page naming
  * <reason> and the daemon <server> that sent it. <reason> and <server>
  * are our own static strings, never text from a peer: no escaping.

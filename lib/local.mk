@@ -7,10 +7,11 @@ lib_libcommon_a_SOURCES = \
 	lib/addr.c lib/addr.h \
 	lib/ev.c lib/ev.h \
 	lib/daemon.c lib/daemon.h \
+	lib/fsafe.c lib/fsafe.h \
 	lib/ctl.c lib/ctl.h \
 	lib/http.c lib/http.h
 UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
-	tests/unit/test_lib_http.c
+	tests/unit/test_lib_http.c tests/unit/test_lib_fsafe.c
 
 # The connection layer: fields, status lines, backpressure, bodies, heads,
 # the relay, log files, listeners, outgoing connections, the idle pool.
@@ -32,7 +33,8 @@ UNIT_SOURCES += tests/unit/test_lib_http_field.c \
 
 # Health checks: TCP connect, ACV, ICMP echo.
 lib_libcommon_a_SOURCES += lib/check.c lib/check.h lib/check_fsm.c \
-	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c
+	lib/check_tcp.c lib/check_acv.c lib/check_icmp.c lib/check_icmp_pkt.c \
+	lib/check_tls.c
 UNIT_SOURCES += tests/unit/test_lib_check.c
 # One checker from the command line, for the scenarios (not installed).
 check_PROGRAMS += tests/unit/check_probe
@@ -47,4 +49,5 @@ UNIT_SOURCES += tests/unit/test_lib_tls.c
 # FTP: control-channel parser, data addresses, the gateway's client.
 lib_libcommon_a_SOURCES += lib/ftp.c lib/ftp_addr.c lib/ftp_client.c \
 	lib/ftp_list.c lib/ftp.h
-UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c
+UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c \
+	tests/unit/test_lib_ftp_url.c

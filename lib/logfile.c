@@ -3,12 +3,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ev.h"
+#include "fsafe.h"
 #include "log.h"
 #include "logfile.h"
 #include "xmalloc.h"
+
+/* A failed reopen is tried again this often (seconds). */
+#define LOGFILE_RETRY_S	5
 
 struct logfile {
 	struct event_base	*base;
@@ -20,15 +25,23 @@ struct logfile {
 	struct evbuffer		*buf;
 	struct event		*timer;
 	uint64_t		 dropped;
+	uint64_t		 reopen_failures;
+	int			 retry;		/* a reopen failed */
+	time_t			 retry_at;
+	char			 err[512];	/* the last open error */
 };
 
 static void	logfile_timer_cb(evutil_socket_t, short, void *);
 
-/* Flush once a second. */
+/* Flush once a second; try a failed reopen again now and then. */
 static void
 logfile_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	logfile_flush(arg);
+	struct logfile	*lf = arg;
+
+	logfile_flush(lf);
+	if (lf->retry && time(NULL) >= lf->retry_at)
+		logfile_reopen(lf);
 }
 
 /* Create a closed log file. */
@@ -63,15 +76,23 @@ int
 logfile_open(struct logfile *lf, const char *path, const char **cause)
 {
 	struct timeval	tv = { 1, 0 };
+	char		*why;
 	int		fd;
 
 	if (strcmp(path, "none") == 0) {
 		logfile_close(lf);
 		return (0);
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/*
+	 * Never through a link, never a file of someone else's: the
+	 * directory may be writable by the user we run as (fsafe.h).
+	 */
+	fd = fsafe_open(path, O_WRONLY | O_APPEND | O_CREAT, 0640, (uid_t)-1,
+	    &why);
 	if (fd == -1) {
-		*cause = strerror(errno);
+		strlcpy(lf->err, why, sizeof lf->err);
+		free(why);
+		*cause = lf->err;
 		return (-1);
 	}
 	logfile_flush(lf);
@@ -94,7 +115,13 @@ logfile_open(struct logfile *lf, const char *path, const char **cause)
 	return (0);
 }
 
-/* Reopen the file under the same name (after rotation). */
+/*
+ * Reopen the file under the same name (after rotation). A failure keeps
+ * the old file (lines are not lost, they go to the rotated name), is
+ * counted and logged, and is tried again every LOGFILE_RETRY_S until it
+ * works: a rotation that silently kept writing to the old file would
+ * fill a disk nobody watches.
+ */
 void
 logfile_reopen(struct logfile *lf)
 {
@@ -102,11 +129,22 @@ logfile_reopen(struct logfile *lf)
 
 	if (lf->path == NULL)
 		return;
-	if (logfile_open(lf, lf->path, &cause) == -1)
-		log_warnx("%s %s: cannot reopen: %s; keeping the old file",
-		    lf->what, lf->path, cause);
+	if (logfile_open(lf, lf->path, &cause) == -1) {
+		lf->reopen_failures++;
+		lf->retry = 1;
+		lf->retry_at = time(NULL) + LOGFILE_RETRY_S;
+		log_warnx("%s: cannot reopen: %s; still writing to the "
+		    "file it was (failure %llu, trying again in %d s)",
+		    lf->what, cause,
+		    (unsigned long long)lf->reopen_failures, LOGFILE_RETRY_S);
+		return;
+	}
+	if (lf->retry)
+		log_info("%s %s reopened after %llu failures", lf->what,
+		    lf->path, (unsigned long long)lf->reopen_failures);
 	else
 		log_info("%s %s reopened", lf->what, lf->path);
+	lf->retry = 0;
 }
 
 /* Write out whatever is buffered. */
@@ -132,6 +170,7 @@ logfile_flush(struct logfile *lf)
 void
 logfile_close(struct logfile *lf)
 {
+	lf->retry = 0;
 	logfile_flush(lf);
 	if (lf->timer != NULL)
 		event_free(lf->timer);
@@ -176,6 +215,13 @@ int
 logfile_fd(const struct logfile *lf)
 {
 	return (lf->fd);
+}
+
+/* Return how many reopens failed. */
+uint64_t
+logfile_reopen_failures(const struct logfile *lf)
+{
+	return (lf->reopen_failures);
 }
 
 /* Return how many lines were dropped. */

@@ -28,11 +28,16 @@ struct logfile	*logfile_new(struct event_base *, const char *, size_t,
 void		 logfile_free(struct logfile *);
 /*
  * Open <path> for appending (mode 0640) and start the flush timer;
- * "none" closes the log. On failure the file in use, if any, stays and
- * -1 is returned with *cause (static).
+ * "none" closes the log. The file is opened as fsafe.h says: no link
+ * followed, a regular file of the user we run as, in a directory that
+ * no one else may write. On failure the file in use, if any, stays and
+ * -1 is returned with *cause (valid until the next call).
  */
 int		 logfile_open(struct logfile *, const char *, const char **);
-/* Reopen under the same name, logging the outcome. */
+/*
+ * Reopen under the same name, logging the outcome; after a failure,
+ * counted, the old file stays and the reopen is tried again every 5 s.
+ */
 void		 logfile_reopen(struct logfile *);
 /* Write out what is buffered. */
 void		 logfile_flush(struct logfile *);
@@ -43,7 +48,8 @@ int		 logfile_write(struct logfile *, const char *, size_t);
 /* The path in use (NULL when closed), its descriptor (-1). */
 const char	*logfile_path(const struct logfile *);
 int		 logfile_fd(const struct logfile *);
-/* Lines dropped so far. */
+/* Lines dropped so far; reopens that failed so far. */
 uint64_t	 logfile_dropped(const struct logfile *);
+uint64_t	 logfile_reopen_failures(const struct logfile *);
 
 #endif

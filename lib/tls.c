@@ -253,7 +253,13 @@ tls_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	if (!EVP_MAC_init(hctx, key->hmac, sizeof key->hmac, params) ||
 	    !EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, key->aes, iv))
 		return (-1);
-	return (key == &k->prev ? 2 : 1);
+	/*
+	 * Renew (2) a ticket of the previous key, and every TLS 1.3 ticket:
+	 * TLS 1.3 clients use a ticket once (RFC 8446 appendix C.4), and
+	 * OpenSSL sends no new one after a resumption unless asked to, so
+	 * that every other connection of a client would be a full handshake.
+	 */
+	return (key == &k->prev || SSL_version(ssl) >= TLS1_3_VERSION ? 2 : 1);
 }
 
 /*

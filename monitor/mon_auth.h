@@ -27,6 +27,8 @@
 #define MON_DEVID_HEXLEN	(MON_DEVID_BYTES * 2)
 #define MON_DEVID_HASHLEN	32	/* SHA-256 */
 #define MON_AUTH_MAXDEV		16	/* devices per site */
+/* The request header field that carries the device ID. */
+#define MON_DEVID_FIELD		"Twinproxy-Device-ID"
 
 /* What TLS said about the client's certificate chain. */
 enum mon_cert_status {
@@ -56,6 +58,7 @@ struct mon_auth_dev {
 	uint8_t		 hash[MON_DEVID_HASHLEN];
 	int		 revoked;
 	int64_t		 id;		/* the store's row, for the caller */
+	char		 name[MON_NAME_MAX + 1];	/* for the caller */
 };
 
 /*

@@ -96,7 +96,8 @@ static const char *const role_names[] = { "starting", "standby", "active",
 static const char *const partner_names[] = { "up", "down", "unknown",
     "none", NULL };
 static const char *const svc_names[] = { "up", "down", "off", NULL };
-static const char *const lbstate_names[] = { "up", "down", "quiesce", NULL };
+static const char *const lbstate_names[] = { "up", "down", "quiesce",
+    "disabled", NULL };
 
 static const struct {
 	const char	*name;
@@ -436,7 +437,7 @@ mon_svc_name(enum mon_svc s)
 const char *
 mon_lbstate_name(enum mon_lbstate s)
 {
-	if ((unsigned int)s > MON_LB_QUIESCE)
+	if ((unsigned int)s > MON_LB_DISABLED)
 		return ("?");
 	return (lbstate_names[s]);
 }
@@ -735,7 +736,7 @@ rp_lb(void *obj, const char *v, size_t n, const char **detail)
 		return (MON_E_VALUE);
 	}
 	if (parse_enum(sp2 + 1, end - sp2 - 1, lbstate_names, &x) == -1) {
-		*detail = "state: expected up, down or quiesce";
+		*detail = "state: expected up, down, quiesce or disabled";
 		return (MON_E_VALUE);
 	}
 	memcpy(s->cluster, v, sp1 - v);
@@ -1023,7 +1024,7 @@ mon_report_encode(const struct mon_report *r, char *buf, size_t len,
 	for (i = 0; i < r->nlb; i++)
 		if (!mon_name_valid(r->lb[i].cluster) ||
 		    !mon_name_valid(r->lb[i].server) ||
-		    (unsigned int)r->lb[i].state > MON_LB_QUIESCE) {
+		    (unsigned int)r->lb[i].state > MON_LB_DISABLED) {
 			*cause = "lb server invalid";
 			return (-1);
 		}
@@ -1084,4 +1085,13 @@ mon_ack_encode(const struct mon_ack *a, char *buf, size_t len,
 	if (a->error[0] != '\0')
 		out_printf(&o, "error: %s\n", a->error);
 	return (out_done(&o, outlen, cause));
+}
+
+/* Make text from a peer safe for a log line: '?' for what is not ASCII. */
+void
+mon_sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
 }

@@ -104,7 +104,8 @@ enum mon_svc {
 enum mon_lbstate {
 	MON_LB_UP,
 	MON_LB_DOWN,
-	MON_LB_QUIESCE
+	MON_LB_QUIESCE,
+	MON_LB_DISABLED		/* taken out by hand */
 };
 
 enum mon_ev_kind {
@@ -233,5 +234,6 @@ int		 mon_site_valid(const char *);
 int		 mon_name_valid(const char *);
 int		 mon_time_parse(const char *, size_t, uint64_t *);
 const char	*mon_time_fmt(uint64_t, char *, size_t);
+void		 mon_sanitize(char *);
 
 #endif

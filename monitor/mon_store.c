@@ -172,3 +172,25 @@ mon_store_alarm_list(struct mon_store *st, int open_only, uint64_t since,
 {
 	return (st->ops->alarm_list(st, open_only, since, cb, arg, cause));
 }
+
+/*
+ * Call <cb> for the latest status of each device of <site> that has
+ * reported, in device name order.
+ */
+int
+mon_store_status_list(struct mon_store *st, const char *site,
+    mon_store_status_cb cb, void *arg, char **cause)
+{
+	return (st->ops->status_list(st, site, cb, arg, cause));
+}
+
+/*
+ * Call <cb> for the <limit> latest events, of <site> or of every site
+ * (NULL), newest first.
+ */
+int
+mon_store_event_last(struct mon_store *st, const char *site, size_t limit,
+    mon_store_event_cb cb, void *arg, char **cause)
+{
+	return (st->ops->event_last(st, site, limit, cb, arg, cause));
+}

@@ -74,6 +74,7 @@ struct mon_store_alarm {
 
 /* What storing a report did. */
 struct mon_store_ack {
+	uint64_t		 prev;		/* highest seq stored before */
 	uint64_t		 ack;		/* highest seq stored */
 	unsigned int		 stored;
 	unsigned int		 duplicates;
@@ -84,6 +85,9 @@ typedef int	(*mon_store_site_cb)(void *, const struct mon_store_site *,
 		    const struct mon_store_device *, size_t);
 typedef int	(*mon_store_event_cb)(void *, const struct mon_store_event *);
 typedef int	(*mon_store_alarm_cb)(void *, const struct mon_store_alarm *);
+/* A device's latest status: its name, when received, the status text. */
+typedef int	(*mon_store_status_cb)(void *, const char *, uint64_t,
+		    const char *, size_t);
 
 struct mon_store_ops {
 	const char	*name;
@@ -122,6 +126,10 @@ struct mon_store_ops {
 			     char **);
 	int		 (*alarm_list)(struct mon_store *, int, uint64_t,
 			     mon_store_alarm_cb, void *, char **);
+	int		 (*status_list)(struct mon_store *, const char *,
+			     mon_store_status_cb, void *, char **);
+	int		 (*event_last)(struct mon_store *, const char *,
+			     size_t, mon_store_event_cb, void *, char **);
 };
 
 /* Every backend's handle starts with this. */
@@ -162,6 +170,10 @@ int		 mon_store_alarm_close(struct mon_store *, const char *,
 		     const char *, const char *, uint64_t, int *, char **);
 int		 mon_store_alarm_list(struct mon_store *, int, uint64_t,
 		     mon_store_alarm_cb, void *, char **);
+int		 mon_store_status_list(struct mon_store *, const char *,
+		     mon_store_status_cb, void *, char **);
+int		 mon_store_event_last(struct mon_store *, const char *, size_t,
+		     mon_store_event_cb, void *, char **);
 
 /* mon_store_sqlite.c */
 extern const struct mon_store_ops mon_store_sqlite_ops;

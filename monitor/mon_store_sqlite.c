@@ -2,11 +2,19 @@
  * mon_store_sqlite.c: the SQLite backend of the center's store.
  *
  * Settings, and why: WAL, so the operator's listings never block the
- * reports being written; synchronous FULL, because an event is
- * acknowledged to its agent once committed and the agent then forgets it,
- * so a commit must survive power loss (NORMAL in WAL mode may lose the
- * last ones); a busy timeout, for the operator tools that open the same
- * file; foreign keys on, so removing a site removes what hangs from it.
+ * reports being written; synchronous FULL for every transaction that
+ * stores events, because an event is acknowledged to its agent once
+ * committed and the agent then forgets it, so such a commit must survive
+ * power loss (NORMAL in WAL mode may lose the last ones); NORMAL for an
+ * alive report without events, whose status row the next report rewrites
+ * anyway, so that a thousand sites' alive reports cost no fsync each (the
+ * next FULL commit makes them durable too, and WAL stays consistent
+ * either way), and NORMAL for alarms, which the alive timer makes again
+ * after a restart if the site is still silent, so that a thousand sites
+ * falling silent together do not stall the center on a thousand fsyncs;
+ * FULL for the registry; a busy timeout, for the operator tools that
+ * open the same file; foreign keys on, so removing a site removes what
+ * hangs from it.
  * Every statement is prepared once with bound parameters, never built
  * from strings. The schema is versioned (schema_version) and migrated in
  * one transaction; a database newer than this program is refused.
@@ -52,6 +60,10 @@ enum sid {
 	S_AL_CLOSE,
 	S_AL_LIST_OPEN,
 	S_AL_LIST_SINCE,
+	S_STATUS_LIST,
+	S_EV_LAST,
+	S_SYNC_NORMAL,
+	S_SYNC_FULL,
 	S_COUNT
 };
 
@@ -83,8 +95,9 @@ static const char *const sql[S_COUNT] = {
 	    "site_id = (SELECT id FROM site WHERE name = ?)",
 	[S_DEV_DEL] = "DELETE FROM device WHERE name = ? AND "
 	    "site_id = (SELECT id FROM site WHERE name = ?)",
-	[S_VIEW_DEVS] = "SELECT d.id, d.id_hash, d.revoked FROM device d "
-	    "JOIN site s ON d.site_id = s.id WHERE s.name = ? ORDER BY d.id",
+	[S_VIEW_DEVS] = "SELECT d.id, d.id_hash, d.revoked, d.name "
+	    "FROM device d JOIN site s ON d.site_id = s.id WHERE s.name = ? "
+	    "ORDER BY d.id",
 	[S_VIEW_OWNER] = "SELECT s.name FROM device d "
 	    "JOIN site s ON d.site_id = s.id WHERE d.id_hash = ?",
 	[S_STATUS_PUT] = "INSERT INTO status (device_id, received, sent, "
@@ -121,6 +134,16 @@ static const char *const sql[S_COUNT] = {
 	    "a.opened, a.closed, a.text FROM alarm a "
 	    "JOIN site s ON a.site_id = s.id WHERE a.opened >= ? "
 	    "ORDER BY a.opened, a.id",
+	[S_STATUS_LIST] = "SELECT d.name, t.received, t.body FROM status t "
+	    "JOIN device d ON t.device_id = d.id "
+	    "JOIN site s ON d.site_id = s.id WHERE s.name = ? ORDER BY d.name",
+	[S_EV_LAST] = "SELECT e.id, s.name, d.name, e.seq, e.time, "
+	    "e.received, e.kind, e.level, e.text FROM event e "
+	    "JOIN device d ON e.device_id = d.id "
+	    "JOIN site s ON d.site_id = s.id WHERE ?1 IS NULL OR s.name = ?1 "
+	    "ORDER BY e.time DESC, e.id DESC LIMIT ?2",
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 };
 
 /* Schema migrations: migrations[i] takes version i to version i + 1. */
@@ -182,6 +205,7 @@ struct sq_store {
 	struct mon_store	 base;
 	sqlite3			*db;
 	sqlite3_stmt		*st[S_COUNT];
+	int			 sync_full;	/* synchronous FULL now */
 	char			 err[512];
 };
 
@@ -192,6 +216,7 @@ static int	sq_script(struct sq_store *, const char *, char **);
 static int	sq_pragma(struct sq_store *, const char *, const char *,
 		    char **);
 static void	sq_rollback(struct sq_store *);
+static int	sq_sync(struct sq_store *, int, char **);
 static void	col_text(sqlite3_stmt *, int, char *, size_t);
 static uint64_t	col_u64(sqlite3_stmt *, int);
 static int	bind_time(sqlite3_stmt *, int, uint64_t);
@@ -233,6 +258,12 @@ static int	sq_alarm_close(struct mon_store *, const char *, const char *,
 		    const char *, uint64_t, int *, char **);
 static int	sq_alarm_list(struct mon_store *, int, uint64_t,
 		    mon_store_alarm_cb, void *, char **);
+static int	sq_status_list(struct mon_store *, const char *,
+		    mon_store_status_cb, void *, char **);
+static int	sq_event_last(struct mon_store *, const char *, size_t,
+		    mon_store_event_cb, void *, char **);
+static int	event_rows(struct sq_store *, sqlite3_stmt *,
+		    mon_store_event_cb, void *, char **);
 
 const struct mon_store_ops mon_store_sqlite_ops = {
 	"sqlite",
@@ -252,6 +283,8 @@ const struct mon_store_ops mon_store_sqlite_ops = {
 	sq_alarm_open,
 	sq_alarm_close,
 	sq_alarm_list,
+	sq_status_list,
+	sq_event_last,
 };
 
 /* Describe the last SQLite error, "what: message". */
@@ -357,6 +390,29 @@ sq_pragma(struct sq_store *s, const char *pragma, const char *want,
 	return (0);
 }
 
+/* Set synchronous FULL (1) or NORMAL (0), outside a transaction. */
+static int
+sq_sync(struct sq_store *s, int full, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (s->sync_full == full)
+		return (0);
+	if ((st = sq_stmt(s, full ? S_SYNC_FULL : S_SYNC_NORMAL,
+	    cause)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = sq_err(s, "synchronous");
+		return (-1);
+	}
+	s->sync_full = full;
+	return (0);
+}
+
 static void
 sq_rollback(struct sq_store *s)
 {
@@ -417,6 +473,7 @@ sq_open(const char *path, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	s->sync_full = 1;
 	if (sq_pragma(s, "PRAGMA journal_mode = WAL", "wal", cause) == -1 ||
 	    sq_pragma(s, "PRAGMA synchronous = FULL", NULL, cause) == -1 ||
 	    sq_pragma(s, "PRAGMA foreign_keys = ON", NULL, cause) == -1) {
@@ -546,7 +603,8 @@ sq_site_add(struct mon_store *base, const char *name, const char *descr,
 		*cause = s->err;
 		return (-1);
 	}
-	if ((st = sq_stmt(s, S_SITE_ADD, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 ||
+	    (st = sq_stmt(s, S_SITE_ADD, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, descr != NULL ? descr : "", -1,
@@ -574,7 +632,8 @@ sq_site_remove(struct mon_store *base, const char *name, char **cause)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = sq_stmt(s, S_SITE_DEL, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 ||
+	    (st = sq_stmt(s, S_SITE_DEL, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -664,7 +723,7 @@ sq_device_add(struct mon_store *base, const char *site, const char *name,
 		*cause = s->err;
 		return (-1);
 	}
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, 1, cause) == -1 || sq_run(s, S_BEGIN, cause) == -1)
 		return (-1);
 	if (site_id(s, site, &sid, cause) == -1)
 		goto fail;
@@ -716,7 +775,7 @@ dev_change(struct sq_store *s, enum sid id, const char *site,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if ((st = sq_stmt(s, id, cause)) == NULL)
+	if (sq_sync(s, 1, cause) == -1 || (st = sq_stmt(s, id, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
@@ -782,6 +841,7 @@ sq_auth_view(struct mon_store *base, const char *site, const uint8_t *hash,
 		d->id = sqlite3_column_int64(st, 0);
 		memcpy(d->hash, sqlite3_column_blob(st, 1), MON_DEVID_HASHLEN);
 		d->revoked = sqlite3_column_int(st, 2);
+		col_text(st, 3, d->name, sizeof d->name);
 		v->ndev++;
 	}
 	sqlite3_reset(st);
@@ -902,10 +962,12 @@ sq_report_record(struct mon_store *base, int64_t dev,
 		*cause = s->err;
 		goto out;
 	}
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, r->nev > 0, cause) == -1 ||
+	    sq_run(s, S_BEGIN, cause) == -1)
 		goto out;
-	if (dev_seq(s, dev, &ack->ack, cause) == -1)
+	if (dev_seq(s, dev, &ack->prev, cause) == -1)
 		goto fail;
+	ack->ack = ack->prev;
 	if ((st = sq_stmt(s, S_STATUS_PUT, cause)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, dev);
@@ -968,7 +1030,7 @@ sq_event_record(struct mon_store *base, int64_t dev,
 {
 	struct sq_store	*s = (struct sq_store *)base;
 
-	if (sq_run(s, S_BEGIN, cause) == -1)
+	if (sq_sync(s, 1, cause) == -1 || sq_run(s, S_BEGIN, cause) == -1)
 		return (-1);
 	if (dev_seq(s, dev, ack, cause) == -1 ||
 	    event_insert(s, dev, ev, received, dup, cause) == -1 ||
@@ -980,21 +1042,15 @@ sq_event_record(struct mon_store *base, int64_t dev,
 	return (0);
 }
 
+/* Hand every row of an event listing to <cb>. */
 static int
-sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
-    mon_store_event_cb cb, void *arg, char **cause)
+event_rows(struct sq_store *s, sqlite3_stmt *st, mon_store_event_cb cb,
+    void *arg, char **cause)
 {
-	struct sq_store		*s = (struct sq_store *)base;
 	struct mon_store_event	 e;
-	sqlite3_stmt		*st;
 	char			 level[16];
 	int			 rc;
 
-	if ((st = sq_stmt(s, S_EV_LIST, cause)) == NULL)
-		return (-1);
-	bind_time(st, 1, since > INT64_MAX ? INT64_MAX : since);
-	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
-	    (sqlite3_int64)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof e);
 		e.id = sqlite3_column_int64(st, 0);
@@ -1021,6 +1077,37 @@ sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
 }
 
 static int
+sq_event_list(struct mon_store *base, uint64_t since, size_t limit,
+    mon_store_event_cb cb, void *arg, char **cause)
+{
+	struct sq_store		*s = (struct sq_store *)base;
+	sqlite3_stmt		*st;
+
+	if ((st = sq_stmt(s, S_EV_LIST, cause)) == NULL)
+		return (-1);
+	bind_time(st, 1, since > INT64_MAX ? INT64_MAX : since);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)limit);
+	return (event_rows(s, st, cb, arg, cause));
+}
+
+static int
+sq_event_last(struct mon_store *base, const char *site, size_t limit,
+    mon_store_event_cb cb, void *arg, char **cause)
+{
+	struct sq_store		*s = (struct sq_store *)base;
+	sqlite3_stmt		*st;
+
+	if ((st = sq_stmt(s, S_EV_LAST, cause)) == NULL)
+		return (-1);
+	if (site != NULL)
+		sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)limit);
+	return (event_rows(s, st, cb, arg, cause));
+}
+
+static int
 sq_alarm_open(struct mon_store *base, const char *site, const char *device,
     const char *kind, uint64_t now, const char *text, int *opened,
     char **cause)
@@ -1031,7 +1118,7 @@ sq_alarm_open(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*opened = 0;
-	if (site_id(s, site, &sid, cause) == -1)
+	if (sq_sync(s, 0, cause) == -1 || site_id(s, site, &sid, cause) == -1)
 		return (-1);
 	if ((st = sq_stmt(s, S_AL_OPEN, cause)) == NULL)
 		return (-1);
@@ -1060,7 +1147,8 @@ sq_alarm_close(struct mon_store *base, const char *site, const char *device,
 	int		 rc;
 
 	*closed = 0;
-	if ((st = sq_stmt(s, S_AL_CLOSE, cause)) == NULL)
+	if (sq_sync(s, 0, cause) == -1 ||
+	    (st = sq_stmt(s, S_AL_CLOSE, cause)) == NULL)
 		return (-1);
 	bind_time(st, 1, now);
 	sqlite3_bind_text(st, 2, device != NULL ? device : "", -1,
@@ -1108,6 +1196,37 @@ sq_alarm_list(struct mon_store *base, int open_only, uint64_t since,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		*cause = sq_err(s, "alarm list");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+sq_status_list(struct mon_store *base, const char *site,
+    mon_store_status_cb cb, void *arg, char **cause)
+{
+	struct sq_store	*s = (struct sq_store *)base;
+	sqlite3_stmt	*st;
+	const char	*body;
+	char		 name[MON_NAME_MAX + 1];
+	int		 rc;
+
+	if ((st = sq_stmt(s, S_STATUS_LIST, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col_text(st, 0, name, sizeof name);
+		if ((body = (const char *)sqlite3_column_text(st, 2)) == NULL)
+			body = "";
+		if (cb(arg, name, col_u64(st, 1), body,
+		    (size_t)sqlite3_column_bytes(st, 2)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = sq_err(s, "status list");
 		return (-1);
 	}
 	return (0);

@@ -1,6 +1,5 @@
 /* proxy.c: main() of twin-proxy, the forward HTTP proxy. */
 #include <sys/types.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +55,6 @@ main(int argc, char **argv)
 	struct proxy			 px;
 	const char			*cause;
 	char				*ccause;
-	struct passwd			*pw;
 
 	daemon_getopt(&o, "twin-proxy", argc, argv);
 	log_init(o.name, o.foreground, o.verbose);
@@ -76,18 +74,18 @@ main(int argc, char **argv)
 	proxy_init(&px, base, cfg, o.cfgfile);
 	if (proxy_listen(&px, &cause) == -1)
 		fatalx("%s", cause);
-	if (logfile_open(px.log, cfg->proxy.access_log, &cause) == -1)
-		fatalx("access log %s: %s", cfg->proxy.access_log, cause);
 	if (proxy_ctl_open(&px, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
-	/* The access log stays ours to reopen after the switch. */
-	if (geteuid() == 0 && logfile_fd(px.log) != -1 &&
-	    (pw = getpwnam(cfg->peer.user)) != NULL &&
-	    fchown(logfile_fd(px.log), pw->pw_uid, pw->pw_gid) == -1)
-		log_warn("access log %s: chown to %s", cfg->proxy.access_log,
-		    cfg->peer.user);
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
 		fatalx("cannot switch to user %s: %s", cfg->peer.user, cause);
+	/*
+	 * The access log is opened as the user the proxy runs as, never as
+	 * root: its folder is that user's to write (rotation creates files
+	 * there), so root must not trust what it finds in it, and the same
+	 * user reopens it on SIGUSR1 without any privilege.
+	 */
+	if (logfile_open(px.log, cfg->proxy.access_log, &cause) == -1)
+		fatalx("access log: %s", cause);
 	/* The cache directory belongs to the user the proxy runs as. */
 	if (proxy_cache_open(&px, &ccause) == -1)
 		fatalx("cache: %s", ccause);

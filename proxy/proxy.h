@@ -31,6 +31,8 @@ struct proxy_cx;
 struct relay;
 struct logfile;
 struct pool;
+struct proxy_ftp;
+struct proxy_ftp_gw;
 
 /*
  * Largest single read or write on a socket. libevent's default (16 KiB)
@@ -43,6 +45,15 @@ struct pool;
 #define PROXY_URL_MAX		2048
 /* How long SIGTERM waits for requests in progress. */
 #define PROXY_DRAIN_MS		10000
+/*
+ * Interim (1xx) responses one request may get; an origin sending more is
+ * answered 502 (an endless stream of them would hold the request for
+ * ever).
+ */
+#define PROXY_MAX_INTERIM	32
+/* Bodies in progress, for proxy_client_body_timeout(). */
+#define PROXY_BODY_REQ		0x1
+#define PROXY_BODY_RESP		0x2
 
 /* Errors counted by kind (twinctl proxy stats). */
 enum proxy_err {
@@ -97,6 +108,9 @@ struct proxy {
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
+
+	/* The FTP proxy's listeners and sessions (proxy_ftp_main.c). */
+	struct proxy_ftp	*ftp;
 };
 
 /* Where one client connection is. */
@@ -124,6 +138,7 @@ struct proxy_client {
 	int				 tunnel;	/* CONNECT */
 	struct conn_linger		*linger;	/* CLIENT_CLOSING */
 	int				 held;		/* output full */
+	struct http_resume		 hr;		/* head parse */
 	struct timespec			 t_start;
 	enum http_method		 method;
 	char				 method_str[24];
@@ -136,6 +151,8 @@ struct proxy_client {
 	struct http_body		 req;		/* its body */
 	int				 retried;
 	int				 body_sent;	/* body went */
+	int				 body_timed;	/* PROXY_BODY_* */
+	unsigned			 interim;	/* 1xx so far */
 
 	/* Name resolution and origin connection. */
 	struct evdns_getaddrinfo_request *dnsreq;
@@ -158,6 +175,9 @@ struct proxy_client {
 	/* The cache's view of the request (proxy_cache_hook.c). */
 	struct proxy_cx			*cx;
 	int				 internal;	/* background fetch */
+
+	/* An ftp:// request (proxy_ftp_gw.c), or NULL. */
+	struct proxy_ftp_gw		*ftp;
 };
 
 /* Where an origin connection is. */
@@ -178,6 +198,7 @@ struct proxy_server {
 	int				 got_bytes;	/* answering */
 	int				 head_done;
 	int				 keep_alive;
+	struct http_resume		 hr;		/* head parse */
 };
 
 /* proxy_main.c */
@@ -192,8 +213,12 @@ void	proxy_conn_count(struct proxy *, int);
 /* proxy_client.c */
 struct proxy_client *proxy_client_new(struct proxy *, int,
 	    const struct sockaddr *, int);
+struct evbuffer *proxy_client_output(struct proxy_client *);
 void	proxy_client_send(struct proxy_client *, struct evbuffer *);
 void	proxy_client_sent(struct proxy_client *, size_t);
+void	proxy_client_answered(struct proxy_client *, size_t);
+void	proxy_client_body_timeout(struct proxy_client *, int);
+void	proxy_client_timer(struct proxy_client *, uint64_t);
 void	proxy_client_close(struct proxy_client *, const char *);
 void	proxy_client_error(struct proxy_client *, int, const char *,
 	    const char *, enum proxy_err);
@@ -229,6 +254,22 @@ size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
 int	proxy_ctl_open(struct proxy *, const char **);
 void	proxy_ctl_close(struct proxy *);
 const char *proxy_err_name(enum proxy_err);
+
+/* proxy_ftp_main.c: the FTP proxy, a listener kind of twin-proxy */
+void	proxy_ftp_init(struct proxy *);
+int	proxy_ftp_listen(struct proxy *, const char **);
+uint64_t proxy_ftp_open_conns(struct proxy *);
+void	proxy_ftp_drain(struct proxy *);
+void	proxy_ftp_shutdown(struct proxy *);
+void	proxy_ftp_ctl_stats(struct ctl_conn *, struct proxy *);
+
+/* proxy_ftp_gw.c: ftp:// URLs for HTTP clients */
+void	proxy_ftp_gw_url(struct proxy_client *, const struct http_msg *);
+int	proxy_ftp_gw_prepare(struct proxy_client *, const struct http_msg *);
+void	proxy_ftp_gw_start(struct proxy_client *);
+void	proxy_ftp_gw_resume(struct proxy_client *);
+void	proxy_ftp_gw_free(struct proxy_client *);
+int	proxy_ftp_gw_cacheable(const struct proxy_client *);
 
 /* proxy_cache_hook.c */
 struct cache_conf;

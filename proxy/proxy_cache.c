@@ -83,6 +83,7 @@ cache_set_limits(struct cache *c, const struct cache_conf *conf,
 	c->conf.dir_max = conf->dir_max;
 	c->conf.max_object = conf->max_object;
 	c->conf.heuristic_max = conf->heuristic_max;
+	c->conf.strip_cookies = conf->strip_cookies;
 	return (0);
 }
 
@@ -132,6 +133,7 @@ cache_answer_hit(struct cache_answer *ans, const struct cache_req *rq,
 	ans->action = CACHE_ACT_HIT;
 	ans->age = cache_current_age(&o->times, now);
 	ans->status = o->status;
+	ans->range_bad = 0;
 	ans->range_start = 0;
 	ans->range_len = o->body_len;
 	if (cache_client_not_modified(rq, o->hdrs, o->nhdrs,
@@ -168,6 +170,7 @@ cache_answer_hit(struct cache_answer *ans, const struct cache_req *rq,
 		ans->status = 206;
 	else if (r == CACHE_RANGE_BAD) {
 		ans->status = 416;
+		ans->range_bad = 1;
 		ans->range_len = 0;
 	}
 }

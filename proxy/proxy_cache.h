@@ -176,6 +176,7 @@ struct cache_answer {
 	struct cache_pending	*pending;	/* leads a collapsed fetch */
 	struct cache_waiter	*waiter;	/* for CACHE_ACT_WAIT */
 	int			 status;	/* 200, 206, 304 or 416 */
+	int			 range_bad;	/* our own 416, not stored */
 	uint64_t		 range_start;
 	uint64_t		 range_len;
 	int			 head;		/* HEAD: no body */
@@ -190,6 +191,12 @@ struct cache_conf {
 	uint64_t	 dir_max;	/* cache-dir SIZE, bytes */
 	uint64_t	 max_object;	/* cache-max-object, bytes */
 	int64_t		 heuristic_max;	/* cache-heuristic-max, seconds */
+	/*
+	 * cache-set-cookie: 0 (no-store) never stores a response that sets
+	 * a cookie; 1 (strip) stores it without its Set-Cookie fields.
+	 * Stored objects never carry Set-Cookie either way.
+	 */
+	int		 strip_cookies;
 };
 
 struct cache_stats {

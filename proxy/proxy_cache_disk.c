@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "fsafe.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "proxy_cache_int.h"
@@ -122,6 +123,7 @@ static void	disk_drop(struct cache_disk *, struct disk_ent *, int);
 static void	disk_evict(struct cache_disk *, struct disk_ent *);
 static int	disk_mtime_cmp(const void *, const void *);
 static int	disk_clean_tmp(struct cache_disk *);
+static int	disk_mkdir(const char *, char **);
 
 RB_GENERATE_STATIC(disk_tree, disk_key, entry, disk_key_cmp);
 
@@ -450,21 +452,24 @@ cache_disk_open(const char *dirname, uint64_t max, char **cause)
 	d->next_id = 1;
 	RB_INIT(&d->tree);
 	TAILQ_INIT(&d->lru);
-	strlcpy(path, dirname, sizeof path);
-	if (mkdir(dirname, 0700) == -1 && errno != EEXIST)
-		goto fail;
+	/*
+	 * Whoever can write in these could plant objects served as hits:
+	 * each must be ours alone, as must every folder above (fsafe.h).
+	 */
+	if (disk_mkdir(dirname, cause) == -1)
+		goto unsafe;
 	snprintf(path, sizeof path, "%s/tmp", dirname);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		goto fail;
+	if (disk_mkdir(path, cause) == -1)
+		goto unsafe;
 	snprintf(path, sizeof path, "%s/objects", dirname);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		goto fail;
+	if (disk_mkdir(path, cause) == -1)
+		goto unsafe;
 	if (disk_clean_tmp(d) == -1)
 		goto fail;
 	for (sub = 0; sub < 256; sub++) {
 		snprintf(path, sizeof path, "%s/objects/%02x", dirname, sub);
-		if (mkdir(path, 0700) == -1 && errno != EEXIST)
-			goto fail;
+		if (disk_mkdir(path, cause) == -1)
+			goto unsafe;
 		if ((dir = opendir(path)) == NULL)
 			goto fail;
 		while ((de = readdir(dir)) != NULL) {
@@ -502,8 +507,22 @@ cache_disk_open(const char *dirname, uint64_t max, char **cause)
 	return (d);
 fail:
 	xasprintf(cause, "%s: %s", path, strerror(errno));
+unsafe:
 	cache_disk_close(d);
 	return (NULL);
+}
+
+/* Make (if missing) and check one folder of the cache. */
+static int
+disk_mkdir(const char *path, char **cause)
+{
+	int	fd;
+
+	if ((fd = fsafe_dir(path, (uid_t)-1, FSAFE_MKDIR | FSAFE_PRIVATE, 0700,
+	    cause)) == -1)
+		return (-1);
+	close(fd);
+	return (0);
 }
 
 /* Close a disk tier (the files stay). */

@@ -44,6 +44,7 @@ struct proxy_cx {
 	struct http_chunked	 ch;
 	struct evbuffer		*hit;		/* a hit's answer, being made */
 	struct event		*wake;		/* collapsed fetch finished */
+	struct event		*wait;		/* waited too long for it */
 	enum cache_pending_result wake_res;
 	int			 deferred;	/* wake: finish a hit */
 };
@@ -59,6 +60,7 @@ static int	proxy_cache_depth;
 static struct proxy_cx *proxy_cache_cx(struct proxy_client *);
 static void	proxy_cache_wait_cb(enum cache_pending_result, void *);
 static void	proxy_cache_wake_cb(evutil_socket_t, short, void *);
+static void	proxy_cache_waited_cb(evutil_socket_t, short, void *);
 static int	proxy_cache_answer(struct proxy_client *, cache_wait_cb);
 static void	proxy_cache_serve(struct proxy_client *);
 static void	proxy_cache_validators(struct proxy_client *, int);
@@ -97,6 +99,7 @@ proxy_cache_conf(const struct cfg_proxy *pc, struct cache_conf *conf)
 	conf->dir_max = pc->cache_dir_size;
 	conf->max_object = pc->cache_max_object;
 	conf->heuristic_max = pc->cache_heuristic_max / 1000;
+	conf->strip_cookies = pc->cache_set_cookie == CACHE_COOKIE_STRIP;
 }
 
 /* Create the cache from the proxy block; NULL with *cause on failure. */
@@ -177,11 +180,18 @@ proxy_cache_cx(struct proxy_client *c)
 		free(cx);
 		return (NULL);
 	}
+	if ((cx->wait = evtimer_new(c->px->base, proxy_cache_waited_cb,
+	    c)) == NULL) {
+		event_free(cx->wake);
+		free(cx);
+		return (NULL);
+	}
 	/* Segments added to it go out with sendfile (else they are mapped). */
 	if ((cx->hit = evbuffer_new()) == NULL ||
 	    evbuffer_set_flags(cx->hit, EVBUFFER_FLAG_DRAINS_TO_FD) == -1) {
 		if (cx->hit != NULL)
 			evbuffer_free(cx->hit);
+		event_free(cx->wait);
 		event_free(cx->wake);
 		free(cx);
 		return (NULL);
@@ -207,6 +217,11 @@ proxy_cache_capture(struct proxy_client *c, const struct http_msg *m,
 	if (c->px->cache == NULL || (cx = proxy_cache_cx(c)) == NULL)
 		return;
 	proxy_cache_finish(cx, 0);
+	/* ftp:// answers are stored only with ftp-cache, anonymous ones. */
+	if (c->ftp != NULL && !proxy_ftp_gw_cacheable(c)) {
+		cx->req.method = NULL;
+		return;
+	}
 	cx->req.method = NULL;
 	if (m->head_len > cx->head_size) {
 		if ((nh = realloc(cx->head, m->head_len)) == NULL)
@@ -258,6 +273,7 @@ static int
 proxy_cache_answer(struct proxy_client *c, cache_wait_cb cb)
 {
 	struct proxy_cx	*cx = c->cx;
+	struct timeval	 tv;
 	time_t		 now = time(NULL);
 
 	cache_lookup(c->px->cache, &cx->req, now, cb, c, &cx->ans);
@@ -292,6 +308,9 @@ proxy_cache_answer(struct proxy_client *c, cache_wait_cb cb)
 	case CACHE_ACT_WAIT:
 		log_debug("client %s: %s %s: waiting for the same fetch",
 		    c->addr_str, c->method_str, c->url);
+		/* The leader may take its time; waiting has a bound. */
+		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
+		evtimer_add(cx->wait, &tv);
 		return (1);
 	case CACHE_ACT_VALIDATE:
 		proxy_cache_validators(c, 1);
@@ -316,6 +335,7 @@ proxy_cache_wait_cb(enum cache_pending_result res, void *arg)
 
 	/* The waiter is gone; act from the event loop, not from here. */
 	cx->ans.waiter = NULL;
+	evtimer_del(cx->wait);
 	cx->wake_res = res;
 	evtimer_add(cx->wake, &tv);
 }
@@ -339,6 +359,27 @@ proxy_cache_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	if (cx->wake_res == CACHE_PENDING_FAILED && cx->ans.code ==
 	    CACHE_TCP_MISS)
 		c->code = cache_code_name(CACHE_TCP_CF_MISS);
+	proxy_server_start(c);
+}
+
+/*
+ * The fetch this client waits for has not finished within read-timeout:
+ * stop waiting and forward alone, as after a failed fetch.
+ */
+static void
+proxy_cache_waited_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proxy_client	*c = arg;
+	struct proxy_cx		*cx = c->cx;
+
+	if (cx->ans.waiter == NULL)
+		return;
+	cache_wait_cancel(c->px->cache, cx->ans.waiter);
+	cx->ans.waiter = NULL;
+	log_info("client %s: %s %s: the fetch it waited for took longer than "
+	    "read-timeout; forwarding alone", c->addr_str, c->method_str,
+	    c->url);
+	c->code = cache_code_name(CACHE_TCP_CF_MISS);
 	proxy_server_start(c);
 }
 
@@ -737,6 +778,7 @@ proxy_cache_finish(struct proxy_cx *cx, int complete)
 		cx->ans.waiter = NULL;
 	}
 	evtimer_del(cx->wake);
+	evtimer_del(cx->wait);
 	cache_count(cache, cx->ans.code);
 	cache_answer_clear(&cx->ans);
 	cx->looked_up = 0;
@@ -762,6 +804,7 @@ proxy_cache_client_free(struct proxy_client *c)
 		return;
 	proxy_cache_finish(cx, 0);
 	event_free(cx->wake);
+	event_free(cx->wait);
 	evbuffer_free(cx->hit);
 	free(cx->head);
 	free(cx->hdrs);
@@ -829,6 +872,12 @@ proxy_cache_background(struct proxy_client *c)
 		return;
 	}
 	ic->internal = 1;
+	/*
+	 * It asks for the client that found the object stale: its address
+	 * goes into X-Forwarded-For and the access log line.
+	 */
+	ic->addr = c->addr;
+	strlcpy(ic->addr_str, c->addr_str, sizeof ic->addr_str);
 	ev_tv(&tv, PROXY_CACHE_BG_MS);
 	event_add(ev, &tv);
 	evbuffer_free(b);

@@ -208,7 +208,8 @@ obj_connection_listed(const struct http_header *h, size_t n,
 /*
  * Build the field lines to store from a response (RFC 9111 §3.1): without
  * hop-by-hop fields, fields the Connection field names, Age (recomputed
- * on every hit) and fields named by a qualified private directive.
+ * on every hit), fields named by a qualified private directive, and
+ * Set-Cookie (the cookie of the client that caused the fetch).
  */
 int
 cache_obj_fields(const struct http_header *h, size_t n, char **out,
@@ -226,6 +227,10 @@ cache_obj_fields(const struct http_header *h, size_t n, char **out,
 		if (http_hop_field(h[i].name, h[i].name_len) ||
 		    http_header_is(&h[i], "age") ||
 		    obj_connection_listed(h, n, &h[i]))
+			continue;
+		/* A cookie set for one client is never given to others. */
+		if (http_header_is(&h[i], "set-cookie") ||
+		    http_header_is(&h[i], "set-cookie2"))
 			continue;
 		/* private="a, b": a shared cache stores the rest only. */
 		if (cache_cc_private_field(h, n, h[i].name, h[i].name_len))

@@ -563,10 +563,8 @@ cache_vary_key(const char *names, const struct http_header *h, size_t n,
     char **key)
 {
 	struct sbuf		 sb;
-	const struct http_header	*l;
 	const char		*p, *q;
-	char			 name[128];
-	size_t			 len, pos;
+	size_t			 len, i;
 	int			 found;
 
 	*key = NULL;
@@ -580,16 +578,14 @@ cache_vary_key(const char *names, const struct http_header *h, size_t n,
 		if (q == NULL)
 			q = p + strlen(p);
 		len = q - p;
-		if (len >= sizeof name)
-			len = sizeof name - 1;
-		memcpy(name, p, len);
-		name[len] = '\0';
-		sb_add(&sb, name, len);
-		pos = 0;
+		/* Names of any length: a cut one would match every variant. */
+		sb_add(&sb, p, len);
 		found = 0;
-		while ((l = cache_hdr_find(h, n, name, &pos)) != NULL) {
+		for (i = 0; i < n; i++) {
+			if (!http_caseeq(h[i].name, h[i].name_len, p, len))
+				continue;
 			sb_addc(&sb, found ? ',' : '=');
-			sb_add_norm(&sb, l->value, l->value_len);
+			sb_add_norm(&sb, h[i].value, h[i].value_len);
 			found = 1;
 		}
 		if (!found)
@@ -720,6 +716,8 @@ int
 cache_update_excluded(const char *name, size_t len)
 {
 	return (http_hop_field(name, len) ||
+	    http_streq(name, len, "set-cookie") ||
+	    http_streq(name, len, "set-cookie2") ||
 	    http_streq(name, len, "content-length") ||
 	    http_streq(name, len, "content-encoding") ||
 	    http_streq(name, len, "content-range") ||
@@ -929,27 +927,33 @@ uri_origin_len(const char *u)
 /*
  * Normalise an absolute URI into a cache key: scheme and host lower-cased,
  * the scheme's default port dropped, an empty path made "/", fragment
- * dropped. -1 if not an absolute http(s) URI or out of memory.
+ * dropped. -1 if not an absolute http(s) or ftp URI or out of memory.
  */
 int
 cache_uri_normalise(const char *u, char **out)
 {
 	struct sbuf	 sb;
-	const char	*auth, *port, *rest;
-	size_t		 i, olen, hlen;
-	int		 https;
+	const char	*auth, *port, *rest, *dport, *p;
+	size_t		 i, olen, hlen, slen, plen;
 
 	if ((olen = uri_origin_len(u)) == 0)
 		return (-1);
-	if (strncasecmp(u, "http://", 7) == 0)
-		https = 0;
-	else if (strncasecmp(u, "https://", 8) == 0)
-		https = 1;
-	else
+	if (strncasecmp(u, "http://", 7) == 0) {
+		slen = 7;
+		dport = "80";
+	} else if (strncasecmp(u, "https://", 8) == 0) {
+		slen = 8;
+		dport = "443";
+	} else if (strncasecmp(u, "ftp://", 6) == 0) {
+		/* The ftp:// gateway's answers (ftp-cache). */
+		slen = 6;
+		dport = "21";
+	} else
 		return (-1);
 	memset(&sb, 0, sizeof sb);
-	sb_add(&sb, https ? "https://" : "http://", https ? 8 : 7);
-	auth = u + (https ? 8 : 7);
+	for (i = 0; i < slen; i++)
+		sb_addc(&sb, tolower((unsigned char)u[i]));
+	auth = u + slen;
 	rest = u + olen;
 	if (auth == rest || memchr(auth, '@', rest - auth) != NULL) {
 		free(sb.buf);
@@ -968,10 +972,27 @@ cache_uri_normalise(const char *u, char **out)
 	}
 	for (i = 0; i < hlen; i++)
 		sb_addc(&sb, tolower((unsigned char)auth[i]));
-	if (port != NULL && port + 1 < rest &&
-	    !((!https && rest - port == 3 && memcmp(port, ":80", 3) == 0) ||
-	    (https && rest - port == 4 && memcmp(port, ":443", 4) == 0)))
-		sb_add(&sb, port, rest - port);
+	/*
+	 * The port as a number: ":080" and ":80" and "" are one origin,
+	 * and the scheme's default is left out (RFC 3986 section 6.2.3).
+	 */
+	if (port != NULL) {
+		for (p = port + 1; p < rest && *p == '0'; p++)
+			;
+		plen = rest - p;
+		for (i = 0; i < plen; i++)
+			if (!isdigit((unsigned char)p[i]))
+				break;
+		if (i != plen || plen > 5) {
+			free(sb.buf);
+			return (-1);
+		}
+		if (plen > 0 && !(plen == strlen(dport) &&
+		    memcmp(p, dport, plen) == 0)) {
+			sb_addc(&sb, ':');
+			sb_add(&sb, p, plen);
+		}
+	}
 	if (*rest != '/')
 		sb_addc(&sb, '/');
 	sb_add(&sb, rest, strcspn(rest, "#"));

@@ -53,7 +53,8 @@ emit_num(struct evbuffer *out, const char *pre, uint64_t v, const char *post)
 /*
  * Write the field lines of a hit: for 304 only those RFC 9110 §15.4.5
  * keeps; else the stored fields with our own Content-Length (and
- * Content-Range for 206 and 416); always Age.
+ * Content-Range for a 206 and for our own 416, an unsatisfiable range;
+ * a stored 416 is the origin's and goes out as stored); always Age.
  */
 int
 cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
@@ -69,7 +70,8 @@ cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
 		return (-1);
 	for (i = 0; i < o->nhdrs; i++) {
 		if (http_header_is(&o->hdrs[i], "content-length") ||
-		    http_header_is(&o->hdrs[i], "content-range"))
+		    ((ans->status == 206 || ans->range_bad) &&
+		    http_header_is(&o->hdrs[i], "content-range")))
 			continue;
 		if (ans->status == 304) {
 			keep = 0;
@@ -95,6 +97,8 @@ cache_hit_fields(const struct cache_answer *ans, struct evbuffer *out)
 		    o->body_len, "\r\n") == -1 || emit_num(out,
 		    "Content-Length: ", ans->range_len, "\r\n") == -1 ? -1 : 0);
 	case 416:
+		if (!ans->range_bad)
+			break;
 		return (emit_num(out, "Content-Range: bytes */", o->body_len,
 		    "\r\nContent-Length: 0\r\n"));
 	}
@@ -126,7 +130,7 @@ cache_hit_body(const struct cache_answer *ans, struct evbuffer *out)
 
 	if (o == NULL)
 		return (-1);
-	if (ans->head || ans->status == 304 || ans->status == 416 ||
+	if (ans->head || ans->status == 304 || ans->range_bad ||
 	    ans->status == 204 || ans->range_len == 0)
 		return (0);
 	if ((body = cache_obj_membody(o)) != NULL) {

@@ -65,6 +65,19 @@ cache_store_begin(struct cache *c, const struct cache_req *rq,
 	}
 	if (!cache_storable(rq, rs, c->conf.heuristic_max, why))
 		goto fail;
+	/*
+	 * A shared cache must not hand one client's cookie to the next
+	 * (RFC 9111 section 7.3; Squid and Varnish fetch such responses
+	 * again): not stored, or stored without it (cache-set-cookie).
+	 * private="Set-Cookie" is the origin saying the latter itself.
+	 */
+	if (!c->conf.strip_cookies && (cache_hdr_find(rs->hdrs, rs->nhdrs,
+	    "set-cookie", NULL) != NULL || cache_hdr_find(rs->hdrs, rs->nhdrs,
+	    "set-cookie2", NULL) != NULL) &&
+	    !cache_cc_private_field(rs->hdrs, rs->nhdrs, "set-cookie", 10)) {
+		*why = "response sets a cookie (cache-set-cookie no-store)";
+		goto fail;
+	}
 	if ((cl = cache_hdr_find(rs->hdrs, rs->nhdrs, "content-length",
 	    NULL)) != NULL) {
 		expect = cache_delta_parse(cl->value, cl->value_len);

@@ -46,10 +46,11 @@ static int	proxy_client_max_forwards(struct proxy_client *,
 		    struct http_msg *, const char *, long *);
 static void	proxy_client_head_out(struct proxy_client *,
 		    struct http_msg *, long);
-static void	proxy_client_timer(struct proxy_client *, uint64_t);
 static void	proxy_client_closing(struct proxy_client *);
 static void	proxy_client_linger_cb(enum conn_linger_end, void *);
 static int	proxy_client_loop(struct proxy_client *, struct http_msg *);
+static void	proxy_client_trace(struct proxy_client *, struct http_msg *,
+		    const char *);
 
 /* Count an error of a kind. */
 void
@@ -111,15 +112,26 @@ proxy_client_new(struct proxy *px, int fd, const struct sockaddr *sa,
 	return (c);
 }
 
+/* The client's output buffer, for answers made here (the FTP gateway's). */
+struct evbuffer *
+proxy_client_output(struct proxy_client *c)
+{
+	return (bufferevent_get_output(c->bev));
+}
+
 /*
  * Send an answer made here (a cache hit), all of buf, which is emptied:
- * a large one at once when nothing is queued before it (flow_send()).
+ * a large one at once when nothing is queued before it (flow_add()),
+ * then the flow rule of every answer made here (proxy_client_answered())
+ * on what the socket did not take.
  */
 void
 proxy_client_send(struct proxy_client *c, struct evbuffer *buf)
 {
-	proxy_client_sent(c, evbuffer_get_length(buf));
-	flow_send(c->bev, buf, &c->px->flow);
+	size_t	n = evbuffer_get_length(buf);
+
+	flow_add(c->bev, buf, &c->px->flow);
+	proxy_client_answered(c, n);
 }
 
 /* Count <n> bytes added to the client's output. */
@@ -130,8 +142,49 @@ proxy_client_sent(struct proxy_client *c, size_t n)
 	c->px->stats.bytes_out += n;
 }
 
-/* Arm the connection's timer for ms milliseconds (0: disarm). */
-static void
+/*
+ * Count <n> bytes of an answer made here (error pages, TRACE and
+ * OPTIONS answers, CONNECT's 200, cache hits) and apply the flow rule to
+ * it: what feeds such answers is the client's own requests, so the
+ * client is not read while its output is full (flow.h); the write
+ * callback reads it again once the output has drained.
+ */
+void
+proxy_client_answered(struct proxy_client *c, size_t n)
+{
+	proxy_client_sent(c, n);
+	if (flow_gate(c->bev, bufferevent_get_output(c->bev), &c->px->flow))
+		c->held = 1;
+}
+
+/*
+ * Time the client's side of the bodies in <which> (PROXY_BODY_REQ: its
+ * request body comes, timed reads; PROXY_BODY_RESP: a response body goes
+ * to it, timed writes) with body-timeout; with 0, back to the ordinary
+ * timeouts: reads timed by c->timer, a client that stops reading by
+ * read-timeout.
+ */
+void
+proxy_client_body_timeout(struct proxy_client *c, int which)
+{
+	struct cfg_proxy	*pc = &c->px->cfg->proxy;
+	struct timeval		 rt, bt;
+
+	if (c->body_timed == which)
+		return;
+	c->body_timed = which;
+	ev_tv(&rt, pc->read_timeout);
+	ev_tv(&bt, pc->body_timeout);
+	bufferevent_set_timeouts(c->bev, (which & PROXY_BODY_REQ) ? &bt : NULL,
+	    (which & PROXY_BODY_RESP) ? &bt : &rt);
+}
+
+/*
+ * Arm the connection's timer for ms milliseconds (0: disarm): idle and
+ * request head timeouts, and the time the origin has for its response
+ * head (proxy_client_timer_cb()).
+ */
+void
 proxy_client_timer(struct proxy_client *c, uint64_t ms)
 {
 	struct timeval	tv;
@@ -153,6 +206,7 @@ proxy_client_begin(struct proxy_client *c)
 	c->in_request = 0;
 	c->retried = 0;
 	c->body_sent = 0;
+	c->interim = 0;
 	c->tunnel = 0;
 	c->resp_started = 0;
 	c->status = 0;
@@ -163,6 +217,8 @@ proxy_client_begin(struct proxy_client *c)
 	c->host[0] = '\0';
 	conn_addrs_clear(&c->addrs);
 	c->req.state = c->resp.state = HTTP_MOVE_DONE;
+	http_resume_init(&c->hr);
+	proxy_client_body_timeout(c, 0);
 	clock_gettime(CLOCK_MONOTONIC, &c->t_start);
 	/* Between requests: the idle timeout. */
 	proxy_client_timer(c, c->px->cfg->proxy.idle_timeout);
@@ -179,6 +235,7 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	struct evdns_getaddrinfo_request	*req;
 
 	proxy_tunnel_free(c);
+	proxy_ftp_gw_free(c);
 	proxy_cache_client_free(c);
 	if (c->dnsreq != NULL) {
 		req = c->dnsreq;
@@ -237,7 +294,7 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	before = evbuffer_get_length(out);
 	http_error_page(out, status, reason, "twin-proxy",
 	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
-	proxy_client_sent(c, evbuffer_get_length(out) - before);
+	proxy_client_answered(c, evbuffer_get_length(out) - before);
 	c->in_request = 1;
 	proxy_log_request(c);
 	c->in_request = 0;
@@ -321,7 +378,8 @@ proxy_client_response_done(struct proxy_client *c)
 	 * Answers made here (cache hits, pages) have no origin to pause:
 	 * pipelined requests wait while the client's output is full.
 	 */
-	if (flow_gate(c->bev, bufferevent_get_output(c->bev), &px->flow)) {
+	if (c->held || flow_gate(c->bev, bufferevent_get_output(c->bev),
+	    &px->flow)) {
 		c->held = 1;
 		return;
 	}
@@ -336,7 +394,6 @@ static void
 proxy_client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct proxy_client	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 
 	switch (c->state) {
 	case CLIENT_HEAD:
@@ -345,14 +402,14 @@ proxy_client_read_cb(struct bufferevent *bev, void *arg)
 	case CLIENT_BUSY:
 		if (c->req.state != HTTP_MOVE_DONE)
 			proxy_server_pump_request(c);
-		else if (evbuffer_get_length(in) >= c->px->lim.max_head) {
+		else {
 			/*
 			 * Pipelined requests wait for this one; stop reading
 			 * once a head's worth is queued. (Reading stays on
 			 * otherwise: toggling it costs two system calls per
 			 * request, and a client that leaves is noticed.)
 			 */
-			bufferevent_disable(bev, EV_READ);
+			flow_hold(bev, c->px->lim.max_head);
 		}
 		break;
 	default:
@@ -369,6 +426,13 @@ proxy_client_write_cb(struct bufferevent *bev, void *arg)
 
 	switch (c->state) {
 	case CLIENT_BUSY:
+		if (c->held) {
+			/* An answer made here drained (a request body?). */
+			c->held = 0;
+			flow_resume(bev);
+			if (c->req.state != HTTP_MOVE_DONE)
+				proxy_server_pump_request(c);
+		}
 		/* Room again: let the origin's data flow. */
 		proxy_server_resume(c);
 		break;
@@ -391,6 +455,13 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct proxy_client	*c = arg;
 
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		/* Only read-timed while a request body comes (body-timeout). */
+		proxy_client_error(c, 408, "the request body stalled: nothing "
+		    "came for body-timeout", "TAG_NONE",
+		    PROXY_ERR_CLIENT_TIMEOUT);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		proxy_client_count(c, PROXY_ERR_CLIENT_TIMEOUT);
 		proxy_client_close(c, "client stopped reading");
@@ -402,11 +473,15 @@ proxy_client_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "client connection error");
 }
 
-/* The connection's timer: idle or head timeout. */
+/*
+ * The connection's timer: idle or request head timeout; while busy, the
+ * time the origin has for its response head (proxy_server.c).
+ */
 static void
 proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct proxy_client	*c = arg;
+	char			 reason[128];
 
 	switch (c->state) {
 	case CLIENT_HEAD:
@@ -416,6 +491,15 @@ proxy_client_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		proxy_client_error(c, 408, "the request was not received "
 		    "in time", "TAG_NONE", PROXY_ERR_CLIENT_TIMEOUT);
+		break;
+	case CLIENT_BUSY:
+		if (c->srv == NULL || c->srv->head_done)
+			break;
+		snprintf(reason, sizeof reason, "the origin server did not "
+		    "answer within %llu ms", (unsigned long long)
+		    c->px->cfg->proxy.read_timeout);
+		proxy_client_error(c, 504, reason, "TCP_MISS",
+		    PROXY_ERR_TIMEOUT);
 		break;
 	default:
 		break;
@@ -460,7 +544,8 @@ proxy_client_parse(struct proxy_client *c)
 		proxy_client_close(c, "out of memory");
 		return;
 	}
-	rv = http_parse_request(m, buf, len, &px->lim);
+	/* Only what came since the last call is looked at (lib/http.h). */
+	rv = http_parse_request_more(m, &c->hr, buf, len, &px->lim);
 	if (rv == HTTP_MORE) {
 		/* The head is incomplete: from now on, request-timeout. */
 		if (c->head_started == 1) {
@@ -552,6 +637,9 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 	n = m->target_len < sizeof c->url ? m->target_len : sizeof c->url - 1;
 	memcpy(c->url, m->target, n);
 	c->url[n] = '\0';
+	/* ftp:// may carry a password: never in the log (proxy_ftp_gw.c). */
+	if (m->scheme == HTTP_SCHEME_FTP)
+		proxy_ftp_gw_url(c, m);
 	c->host[0] = '\0';
 	if (m->host != NULL && m->host_len < sizeof c->host) {
 		memcpy(c->host, m->host, m->host_len);
@@ -593,7 +681,8 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		    PROXY_ERR_PARSE);
 		return;
 	}
-	if (m->scheme != HTTP_SCHEME_HTTP) {
+	if (m->scheme != HTTP_SCHEME_HTTP && !(m->scheme == HTTP_SCHEME_FTP &&
+	    pc->ftp_gateway)) {
 		evbuffer_drain(in, m->head_len);
 		proxy_client_error(c, 400, "only http:// URLs can be "
 		    "forwarded; use CONNECT for https", "TAG_NONE",
@@ -617,16 +706,13 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		c->state = CLIENT_BUSY;
 		proxy_client_timer(c, 0);
 		before = evbuffer_get_length(out);
-		if (m->method == HTTP_METHOD_TRACE) {
-			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
-			    "Content-Type: message/http\r\n"
-			    "Content-Length: %zu\r\n\r\n", m->head_len);
-			evbuffer_add(out, buf, m->head_len);
-		} else
+		if (m->method == HTTP_METHOD_TRACE)
+			proxy_client_trace(c, m, buf);
+		else
 			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 			    "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
 			    "TRACE, CONNECT\r\nContent-Length: 0\r\n\r\n");
-		proxy_client_sent(c, evbuffer_get_length(out) - before);
+		proxy_client_answered(c, evbuffer_get_length(out) - before);
 		c->status = 200;
 		c->code = "TCP_MISS";
 		c->close_after = m->framing == HTTP_BODY_LENGTH ||
@@ -638,6 +724,9 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 		return;
 	}
 
+	/* ftp:// goes to the gateway (from proxy_server_start()). */
+	if (m->scheme == HTTP_SCHEME_FTP && proxy_ftp_gw_prepare(c, m) == -1)
+		return;
 	proxy_client_head_out(c, m, fwd);
 	proxy_cache_capture(c, m, buf);
 	/*
@@ -655,9 +744,61 @@ proxy_client_request(struct proxy_client *c, struct http_msg *m,
 
 	c->state = CLIENT_BUSY;
 	proxy_client_timer(c, 0);
+	/* A body that stops coming fails the request (body-timeout). */
+	if (c->req.state != HTTP_MOVE_DONE)
+		proxy_client_body_timeout(c, PROXY_BODY_REQ);
 	if (proxy_cache_lookup(c))
 		return;
 	proxy_server_start(c);
+}
+
+/*
+ * Echo a TRACE request answered here (RFC 9110 section 9.3.8), without
+ * the fields that carry credentials: a TRACE must not hand a script the
+ * cookies and passwords it could not read otherwise ("cross-site
+ * tracing"). The request line goes back as received.
+ */
+static void
+proxy_client_trace(struct proxy_client *c, struct http_msg *m,
+    const char *buf)
+{
+	static const char *const secret[] = { "cookie", "authorization",
+	    "proxy-authorization", NULL };
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct iovec		 v[HTTP_FIELD_IOV];
+	const char		*line, *eol;
+	size_t			 len, llen;
+	unsigned		 h;
+	int			 i, k, pass;
+
+	line = m->method_str;
+	eol = memmem(line, m->head_len - (size_t)(line - buf), "\r\n", 2);
+	llen = (size_t)(eol - line) + 2;
+	/* Pass 0 measures the echo for Content-Length, pass 1 writes it. */
+	for (pass = 0, len = llen + 2; pass < 2; pass++) {
+		if (pass == 1) {
+			evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+			    "Content-Type: message/http\r\n"
+			    "Content-Length: %zu\r\n\r\n", len);
+			evbuffer_add(out, line, llen);
+		}
+		for (h = 0; h < m->nheaders; h++) {
+			for (k = 0; secret[k] != NULL; k++)
+				if (http_header_is(&m->headers[h], secret[k]))
+					break;
+			if (secret[k] != NULL)
+				continue;
+			http_field_iov(&m->headers[h], v);
+			for (i = 0; i < HTTP_FIELD_IOV; i++) {
+				if (pass == 0)
+					len += v[i].iov_len;
+				else
+					evbuffer_add(out, v[i].iov_base,
+					    v[i].iov_len);
+			}
+		}
+	}
+	evbuffer_add(out, "\r\n", 2);
 }
 
 /*

@@ -1,9 +1,11 @@
 /* proxy_ctl.c: the control socket of twin-proxy (twinctl proxy ...). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "logfile.h"
 #include "pool.h"
 #include "proxy.h"
 
@@ -52,9 +54,14 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	ctl_printf(cc, "origin-reused %llu",
 	    (unsigned long long)st->origin_reused);
 	ctl_printf(cc, "origin-idle %u", pool_count(px->pool));
+	ctl_printf(cc, "log-reopen-failures %llu",
+	    (unsigned long long)logfile_reopen_failures(px->log));
+	ctl_printf(cc, "log-lines-dropped %llu",
+	    (unsigned long long)logfile_dropped(px->log));
 	for (i = 0; i < PROXY_ERR_MAX; i++)
 		ctl_printf(cc, "errors-%s %llu", proxy_err_names[i],
 		    (unsigned long long)st->errors[i]);
+	proxy_ftp_ctl_stats(cc, px);
 	return (0);
 }
 
@@ -62,10 +69,14 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 int
 proxy_ctl_open(struct proxy *px, const char **cause)
 {
-	char	*path;
+	static char	 msg[512];
+	char		*path, *why;
 
-	if (daemon_mkdir_run(px->cfg->peer.run_dir) == -1) {
-		*cause = "cannot create the run directory";
+	if (daemon_mkdir_run(px->cfg->peer.run_dir, px->cfg->peer.user,
+	    &why) == -1) {
+		strlcpy(msg, why, sizeof msg);
+		free(why);
+		*cause = msg;
 		return (-1);
 	}
 	path = ctl_sockpath(px->cfg->peer.run_dir, "proxy");

@@ -46,6 +46,7 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	if ((px->drain_timer = evtimer_new(base, proxy_drain_timer_cb,
 	    px)) == NULL)
 		fatalx("evtimer_new");
+	proxy_ftp_init(px);
 	px->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (px->dns == NULL) {
@@ -99,7 +100,8 @@ void
 proxy_conn_count(struct proxy *px, int delta)
 {
 	listener_set_conn(px->ls, delta);
-	if (px->draining && px->stats.conns.open == 0)
+	if (px->draining && px->stats.conns.open == 0 &&
+	    proxy_ftp_open_conns(px) == 0)
 		event_base_loopexit(px->base, NULL);
 }
 
@@ -107,8 +109,10 @@ proxy_conn_count(struct proxy *px, int delta)
 int
 proxy_listen(struct proxy *px, const char **cause)
 {
-	return (listener_set_sync(px->ls, px->cfg->proxy.listen,
-	    px->cfg->proxy.nlisten, cause));
+	if (listener_set_sync(px->ls, px->cfg->proxy.listen,
+	    px->cfg->proxy.nlisten, cause) == -1)
+		return (-1);
+	return (proxy_ftp_listen(px, cause));
 }
 
 /*
@@ -140,6 +144,8 @@ proxy_reload(struct proxy *px)
 	px->cfg = cfg;
 	if (proxy_listen(px, &cause) == -1) {
 		px->cfg = old;
+		/* The HTTP listeners may have changed before FTP's failed. */
+		proxy_listen(px, &(const char *){ NULL });
 		cfg_free(cfg);
 		log_warnx("reload: %s; keeping the running configuration",
 		    cause);
@@ -150,9 +156,9 @@ proxy_reload(struct proxy *px)
 	if (oldpath == NULL || strcmp(oldpath, cfg->proxy.access_log) != 0) {
 		if (logfile_open(px->log, cfg->proxy.access_log,
 		    &cause) == -1)
-			log_warnx("reload: access log %s: %s; still writing "
-			    "to %s", cfg->proxy.access_log, cause,
-			    oldpath != NULL ? oldpath : "nothing");
+			log_warnx("reload: access log: %s; still writing "
+			    "to %s", cause, oldpath != NULL ? oldpath :
+			    "nothing");
 		else
 			log_info("access log is now %s",
 			    cfg->proxy.access_log);
@@ -198,7 +204,8 @@ proxy_drain(struct proxy *px)
 	listener_set_close(px->ls);
 	pool_flush(px->pool);
 	proxy_client_drain_idle(px);
-	if (px->stats.conns.open == 0) {
+	proxy_ftp_drain(px);
+	if (px->stats.conns.open == 0 && proxy_ftp_open_conns(px) == 0) {
 		event_base_loopexit(px->base, NULL);
 		return;
 	}
@@ -216,6 +223,7 @@ proxy_shutdown(struct proxy *px)
 	px->draining = 1;
 	while ((c = TAILQ_FIRST(&px->clients)) != NULL)
 		proxy_client_close(c, "shutting down");
+	proxy_ftp_shutdown(px);
 	pool_free(px->pool);
 	px->pool = NULL;
 	logfile_free(px->log);

@@ -52,7 +52,12 @@ proxy_server_start(struct proxy_client *c)
 	struct evdns_getaddrinfo_request *req;
 	struct addr		 a;
 	char			 key[HOST_MAXLEN + 8], port[8];
+	char			 buf[ADDR_STRLEN];
 
+	if (c->ftp != NULL) {
+		proxy_ftp_gw_start(c);
+		return;
+	}
 	snprintf(key, sizeof key, "%s:%u", c->host, c->port);
 	if (!c->tunnel && !c->retried &&
 	    (bev = pool_get(px->pool, key, &a)) != NULL) {
@@ -71,6 +76,9 @@ proxy_server_start(struct proxy_client *c)
 		s->state = SERVER_ACTIVE;
 		s->reused = 1;
 		c->srv = s;
+		/* The log names the origin whether the connection is new. */
+		addr_ntop(&a, buf, sizeof buf);
+		snprintf(c->hier, sizeof c->hier, "HIER_DIRECT/%s", buf);
 		bufferevent_setcb(bev, proxy_server_read_cb,
 		    proxy_server_write_cb, proxy_server_event_cb, s);
 		log_debug("client %s: reusing connection to %s",
@@ -226,20 +234,25 @@ proxy_server_send(struct proxy_client *c)
 {
 	struct proxy_server	*s = c->srv;
 	struct cfg_proxy	*pc = &c->px->cfg->proxy;
-	struct timeval		 tv;
+	struct timeval		 tv, bt;
 	size_t			 len;
 
 	s->state = SERVER_ACTIVE;
 	s->got_bytes = 0;
 	s->head_done = 0;
 	s->keep_alive = 0;
+	http_resume_init(&s->hr);
 	/*
 	 * An origin owes us nothing while the request body is still going
-	 * out: only a stalled upload (write timeout) counts until then.
+	 * out: only a stalled upload (write timeout, body-timeout) counts
+	 * until then.
 	 */
 	ev_tv(&tv, pc->read_timeout);
-	bufferevent_set_timeouts(s->bev, c->req.state == HTTP_MOVE_DONE ? &tv :
-	    NULL, &tv);
+	ev_tv(&bt, pc->body_timeout);
+	if (c->req.state == HTTP_MOVE_DONE)
+		bufferevent_set_timeouts(s->bev, &tv, &tv);
+	else
+		bufferevent_set_timeouts(s->bev, NULL, &bt);
 	if (c->tunnel) {
 		proxy_tunnel_connected(c);
 		return;
@@ -250,6 +263,8 @@ proxy_server_send(struct proxy_client *c)
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	if (c->req.state != HTTP_MOVE_DONE)
 		proxy_server_pump_request(c);
+	else
+		proxy_client_timer(c, pc->read_timeout);
 }
 
 /* Move request body bytes from the client to the origin. */
@@ -262,8 +277,7 @@ proxy_server_pump_request(struct proxy_client *c)
 
 	if (s == NULL || s->state != SERVER_ACTIVE) {
 		/* Not connected yet: hold a bounded amount. */
-		flow_gate(c->bev, bufferevent_get_input(c->bev),
-		    &c->px->flow);
+		flow_hold(c->bev, c->px->flow.high);
 		return;
 	}
 	if (http_body_relay(&c->req, c->bev, s->bev, &c->px->flow,
@@ -282,6 +296,9 @@ proxy_server_pump_request(struct proxy_client *c)
 		/* Body sent: from now on the origin must answer in time. */
 		ev_tv(&tv, c->px->cfg->proxy.read_timeout);
 		bufferevent_set_timeouts(s->bev, &tv, &tv);
+		proxy_client_body_timeout(c, c->body_timed & ~PROXY_BODY_REQ);
+		if (!s->head_done)
+			proxy_client_timer(c, c->px->cfg->proxy.read_timeout);
 	}
 	if (c->req.state == HTTP_MOVE_DONE ||
 	    !flow_full(bufferevent_get_output(s->bev), &c->px->flow))
@@ -331,10 +348,13 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 	struct evbuffer			*out = bufferevent_get_output(c->bev);
 	struct http_msg			*m = &px->msg;
 	struct http_head_opts		 o;
+	struct timeval			 bt;
 	const char			*buf;
 	char				 reason[256];
 	size_t				 len, before;
 	int				 rv, interim;
+	static const char *const no_length[] = { "content-length",
+	    "transfer-encoding", NULL };
 
 	for (;;) {
 		if ((len = evbuffer_get_length(in)) == 0)
@@ -342,7 +362,8 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		if (len > px->lim.max_head)
 			len = px->lim.max_head;
 		buf = (const char *)evbuffer_pullup(in, len);
-		rv = http_parse_response(m, buf, len, &px->lim, c->method);
+		rv = http_parse_response_more(m, &s->hr, buf, len, &px->lim,
+		    c->method);
 		if (rv == HTTP_MORE) {
 			if (evbuffer_get_length(in) > px->lim.max_head)
 				goto bad;
@@ -354,6 +375,10 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		if (interim && m->code == 101) {
 			m->error = "protocol switch (101) without an upgrade "
 			    "request";
+			goto bad;
+		}
+		if (interim && ++c->interim > PROXY_MAX_INTERIM) {
+			m->error = "too many interim (1xx) responses";
 			goto bad;
 		}
 		/* The cache may answer instead (validated, stale-if-error). */
@@ -372,6 +397,9 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		o.via = px->cfg->proxy.via ? px->via : NULL;
 		o.version = m->version;
 		o.max_forwards = -1;
+		/* RFC 9110 section 8.6: never a length on 1xx and 204. */
+		if (interim || m->code == 204)
+			o.drop = no_length;
 		http_head_fields(out, m->headers, m->nheaders, &o);
 		if (interim) {
 			http_head_end(out, 0, HTTP_CONN_NONE);
@@ -386,6 +414,7 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 
 		/* The final response. */
 		s->head_done = 1;
+		proxy_client_timer(c, 0);
 		s->keep_alive = http_keep_alive(m);
 		c->status = m->code;
 		c->code = "TCP_MISS";
@@ -401,6 +430,13 @@ proxy_server_head(struct proxy_client *c, struct proxy_server *s)
 		proxy_client_sent(c, evbuffer_get_length(out) - before);
 		proxy_cache_store(c, m);
 		evbuffer_drain(in, m->head_len);
+		if (c->resp.state != HTTP_MOVE_DONE) {
+			/* A body that stops moving ends it (body-timeout). */
+			ev_tv(&bt, px->cfg->proxy.body_timeout);
+			bufferevent_set_timeouts(s->bev, &bt, &bt);
+			proxy_client_body_timeout(c, c->body_timed |
+			    PROXY_BODY_RESP);
+		}
 		return (0);
 	}
 bad:
@@ -447,6 +483,10 @@ proxy_server_resume(struct proxy_client *c)
 {
 	struct proxy_server	*s = c->srv;
 
+	if (c->ftp != NULL) {
+		proxy_ftp_gw_resume(c);
+		return;
+	}
 	if (s == NULL || s->state != SERVER_ACTIVE)
 		return;
 	flow_resume(s->bev);
@@ -492,9 +532,18 @@ proxy_server_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		snprintf(reason, sizeof reason, "the origin server did not "
-		    "answer within %llu ms", (unsigned long long)
-		    c->px->cfg->proxy.read_timeout);
+		if (s->head_done || c->req.state != HTTP_MOVE_DONE)
+			snprintf(reason, sizeof reason, "the origin server "
+			    "%s the %s body for %llu ms (body-timeout)",
+			    (what & BEV_EVENT_WRITING) ? "stopped reading" :
+			    "stopped sending", (what & BEV_EVENT_WRITING) ?
+			    "request" : "response", (unsigned long long)
+			    c->px->cfg->proxy.body_timeout);
+		else
+			snprintf(reason, sizeof reason, "the origin server "
+			    "did not answer within %llu ms",
+			    (unsigned long long)
+			    c->px->cfg->proxy.read_timeout);
 		proxy_client_error(c, 504, reason, "TCP_MISS",
 		    PROXY_ERR_TIMEOUT);
 		return;

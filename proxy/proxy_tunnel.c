@@ -47,6 +47,7 @@ proxy_tunnel_connected(struct proxy_client *c)
 	c->resp_started = 1;
 	c->close_after = 1;
 	evbuffer_add(out, ok, sizeof ok - 1);
+	/* Counted apart: the relay counts the tunnel's own bytes. */
 	px->stats.bytes_out += sizeof ok - 1;
 	memset(&rc, 0, sizeof rc);
 	rc.io_max = PROXY_IO_MAX;

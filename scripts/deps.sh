@@ -12,9 +12,10 @@ PKGS="autoconf automake make gcc pkg-config
 	libsqlite3-dev
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump
-	nftables faketime openssl vsftpd lftp"
+	nftables faketime openssl vsftpd lftp wget chromium logrotate
+	nginx-light iperf3 python3-scapy haproxy wrk"
 if [ "${1:-}" = --bench ]; then
-	PKGS="$PKGS nginx-light squid haproxy wrk trafficserver"
+	PKGS="$PKGS squid keepalived trafficserver"
 fi
 
 missing=""

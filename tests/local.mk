@@ -20,6 +20,9 @@ tests_integration_tls_echo_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/tls_cert.sh
 NETNS_TESTS += tests/integration/ftp_server.sh
 EXTRA_DIST += tests/integration/ftp_lib.sh
+# The L4 packet engine.
+NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh
+EXTRA_DIST += tests/integration/lb_l4_lib.sh tests/bench/lb_l4_bench.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)

@@ -34,7 +34,6 @@ static int	cmd_compose(int, char **);
 static int	cmd_check(int, char **);
 static void	usage(void) __attribute__((noreturn));
 static void	note_cb(void *, const char *);
-static void	san_add(GENERAL_NAMES *, const char *);
 
 static const struct {
 	const char	*name;
@@ -406,8 +405,8 @@ tc_dns_valid(const char *s)
 }
 
 /* Add "DNS:name" or "IP:addr" to <gens>. */
-static void
-san_add(GENERAL_NAMES *gens, const char *s)
+void
+tc_san_add(GENERAL_NAMES *gens, const char *s)
 {
 	GENERAL_NAME	*g;
 	ASN1_OCTET_STRING *os;
@@ -514,7 +513,7 @@ cmd_csr(int argc, char **argv)
 		case 'a':
 			if (sk_GENERAL_NAME_num(gens) == TC_MAXSAN)
 				tc_die("more than %d names", TC_MAXSAN);
-			san_add(gens, optarg);
+			tc_san_add(gens, optarg);
 			break;
 		case 'k':
 			keyfile = optarg;

@@ -31,6 +31,7 @@ void	 tc_ext(X509 *, X509 *, int, const char *);
 void	 tc_serial_rand(ASN1_INTEGER *);
 X509_NAME *tc_name_parse(const char *);
 int	 tc_dns_valid(const char *);
+void	 tc_san_add(GENERAL_NAMES *, const char *);
 
 /* twin_cert_ca.c */
 int	 tc_ca(int, char **);

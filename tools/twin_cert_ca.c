@@ -81,6 +81,9 @@ static void	 ca_serial_check(const char *, const char *, size_t);
 static GENERAL_NAMES *ca_sans(X509_REQ *, const char *, const char *);
 static int	 ca_init(int, char **);
 static int	 ca_sign(int, char **);
+static X509	*ca_sign_req(const char *, const char *, X509_REQ *,
+		    const char *, int, int, char *, size_t, char **);
+static int	 ca_issue(int, char **);
 static int	 ca_revoke(int, char **);
 static int	 ca_crl(int, char **);
 
@@ -542,74 +545,33 @@ ca_sans(X509_REQ *req, const char *reqfile, const char *cn)
 }
 
 /*
- * twin-cert ca sign: a certificate for a request. Only the CN is copied
- * from its subject: a site CA vouches for names it checked, and the
- * center knows sites by CN alone. Client certificates get clientAuth,
- * server certificates serverAuth and the request's DNS and IP names.
+ * Sign <req> (named <reqfile> in messages) with the CA in <dir>: a
+ * certificate for <days>, recorded in the index and in certs/. Only the
+ * CN is copied from the request's subject: a site CA vouches for names
+ * it checked, and the center knows sites by CN alone. Client
+ * certificates get clientAuth, server certificates serverAuth and the
+ * request's DNS and IP names.
  */
-static int
-ca_sign(int argc, char **argv)
+static X509 *
+ca_sign_req(const char *dir, const char *passfile, X509_REQ *req,
+    const char *reqfile, int server, int days, char *cn, size_t cnlen,
+    char **serialhex)
 {
-	const char	*passfile = NULL, *out = NULL, *reqfile, *days_s = NULL;
 	struct ca_index	 ix;
 	struct ca_entry	*e;
 	struct ca	 ca;
 	X509_NAME	*name;
-	X509_REQ	*req;
 	GENERAL_NAMES	*gens = NULL;
 	EVP_PKEY	*pub;
 	BIGNUM		*serial;
 	X509		*x;
 	BIO		*b;
-	char		*buf, *cause, *p, *hex, cn[256];
+	char		*p, *hex;
 	unsigned char	*u = NULL;
-	size_t		 len;
 	time_t		 now = time(NULL);
-	int		 ch, days, server = -1, i, n;
+	int		 i, n;
 
 	memset(&ca, 0, sizeof ca);
-	while ((ch = getopt_long_only(argc, argv, "d:o:p:", ca_longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-		case 'S':
-			if (server != -1 && server != (ch == 'S'))
-				tc_die("--client and --server exclude each "
-				    "other");
-			server = ch == 'S';
-			break;
-		case 'd':
-			ca.dir = optarg;
-			break;
-		case 'D':
-			days_s = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			passfile = optarg;
-			break;
-		default:
-			return (2);
-		}
-	}
-	if (argc - optind != 1 || ca.dir == NULL || out == NULL)
-		return (2);
-	if (server == -1)
-		server = 1;
-	reqfile = argv[optind];
-	days = tc_days(days_s, CA_SIGN_DAYS, CA_MAXDAYS);
-
-	if (tls_file_read(reqfile, 0, &buf, &len, &cause) == -1)
-		tc_fail(cause);
-	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		tc_die("out of memory");
-	req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
-	BIO_free(b);
-	free(buf);
-	if (req == NULL)
-		tc_die("%s: not a PEM certificate request", reqfile);
 	if ((pub = X509_REQ_get0_pubkey(req)) == NULL ||
 	    X509_REQ_verify(req, pub) != 1)
 		tc_die("%s: the request's signature does not verify (damaged, "
@@ -623,7 +585,7 @@ ca_sign(int argc, char **argv)
 		tc_die("%s: the subject must have exactly one CN", reqfile);
 	n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(
 	    X509_NAME_get_entry(name, i)));
-	if (n <= 0 || n > 64 || (size_t)n >= sizeof cn)
+	if (n <= 0 || n > 64 || (size_t)n >= cnlen)
 		tc_die("%s: the CN is empty or longer than 64 bytes", reqfile);
 	memcpy(cn, u, n);
 	cn[n] = '\0';
@@ -637,7 +599,7 @@ ca_sign(int argc, char **argv)
 	if (server)
 		gens = ca_sans(req, reqfile, cn);
 
-	ca_open(&ca, ca.dir, passfile);
+	ca_open(&ca, dir, passfile);
 	ca_index_read(&ca, &ix);
 	serial = ca_hex_read(&ca, "serial");
 	if ((x = X509_new()) == NULL || !X509_set_version(x, 2) ||
@@ -690,6 +652,74 @@ ca_sign(int argc, char **argv)
 	xasprintf(&p, "%s/certs/%s.pem", ca.dir, hex);
 	tc_write(p, b, 0644, 1);
 	free(p);
+	*serialhex = xstrdup(hex);
+	OPENSSL_free(hex);
+	GENERAL_NAMES_free(gens);
+	ca_index_free(&ix);
+	BN_free(serial);
+	X509_free(ca.cert);
+	EVP_PKEY_free(ca.key);
+	close(ca.lockfd);
+	return (x);
+}
+
+/* twin-cert ca sign: a certificate for a request file. */
+static int
+ca_sign(int argc, char **argv)
+{
+	const char	*passfile = NULL, *out = NULL, *reqfile, *days_s = NULL;
+	const char	*dir = NULL;
+	X509_REQ	*req;
+	X509		*x;
+	BIO		*b;
+	char		*buf, *cause, *hex, cn[256];
+	size_t		 len;
+	int		 ch, days, server = -1;
+
+	while ((ch = getopt_long_only(argc, argv, "d:o:p:", ca_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+		case 'S':
+			if (server != -1 && server != (ch == 'S'))
+				tc_die("--client and --server exclude each "
+				    "other");
+			server = ch == 'S';
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'D':
+			days_s = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		default:
+			return (2);
+		}
+	}
+	if (argc - optind != 1 || dir == NULL || out == NULL)
+		return (2);
+	if (server == -1)
+		server = 1;
+	reqfile = argv[optind];
+	days = tc_days(days_s, CA_SIGN_DAYS, CA_MAXDAYS);
+
+	if (tls_file_read(reqfile, 0, &buf, &len, &cause) == -1)
+		tc_fail(cause);
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		tc_die("out of memory");
+	req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	BIO_free(b);
+	free(buf);
+	if (req == NULL)
+		tc_die("%s: not a PEM certificate request", reqfile);
+	x = ca_sign_req(dir, passfile, req, reqfile, server, days, cn,
+	    sizeof cn, &hex);
 	b = tc_mem();
 	if (!PEM_write_bio_X509(b, x))
 		tc_die("out of memory");
@@ -697,14 +727,125 @@ ca_sign(int argc, char **argv)
 	tc_note("%s: %s certificate for CN=%s, serial %s, %d days%s", out,
 	    server ? "server" : "client", cn, hex, days, server ?
 	    ", with its names" : "");
-	OPENSSL_free(hex);
-	GENERAL_NAMES_free(gens);
-	ca_index_free(&ix);
-	BN_free(serial);
+	free(hex);
 	X509_free(x);
 	X509_REQ_free(req);
-	X509_free(ca.cert);
-	EVP_PKEY_free(ca.key);
+	return (0);
+}
+
+/*
+ * twin-cert ca issue: key, certificate and composite file in one go, for
+ * a site (a client certificate whose CN is the site ID, the default), an
+ * operator, or the center itself (--server with its names). The key
+ * never leaves the composite file, which is mode 0600 and is loaded
+ * again as the daemons load it before the command succeeds.
+ */
+static int
+ca_issue(int argc, char **argv)
+{
+	const char	*passfile = NULL, *out = NULL, *days_s = NULL;
+	const char	*dir = NULL, *type = "rsa", *errstr, *subj = NULL;
+	struct tls_pem	 pem;
+	GENERAL_NAMES	*gens;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_EXTENSION	*e;
+	X509_NAME	*name;
+	X509_REQ	*req;
+	EVP_PKEY	*k;
+	X509		*x;
+	BIO		*b;
+	char		*hex, *cause, cn[256], desc[64], *s;
+	int		 ch, days, server = 0, bits = 0;
+
+	if ((gens = sk_GENERAL_NAME_new_null()) == NULL)
+		tc_die("out of memory");
+	while ((ch = getopt_long_only(argc, argv, "a:b:d:n:o:p:t:",
+	    ca_longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (sk_GENERAL_NAME_num(gens) == TC_MAXSAN)
+				tc_die("more than %d names", TC_MAXSAN);
+			tc_san_add(gens, optarg);
+			break;
+		case 'b':
+			bits = (int)strtonum(optarg, 1, 65536, &errstr);
+			if (errstr != NULL)
+				tc_die("-b %s: %s", optarg, errstr);
+			break;
+		case 'C':
+		case 'S':
+			server = ch == 'S';
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'D':
+			days_s = optarg;
+			break;
+		case 'n':
+			subj = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		case 't':
+			type = optarg;
+			break;
+		default:
+			return (2);
+		}
+	}
+	if (optind != argc || dir == NULL || out == NULL || subj == NULL)
+		return (2);
+	if (!server && sk_GENERAL_NAME_num(gens) > 0)
+		tc_die("-a: names are for --server certificates");
+	days = tc_days(days_s, CA_SIGN_DAYS, CA_MAXDAYS);
+	if (access(out, F_OK) == 0)
+		tc_die("%s exists already; a composite file is never "
+		    "replaced", out);
+	xasprintf(&s, "/CN=%s", subj);
+	name = tc_name_parse(s);
+	free(s);
+	k = tc_keygen(type, bits);
+	if ((req = X509_REQ_new()) == NULL ||
+	    !X509_REQ_set_version(req, 0) ||
+	    !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, k))
+		tc_die("cannot build the request: %s", tls_errstr());
+	if (sk_GENERAL_NAME_num(gens) > 0) {
+		if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
+		    (e = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ==
+		    NULL || !sk_X509_EXTENSION_push(exts, e) ||
+		    !X509_REQ_add_extensions(req, exts))
+			tc_die("cannot add the names: %s", tls_errstr());
+	}
+	if (X509_REQ_sign(req, k, EVP_sha256()) <= 0)
+		tc_die("cannot sign the request: %s", tls_errstr());
+	x = ca_sign_req(dir, passfile, req, out, server, days, cn, sizeof cn,
+	    &hex);
+	b = tc_mem();
+	if (!PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) ||
+	    !PEM_write_bio_X509(b, x))
+		tc_die("cannot encode the composite file: %s", tls_errstr());
+	tc_write(out, b, 0600, 1);
+	memset(&pem, 0, sizeof pem);
+	if (tls_pem_load(out, NULL, &pem, &cause) == -1)
+		tc_fail(cause);
+	tls_pem_free(&pem);
+	tc_key_desc(k, desc, sizeof desc);
+	tc_note("%s: %s key and %s certificate for CN=%s, serial %s, %d "
+	    "days, mode 0600", out, desc, server ? "server" : "client", cn,
+	    hex, days);
+	free(hex);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	GENERAL_NAMES_free(gens);
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	X509_free(x);
+	EVP_PKEY_free(k);
 	return (0);
 }
 
@@ -863,6 +1004,8 @@ tc_ca(int argc, char **argv)
 			rv = ca_init(argc - 1, argv + 1);
 		else if (strcmp(argv[1], "sign") == 0)
 			rv = ca_sign(argc - 1, argv + 1);
+		else if (strcmp(argv[1], "issue") == 0)
+			rv = ca_issue(argc - 1, argv + 1);
 		else if (strcmp(argv[1], "revoke") == 0)
 			rv = ca_revoke(argc - 1, argv + 1);
 		else if (strcmp(argv[1], "crl") == 0)
@@ -873,6 +1016,10 @@ tc_ca(int argc, char **argv)
 		    "[-days n] [-t rsa|ec] [-b bits] [-p passfile]\n"
 		    "       twin-cert ca sign -d dir [-p passfile] [-days n] "
 		    "[--client|--server] -o cert.pem req.csr\n"
+		    "       twin-cert ca issue -d dir [-p passfile] [-days n] "
+		    "[--client|--server]\n"
+		    "           [-t rsa|ec] [-b bits] [-a name]... -n CN -o "
+		    "file.pem\n"
 		    "       twin-cert ca revoke -d dir [-p passfile] "
 		    "cert.pem|serial\n"
 		    "       twin-cert ca crl -d dir [-p passfile] [-days n] "

@@ -21,14 +21,20 @@ static int	cmd_version(struct cfg *, int, char **);
 static void	usage(void) __attribute__((noreturn));
 
 static const struct twinctl_cmd cmds[] = {
-	{ "check", "[-q] [-f file]", 0, cmd_check },
+	{ "check", "[-q] [-f file] [-p partner-file]", 0, cmd_check },
 	{ "cache", "stats | purge URL", 1, twinctl_cache },
 	{ "version", "", 0, cmd_version },
 	{ "pac", "--client ADDR [-f file] [--down self|partner]", 0, twinctl_pac },
 	{ "status", "", 1, twinctl_ha_status },
-	{ "takeover", "", 1, twinctl_ha_takeover },
-	{ "release", "", 1, twinctl_ha_release },
+	{ "takeover", "[floating-ip]", 1, twinctl_ha_takeover },
+	{ "release", "[floating-ip]", 1, twinctl_ha_release },
 	{ "proxy", "stats", 1, twinctl_proxy },
+	{ "lb", "show [CLUSTER] | servers | stats | server CLUSTER SERVER "
+	    "enable|disable|quiesce|maxconn N", 1, twinctl_lb },
+	{ "center", "sites | site ID | events [--since TIME] | alarms | "
+	    "register SITE FILE... | revoke SITE NAME | stats", 1,
+	    twinctl_center },
+	{ "report", "status", 1, twinctl_report },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -47,21 +53,26 @@ usage(void)
 
 /*
  * Check a config file: print every error and warning with file:line, and on
- * success the effective config (defaults filled in) unless -q. Exit 0 when
+ * success the effective config (defaults filled in) unless -q. With -p, also
+ * load the partner's file and check that the two make one pair. Exit 0 when
  * the file is usable, 1 when it has errors.
  */
 static int
 cmd_check(struct cfg *unused, int argc, char **argv)
 {
 	struct cfg_msgs	 msgs;
-	struct cfg	*cfg;
-	int		 ch, quiet = 0, nerr;
+	struct cfg	*cfg, *pcfg;
+	const char	*pfile = NULL;
+	int		 ch, quiet = 0, nerr, rv = 0;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "f:q")) != -1) {
+	while ((ch = getopt(argc, argv, "f:p:q")) != -1) {
 		switch (ch) {
 		case 'f':
 			twinctl_cfgfile = optarg;
+			break;
+		case 'p':
+			pfile = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -85,8 +96,22 @@ cmd_check(struct cfg *unused, int argc, char **argv)
 	if (!quiet)
 		cfg_dump(stdout, cfg);
 	fprintf(stderr, "%s: configuration OK\n", twinctl_cfgfile);
+	if (pfile != NULL) {
+		TAILQ_INIT(&msgs);
+		pcfg = cfg_load(pfile, &msgs);
+		cfg_msgs_print(stderr, &msgs);
+		cfg_msgs_free(&msgs);
+		if (pcfg == NULL) {
+			fprintf(stderr, "%s: has errors\n", pfile);
+			rv = 1;
+		} else {
+			if (twinctl_ha_pair_check(cfg, pcfg, pfile) != 0)
+				rv = 1;
+			cfg_free(pcfg);
+		}
+	}
 	cfg_free(cfg);
-	return (0);
+	return (rv);
 }
 
 /* Print the version. */

@@ -13,6 +13,10 @@ struct twinctl_cmd {
 
 extern const char	*twinctl_cfgfile;
 
+/* twinctl_center.c */
+int	twinctl_center(struct cfg *, int, char **);
+int	twinctl_report(struct cfg *, int, char **);
+
 /* twinctl_cache.c */
 int	twinctl_cache(struct cfg *, int, char **);
 
@@ -25,6 +29,10 @@ int	twinctl_pac(struct cfg *, int, char **);
 int	twinctl_ha_status(struct cfg *, int, char **);
 int	twinctl_ha_takeover(struct cfg *, int, char **);
 int	twinctl_ha_release(struct cfg *, int, char **);
+int	twinctl_ha_pair_check(const struct cfg *, const struct cfg *,
+	    const char *);
 /* twinctl_proxy.c */
 int	twinctl_proxy(struct cfg *, int, char **);
+/* twinctl_lb.c */
+int	twinctl_lb(struct cfg *, int, char **);
 #endif

@@ -69,7 +69,7 @@ main(int argc, char **argv)
 	struct cfg			*cfg;
 	struct wpad			*w;
 	const char			*cause;
-	char				*pidfile, *cfgpath;
+	char				*pidfile, *cfgpath, *ccause;
 
 	daemon_getopt(&o, "twin-wpad", argc, argv);
 	log_init(o.name, o.foreground, o.verbose);
@@ -93,8 +93,8 @@ main(int argc, char **argv)
 	w = wpad_new(base, cfg, o.cfgfile);
 	wpad_ctl_start(w);
 	xasprintf(&pidfile, "%s/twin-wpad.pid", cfg->peer.run_dir);
-	if (daemon_pidfile(pidfile) == -1)
-		fatal("pidfile %s", pidfile);
+	if (daemon_pidfile(pidfile, cfg->peer.user, &ccause) == -1)
+		fatalx("pid file: %s", ccause);
 
 	/* Everything privileged (port 80, run dir) is done. */
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)

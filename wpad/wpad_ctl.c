@@ -98,10 +98,11 @@ void
 wpad_ctl_start(struct wpad *w)
 {
 	const char	*cause;
-	char		*path;
+	char		*path, *ccause;
 
-	if (daemon_mkdir_run(w->cfg->peer.run_dir) == -1)
-		fatal("cannot create %s", w->cfg->peer.run_dir);
+	if (daemon_mkdir_run(w->cfg->peer.run_dir, w->cfg->peer.user,
+	    &ccause) == -1)
+		fatalx("run directory: %s", ccause);
 	path = ctl_sockpath(w->cfg->peer.run_dir, "wpad");
 	if ((w->ctl = ctl_server_new(w->base, path, wpad_ctl_cmds, w,
 	    &cause)) == NULL)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "flow.h"
 #include "listener.h"
 #include "log.h"
 #include "wpad.h"
@@ -27,12 +28,23 @@
 #define SERVER_LOGPATH		64
 
 /*
+ * What a client may send ahead of the reply it is waiting for. evhttp
+ * answers one request at a time per connection and takes the next only
+ * once the reply is out, so its output holds one reply at most; but it
+ * goes on reading while a reply waits, so a client that pipelines
+ * requests without reading would grow the input without bound. Its
+ * connections are read only while their input is below this (flow.h).
+ */
+#define SERVER_INPUT_MAX	(64 * 1024)
+
+/*
  * The listeners' error callback gets evhttp's argument, not ours; there is
  * one server per process, so it finds the server here.
  */
 static struct wpad	*server_self;
 
 static void	server_request_cb(struct evhttp_request *, void *);
+static struct bufferevent *server_bev_cb(struct event_base *, void *);
 static void	server_accept_error_cb(struct evconnlistener *, void *);
 static void	server_toggle_cb(int, void *);
 static void	server_listen(struct wpad *);
@@ -54,6 +66,19 @@ server_clean(const char *s, char *buf, size_t len)
 	if (s[i] != '\0' && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 	return (buf);
+}
+
+/* Make the bufferevent of a new connection, its input bounded. */
+static struct bufferevent *
+server_bev_cb(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return (NULL);
+	flow_cap_input(bev, SERVER_INPUT_MAX);
+	return (bev);
 }
 
 /* Answer one request: a client's script, or 404. */
@@ -99,6 +124,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	}
 	i = wpad_pac_select(&w->pac, &client);
 	hdrs = evhttp_request_get_output_headers(req);
+
 	evhttp_add_header(hdrs, "Content-Type",
 	    "application/x-ns-proxy-autoconfig");
 	evhttp_add_header(hdrs, "Cache-Control", w->cache_control);
@@ -223,6 +249,7 @@ wpad_new(struct event_base *base, struct cfg *cfg, const char *cfgfile)
 	evhttp_set_max_headers_size(w->http, SERVER_MAXHEADERS);
 	evhttp_set_max_body_size(w->http, SERVER_MAXBODY);
 	evhttp_set_gencb(w->http, server_request_cb, w);
+	evhttp_set_bevcb(w->http, server_bev_cb, w);
 	server_listen(w);
 	return (w);
 }

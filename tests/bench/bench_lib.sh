@@ -36,7 +36,8 @@ bench_init() {
     trap bench_cleanup EXIT
     mkdir -p "$W/www" "$W/logs" "$W/run"
     chmod 755 "$W"
-    chmod 777 "$W/logs" "$W/run"
+    # Sticky: the daemons refuse folders others could rename files in.
+    chmod 1777 "$W/logs" "$W/run"
 }
 
 # Stop everything started (TERM, then KILL after 2 s) and remove $W.
@@ -95,7 +96,9 @@ bench_twin_proxy() {
     shift
     {
         echo "peer { name bench; address 127.0.0.1; partner 127.0.0.2;"
-        echo "    run-dir $W/run; }"
+        # As root it switches users: to one every host has.
+        echo "    run-dir $W/run; user $( [ "$(id -u)" = 0 ] && echo nobody ||
+            id -un); }"
         echo "proxy {"
         echo "	listen 127.0.0.1:$port;"
         echo "	allow 127.0.0.0/8;"

@@ -23,16 +23,7 @@
 #include <string.h>
 
 #include "check.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void	round_trip(const struct check_icmp_echo *, const uint8_t *,
 		    size_t);

@@ -14,21 +14,15 @@
 #include <string.h>
 
 #include "ftp.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void	fuzz_commands(const char *, size_t, const struct ftp_limits *);
 static int	fuzz_replies(const char *, size_t, const struct ftp_limits *,
 		    size_t, int *, unsigned *);
 static void	fuzz_codecs(const char *, size_t);
+static void	fuzz_paths(const char *);
+static void	fuzz_userinfo(const char *, size_t);
+static void	fuzz_basic(const char *, size_t);
 
 static const struct ftp_limits limits[] = {
 	FTP_LIMITS_DEFAULT,
@@ -192,6 +186,7 @@ fuzz_codecs(const char *buf, size_t len)
 		    &cause) == 0 && addr_eq(&a, &b) && a.port == b.port);
 		CHECK(ftp_data_addr_check(&a, &a, &cause) == (a.port < 1024 ?
 		    -1 : 0));
+		CHECK(ftp_data_peer_check(&a, &a, &cause) == 0);
 	} else
 		CHECK(code == 501 || code == 522);
 	if (ftp_epsv_parse(buf, len, &port, &cause) == 0) {
@@ -222,7 +217,87 @@ fuzz_codecs(const char *buf, size_t len)
 		} else
 			CHECK(cause != NULL);
 		(void)ftp_feat_keep(s, len - 1, buf[0] & 1);
+		fuzz_paths(s);
 	}
+	fuzz_userinfo(buf, len);
+	fuzz_basic(buf, len);
+}
+
+/* Path resolution and the URLs written to the logs. */
+static void
+fuzz_paths(const char *s)
+{
+	static char	 p1[FTP_LINE_MAX + 2], p2[FTP_LINE_MAX + 2];
+	static char	 url[2048];
+	const char	*seg;
+	size_t		 i, n;
+
+	if (ftp_path_resolve("/pub/sub", s, p1, sizeof p1) == 0) {
+		CHECK(p1[0] == '/');
+		CHECK(strstr(p1, "//") == NULL);
+		CHECK(strlen(p1) == 1 || p1[strlen(p1) - 1] != '/');
+		for (seg = p1 + 1; *seg != '\0'; seg += n + (seg[n] == '/')) {
+			n = strcspn(seg, "/");
+			CHECK(n > 0);
+			CHECK(!(n == 1 && seg[0] == '.'));
+			CHECK(!(n == 2 && seg[0] == '.' && seg[1] == '.'));
+		}
+		/* Resolved once is resolved for good. */
+		CHECK(ftp_path_resolve("/", p1, p2, sizeof p2) == 0);
+		CHECK(strcmp(p1, p2) == 0);
+	}
+	n = ftp_url_format(url, sizeof url, s, "h.example", 0, 2121, s);
+	CHECK(n == strlen(url) && n < sizeof url);
+	CHECK(strncmp(url, "ftp://", 6) == 0);
+	for (i = 0; i < n; i++)
+		CHECK((unsigned char)url[i] > 0x20 &&
+		    (unsigned char)url[i] < 0x7f && url[i] != '"');
+}
+
+/* An ftp:// userinfo: decoded, never a byte that ends a command. */
+static void
+fuzz_userinfo(const char *buf, size_t len)
+{
+	static char	 user[FTP_LINE_MAX + 1], pass[FTP_LINE_MAX + 1];
+	const char	*cause = NULL;
+	size_t		 i;
+	int		 has;
+
+	if (ftp_userinfo_decode(buf, len, user, pass, &has, &cause) == -1) {
+		CHECK(cause != NULL);
+		return;
+	}
+	CHECK(user[0] != '\0');
+	CHECK(has || pass[0] == '\0');
+	CHECK(has == (memchr(buf, ':', len) != NULL));
+	for (i = 0; user[i] != '\0'; i++)
+		CHECK((unsigned char)user[i] >= 0x20 && user[i] != 0x7f);
+	for (i = 0; pass[i] != '\0'; i++)
+		CHECK((unsigned char)pass[i] >= 0x20 && pass[i] != 0x7f);
+}
+
+/* Authorization: Basic, whatever follows "Basic ". */
+static void
+fuzz_basic(const char *buf, size_t len)
+{
+	static char	 v[FTP_LINE_MAX * 3], user[FTP_LINE_MAX + 1];
+	static char	 pass[FTP_LINE_MAX + 1];
+	const char	*cause = NULL;
+	size_t		 i;
+
+	if (len + 6 > sizeof v)
+		return;
+	memcpy(v, "Basic ", 6);
+	memcpy(v + 6, buf, len);
+	if (ftp_basic_decode(v, len + 6, user, pass, &cause) == -1) {
+		CHECK(cause != NULL);
+		return;
+	}
+	CHECK(user[0] != '\0' && strchr(user, ':') == NULL);
+	for (i = 0; user[i] != '\0'; i++)
+		CHECK((unsigned char)user[i] >= 0x20 && user[i] != 0x7f);
+	for (i = 0; pass[i] != '\0'; i++)
+		CHECK((unsigned char)pass[i] >= 0x20 && pass[i] != 0x7f);
 }
 
 int

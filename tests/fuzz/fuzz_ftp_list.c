@@ -16,14 +16,7 @@
 #include <string.h>
 
 #include "ftp.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define PAGE_MAX	(1 << 22)
 
@@ -31,8 +24,6 @@ struct page {
 	char	*buf;
 	size_t	 len;
 };
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	page_emit(void *, const char *, size_t);
 static void	make_page(struct page *, enum ftp_list_kind, const char *,
@@ -203,6 +194,7 @@ fuzz_client(unsigned flags, const char *buf, size_t len)
 	p.range_last = flags & 0x10 ? 199 : UINT64_MAX;
 	p.ctrl_af = flags & 0x02 ? AF_INET6 : AF_INET;
 	p.active = flags & 0x01;
+	p.active_only = (flags & 0x11) == 0x11;
 	p.user = flags & 0x08 ? "joe" : NULL;
 	p.pass = flags & 0x08 ? "pw\xff" : NULL;
 	ftp_client_init(&c, &p);
@@ -232,13 +224,13 @@ fuzz_client(unsigned flags, const char *buf, size_t len)
 			s = FTP_STEP_WAIT;
 			continue;
 		case FTP_STEP_CONNECT:
-			CHECK(c.data_port != 0);
+			CHECK(c.data_port != 0 && !p.active_only);
 			s = (off + i) % 5 == 0 ?
 			    ftp_client_data_fail(&c, "refused") :
 			    ftp_client_data_open(&c);
 			continue;
 		case FTP_STEP_LISTEN:
-			CHECK(p.active);
+			CHECK(p.active || p.active_only);
 			addr_parse(p.ctrl_af == AF_INET6 ? "::1" : "198.18.0.1",
 			    &a, &cause);
 			a.port = 40000;

@@ -8,8 +8,10 @@
  *  - mode bit 0: re-sign the datagram under the test key when it is 88
  *    bytes long, as the partner would, so the field checks behind the
  *    HMAC are reached; without it, only forgeries are seen.
- *  - the datagram is the first 88 bytes after the mode byte (or all of
- *    them when fewer, or all when mode bit 1 is set).
+ *  - mode bits 4-7: N, the number of version 3 instance records (at
+ *    most HA_MAXINST); the datagram is the first 88 + 24 N bytes after
+ *    the mode byte (or all of them when fewer, or all when mode bit 1 is
+ *    set), re-signed (bit 0) when it has exactly that length.
  *  - events, 18 bytes each: op, time step, 8-byte seq, 8-byte echo. op bit
  *    0 set: this process sends a heartbeat; else one arrives, its echo
  *    taken relative to our last sequence number when op bit 1 is set, its
@@ -21,18 +23,9 @@
 #include <string.h>
 
 #include "ha/ha.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define WIN	800
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	fuzz_accept(struct ha_replay *, const struct ha_hb *,
 		    uint64_t);
@@ -100,37 +93,61 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_hb		 hb;
 	struct addr		 partner;
 	struct cidr		 fip;
-	unsigned char		 pkt[HA_WIRE_LEN + 64], again[HA_WIRE_LEN];
+	struct cidr		 fips[HA_MAXINST];
+	unsigned char		 pkt[HA_WIRE_MAXLEN + 64];
+	unsigned char		 again[HA_WIRE_MAXLEN];
 	enum ha_wire_err	 e;
 	uint64_t		 now = 1000;
-	size_t			 len, off;
+	size_t			 len, off, want, i;
+	int			 holds[HA_MAXINST], other[HA_MAXINST];
 	uint8_t			 mode;
 
 	if (size < 1)
 		return (0);
 	mode = data[0];
+	want = (mode >> 4) > HA_MAXINST ? HA_MAXINST : (mode >> 4);
+	want = HA_WIRE_LEN + want * HA_WIRE_INSTLEN;
 	len = size - 1;
-	if (!(mode & 2) && len > HA_WIRE_LEN)
-		len = HA_WIRE_LEN;
+	if (!(mode & 2) && len > want)
+		len = want;
 	if (len > sizeof pkt)
 		len = sizeof pkt;
 	memcpy(pkt, data + 1, len);
-	if ((mode & 1) && len == HA_WIRE_LEN)
-		CHECK(ha_wire_hmac(key, sizeof key - 1, pkt, HA_WIRE_BODY,
-		    pkt + HA_WIRE_BODY) == 0);
+	if ((mode & 1) && len == want)
+		CHECK(ha_wire_hmac(key, sizeof key - 1, pkt,
+		    len - HA_WIRE_MACLEN, pkt + len - HA_WIRE_MACLEN) == 0);
 
 	memset(&hb, 0xa5, sizeof hb);
 	e = ha_wire_decode(pkt, len, key, sizeof key - 1, &hb);
 	CHECK(e >= HA_RX_OK && e < HA_RX_NERR);
 	CHECK(strcmp(ha_wire_errname(e), "?") != 0);
 	CHECK(strcmp(ha_wire_errname(HA_RX_NERR), "?") == 0);
-	if (len != HA_WIRE_LEN)
+	if (len < HA_WIRE_LEN || len > HA_WIRE_MAXLEN ||
+	    (len - HA_WIRE_LEN) % HA_WIRE_INSTLEN != 0)
 		CHECK(e == HA_RX_TRUNCATED);
 	if (e == HA_RX_OK) {
 		/* Whatever is accepted is canonical: it encodes back. */
 		CHECK(hb.seq != 0 && hb.state <= HA_FAULT && hb.role <= 1);
-		ha_wire_encode(&hb, key, sizeof key - 1, again);
-		CHECK(memcmp(again, pkt, HA_WIRE_LEN) == 0);
+		CHECK(hb.ninst <= HA_MAXINST &&
+		    len == HA_WIRE_LEN + hb.ninst * HA_WIRE_INSTLEN);
+		CHECK(ha_wire_encode(&hb, key, sizeof key - 1, again) == len);
+		CHECK(memcmp(again, pkt, len) == 0);
+		/* Mirrored preferences give one per-address fingerprint. */
+		for (i = 0; i < hb.ninst; i++) {
+			CHECK(hb.inst[i].state <= HA_FAULT &&
+			    hb.inst[i].pref <= 1);
+			fips[i] = hb.inst[i].fip;
+			holds[i] = hb.inst[i].pref == 0;
+			other[i] = !holds[i];
+		}
+		/* Two distinct peers, as the config check ensures. */
+		memset(&partner, 0, sizeof partner);
+		partner.af = AF_INET6;
+		if (addr_eq(&partner, &hb.sender))
+			partner.u.v6.s6_addr[15] = 1;
+		CHECK(ha_wire_fingerprint_multi(&hb.sender, &partner, fips,
+		    holds, hb.ninst) == ha_wire_fingerprint_multi(&partner,
+		    &hb.sender, fips, other, hb.ninst));
 		memset(&partner, 0, sizeof partner);
 		partner.af = AF_INET;
 		memset(&fip, 0, sizeof fip);

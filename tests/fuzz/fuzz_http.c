@@ -5,7 +5,11 @@
  * Built by "make fuzz"; tests/fuzz/README says how to run it.
  *
  * The first input byte picks the limits (small ones reach the limit paths
- * with short inputs); the rest is the message.
+ * with short inputs); the rest is the message. Heads are also fed in
+ * fragments (sizes taken from the input) to the resumable parser, in a
+ * buffer that moves between calls: every call must give what the whole
+ * parser gives on the same bytes. Chunked bodies are also fed with the
+ * stop before the trailers set (the body mover's way).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +24,8 @@ static void	check_span(const char *, const char *, size_t, const char *,
 static void	check_msg(const struct http_msg *, int, const char *, size_t,
 		    const struct http_limits *, int);
 static void	fuzz_head(const char *, size_t, const struct http_limits *,
+		    int, enum http_method);
+static void	fuzz_resume(const char *, size_t, const struct http_limits *,
 		    int, enum http_method);
 static int	fuzz_chunked(const char *, size_t, const struct http_limits *,
 		    size_t, size_t *, const char **);
@@ -149,8 +155,21 @@ check_msg(const struct http_msg *m, int r, const char *buf, size_t len,
 		if (m->scheme != HTTP_SCHEME_OTHER)
 			CHECK(m->port >= 1 && m->port <= 65535);
 		CHECK(memchr(m->authority, '@', m->authority_len) == NULL);
+		/* A login only in ftp://, right before the authority. */
+		if (m->userinfo != NULL) {
+			CHECK(m->scheme == HTTP_SCHEME_FTP);
+			CHECK(m->userinfo_len > 0 && m->userinfo[0] != ':');
+			check_span(buf, m->userinfo, m->userinfo_len,
+			    m->target, m->target_len);
+			CHECK(m->userinfo + m->userinfo_len + 1 ==
+			    m->authority);
+			CHECK(memchr(m->userinfo, '@', m->userinfo_len) ==
+			    NULL);
+		} else
+			CHECK(m->userinfo_len == 0);
 		break;
 	case HTTP_FORM_AUTHORITY:
+		CHECK(m->userinfo == NULL);
 		CHECK(m->method == HTTP_METHOD_CONNECT);
 		CHECK(m->host != NULL && m->port >= 1 && m->port <= 65535);
 		CHECK(m->framing == HTTP_BODY_NONE);
@@ -209,6 +228,44 @@ fuzz_head(const char *buf, size_t len, const struct http_limits *lim,
 		fuzz_body(buf + msg.head_len, len - msg.head_len, lim);
 }
 
+/* Parse a head in fragments, resuming; every call must agree. */
+static void
+fuzz_resume(const char *buf, size_t len, const struct http_limits *lim,
+    int response, enum http_method req)
+{
+	struct http_resume	 r;
+	size_t			 have = 0, step, k = 0;
+	char			*copy;
+	int			 rv, wrv;
+
+	http_resume_init(&r);
+	while (have < len) {
+		step = 1 + (unsigned char)buf[k++ % len] % 16;
+		have = len - have < step ? len : have + step;
+		if ((copy = malloc(have)) == NULL)
+			return;
+		memcpy(copy, buf, have);
+		if (response) {
+			rv = http_parse_response_more(&msg, &r, copy, have, lim,
+			    req);
+			wrv = http_parse_response(&msg2, copy, have, lim, req);
+		} else {
+			rv = http_parse_request_more(&msg, &r, copy, have, lim);
+			wrv = http_parse_request(&msg2, copy, have, lim);
+		}
+		CHECK(rv == wrv);
+		CHECK(msg.status == msg2.status);
+		CHECK((msg.error == NULL) == (msg2.error == NULL));
+		if (msg.error != NULL && msg2.error != NULL)
+			CHECK(strcmp(msg.error, msg2.error) == 0);
+		if (rv == HTTP_DONE)
+			CHECK(memcmp(&msg, &msg2, sizeof msg) == 0);
+		free(copy);
+		if (rv != HTTP_MORE)
+			break;
+	}
+}
+
 /*
  * Feed a chunked body in fragments of step bytes (0: at once), in
  * de-chunking mode when step is odd; return the result, the consumed
@@ -222,8 +279,10 @@ fuzz_chunked(const char *buf, size_t len, const struct http_limits *lim,
 	size_t			 off = 0, frag, consumed, doff, dlen;
 	uint64_t		 data = 0;
 	int			 r = HTTP_MORE, split = step % 2 == 1;
+	int			 stop = step == 64;
 
 	http_chunked_init(&c, lim);
+	c.stop_trailers = stop;
 	while (off < len) {
 		frag = step == 0 || len - off < step ? len - off : step;
 		r = http_chunked_feed(&c, buf + off, frag, &consumed,
@@ -238,8 +297,10 @@ fuzz_chunked(const char *buf, size_t len, const struct http_limits *lim,
 		if (split) {
 			CHECK(doff + dlen <= consumed);
 			data += dlen;
-		} else if (r == HTTP_MORE)
+		} else if (r == HTTP_MORE && !stop)
 			CHECK(consumed == frag);
+		else if (r == HTTP_MORE && consumed < frag)
+			CHECK(http_chunked_in_trailers(&c));
 		off += consumed;
 		if (r == HTTP_DONE)
 			break;
@@ -294,6 +355,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - 1;
 
 	fuzz_head(buf, len, lim, 0, HTTP_METHOD_GET);
+	fuzz_resume(buf, len, lim, 0, HTTP_METHOD_GET);
+	fuzz_resume(buf, len, lim, 1, HTTP_METHOD_HEAD);
 	fuzz_head(buf, len, lim, 1, HTTP_METHOD_GET);
 	fuzz_head(buf, len, lim, 1, HTTP_METHOD_HEAD);
 	fuzz_head(buf, len, lim, 1, HTTP_METHOD_CONNECT);

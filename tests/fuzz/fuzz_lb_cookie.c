@@ -4,16 +4,18 @@
  * The input is a Cookie header value: the whole of it is checked as one
  * cookie value, then every cookie of our name found in it, with the
  * invariants asserted (values inside the input, the search moving on,
- * only a canonical encoding accepted).
+ * only a canonical encoding accepted); then the value servers get is
+ * made from it (lb_cookie_strip): within its bound, without our cookie,
+ * and unchanged by stripping it again.
  */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lb/lb.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 /* The key of the seeds in corpus_lb_cookie/ (see the README). */
 static const char fuzz_secret[] = "fuzzing secret of 32 bytes......";
@@ -40,6 +42,28 @@ check_value(const char *val, size_t len)
 	assert(memcmp(again, val, LB_COOKIE_VALLEN) == 0);
 }
 
+/* Strip our cookie from <hdr>: bounded, gone, and a fixed point. */
+static void
+check_strip(const char *hdr, size_t size)
+{
+	char	*out, *again;
+	size_t	 n, m, pos = 0, vlen;
+	const char *val;
+
+	if ((out = malloc(2 * size + 1)) == NULL ||
+	    (again = malloc(4 * size + 1)) == NULL) {
+		free(out);
+		return;
+	}
+	n = lb_cookie_strip(hdr, size, "twinlb", out);
+	assert(n <= 2 * size);
+	assert(!lb_cookie_find(out, n, "twinlb", &pos, &val, &vlen));
+	m = lb_cookie_strip(out, n, "twinlb", again);
+	assert(m == n && memcmp(again, out, n) == 0);
+	free(out);
+	free(again);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,5 +85,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(++found <= size);
 	}
 	assert(pos == size);
+	check_strip(hdr, size);
 	return (0);
 }

@@ -20,16 +20,7 @@
 #include <string.h>
 
 #include "mon_report.h"
-
-#define CHECK(x) do {							\
-	if (!(x)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-		    __FILE__, __LINE__, #x);				\
-		abort();						\
-	}								\
-} while (0)
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 static void	check_err(const struct mon_perr *, const char *, size_t);
 static void	fuzz_report(const char *, size_t);

@@ -22,9 +22,12 @@ FUZZ_HTTP_SRCS = $(srcdir)/tests/fuzz/fuzz_http.c $(FUZZ_HTTP_PARSER)
 FUZZ_NAMES += cfg
 FUZZ_CFG_PARSER = $(srcdir)/cfg/cfg.c $(srcdir)/cfg/cfg_value.c \
 	$(srcdir)/cfg/cfg_blocks.c $(srcdir)/cfg/cfg_check.c \
-	$(srcdir)/cfg/cfg_monitor.c $(srcdir)/cfg/cfg_dump.c
+	$(srcdir)/cfg/cfg_monitor.c $(srcdir)/cfg/cfg_ftp.c \
+	$(srcdir)/cfg/cfg_dump.c
+# cfg_ftp.c checks the login delimiter with lib/ftp_addr.c.
 FUZZ_CFG_SRCS = $(srcdir)/tests/fuzz/fuzz_cfg.c $(FUZZ_CFG_PARSER) \
-	$(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
+	$(srcdir)/lib/addr.c $(srcdir)/lib/ftp_addr.c $(srcdir)/lib/http.c \
+	$(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
 
 # wpad/wpad_verify.c: the PAC script verifier.
 FUZZ_NAMES += pac
@@ -44,13 +47,15 @@ FUZZ_NAMES += disk
 FUZZ_DISK_PARSER = $(srcdir)/proxy/proxy_cache_disk.c \
 	$(srcdir)/proxy/proxy_cache_obj.c
 FUZZ_DISK_SRCS = $(srcdir)/tests/fuzz/fuzz_disk.c $(FUZZ_DISK_PARSER) \
-	$(FUZZ_CACHE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
+	$(FUZZ_CACHE_PARSER) $(srcdir)/lib/http_field.c $(srcdir)/lib/fsafe.c \
+	$(FUZZ_LIB_BASE)
 
 # lib/ctl.c: control-socket requests and replies.
 FUZZ_NAMES += ctl
 FUZZ_CTL_PARSER = $(srcdir)/lib/ctl.c
 FUZZ_CTL_SRCS = $(srcdir)/tests/fuzz/fuzz_ctl.c $(FUZZ_CTL_PARSER) \
-	$(FUZZ_LIB_BASE)
+	$(srcdir)/lib/flow.c $(srcdir)/lib/relay.c $(srcdir)/lib/ev.c \
+	$(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
 
 # lib/check_icmp_pkt.c: echo replies seen by the ICMP health check.
 FUZZ_NAMES += check_icmp
@@ -74,7 +79,14 @@ FUZZ_HEARTBEAT_SRCS = $(srcdir)/tests/fuzz/fuzz_heartbeat.c \
 FUZZ_NAMES += lb_cookie
 FUZZ_LB_COOKIE_PARSER = $(srcdir)/lb/lb_cookie.c
 FUZZ_LB_COOKIE_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_cookie.c \
-	$(FUZZ_LB_COOKIE_PARSER) $(FUZZ_LIB_BASE)
+	$(FUZZ_LB_COOKIE_PARSER) $(srcdir)/lib/http_field.c $(FUZZ_LIB_BASE)
+
+# monitor/mon_snap.c: the agent's parsers of the daemons' control-socket
+# answers and of its saved snapshot, and the diff of two snapshots.
+FUZZ_NAMES += mon_snap
+FUZZ_MON_SNAP_PARSER = $(srcdir)/monitor/mon_snap.c $(srcdir)/monitor/mon_diff.c
+FUZZ_MON_SNAP_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_snap.c \
+	$(FUZZ_MON_SNAP_PARSER) $(srcdir)/monitor/mon_report.c
 
 # monitor/mon_report.c: reports and acknowledgements.
 FUZZ_NAMES += mon_report
@@ -95,6 +107,21 @@ FUZZ_FTP_LIST_PARSER = $(srcdir)/lib/ftp_client.c $(srcdir)/lib/ftp_list.c
 FUZZ_FTP_LIST_SRCS = $(srcdir)/tests/fuzz/fuzz_ftp_list.c \
 	$(FUZZ_FTP_COMMON) $(srcdir)/lib/http.c $(srcdir)/lib/http_field.c \
 	$(srcdir)/lib/addr.c
+
+# lb/lb_pkt_parse.c: every frame on the L4 engine's links, and the NAT
+# rewrites that follow a parse.
+FUZZ_NAMES += lb_pkt
+FUZZ_LB_PKT_PARSER = $(srcdir)/lb/lb_pkt_parse.c $(srcdir)/lb/lb_pkt_csum.c \
+	$(srcdir)/lb/lb_pkt_nat.c
+FUZZ_LB_PKT_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_pkt.c $(FUZZ_LB_PKT_PARSER)
+
+# lb/lb_mip6*.c: home address options, type 2 routing headers, binding
+# updates and the rewrites of Mobile IPv6 persistence.
+FUZZ_NAMES += lb_mip6
+FUZZ_LB_MIP6_PARSER = $(srcdir)/lb/lb_pkt_parse.c $(srcdir)/lb/lb_mip6.c \
+	$(srcdir)/lb/lb_mip6_xlate.c
+FUZZ_LB_MIP6_SRCS = $(srcdir)/tests/fuzz/fuzz_lb_mip6.c \
+	$(FUZZ_LB_MIP6_PARSER) $(srcdir)/lb/lb_pkt_csum.c
 
 # Each target is tests/fuzz/fuzz_NAME, rebuilt when its files change.
 fuzz_uc = $(shell echo $(1) | tr a-z A-Z)

@@ -45,7 +45,9 @@ CHECK "b logged the reference takeover line" \
 CHECK "c1's ARP entry moves to b" wait_until 3 client_mac_is b
 CHECK "b's status shows the partner in fault" \
     status_has b 'Partner server: in fault\.'
-CHECK "a's notify script got FAULT" grep -q "^FAULT|$FIP|" "$T/notify-a.log"
+# The notify script runs in the background: give it time to write.
+CHECK "a's notify script got FAULT" \
+    wait_until 3 grep -q "^FAULT|$FIP|" "$T/notify-a.log"
 
 spawn a http-a.log python3 -m http.server --bind "$A" --directory "$T/www" 8081
 wait_port a "$A" 8081

@@ -37,12 +37,13 @@
 #
 # TOPOLOGY
 #   namespace "sw" holds a Linux bridge br0 (no STP, no multicast snooping,
-#   no IPv6).  Each host NAME is a namespace with lo and "eth0", a veth whose
-#   peer "v-NAME" sits in sw and is enslaved to br0.  Hosts have no default
-#   route: anything outside the test subnet is unreachable by construction.
+#   no IPv6 of its own: it forwards IPv6 frames as any others).  Each host
+#   NAME is a namespace with lo and "eth0", a veth whose peer "v-NAME" sits
+#   in sw and is enslaved to br0.  Hosts have no default route: anything
+#   outside the test subnets is unreachable by construction.
 #
-# ADDRESS PLAN (only 198.18.0.0/15, the benchmarking range, and loopback may
-# ever be used; topo_host refuses anything else)
+# ADDRESS PLAN (only 198.18.0.0/15 and 2001:2::/48, the benchmarking
+# ranges, and loopback may ever be used; topo_host refuses anything else)
 #   PFX=24            prefix length of the test subnet 198.18.0.0/24
 #   A=198.18.0.1      peer A, real address
 #   B=198.18.0.2      peer B, real address
@@ -50,11 +51,19 @@
 #   C1=198.18.0.11    client with an odd last octet
 #   C2=198.18.0.12    client with an even last octet
 #   O=198.18.0.200    origin server
+#   FIPA=198.18.0.101, FIPB=198.18.0.102
+#                     per-proxy floating addresses, normally on A and B
+#   PFX6=64, and the same hosts in 2001:2::/64: A6=2001:2::1, B6=2001:2::2,
+#   FIP6=2001:2::100, FIPA6=2001:2::101, FIPB6=2001:2::102,
+#   C16=2001:2::11 (odd), C26=2001:2::12 (even), O6=2001:2::200
 #
-# IPv6: no IPv6 address outside loopback is permitted, so there is no IPv6
-# topology.  IPv6 is disabled on every eth0 (so not even link-local traffic
-# is sent) and on the switch; inside each host ::1 on lo is available at
-# once (DAD is off), which is where IPv6 behaviour can be exercised.
+# IPv6 is opt-in per host: a host given an address of 2001:2::/48
+# (topo_host NAME ADDR/PFX ADDR6/PFX6) has IPv6 on its eth0, with no
+# link-local address (addr_gen_mode none), no router solicitations or
+# advertisements accepted and no DAD, so it sends nothing outside
+# 2001:2::/48; every other host keeps IPv6 disabled on eth0, as before,
+# so not even link-local traffic is sent.  Inside each host ::1 on lo is
+# available at once (DAD is off).
 #
 # ENVIRONMENT
 #   TOP_SRCDIR, TOP_BUILDDIR  absolute paths (default: two levels above here)
@@ -217,6 +226,17 @@ FIP=198.18.0.100
 C1=198.18.0.11
 C2=198.18.0.12
 O=198.18.0.200
+FIPA=198.18.0.101
+FIPB=198.18.0.102
+PFX6=64
+A6=2001:2::1
+B6=2001:2::2
+FIP6=2001:2::100
+FIPA6=2001:2::101
+FIPB6=2001:2::102
+C16=2001:2::11
+C26=2001:2::12
+O6=2001:2::200
 }
 
 # Per-test temp dir: created by the outer part, logs go to $T/logs.
@@ -592,6 +612,22 @@ topo_init() {
         ERROR "cannot create bridge br0 in sw"
 }
 
+# _tp_addr6_ok ADDR/PREFIX: true for an IPv6 address inside 2001:2::/48,
+# prefix 48 to 128.
+_tp_addr6_ok() {
+    [[ $1 =~ ^[0-9a-fA-F:]+/[0-9]{1,3}$ ]] || return 1
+    python3 - "$1" <<'EOP'
+import ipaddress, sys
+try:
+    i = ipaddress.IPv6Interface(sys.argv[1])
+except ValueError:
+    sys.exit(1)
+ok = i.network.prefixlen >= 48 and \
+    i.ip in ipaddress.IPv6Network("2001:2::/48")
+sys.exit(0 if ok else 1)
+EOP
+}
+
 # _tp_addr_ok ADDR/PREFIX: true for an IPv4 address inside 198.18.0.0/15.
 _tp_addr_ok() {
     [[ $1 =~ ^198\.(18|19)\.([0-9]{1,3})\.([0-9]{1,3})/([0-9]{1,2})$ ]] || return 1
@@ -600,18 +636,25 @@ _tp_addr_ok() {
 }
 
 # topo_host NAME ADDR/PREFIX...: create host namespace NAME with lo up and
-# eth0 (veth, peer v-NAME on br0 in sw) carrying the given IPv4 addresses,
-# all inside 198.18.0.0/15.  IPv6 is off on eth0, DAD off; ::1 works on lo.
+# eth0 (veth, peer v-NAME on br0 in sw) carrying the given addresses, each
+# inside 198.18.0.0/15 or 2001:2::/48.  IPv6 is off on eth0 unless an IPv6
+# address is given (see IPv6 in the header); DAD off; ::1 works on lo.
 topo_host() {
-    local ns=$1 a
+    local ns=$1 a v6=0
     shift
     [ -e /run/netns/sw ] || ERROR "topo_host: call topo_init first"
     [[ $ns =~ ^[a-z][a-z0-9]{0,12}$ ]] && [ "$ns" != sw ] ||
         ERROR "topo_host: bad host name '$ns' (lower case, at most 13 chars)"
     [ $# -ge 1 ] || ERROR "topo_host $ns: no address given"
     for a in "$@"; do
-        _tp_addr_ok "$a" ||
-            ERROR "topo_host $ns: $a is not an ADDR/PREFIX inside 198.18.0.0/15"
+        if [[ $a == *:* ]]; then
+            _tp_addr6_ok "$a" ||
+                ERROR "topo_host $ns: $a is not an ADDR/PREFIX inside 2001:2::/48"
+            v6=1
+        else
+            _tp_addr_ok "$a" ||
+                ERROR "topo_host $ns: $a is not an ADDR/PREFIX inside 198.18.0.0/15"
+        fi
     done
     [ -e "/run/netns/$ns" ] && ERROR "topo_host: $ns exists already"
     _tp_torn=0
@@ -629,6 +672,15 @@ topo_host() {
     _tp_sysctl "$ns" net.ipv6.conf.eth0.disable_ipv6=1 \
                      net.ipv6.conf.eth0.accept_dad=0 ||
         ERROR "cannot set eth0 sysctls in $ns"
+    if [ "$v6" = 1 ]; then
+        # No link-local address and nothing from routers: the host's IPv6
+        # traffic stays within the addresses it is given.
+        _tp_sysctl "$ns" net.ipv6.conf.eth0.addr_gen_mode=1 \
+                         net.ipv6.conf.eth0.accept_ra=0 \
+                         net.ipv6.conf.eth0.router_solicitations=0 \
+                         net.ipv6.conf.eth0.disable_ipv6=0 ||
+            ERROR "cannot enable IPv6 on eth0 in $ns"
+    fi
     for a in "$@"; do
         ip -n "$ns" addr add "$a" dev eth0 || ERROR "cannot add $a on $ns"
     done
@@ -649,7 +701,8 @@ mac_of() {
 }
 
 # neigh_mac NAME ADDR [DEV=eth0]: print the MAC that host NAME's neighbour
-# (ARP) cache holds for ADDR; fails if there is none.
+# cache (ARP, or IPv6 neighbour discovery for an IPv6 ADDR) holds for
+# ADDR; fails if there is none.
 neigh_mac() {
     local l
     l=$(ip -n "$1" neigh show "$2" dev "${3:-eth0}") || return 1

@@ -399,14 +399,16 @@ swr() {
     local b1 b2 b3
     b1=$(pc "$U$p") || return 1
     b2=$(pc "$U$p") || return 1
-    # The background validation is logged too, from client "-".
+    # The background validation is logged too, for the client whose
+    # request found the object stale.
     wait_until 5 logged "$U$p" 3 || { echo "no background fetch"; return 1; }
     b3=$(pc "$U$p") || return 1
     echo "b1=$b1 b2=$b2 b3=$b3; origin saw $(seen "$p")"
     awk -v u="$U$p" '$7 == u { print $3, $4 }' "$PX/access.log"
     [ "$b1" = "GET /swr #1" ] && [ "$b2" = "$b1" ] && [ "$b3" = "GET /swr #2" ] &&
         expect_code "$U$p" 2 TCP_STALE_HIT &&
-        awk -v u="$U$p" '$7 == u && $3 == "-"' "$PX/access.log" | grep -q TCP_REFRESH_MODIFIED
+        awk -v u="$U$p" -v c="$C1" '$7 == u && $3 == c' "$PX/access.log" |
+        sed -n 3p | grep -q TCP_REFRESH_MODIFIED
 }
 CHECK "stale-while-revalidate: stale served at once, validated behind" swr
 

@@ -8,8 +8,16 @@
 #
 # proxy_topo HOST[=ADDR]...  topo_init, then each HOST at ADDR, or at its
 #                            address of the plan (a b c1 c2 origin)
-# proxy_dirs                 PX (default $T/px) with run/ and cache/ that
-#                            the daemons' user (nobody) may write; CONF
+# proxy_user                 the daemons' user, PROXY_USER (twinproxy, the
+#                            default of the peer block's user): when the
+#                            host has no such account, copies of
+#                            /etc/passwd and /etc/group that add it are
+#                            bind-mounted over the real ones, in this
+#                            test's mount namespace only
+# proxy_dirs                 proxy_user; PX (default $T/px), owned by
+#                            PROXY_USER (the daemons write their logs
+#                            there), with run/ (root's) and cache/
+#                            (PROXY_USER's, mode 0700); CONF
 #                            ($PX/twinproxy.conf); REC ($T/origin.rec, empty)
 # conf_peer [RUNDIR]         print host a's peer block (run-dir RUNDIR,
 #                            default $PX/run)
@@ -64,14 +72,39 @@ proxy_topo() {
     done
 }
 
+PROXY_USER=twinproxy
+PROXY_USER_UID=64990
+
+proxy_user() {
+    local e=$T/etc-user
+    getent passwd "$PROXY_USER" >/dev/null && return 0
+    mkdir -p "$e" || ERROR "cannot create $e"
+    {
+        grep -v "^$PROXY_USER:" /etc/passwd
+        echo "$PROXY_USER:x:$PROXY_USER_UID:$PROXY_USER_UID:twinproxy daemons (test):/nonexistent:/usr/sbin/nologin"
+    } >"$e/passwd" &&
+    {
+        grep -v "^$PROXY_USER:" /etc/group
+        echo "$PROXY_USER:x:$PROXY_USER_UID:"
+    } >"$e/group" && chmod 0644 "$e/passwd" "$e/group" &&
+        mount --bind "$e/passwd" /etc/passwd &&
+        mount --bind "$e/group" /etc/group ||
+        ERROR "cannot add the user $PROXY_USER in this test"
+    getent passwd "$PROXY_USER" >/dev/null ||
+        ERROR "the user $PROXY_USER is still unknown"
+}
+
 proxy_dirs() {
     PX=${PX:-$T/px}
     CONF=$PX/twinproxy.conf
     REC=$T/origin.rec
+    proxy_user
     mkdir -p "$PX/run" "$PX/cache" || ERROR "cannot create $PX"
-    # The daemons run as nobody: they write logs and cache files in $PX.
+    # The daemons run as PROXY_USER: their logs go to $PX, the cache
+    # to $PX/cache; both must be theirs and no one else's to write.
     chmod 755 "$T"
-    chmod 777 "$PX" "$PX/cache"
+    chown "$PROXY_USER:" "$PX" "$PX/cache" && chmod 755 "$PX" &&
+        chmod 700 "$PX/cache" || ERROR "cannot set up $PX"
     : >"$REC"
     chmod 666 "$REC"
 }

@@ -27,6 +27,7 @@ with Date and Server fields (any order, repeatable where noted):
   n=BYTES        body of that many pattern bytes (default: a short text
                  "METHOD PATH #K", K counting the requests for this target)
   chunked=1      send the body chunked
+  t=Name:Value   with chunked=1, a trailer field (repeatable)
   close=1        send the body delimited by closing the connection
   h304=Name:Value  add a field to 304 answers only (repeatable)
   slow=MS        pause MS milliseconds after each 64 KiB of body
@@ -288,7 +289,9 @@ class Handler(socketserver.StreamRequestHandler):
             if slow:
                 time.sleep(slow)
         if chunked:
-            self.wfile.write(b"0\r\n\r\n")
+            trailers = "".join("%s\r\n" % t for t in q.get("t", []))
+            self.wfile.write(b"0\r\n" + trailers.encode("latin-1") +
+                             b"\r\n")
             self.wfile.flush()
         return not close
 

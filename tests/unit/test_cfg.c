@@ -193,6 +193,49 @@ test_cfg_string_control_char(void)
 	cfg_msgs_free(&msgs);
 }
 
+/*
+ * An unknown escape is refused rather than taken as the character
+ * itself: "\\d" would print back as "d", and the dump of the effective
+ * configuration would not read back as the file.
+ */
+static void
+test_cfg_string_unknown_escape(void)
+{
+	struct cfg_msgs	 msgs;
+	struct cfg	*cfg, *back;
+	struct cfg_msg	*m;
+	char		*text = NULL;
+	size_t		 len;
+	FILE		*f;
+
+	TAILQ_INIT(&msgs);
+	cfg = cfg_load_string("esc.conf", "peer { name a; address 198.18.0.1; "
+	    "run-dir \"/run/\\dir\"; }\n", &msgs);
+	CU_ASSERT_PTR_NULL(cfg);
+	m = TAILQ_FIRST(&msgs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->text, "esc.conf:1: unknown escape \\d in a "
+	    "string (only \\\", \\\\, \\n, \\r and \\t)");
+	cfg_msgs_free(&msgs);
+
+	/* The known ones print back as they were read. */
+	TAILQ_INIT(&msgs);
+	cfg = cfg_load_string("esc.conf", "peer { name a; address 198.18.0.1; "
+	    "run-dir \"/a\\\"b\\\\c\\nd\"; }\n", &msgs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->peer.run_dir, "/a\"b\\c\nd");
+	f = open_memstream(&text, &len);
+	cfg_dump(f, cfg);
+	fclose(f);
+	back = cfg_load_string("dump.conf", text, &msgs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_STRING_EQUAL(back->peer.run_dir, cfg->peer.run_dir);
+	cfg_free(back);
+	cfg_free(cfg);
+	free(text);
+	cfg_msgs_free(&msgs);
+}
+
 static void
 test_cfg_parse_units(void)
 {
@@ -269,6 +312,7 @@ static CU_TestInfo cfg_tests[] = {
 	{ "test_cfg_load_examples", test_cfg_load_examples },
 	{ "test_cfg_dump_roundtrip", test_cfg_dump_roundtrip },
 	{ "test_cfg_string_control_char", test_cfg_string_control_char },
+	{ "test_cfg_string_unknown_escape", test_cfg_string_unknown_escape },
 	{ "test_cfg_parse_units", test_cfg_parse_units },
 	CU_TEST_INFO_NULL
 };

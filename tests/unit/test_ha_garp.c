@@ -114,11 +114,59 @@ test_ha_garp_parse_claim_cases(void)
 	    got, &ip), 0);
 }
 
+/* Neighbour advertisements for an IPv6 floating IP from another MAC. */
+static void
+test_ha_garp_parse_claim_na(void)
+{
+	static const unsigned char other[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	unsigned char	buf[HA_NA_FRAMELEN], got[6];
+	struct cidr	fip[2];
+	struct addr	ip;
+	struct in6_addr	in6;
+	const char	*cause;
+	char		s[64];
+
+	cidr_parse("198.18.0.0/24", &fip[0], &cause);
+	addr_parse("198.18.0.100", &fip[0].a, &cause);
+	cidr_parse("2001:2::/64", &fip[1], &cause);
+	addr_parse("2001:2::100", &fip[1].a, &cause);
+	inet_pton(AF_INET6, "2001:2::100", &in6);
+
+	ha_garp_na_frame(buf, other, &in6);
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 2,
+	    got, &ip), 1);
+	CU_ASSERT_EQUAL(memcmp(got, other, 6), 0);
+	CU_ASSERT_STRING_EQUAL(addr_ntop(&ip, s, sizeof s), "2001:2::100");
+	/* Only IPv4 floating IPs configured: not ours to worry about. */
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 1,
+	    got, &ip), 0);
+	/* Our own advertisement, another target, truncated, not an NA. */
+	ha_garp_na_frame(buf, mac, &in6);
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 2,
+	    got, &ip), 0);
+	inet_pton(AF_INET6, "2001:2::1", &in6);
+	ha_garp_na_frame(buf, other, &in6);
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 2,
+	    got, &ip), 0);
+	inet_pton(AF_INET6, "2001:2::100", &in6);
+	ha_garp_na_frame(buf, other, &in6);
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, 14 + 40 + 23, mac, fip, 2,
+	    got, &ip), 0);
+	buf[14 + 40] = 135;		/* a solicitation */
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 2,
+	    got, &ip), 0);
+	buf[14 + 40] = 136;
+	buf[14 + 6] = 17;		/* UDP, not ICMPv6 */
+	CU_ASSERT_EQUAL(ha_garp_parse_claim(buf, sizeof buf, mac, fip, 2,
+	    got, &ip), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "gratuitous ARP request bytes", test_ha_garp_arp_request_bytes },
 	{ "gratuitous ARP reply bytes", test_ha_garp_arp_reply_bytes },
 	{ "unsolicited neighbour advertisement bytes", test_ha_garp_na_bytes },
 	{ "foreign claims of the floating IP", test_ha_garp_parse_claim_cases },
+	{ "foreign neighbour advertisements", test_ha_garp_parse_claim_na },
 	CU_TEST_INFO_NULL
 };
 

@@ -1,4 +1,7 @@
-/* test_ha_wire.c: heartbeat wire format (version 2) and HMAC-SHA256. */
+/*
+ * test_ha_wire.c: heartbeat wire formats (versions 2 and 3), HMAC-SHA256
+ * and the config fingerprints.
+ */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -235,7 +238,7 @@ test_ha_wire_decode_old_version(void)
 	    (const unsigned char *)"another key of 32 bytes.........", 32,
 	    &got), HA_RX_FORGED);
 	memcpy(bad, v1_packet, HA_WIRE_LEN);
-	bad[4] = 3;			/* a later version, same layout */
+	bad[4] = 4;			/* a later version, same layout */
 	resign(bad);
 	CU_ASSERT_EQUAL(ha_wire_decode(bad, HA_WIRE_LEN, key, KEYLEN, &got),
 	    HA_RX_VERSION);
@@ -272,6 +275,142 @@ test_ha_wire_fingerprint_symmetric(void)
 	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint(&a, &b, f, 1), fp);
 }
 
+/* A version 3 heartbeat: two instances, one IPv4 and one IPv6. */
+static void
+sample_multi(struct ha_hb *hb)
+{
+	const char	*cause;
+
+	sample_hb(hb);
+	hb->flags = HA_F_HEALTHY | HA_F_HEARS;
+	hb->ninst = 2;
+	cidr_parse("198.18.0.101/24", &hb->inst[0].fip, &cause);
+	addr_parse("198.18.0.101", &hb->inst[0].fip.a, &cause);
+	hb->inst[0].pref = 0;
+	hb->inst[0].state = HA_ACTIVE;
+	cidr_parse("2001:2::102/64", &hb->inst[1].fip, &cause);
+	addr_parse("2001:2::102", &hb->inst[1].fip.a, &cause);
+	hb->inst[1].pref = 1;
+	hb->inst[1].state = HA_STANDBY;
+	hb->inst[1].flags = HA_F_YIELD;
+}
+
+/* Version 3 round trip, its layout and its own checks. */
+static void
+test_ha_wire_multi_roundtrip(void)
+{
+	struct ha_hb	hb, got;
+	unsigned char	buf[HA_WIRE_MAXLEN], bad[HA_WIRE_MAXLEN];
+	size_t		n, i;
+	int		off;
+
+	sample_multi(&hb);
+	n = ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(n, HA_WIRE_LEN + 2 * HA_WIRE_INSTLEN);
+	CU_ASSERT_EQUAL(buf[4], HA_WIRE_VERSION_MULTI);
+	CU_ASSERT_EQUAL(buf[26], 2);
+	CU_ASSERT_EQUAL(buf[HA_WIRE_BODY], 4);
+	CU_ASSERT_EQUAL(buf[HA_WIRE_BODY + 1], 24);
+	CU_ASSERT_EQUAL(buf[HA_WIRE_BODY + 8 + 3], 101);
+	CU_ASSERT_EQUAL(buf[HA_WIRE_BODY + HA_WIRE_INSTLEN], 6);
+	CU_ASSERT_EQUAL(buf[HA_WIRE_BODY + HA_WIRE_INSTLEN + 4], HA_F_YIELD);
+	CU_ASSERT_EQUAL_FATAL(ha_wire_decode(buf, n, key, KEYLEN, &got),
+	    HA_RX_OK);
+	CU_ASSERT_EQUAL(got.ninst, 2);
+	CU_ASSERT(addr_eq(&got.inst[0].fip.a, &hb.inst[0].fip.a));
+	CU_ASSERT(addr_eq(&got.inst[1].fip.a, &hb.inst[1].fip.a));
+	CU_ASSERT_EQUAL(got.inst[1].fip.plen, 64);
+	CU_ASSERT_EQUAL(got.inst[0].state, HA_ACTIVE);
+	CU_ASSERT_EQUAL(got.inst[1].state, HA_STANDBY);
+	CU_ASSERT_EQUAL(got.inst[1].pref, 1);
+	CU_ASSERT_EQUAL(got.inst[1].flags, HA_F_YIELD);
+	CU_ASSERT_EQUAL(got.seq, hb.seq);
+
+	/* Cut or padded: not a whole number of records. */
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, n - 1, key, KEYLEN, &got),
+	    HA_RX_TRUNCATED);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, n + 1, key, KEYLEN, &got),
+	    HA_RX_TRUNCATED);
+	/* One record dropped: the HMAC no longer matches. */
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, n - HA_WIRE_INSTLEN, key, KEYLEN,
+	    &got), HA_RX_FORGED);
+	/* Any byte changed: forged. */
+	for (i = 4; i < n; i++) {
+		memcpy(bad, buf, n);
+		bad[i] ^= 0x40;
+		CU_ASSERT_EQUAL(ha_wire_decode(bad, n, key, KEYLEN, &got),
+		    HA_RX_FORGED);
+	}
+	/* Authentic but wrong: count, record fields, v2-only flags. */
+	{
+		static const int offs[] = { 26, 7, HA_WIRE_BODY,
+		    HA_WIRE_BODY + 1, HA_WIRE_BODY + 2, HA_WIRE_BODY + 3,
+		    HA_WIRE_BODY + 4, HA_WIRE_BODY + 5, HA_WIRE_BODY + 12 };
+		static const unsigned char vals[] = { 3, HA_F_YIELD, 5, 33,
+		    2, 4, 0x01, 1, 1 };
+
+		for (i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+			off = offs[i];
+			memcpy(bad, buf, n);
+			bad[off] = vals[i];
+			CU_ASSERT_EQUAL(ha_wire_hmac(key, KEYLEN, bad,
+			    n - HA_WIRE_MACLEN, bad + n - HA_WIRE_MACLEN), 0);
+			CU_ASSERT_EQUAL(ha_wire_decode(bad, n, key, KEYLEN,
+			    &got), HA_RX_MALFORMED);
+		}
+	}
+	/* A version 2 packet may not be longer than 88 bytes. */
+	memcpy(bad, buf, n);
+	bad[4] = HA_WIRE_VERSION;
+	bad[26] = 0;
+	CU_ASSERT_EQUAL(ha_wire_hmac(key, KEYLEN, bad, n - HA_WIRE_MACLEN,
+	    bad + n - HA_WIRE_MACLEN), 0);
+	CU_ASSERT_EQUAL(ha_wire_decode(bad, n, key, KEYLEN, &got),
+	    HA_RX_MALFORMED);
+	/* The most instances fit; one more is refused by length. */
+	hb.ninst = HA_MAXINST;
+	for (i = 2; i < HA_MAXINST; i++)
+		hb.inst[i] = hb.inst[0];
+	n = ha_wire_encode(&hb, key, KEYLEN, buf);
+	CU_ASSERT_EQUAL(n, HA_WIRE_MAXLEN);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, n, key, KEYLEN, &got), HA_RX_OK);
+	CU_ASSERT_EQUAL(got.ninst, HA_MAXINST);
+	CU_ASSERT_EQUAL(ha_wire_decode(buf, n + HA_WIRE_INSTLEN, key, KEYLEN,
+	    &got), HA_RX_TRUNCATED);
+}
+
+/*
+ * Mirrored per-address configs agree: a's 'prefer self' is b's 'prefer
+ * partner'; listing order does not matter; any disagreement shows.
+ */
+static void
+test_ha_wire_fingerprint_multi(void)
+{
+	struct addr	a, b;
+	struct cidr	f[2], g[2];
+	const char	*cause;
+	int		sa[2] = { 1, 0 }, sb[2] = { 1, 0 }, same[2] = { 1, 1 };
+	uint64_t	fp;
+
+	addr_parse("198.18.0.1", &a, &cause);
+	addr_parse("198.18.0.2", &b, &cause);
+	cidr_parse("198.18.0.101/24", &f[0], &cause);
+	addr_parse("198.18.0.101", &f[0].a, &cause);
+	f[1] = f[0];
+	addr_parse("198.18.0.102", &f[1].a, &cause);
+	/* b lists them the other way round: 102 (its own) first. */
+	g[0] = f[1];
+	g[1] = f[0];
+	fp = ha_wire_fingerprint_multi(&a, &b, f, sa, 2);
+	CU_ASSERT_EQUAL(ha_wire_fingerprint_multi(&b, &a, g, sb, 2), fp);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint_multi(&b, &a, g, same, 2),
+	    fp);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint_multi(&a, &b, f, same, 2),
+	    fp);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint(&a, &b, f, 2), fp);
+	CU_ASSERT_NOT_EQUAL(ha_wire_fingerprint_multi(&a, &b, f, sa, 1), fp);
+}
+
 static CU_TestInfo tests[] = {
 	{ "encode golden bytes", test_ha_wire_encode_golden },
 	{ "HMAC-SHA256 RFC 4231 vectors", test_ha_wire_hmac_rfc4231 },
@@ -280,6 +419,8 @@ static CU_TestInfo tests[] = {
 	{ "decode checks authentic fields", test_ha_wire_decode_fields },
 	{ "decode refuses version 1", test_ha_wire_decode_old_version },
 	{ "config fingerprint", test_ha_wire_fingerprint_symmetric },
+	{ "version 3 round trip and checks", test_ha_wire_multi_roundtrip },
+	{ "per-address fingerprint", test_ha_wire_fingerprint_multi },
 	CU_TEST_INFO_NULL
 };
 

@@ -3,7 +3,9 @@
  * an event base, twinctl's client side in a child process), and the
  * secret-file checks.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -149,6 +152,85 @@ test_ctl_request_roundtrip(void)
 	rmdir(dir);
 }
 
+/* Commands sent by the flood client, through a file (it is a child). */
+static char	 flood_count[64];
+
+/*
+ * A client that sends commands for a second and never reads their
+ * answers; it writes how many it sent to flood_count.
+ */
+static int
+client_flood(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct timespec		 t0, now;
+	const char		 cmd[] = "echo answer-of-some-length\n";
+	long			 sent = 0;
+	FILE			*f;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof sun.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		return (1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (write(fd, cmd, sizeof cmd - 1) == (ssize_t)sizeof cmd - 1)
+			sent++;
+		else
+			usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - t0.tv_sec) * 1000000000L +
+	    (now.tv_nsec - t0.tv_nsec) < 1000000000L);
+	if ((f = fopen(flood_count, "w")) == NULL)
+		return (2);
+	fprintf(f, "%ld\n", sent);
+	fclose(f);
+	close(fd);
+	return (0);
+}
+
+/*
+ * Answers a client does not read pile up to the high-water mark only:
+ * past it, its commands wait and are not even read (lib/flow.h).
+ */
+static void
+test_ctl_flood_bounded(void)
+{
+	struct event_base	*base;
+	struct ctl_server	*srv;
+	const char		*cause = NULL;
+	char			 dir[] = "/tmp/ctltest.XXXXXX", path[64];
+	long			 sent = 0;
+	int			 calls = 0;
+	FILE			*f;
+	void			(*old)(int);
+
+	/* As in the daemons: a client gone is an error, not a signal. */
+	old = signal(SIGPIPE, SIG_IGN);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.sock", dir);
+	snprintf(flood_count, sizeof flood_count, "%s/count", dir);
+	base = event_base_new();
+	srv = ctl_server_new(base, path, test_cmds, &calls, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	CU_ASSERT_EQUAL(run_client(base, client_flood, path), 0);
+	if ((f = fopen(flood_count, "r")) != NULL) {
+		CU_ASSERT_EQUAL(fscanf(f, "%ld", &sent), 1);
+		fclose(f);
+	}
+	/* 256 KiB of answers (plus the socket's own buffer), no more. */
+	CU_ASSERT(sent > calls);
+	CU_ASSERT(calls < (256 * 1024 + 4 * 1024 * 1024) / 30);
+	ctl_server_free(srv);
+	event_base_free(base);
+	unlink(flood_count);
+	rmdir(dir);
+	signal(SIGPIPE, old);
+}
+
 static void
 test_daemon_read_secret_modes(void)
 {
@@ -188,6 +270,7 @@ test_daemon_read_secret_modes(void)
 
 static CU_TestInfo ctl_tests[] = {
 	{ "test_ctl_request_roundtrip", test_ctl_request_roundtrip },
+	{ "test_ctl_flood_bounded", test_ctl_flood_bounded },
 	{ "test_daemon_read_secret_modes", test_daemon_read_secret_modes },
 	CU_TEST_INFO_NULL
 };

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "http.h"
 #include "http_body.h"
+#include "http_field.h"
 #include "http_head.h"
 #include "unit.h"
 
@@ -128,6 +129,50 @@ test_http_body_move_chunked(void)
 		CU_ASSERT_STRING_EQUAL(s, body);
 		free(s);
 	}
+	evbuffer_free(dst);
+}
+
+/*
+ * Trailers that may not be trailers (RFC 9110 section 6.5.1) are dropped
+ * on the way, however the section arrives; the others pass unchanged.
+ */
+static void
+test_http_body_move_trailers(void)
+{
+	static const char	 body[] = "3\r\nabc\r\n0\r\n"
+	    "Content-Length: 99\r\nX-Sum: 1\r\nHost: evil\r\n"
+	    "set-cookie: s=1\r\nTransfer-Encoding: chunked\r\n"
+	    "Authorization: x\r\nX-Late: 2\r\nContent-Type: t/t\r\n\r\n";
+	static const char	 want[] = "3\r\nabc\r\n0\r\n"
+	    "X-Sum: 1\r\nX-Late: 2\r\n\r\n";
+	struct http_body	 b;
+	struct evbuffer		*dst = evbuffer_new();
+	size_t			 left, step;
+	char			*s, in[512];
+
+	for (step = 1; step <= sizeof body; step += 5) {
+		snprintf(in, sizeof in, "%sGET", body);
+		http_body_init(&b, HTTP_BODY_CHUNKED, 0, 0, NULL);
+		CU_ASSERT_EQUAL(move_in_pieces(&b, in, step, dst, &left), 0);
+		CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
+		CU_ASSERT_EQUAL(left, 3);
+		s = take(dst);
+		CU_ASSERT_STRING_EQUAL(s, want);
+		free(s);
+	}
+	/* A bad trailer is an error, before anything of it went on. */
+	http_body_init(&b, HTTP_BODY_CHUNKED, 0, 0, NULL);
+	CU_ASSERT_EQUAL(move_in_pieces(&b, "0\r\nX-A: 1\r\nBad Name: 2\r\n"
+	    "\r\n", 4, dst, &left), -1);
+	s = take(dst);
+	CU_ASSERT_STRING_EQUAL(s, "0\r\n");
+	free(s);
+	/* The names, one by one. */
+	CU_ASSERT_EQUAL(http_trailer_forbidden("If-Match", 8), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("TE", 2), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Cookie", 6), 1);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Server-Timing", 13), 0);
+	CU_ASSERT_EQUAL(http_trailer_forbidden("Digest", 6), 0);
 	evbuffer_free(dst);
 }
 
@@ -254,13 +299,13 @@ read_now(int fd, char *buf, size_t size)
 }
 
 /*
- * flow_send() writes a large answer at once to an idle socket, queues a
+ * flow_add() writes a large answer at once to an idle socket, queues a
  * small one for the loop, queues behind bytes already waiting (order
  * kept), queues what a full socket does not take, and only queues for a
  * bufferevent that is not a plain socket.
  */
 static void
-test_flow_send(void)
+test_flow_add(void)
 {
 	struct flow_limits	 fl = { 8, 4 };
 	struct event_base	*base = event_base_new();
@@ -278,7 +323,7 @@ test_flow_send(void)
 
 	/* Idle: on the socket before the loop runs, nothing queued. */
 	evbuffer_add(b, "hello", 5);
-	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 5);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 5);
 	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
 	CU_ASSERT_EQUAL(evbuffer_get_length(out), 0);
 	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 5);
@@ -286,7 +331,7 @@ test_flow_send(void)
 
 	/* Below the low-water mark: left for the loop. */
 	evbuffer_add(b, "hi", 2);
-	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 0);
 	CU_ASSERT_EQUAL(evbuffer_get_length(out), 2);
 	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
 	event_base_loop(base, EVLOOP_NONBLOCK);
@@ -296,7 +341,7 @@ test_flow_send(void)
 	/* Bytes already queued go first: nothing is written past them. */
 	evbuffer_add(out, "one ", 4);
 	evbuffer_add(b, "two three", 9);
-	CU_ASSERT_EQUAL(flow_send(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 0);
 	CU_ASSERT_EQUAL(evbuffer_get_length(out), 13);
 	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
 	event_base_loop(base, EVLOOP_NONBLOCK);
@@ -306,7 +351,7 @@ test_flow_send(void)
 	/* A peer that does not read: the socket's share, the rest queued. */
 	CU_ASSERT_FATAL((big = calloc(1, len)) != NULL);
 	evbuffer_add(b, big, len);
-	n = flow_send(bev, b, &fl);
+	n = flow_add(bev, b, &fl);
 	CU_ASSERT(n > 0 && n < len);
 	CU_ASSERT_EQUAL(evbuffer_get_length(out), len - n);
 	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
@@ -321,7 +366,7 @@ test_flow_send(void)
 	CU_ASSERT_FATAL(filt != NULL);
 	bufferevent_enable(filt, EV_WRITE);
 	evbuffer_add(b, "tls records", 11);
-	CU_ASSERT_EQUAL(flow_send(filt, b, &fl), 0);
+	CU_ASSERT_EQUAL(flow_add(filt, b, &fl), 0);
 	/* The filter passed it down at once; the socket got nothing yet. */
 	CU_ASSERT_EQUAL(evbuffer_get_length(bufferevent_get_output(filt)) +
 	    evbuffer_get_length(bufferevent_get_output(bev)), 11);
@@ -418,6 +463,13 @@ test_http_head_response(void)
 	CU_ASSERT_EQUAL(http_head_conn(11, 1), HTTP_CONN_CLOSE);
 	CU_ASSERT_EQUAL(http_head_conn(10, 1), HTTP_CONN_CLOSE);
 	CU_ASSERT_EQUAL(http_head_conn(11, 0), HTTP_CONN_NONE);
+	/* No reason phrase from the origin: the code's own goes on. */
+	CU_ASSERT_EQUAL_FATAL(http_parse_response(&msg, "HTTP/1.1 204\r\n\r\n",
+	    17, NULL, HTTP_METHOD_GET), HTTP_DONE);
+	http_head_status_line(b, &msg);
+	s = take(b);
+	CU_ASSERT_STRING_EQUAL(s, "HTTP/1.1 204 No Content\r\n");
+	free(s);
 	evbuffer_free(b);
 }
 
@@ -471,11 +523,12 @@ static CU_TestInfo tests[] = {
 	{ "move_length", test_http_body_move_length },
 	{ "move_close", test_http_body_move_close },
 	{ "move_chunked", test_http_body_move_chunked },
+	{ "move_trailers", test_http_body_move_trailers },
 	{ "move_dechunk", test_http_body_move_dechunk },
 	{ "move_bad_chunks", test_http_body_move_bad_chunks },
 	{ "check_early", test_http_body_check_early },
 	{ "relay_backpressure", test_http_body_relay_backpressure },
-	{ "flow_send", test_flow_send },
+	{ "flow_add", test_flow_add },
 	{ "head_request", test_http_head_request },
 	{ "head_response", test_http_head_response },
 	{ "head_connection", test_http_head_connection },

@@ -56,7 +56,7 @@ test_http_error_page_statuses(void)
 
 	s = page(403, "denied", "a (twin-proxy)", 1);
 	CU_ASSERT_EQUAL(strncmp(s, "HTTP/1.1 403 Forbidden\r\n", 24), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\nVia: a (twin-proxy)\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\nVia: 1.1 a (twin-proxy)\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\nConnection: keep-alive\r\n"));
 	free(s);
 	CU_ASSERT_STRING_EQUAL(http_status_reason(400), "Bad Request");

@@ -74,19 +74,65 @@ test_logfile_buffer_cap(void)
 	struct event_base	*base = event_base_new();
 	struct logfile		*lf;
 	const char		*cause;
-	char			 line[100];
+	char			 line[100], path[128], *dir = lf_dir();
 	int			 i, ok = 0;
 
 	memset(line, 'a', sizeof line);
+	snprintf(path, sizeof path, "%s/capped.log", dir);
 	/* Never flushed (huge threshold): the cap is all that limits. */
 	lf = logfile_new(base, "access log", 1 << 30, 1000);
-	CU_ASSERT_EQUAL_FATAL(logfile_open(lf, "/dev/null", &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(logfile_open(lf, path, &cause), 0);
 	for (i = 0; i < 20; i++)
 		if (logfile_write(lf, line, sizeof line) == 0)
 			ok++;
 	CU_ASSERT_EQUAL(ok, 10);
 	CU_ASSERT_EQUAL(logfile_dropped(lf), 10);
 	logfile_free(lf);
+	unlink(path);
+	rmdir(dir);
+	event_base_free(base);
+}
+
+/*
+ * A reopen that fails (a link planted where the new file should be)
+ * keeps writing to the file in use, counts the failure and is tried
+ * again; a device is not a log file either.
+ */
+static void
+test_logfile_reopen_fails(void)
+{
+	struct event_base	*base = event_base_new();
+	struct logfile		*lf;
+	const char		*cause;
+	char			 path[128], old[140], *dir = lf_dir();
+
+	snprintf(path, sizeof path, "%s/access.log", dir);
+	snprintf(old, sizeof old, "%s.1", path);
+	lf = logfile_new(base, "access log", 64 * 1024, 1 << 20);
+	CU_ASSERT_EQUAL(logfile_open(lf, "/dev/null", &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "not a regular file"));
+	CU_ASSERT_EQUAL_FATAL(logfile_open(lf, path, &cause), 0);
+	CU_ASSERT_EQUAL(rename(path, old), 0);
+	CU_ASSERT_EQUAL(symlink("/etc/passwd", path), 0);
+	logfile_write(lf, "one\n", 4);
+	logfile_reopen(lf);
+	CU_ASSERT_EQUAL(logfile_reopen_failures(lf), 1);
+	logfile_reopen(lf);
+	CU_ASSERT_EQUAL(logfile_reopen_failures(lf), 2);
+	logfile_write(lf, "two\n", 4);
+	logfile_flush(lf);
+	CU_ASSERT_EQUAL(lf_size(old), 8);
+	/* Once the way is clear, the next try gets a file of its own. */
+	unlink(path);
+	logfile_reopen(lf);
+	CU_ASSERT_EQUAL(logfile_reopen_failures(lf), 2);
+	logfile_write(lf, "three\n", 6);
+	logfile_flush(lf);
+	CU_ASSERT_EQUAL(lf_size(path), 6);
+	logfile_free(lf);
+	unlink(path);
+	unlink(old);
+	rmdir(dir);
 	event_base_free(base);
 }
 
@@ -132,6 +178,7 @@ static CU_TestInfo tests[] = {
 	{ "buffer_flush", test_logfile_buffer_flush },
 	{ "buffer_cap", test_logfile_buffer_cap },
 	{ "reopen", test_logfile_reopen },
+	{ "reopen_fails", test_logfile_reopen_fails },
 	CU_TEST_INFO_NULL
 };
 

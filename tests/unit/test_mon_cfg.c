@@ -170,12 +170,54 @@ test_mon_cfg_man_sections(void)
 	free(man);
 }
 
+/*
+ * The monitoring examples in etc/ load clean: no error, no warning, and
+ * the block each is about.
+ */
+static void
+test_mon_cfg_examples(void)
+{
+	static const struct {
+		const char	*file;
+		int		 report;
+	} ex[] = {
+		{ "a-report.conf", 1 },
+		{ "b-report.conf", 1 },
+		{ "center.conf", 0 },
+	};
+	struct cfg_msgs	 msgs;
+	struct cfg_msg	*m;
+	struct cfg	*cfg;
+	char		 path[PATH_MAX];
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+		snprintf(path, sizeof path, "%s/../../etc/%s", unit_data(""),
+		    ex[i].file);
+		TAILQ_INIT(&msgs);
+		cfg = cfg_load(path, &msgs);
+		n = 0;
+		TAILQ_FOREACH(m, &msgs, entry) {
+			fprintf(stderr, "\n%s", m->text);
+			n++;
+		}
+		cfg_msgs_free(&msgs);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+		CU_ASSERT_EQUAL(n, 0);
+		CU_ASSERT_EQUAL(cfg->report.blk.present, ex[i].report);
+		CU_ASSERT_EQUAL(cfg->center.blk.present, !ex[i].report);
+		cfg_free(cfg);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_mon_cfg_absent_is_off", test_mon_cfg_absent_is_off },
 	{ "test_mon_cfg_defaults", test_mon_cfg_defaults },
 	{ "test_mon_cfg_spool_bounds", test_mon_cfg_spool_bounds },
 	{ "test_mon_cfg_roundtrip", test_mon_cfg_roundtrip },
 	{ "test_mon_cfg_man_sections", test_mon_cfg_man_sections },
+	{ "test_mon_cfg_examples", test_mon_cfg_examples },
 	CU_TEST_INFO_NULL
 };
 

@@ -380,6 +380,26 @@ test_cache_vary_keys(void)
 	/* No Vary: no key. */
 	CU_ASSERT_EQUAL(cache_vary_key(NULL, a.h, a.n, &k1), 0);
 	CU_ASSERT_PTR_NULL(k1);
+	/*
+	 * A name longer than 127 characters counts whole: cut short, it
+	 * matched no field and every client got the first variant.
+	 */
+	{
+		char	 name[201], text[512];
+
+		memset(name, 'n', 200);
+		name[200] = '\0';
+		snprintf(text, sizeof text, "%s: one\n", name);
+		hs(&a, text);
+		snprintf(text, sizeof text, "%s: two\n", name);
+		hs(&b, text);
+		CU_ASSERT_EQUAL(cache_vary_key(name, a.h, a.n, &k1), 0);
+		CU_ASSERT_EQUAL(cache_vary_key(name, b.h, b.n, &k2), 0);
+		CU_ASSERT(strcmp(k1, k2) != 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(k1, "=one"));
+		free(k1);
+		free(k2);
+	}
 }
 
 static void
@@ -511,8 +531,34 @@ test_cache_uri_forms(void)
 	CU_ASSERT_EQUAL(cache_uri_normalise("http://[::1]:80/x", &u), 0);
 	CU_ASSERT_STRING_EQUAL(u, "http://[::1]/x");
 	free(u);
+	/* The port is a number: leading zeros and an empty port mean none. */
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://h:080/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "http://h/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://h:/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "http://h/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("https://h:0443/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "https://h/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://h:08080/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "http://h:8080/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://h:443/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "http://h:443/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("http://h:8x/", &u), -1);
 	CU_ASSERT_EQUAL(cache_uri_normalise("/relative", &u), -1);
-	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://example.com/", &u), -1);
+	/* ftp:// for the gateway's answers (ftp-cache), port 21 dropped. */
+	CU_ASSERT_EQUAL(cache_uri_normalise("FTP://Ftp.Example.com:21/a", &u),
+	    0);
+	CU_ASSERT_STRING_EQUAL(u, "ftp://ftp.example.com/a");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://h:2121/", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "ftp://h:2121/");
+	free(u);
+	CU_ASSERT_EQUAL(cache_uri_normalise("ftp://anonymous@h/", &u), -1);
+	CU_ASSERT_EQUAL(cache_uri_normalise("gopher://example.com/", &u), -1);
 	CU_ASSERT_EQUAL(cache_uri_normalise("http://user@example.com/", &u),
 	    -1);
 	/* A port and no host (found by fuzz_cache: it normalised once). */

@@ -1698,6 +1698,105 @@ test_cache_ctl_commands(void)
 	free(dir);
 }
 
+/*
+ * A response that sets a cookie is not stored (cache-set-cookie
+ * no-store), or is stored without the cookie (strip); a 304 never adds
+ * one to a stored object.
+ */
+static void
+test_cache_set_cookie(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_conf	 conf;
+	struct cache_answer	 ans;
+	struct fx		 f;
+	const char		*why;
+	char			*s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 200, "Cache-Control: max-age=100\nSet-Cookie: sid=alice\n"
+	    "Content-Length: 2\n", NOW);
+	CU_ASSERT_PTR_NULL(cache_store_begin(c, &f.req, &f.resp, &why));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "sets a cookie"));
+	fetch(c, U, "", NOW, &ans);
+	CU_ASSERT_EQUAL(ans.action, CACHE_ACT_MISS);
+	cache_pending_done(c, ans.pending, CACHE_PENDING_FAILED);
+	cache_answer_clear(&ans);
+
+	/* strip: the body is shared, the cookie is not. */
+	memset(&conf, 0, sizeof conf);
+	conf.mem_max = 1 << 20;
+	conf.max_object = 1 << 20;
+	conf.heuristic_max = 86400;
+	conf.strip_cookies = 1;
+	CU_ASSERT_EQUAL(cache_set_limits(c, &conf, &why), 0);
+	CU_ASSERT_EQUAL(store(c, &f, "ok", 2), 0);
+	fetch(c, U, "", NOW + 1, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NULL(strstr(s, "Set-Cookie"));
+	CU_ASSERT_PTR_NULL(strstr(s, "alice"));
+	free(s);
+	cache_answer_clear(&ans);
+
+	/* A validation's 304 that sets a cookie leaves the object as it was. */
+	mkresp(&f, 200, "Cache-Control: max-age=0\nETag: \"e\"\n"
+	    "Content-Length: 2\n", NOW);
+	CU_ASSERT_EQUAL(store(c, &f, "ok", 2), 0);
+	fetch(c, U, "", NOW + 5, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_VALIDATE);
+	mkresp(&f, 304, "Cache-Control: max-age=60\nETag: \"e\"\n"
+	    "Set-Cookie: sid=bob\n", NOW + 5);
+	CU_ASSERT_EQUAL(cache_revalidated(c, &ans, &f.req, &f.resp, NOW + 5),
+	    0);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NULL(strstr(s, "bob"));
+	free(s);
+	cache_pending_done(c, ans.pending, CACHE_PENDING_STORED);
+	cache_answer_clear(&ans);
+	fetch(c, U, "", NOW + 6, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NULL(strstr(s, "Set-Cookie"));
+	free(s);
+	cache_answer_clear(&ans);
+	cache_free(c);
+}
+
+/*
+ * A stored 416 is the origin's answer and is served as stored; only the
+ * cache's own answer to an unsatisfiable range invents Content-Range.
+ */
+static void
+test_cache_stored_416(void)
+{
+	struct cache		*c = mem_cache(1 << 20);
+	struct cache_answer	 ans;
+	struct fx		 f;
+	char			*s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 416, "Cache-Control: max-age=100\n"
+	    "Content-Range: bytes */1234\nContent-Length: 6\n", NOW);
+	CU_ASSERT_EQUAL_FATAL(store(c, &f, "range?", 6), 0);
+	fetch(c, U, "", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	CU_ASSERT_EQUAL(ans.status, 416);
+	CU_ASSERT_EQUAL(ans.range_bad, 0);
+	s = fields_of(&ans);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Range: bytes */1234\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(s, "*/6"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Length: 6\r\n"));
+	free(s);
+	s = body_of(&ans, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "range?");
+	free(s);
+	cache_answer_clear(&ans);
+	cache_free(c);
+}
+
 static CU_TestInfo tests[] = {
 	{ "hit from memory", test_cache_hit_from_memory },
 	{ "body outlives eviction", test_cache_body_outlives_eviction },
@@ -1725,6 +1824,8 @@ static CU_TestInfo tests[] = {
 	{ "date added", test_cache_date_added },
 	{ "conf from config", test_cache_conf_from_config },
 	{ "disk duplicate copy", test_cache_disk_duplicate_copy },
+	{ "set cookie", test_cache_set_cookie },
+	{ "stored 416", test_cache_stored_416 },
 	CU_TEST_INFO_NULL
 };
 

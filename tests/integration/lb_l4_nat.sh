@@ -1,0 +1,164 @@
+#!/bin/bash
+# lb_l4_nat.sh - the L4 engine in NAT mode between real kernels. Client c
+# fetches from cluster 198.18.0.100 / 2001:2::100 port 80 on lb, which
+# forwards to nginx on s1 and s2 (a second subnet, routed through lb, whose
+# kernel forwards too: the engine's nftables rules must keep it off).
+# Checks:
+#   - a 100 MB download arrives whole (sha256), IPv4 and IPv6, also with
+#     the engine completing partial checksums itself (-c);
+#   - round robin: 10 requests are split 5/5 between the servers, which
+#     see the client's own address;
+#   - the kernel never answers for the cluster address: no ping reply, no
+#     RST or ICMP for other ports, nothing but a control RST from lb's own
+#     address in a capture on c;
+#   - Path MTU discovery: with lb's client-side link at MTU 1280, the
+#     engine tells the servers (fragmentation needed / packet too big) and
+#     the downloads still complete;
+#   - a SYN flood from spoofed sources fills the table to its bound: new
+#     flows are refused and counted, the established download goes on, and
+#     new connections work again once the half-open flows time out.
+
+# shellcheck disable=SC2317  # helpers are called through CHECK
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lb_l4_lib.sh"
+
+need_cmd nginx curl nft tcpdump sha256sum /usr/bin/python3
+
+l4_topo_nat
+l4_www
+l4_nginx s1
+l4_nginx s2
+wait_port s1 "$L4_S1" 80
+wait_port s2 "$L4_S2" 80
+
+l4_drive drive.log -i eth0 -i eth1 -a "$L4_VIP" -a "$L4_VIP6" -P 80 -m nat \
+    "$L4_S1" "$L4_S2" "$L4_S16" "$L4_S26"
+
+# ---- the kernel stays off the cluster address (capture on c) -------------
+
+spawn c tcpdump.log tcpdump --immediate-mode -i eth0 -n -U -w "$T/c.pcap" \
+    "tcp[tcpflags] & tcp-rst != 0 or (icmp and icmp[icmptype] != icmp-echo) or (icmp6 and ip6[40] < 128)"
+TCPDUMP_PID=$SPAWN_PID
+wait_log tcpdump.log 'listening on' 5
+
+CHECK "IPv4: 100 MB through the cluster, sha256 matches" \
+    big_ok c "http://$L4_VIP/big"
+CHECK "IPv6: 100 MB through the cluster, sha256 matches" \
+    big_ok c "http://[$L4_VIP6]/big"
+
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    on c curl -sS --max-time 5 -o /dev/null "http://$L4_VIP/small?$i"
+done
+rr_split() {
+    local a b
+    a=$(grep -c '"GET /small?' "$T/logs/s1-access.log") || return 1
+    b=$(grep -c '"GET /small?' "$T/logs/s2-access.log") || return 1
+    echo "s1 $a s2 $b"
+    [ "$a" -eq 5 ] && [ "$b" -eq 5 ]
+}
+CHECK "round robin: 10 requests split 5/5 over s1 and s2" rr_split
+CHECK "the servers see the client's own address" \
+    grep -q "^$L4_C - .*GET /small" "$T/logs/s1-access.log"
+CHECK "IPv6: the servers see the client's own address" \
+    eval "grep -q '^$L4_C6 - .*GET /big' $T/logs/s1-access.log $T/logs/s2-access.log"
+
+CHECK "no ping reply from the cluster address" \
+    not on c ping -c 2 -i 0.2 -W 1 "$L4_VIP"
+CHECK "no answer on a port the cluster does not have" \
+    not on c curl -sS --max-time 2 -o /dev/null "http://$L4_VIP:81/"
+on c bash -c "echo x >/dev/udp/$L4_VIP/53" 2>/dev/null
+on c bash -c "echo x >/dev/udp/$L4_VIP6/53" 2>/dev/null
+# Control: lb's own address answers a closed port with a RST.
+on c curl -sS --max-time 2 -o /dev/null "http://$L4_LB:81/"
+sleep 0.5
+stop "$TCPDUMP_PID"
+on c tcpdump -n -r "$T/c.pcap" >"$T/c.txt" 2>/dev/null
+only_control() {
+    cat "$T/c.txt"
+    grep -q "IP $L4_LB.81 > $L4_C.* Flags \[R" "$T/c.txt" || return 1
+    [ "$(grep -vc "IP $L4_LB.81 > $L4_C" "$T/c.txt")" -eq 0 ]
+}
+CHECK "the capture holds the control RST and no other RST or ICMP" \
+    only_control
+l4_dump drive.log
+CHECK "12 flows (2 + 10 requests), none for the probes" \
+    eval "[ \$(l4_stat drive.log 'stats flows_created') -eq 12 ]"
+
+# ---- partial checksums completed by the engine -----------------------------
+
+stop "$DRIVE_PID"
+l4_drive drive-c.log -c -i eth0 -i eth1 -a "$L4_VIP" -a "$L4_VIP6" -P 80 \
+    -m nat "$L4_S1" "$L4_S2" "$L4_S16" "$L4_S26"
+CHECK "IPv4 with -c: 100 MB, sha256 matches" big_ok c "http://$L4_VIP/big"
+CHECK "IPv6 with -c: 100 MB, sha256 matches" big_ok c "http://[$L4_VIP6]/big"
+l4_dump drive-c.log
+CHECK "the engine completed partial checksums" \
+    eval "[ \$(l4_stat drive-c.log 'stats csum_fixed') -gt 0 ]"
+stop "$DRIVE_PID"
+
+# ---- Path MTU discovery through the engine ----------------------------------
+
+ip -n lb link set eth0 mtu 1280 || ERROR "cannot set lb's MTU"
+l4_drive drive-mtu.log -i eth0 -i eth1 -a "$L4_VIP" -a "$L4_VIP6" -P 80 \
+    -m nat "$L4_S1" "$L4_S2" "$L4_S16" "$L4_S26"
+CHECK "IPv4, client side at MTU 1280: 100 MB, sha256 matches" \
+    big_ok c "http://$L4_VIP/big"
+CHECK "IPv6, client side at MTU 1280: 100 MB, sha256 matches" \
+    big_ok c "http://[$L4_VIP6]/big"
+pmtu_learnt() {
+    on s1 ip route get "$L4_C" | grep -q 'mtu 1280' ||
+        on s2 ip route get "$L4_C" | grep -q 'mtu 1280'
+}
+CHECK "a server learnt the path MTU 1280 towards the client" pmtu_learnt
+l4_dump drive-mtu.log
+CHECK "the engine sent the ICMP errors" \
+    eval "[ \$(l4_stat drive-mtu.log 'stats icmp_sent') -gt 0 ]"
+stop "$DRIVE_PID"
+ip -n lb link set eth0 mtu 1500
+
+# ---- a SYN flood fills the table; established flows go on -----------------
+
+l4_drive drive-flood.log -n 200 -S 4000 -i eth0 -i eth1 -a "$L4_VIP" -P 80 \
+    -m nat "$L4_S1" "$L4_S2"
+LBMAC=$(mac_of lb eth0)
+spawn c slow.log bash -c "curl -sS --max-time 60 --limit-rate 15M \
+    http://$L4_VIP/big | sha256sum >$T/slow.sha"
+SLOW_PID=$SPAWN_PID
+wait_until 5 eval "[ \$(grep -c '\"GET /big' $T/logs/s1-access.log \
+    $T/logs/s2-access.log | awk -F: '{ s += \$2 } END { print s }') -ge 7 ]"
+sleep 0.5
+on c /usr/bin/python3 - "$LBMAC" "$L4_VIP" <<'EOF' >"$T/logs/flood.log" 2>&1
+import random, sys
+from scapy.all import Ether, IP, TCP, sendp
+mac, vip = sys.argv[1], sys.argv[2]
+random.seed(7)
+pkts = [Ether(dst=mac) / IP(src="198.19.%d.%d" % (i // 250, 1 + i % 250),
+        dst=vip) / TCP(sport=random.randint(1024, 65535), dport=80,
+        flags="S", seq=random.randint(0, 2**32 - 1)) for i in range(1500)]
+sendp(pkts, iface="eth0", verbose=0)
+print("sent", len(pkts))
+EOF
+l4_dump drive-flood.log
+CHECK "the flood filled the table to its bound (200)" \
+    eval "[ \$(l4_stat drive-flood.log 'stats flows') -eq 200 ]"
+CHECK "new flows were refused and counted" \
+    eval "[ \$(l4_stat drive-flood.log 'drop table-full') -gt 1000 ]"
+CHECK "a new connection is refused while the table is full" \
+    not on c curl -sS --max-time 1 -o /dev/null "http://$L4_VIP/small"
+# At most one line per 10 s: the second, if any, 10 s or more after the first.
+full_logged() {
+    awk '/connection table full/ {
+            split($2, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]
+            if (n++ && s - first < 10) bad = 1
+            if (n == 1) first = s
+        }
+        END { exit !(n >= 1 && !bad) }' "$T/logs/drive-flood.log"
+}
+CHECK "the full table was logged, at most once in 10 s" full_logged
+wait_until 60 not _tp_alive "$SLOW_PID"
+CHECK "the established download went on: 100 MB, sha256 matches" \
+    grep -q "^$BIG_SHA " "$T/slow.sha"
+CHECK "half-open flows time out and new connections work again" \
+    wait_until 10 on c curl -sS --max-time 1 -o /dev/null "http://$L4_VIP/small"
+finish

@@ -1,0 +1,158 @@
+#!/bin/bash
+# lb_mip6_tcp.sh - Mobile IPv6 persistence in the L4 engine (NAT), with real
+# TCP. A mobile node (l4_mobile: the kernel's TCP on its home address,
+# route-optimised by lb_mip6_shim.py) moves from home through three
+# care-of addresses and back; the cluster 2001:2::100 port 80 has nginx
+# on s1 and s2. Checks:
+#   - home-address, translated: every request, at home and from each
+#     care-of address, lands on the one server, which sees the home
+#     address; the engine removed the options and sent the replies to the
+#     care-of address with a type 2 routing header; the persist table
+#     holds one entry, for the home address;
+#   - a 20 MB download goes on across two moves, sha256 matching, on one
+#     connection;
+#   - interface-id: a SLAAC client (no Mobile IPv6) moving between three
+#     prefixes keeps its server;
+#   - the negative control, source persistence: the same moves send the
+#     client to the other server.
+
+# shellcheck disable=SC2317  # helpers are called through CHECK
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lb_l4_lib.sh"
+
+need_cmd nginx curl nft sha256sum /usr/bin/python3
+
+l4_topo_nat
+mkdir -p "$WWW" || ERROR "cannot create $WWW"
+echo small >"$WWW/small"
+head -c 20000000 /dev/urandom >"$WWW/mid" || ERROR "cannot write mid"
+MID_SHA=$(sha256sum <"$WWW/mid" | cut -d' ' -f1)
+l4_nginx s1
+l4_nginx s2
+wait_port s1 "$L4_S16" 80
+wait_port s2 "$L4_S26" 80
+l4_mobile home "$L4_COA1" "$L4_COA2" "$L4_COA3"
+
+drive() {
+    l4_drive "$1" -i eth0 -i eth1 -a "$L4_VIP6" -P 80 -m nat "${@:2}" \
+        "$L4_S16" "$L4_S26"
+}
+
+# get HOST TAG [CURL_ARGS...]: one request for /small?TAG from HOST.
+get() {
+    on "$1" curl -sS --max-time 5 -o /dev/null "${@:3}" \
+        "http://[$L4_VIP6]/small?$2"
+}
+
+# where TAG: the servers that served /small?TAG (s1, s2 or both).
+where() {
+    local s out=
+    for s in s1 s2; do
+        [ -f "$T/logs/$s-access.log" ] || { echo "no $s-access.log"; return 1; }
+        grep -q "\"GET /small?$1 " "$T/logs/$s-access.log" && out="$out $s"
+    done
+    echo "${out# }"
+}
+
+# one_server TAG... : every TAG was served, all by the same one server.
+one_server() {
+    local t w first=
+    for t in "$@"; do
+        w=$(where "$t")
+        echo "$t: $w"
+        case $w in s1|s2) ;; *) return 1 ;; esac
+        [ -z "$first" ] && first=$w
+        [ "$w" = "$first" ] || return 1
+    done
+}
+
+# ---- home-address, translated: home, three care-of addresses, home ----------
+
+drive drive-hoa.log -M home-address -X translate
+tags=()
+for place in home coa1 coa2 coa3 back; do
+    for i in 1 2; do
+        get mna "hoa-$place-$i" || FAIL "request hoa-$place-$i"
+        tags+=("hoa-$place-$i")
+    done
+    l4_move
+done
+CHECK "home-address: 10 requests, at home and from three care-of addresses, on one server" \
+    one_server "${tags[@]}"
+CHECK "the server saw the home address, never a care-of address" \
+    eval "grep -h 'GET /small?hoa-' $T/logs/s1-access.log $T/logs/s2-access.log |
+        awk '{ print \$1 }' | sort -u | grep -qx '$L4_HOA' &&
+        no_line $T/logs/s1-access.log '2001:2:0:[abc]:' &&
+        no_line $T/logs/s2-access.log '2001:2:0:[abc]:'"
+l4_walk drive-hoa.log >"$T/walk-hoa.txt"
+CHECK "the persist table holds one entry, the home address's" \
+    eval "cat $T/walk-hoa.txt; [ \$(grep -c '^persist ' $T/walk-hoa.txt) -eq 1 ] &&
+        grep -q '^persist home-address $L4_HOA server s[12] left ' $T/walk-hoa.txt"
+l4_dump drive-hoa.log
+CHECK "the engine translated home address options and sent replies with a type 2 routing header" \
+    eval "[ \$(l4_stat drive-hoa.log 'stats mip6_strip') -gt 0 ] &&
+        [ \$(l4_stat drive-hoa.log 'stats mip6_rh2') -gt 0 ]"
+CHECK "the node received replies by its routing header" \
+    eval "kill -USR2 $SHIM_PID; wait_log mn-shim.log 'in_rh2 [1-9]' 5"
+
+# ---- a long download across two moves -------------------------------------------
+
+# The node is home again; go away first.
+l4_move
+spawn mna dl.log bash -c "curl -sS --max-time 40 --limit-rate 4M \
+    -o $T/mid.out http://[$L4_VIP6]/mid && echo done"
+DL_PID=$SPAWN_PID
+wait_until 10 eval "[ \$(stat -c %s $T/mid.out 2>/dev/null || echo 0) -gt 3000000 ]" ||
+    FAIL "the download did not start"
+l4_move
+wait_until 10 eval "[ \$(stat -c %s $T/mid.out) -gt 9000000 ]" ||
+    FAIL "the download stalled after the first move"
+l4_move
+wait_until 30 not _tp_alive "$DL_PID"
+CHECK "20 MB downloaded across two moves, sha256 matches" \
+    eval "grep -q '^done$' $T/logs/dl.log &&
+        [ \"\$(sha256sum <$T/mid.out | cut -d' ' -f1)\" = '$MID_SHA' ]"
+CHECK "on one connection, to one server" \
+    eval "[ \$(grep -h '\"GET /mid ' $T/logs/s1-access.log $T/logs/s2-access.log |
+        wc -l) -eq 1 ]"
+stop "$DRIVE_PID"
+
+# ---- interface-id: a SLAAC client on three prefixes ---------------------------------
+
+IID=211:22ff:fe33:4466
+for p in a b c; do
+    ip -n c addr add "2001:2:0:$p:$IID/64" dev eth0 nodad ||
+        ERROR "cannot add a SLAAC address on c"
+done
+drive drive-iid.log -M interface-id,source
+tags=()
+for p in a b c; do
+    for i in 1 2; do
+        get c "iid-$p-$i" --interface "2001:2:0:$p:$IID" ||
+            FAIL "request iid-$p-$i"
+        tags+=("iid-$p-$i")
+    done
+done
+CHECK "interface-id: 6 requests from three prefixes on one server" \
+    one_server "${tags[@]}"
+l4_walk drive-iid.log >"$T/walk-iid.txt"
+CHECK "the persist table has the interface identifier" \
+    eval "cat $T/walk-iid.txt; grep -q '^persist interface-id ::$IID server s[12] ' $T/walk-iid.txt"
+stop "$DRIVE_PID"
+
+# ---- the negative control: source persistence loses the moved client -----------------
+
+drive drive-src.log -M source
+for p in a b c; do
+    get c "src-$p" --interface "2001:2:0:$p:$IID" || FAIL "request src-$p"
+    get c "src-$p-again" --interface "2001:2:0:$p:$IID" ||
+        FAIL "request src-$p-again"
+done
+CHECK "source: each address keeps its server" \
+    eval "one_server src-a src-a-again && one_server src-b src-b-again &&
+        one_server src-c src-c-again"
+CHECK "source: the moved client is sent to the other server" \
+    not one_server src-a src-b src-c
+stop "$DRIVE_PID"
+finish
