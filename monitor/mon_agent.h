@@ -92,6 +92,7 @@ struct mon_snap {
 	char			 partner_name[MON_NAME_MAX + 1];
 	enum mon_default	 self_default;
 	enum mon_default	 partner_default;
+	int			 cfg_differs;	/* heartbeats: other config */
 	uint64_t		 takeovers;
 	char			 reason[MON_TEXT_MAX + 1];
 	struct mon_snap_track	 track[MON_SNAP_TRACK];

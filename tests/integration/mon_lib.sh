@@ -75,7 +75,7 @@ mon_topo_center() {
         ERROR "cannot route the site's network on ctr"
     mkdir -p "$T/run-ctr" "$T/db"
     chmod 755 "$T"
-    chmod 777 "$T/logs"
+    chmod 1777 "$T/logs"
 }
 
 mon_site_routes() {
