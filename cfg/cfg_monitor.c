@@ -46,6 +46,20 @@ const struct cfg_kw cfg_report_kws[] = {
 	KW("certificate-warning", CFG_DURATION, 0, struct cfg_report,
 	    certificate_warning, 0, DAY(365), NULL, "30d"),
 	KW("user", CFG_NAME, 0, struct cfg_report, user, 0, 0, NULL, NULL),
+	KW("dist-key", CFG_PATH, 0, struct cfg_report, dist_key, 0, 0, NULL,
+	    NULL),
+	KW("dist-interval", CFG_DURATION, 0, struct cfg_report,
+	    dist_interval, SEC(1), DAY(1), NULL, "300s"),
+	KW("dist-root", CFG_PATH, 0, struct cfg_report, dist_root, 0, 0, NULL,
+	    "/"),
+	KW("dist-restart", CFG_STRING, 0, struct cfg_report, dist_restart, 0,
+	    0, NULL, NULL),
+	KW("dist-health", CFG_STRING, 0, struct cfg_report, dist_health, 0,
+	    0, NULL, NULL),
+	KW("dist-health-timeout", CFG_DURATION, 0, struct cfg_report,
+	    dist_health_timeout, SEC(1), SEC(3600), NULL, "60s"),
+	KW("cert-renew-before", CFG_DURATION, 0, struct cfg_report,
+	    cert_renew_before, 0, DAY(365), NULL, "30d"),
 	KW_END
 };
 
@@ -77,6 +91,18 @@ const struct cfg_kw cfg_center_kws[] = {
 	    SEC(600), NULL, "30s"),
 	KW("sendmail", CFG_PATH, 0, struct cfg_center, sendmail, 0, 0, NULL,
 	    "/usr/sbin/sendmail"),
+	KW("dist-dir", CFG_PATH, 0, struct cfg_center, dist_dir, 0, 0, NULL,
+	    "/var/lib/twinproxy/dist"),
+	KW("ca-dir", CFG_PATH, 0, struct cfg_center, ca_dir, 0, 0, NULL,
+	    NULL),
+	KW("ca-pass-file", CFG_PATH, 0, struct cfg_center, ca_pass_file, 0,
+	    0, NULL, NULL),
+	KW("twin-cert", CFG_PATH, 0, struct cfg_center, twin_cert, 0, 0, NULL,
+	    "/usr/sbin/twin-cert"),
+	KW("renew-days", CFG_UINT, 0, struct cfg_center, renew_days, 1, 3650,
+	    NULL, "365"),
+	KW("certificate-alarm", CFG_DURATION, 0, struct cfg_center,
+	    certificate_alarm, 0, DAY(365), NULL, "14d"),
 	KW_END
 };
 

@@ -14,7 +14,10 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_agent.c \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
-	monitor/mon_center_ctl.c
+	monitor/mon_center_ctl.c \
+	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_agent.c \
+	monitor/mon_dist_center.c \
+	monitor/mon_renew.h monitor/mon_renew.c monitor/mon_renew_center.c
 monitor_libmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
 
 sbin_PROGRAMS += twin-report

@@ -32,6 +32,8 @@
 #include "log.h"
 #include "mon_agent.h"
 #include "mon_auth.h"
+#include "mon_dist.h"
+#include "mon_renew.h"
 #include "mon_spool.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -92,6 +94,9 @@ struct mon_agent {
 
 	struct ctl_server	*ctl;
 	int			 privfd;	/* the helper, or -1 */
+
+	struct mon_dist_agent	*dist;		/* NULL: no dist-key */
+	struct mon_renew	*renew;
 };
 
 static uint64_t	agent_now(void);
@@ -116,9 +121,11 @@ static void	agent_failed(struct mon_agent *, int);
 static int	agent_spool_open(struct mon_agent *, char **);
 static const char *agent_route(const struct mon_agent *, char *, size_t);
 static int	agent_ctl_status(struct ctl_conn *, int, char **, void *);
+static int	agent_ctl_dist(struct ctl_conn *, int, char **, void *);
 
 static const struct ctl_cmd agent_ctl_cmds[] = {
 	{ "status", "", agent_ctl_status },
+	{ "dist-install", "BUNDLE-FILE", agent_ctl_dist },
 	{ NULL, NULL, NULL }
 };
 
@@ -251,6 +258,8 @@ mon_agent_free(struct mon_agent *a)
 		return;
 	for (i = 0; i < REQ_MAX; i++)
 		mon_ctlc_free(a->req[i].c);
+	mon_dist_agent_free(a->dist);
+	mon_renew_free(a->renew);
 	mon_client_free(a->cl);
 	mon_client_free(a->cl_done);
 	if (a->poll_ev != NULL)
@@ -343,6 +352,12 @@ mon_agent_start(struct mon_agent *a, char **cause)
 	    "number %" PRIu64, a->cfg->report.spool_dir, st.pending,
 	    st.pending == 1 ? "" : "s", st.next_seq);
 	a->started = agent_now();
+	if (a->cfg->report.dist_key != NULL &&
+	    (a->dist = mon_dist_agent_new(a, &c)) == NULL) {
+		*cause = c;
+		return (-1);
+	}
+	a->renew = mon_renew_new(a);
 	ev_tv(&tv, a->cfg->report.poll_interval);
 	event_add(a->poll_ev, &tv);
 	agent_poll(a);
@@ -618,6 +633,10 @@ agent_poll_done(struct mon_agent *a)
 	mon_snap_diff(a->cur, a->next, agent_event_cb, a);
 	*a->cur = *a->next;
 	agent_save(a);
+	if (a->dist != NULL)
+		mon_dist_agent_polled(a->dist, a->cur);
+	if (a->renew != NULL)
+		mon_renew_check(a->renew);
 	if (a->nevents != before || a->last_try == 0)
 		agent_send_in(a, 0);
 }
@@ -760,6 +779,8 @@ agent_result_cb(void *arg, const struct mon_client_result *res)
 		SSL_SESSION_free(a->session);
 		a->session = res->session;
 	}
+	if ((!res->ok || res->status != 200) && a->renew != NULL)
+		mon_renew_result(a->renew, 0);
 	if (!res->ok) {
 		snprintf(a->last_err, sizeof a->last_err, "%s", res->err);
 		log_warnx("report (%s) failed: %s", route, res->err);
@@ -799,6 +820,8 @@ agent_result_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	a->nreports++;
+	if (a->renew != NULL)
+		mon_renew_result(a->renew, 1);
 	a->failures = 0;
 	a->tried = 0;
 	a->last_ok = agent_now();
@@ -862,5 +885,103 @@ agent_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 	    mon_daemon_name(a->cur->wpad), mon_daemon_name(a->cur->lb));
 	ctl_printf(c, "role %s partner %s", mon_role_name(a->cur->role),
 	    mon_partner_name(a->cur->partner));
+	if (a->dist != NULL)
+		mon_dist_agent_status(a->dist, c);
+	if (a->renew != NULL)
+		mon_renew_status(a->renew, c);
+	return (0);
+}
+
+/* "dist-install FILE": a bundle by hand, with every check of a poll. */
+static int
+agent_ctl_dist(struct ctl_conn *c, int argc, char **argv, void *arg)
+{
+	struct mon_agent	*a = arg;
+	char			 msg[MON_TEXT_MAX + 64];
+
+	if (argc != 2) {
+		ctl_error(c, "usage: dist-install BUNDLE-FILE");
+		return (-1);
+	}
+	if (a->dist == NULL) {
+		ctl_error(c, "distribution is off (no dist-key)");
+		return (-1);
+	}
+	if (mon_dist_agent_local(a->dist, argv[1], msg, sizeof msg) == -1) {
+		ctl_error(c, "%s", msg);
+		return (-1);
+	}
+	ctl_printf(c, "%s", msg);
+	return (0);
+}
+
+struct cfg *
+mon_agent_cfg(struct mon_agent *a)
+{
+	return (a->cfg);
+}
+
+struct event_base *
+mon_agent_base(struct mon_agent *a)
+{
+	return (a->base);
+}
+
+/* An exchange with the center as the reports make it, on their route. */
+void
+mon_agent_client_params(struct mon_agent *a, struct mon_client_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->center = &a->cfg->report.center;
+	p->proxy = a->cfg->report.nproxy > 0 ?
+	    &a->cfg->report.proxy[a->route] : NULL;
+	p->ctx = a->ctx;
+	p->dns = a->dns;
+	p->timeout_ms = a->cfg->report.timeout;
+	p->devid = a->devid;
+	p->agent = "twin-report/" PACKAGE_VERSION;
+}
+
+/* Spool an event of distribution or renewal, dated now; report it. */
+void
+mon_agent_event(struct mon_agent *a, enum mon_ev_kind kind, const char *text)
+{
+	uint64_t	saved = a->poll_time;
+
+	a->poll_time = agent_now();
+	agent_event_cb(a, kind, text);
+	a->poll_time = saved;
+	agent_send_in(a, 0);
+}
+
+/* This peer's role as the last poll of twin-ha saw it. */
+enum mon_role
+mon_agent_role(struct mon_agent *a)
+{
+	if (!a->cfg->ha.blk.present)
+		return (MON_ROLE_SINGLE);
+	return (a->cur->role);
+}
+
+/* Read the credentials again (a renewed certificate), now. */
+int
+mon_agent_creds_reload(struct mon_agent *a, char **cause)
+{
+	struct mon_snap_cert	 certs[MON_SNAP_CERTS];
+	SSL_CTX			*ctx;
+	char			 devid[MON_DEVID_HEXLEN + 1];
+	size_t			 ncerts;
+
+	if (agent_creds(a, a->cfg, &ctx, devid, certs, &ncerts, cause) == -1)
+		return (-1);
+	SSL_CTX_free(a->ctx);
+	a->ctx = ctx;
+	SSL_SESSION_free(a->session);
+	a->session = NULL;
+	memcpy(a->certs, certs, sizeof certs);
+	a->ncerts = ncerts;
+	a->certs_read = time(NULL);
+	OPENSSL_cleanse(devid, sizeof devid);
+	agent_send_in(a, 0);
 	return (0);
 }
