@@ -954,8 +954,12 @@ job_rollback(struct mon_dist_agent *d)
 	if ((buf = dist_read(undo, &len, err, sizeof err)) == NULL)
 		len = 0;	/* nothing was put in place */
 	while (len > 0) {
-		if (buf[len - 1] == '\n')
-			buf[--len] = '\0';
+		/* The last line left, cut at <len>. */
+		buf[len] = '\0';
+		if (buf[len - 1] == '\n') {
+			len--;
+			continue;
+		}
 		p = memrchr(buf, '\n', len);
 		line = p != NULL ? p + 1 : buf;
 		if (strncmp(line, "new /", 5) == 0) {

@@ -75,7 +75,8 @@ mon_topo_center() {
         ERROR "cannot route the site's network on ctr"
     mkdir -p "$T/run-ctr" "$T/db"
     chmod 755 "$T"
-    chmod 777 "$T/logs"
+    # Sticky: the daemons refuse log folders anyone may replace files in.
+    chmod 1777 "$T/logs"
 }
 
 mon_site_routes() {
