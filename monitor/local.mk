@@ -46,5 +46,6 @@ EXTRA_DIST += tests/bench/mon_bench.sh
 
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
-	tests/integration/mon_dashboard.sh tests/integration/mon_dist.sh
+	tests/integration/mon_dashboard.sh tests/integration/mon_dist.sh \
+	tests/integration/mon_renew.sh
 EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py

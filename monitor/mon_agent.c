@@ -963,25 +963,44 @@ mon_agent_role(struct mon_agent *a)
 	return (a->cur->role);
 }
 
-/* Read the credentials again (a renewed certificate), now. */
+/* The client certificate in use (read while the agent was root). */
+X509 *
+mon_agent_cert(struct mon_agent *a)
+{
+	return (SSL_CTX_get0_certificate(a->ctx));
+}
+
+/*
+ * Load the client certificate again (renewed), after privileges went:
+ * the TLS context and the watch on its end; the device ID stays.
+ */
 int
 mon_agent_creds_reload(struct mon_agent *a, char **cause)
 {
+	struct tls_client_conf	 tc;
 	struct mon_snap_cert	 certs[MON_SNAP_CERTS];
 	SSL_CTX			*ctx;
-	char			 devid[MON_DEVID_HEXLEN + 1];
-	size_t			 ncerts;
+	size_t			 n = 0, i;
 
-	if (agent_creds(a, a->cfg, &ctx, devid, certs, &ncerts, cause) == -1)
+	memset(&tc, 0, sizeof tc);
+	tc.cafile = a->cfg->report.ca_file;
+	tc.pem = a->cfg->report.certificate;
+	if ((ctx = tls_client_new(&tc, cause)) == NULL)
 		return (-1);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_free(a->ctx);
 	a->ctx = ctx;
 	SSL_SESSION_free(a->session);
 	a->session = NULL;
-	memcpy(a->certs, certs, sizeof certs);
-	a->ncerts = ncerts;
-	a->certs_read = time(NULL);
-	OPENSSL_cleanse(devid, sizeof devid);
+	/* The client certificate is the first watched; the others stay. */
+	agent_cert_add(certs, &n, a->cfg->report.certificate);
+	for (i = 1; i < a->ncerts && n < MON_SNAP_CERTS; i++)
+		certs[n++] = a->certs[i];
+	if (n > 0 && a->ncerts > 0) {
+		memcpy(a->certs, certs, sizeof certs);
+		a->ncerts = n;
+	}
 	agent_send_in(a, 0);
 	return (0);
 }

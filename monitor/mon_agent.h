@@ -225,6 +225,7 @@ void		 mon_agent_event(struct mon_agent *, enum mon_ev_kind,
 		     const char *);
 enum mon_role	 mon_agent_role(struct mon_agent *);
 int		 mon_agent_creds_reload(struct mon_agent *, char **);
+X509		*mon_agent_cert(struct mon_agent *);
 
 /* mon_client.c */
 void		 mon_client_request(struct evbuffer *, const char *,

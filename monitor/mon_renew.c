@@ -50,7 +50,6 @@ struct mon_renew {
 	char			 last[MON_TEXT_MAX + 16];
 };
 
-static int	renew_leaf(const char *, struct tls_cert_info *);
 static void	renew_ask(struct mon_renew *);
 static void	renew_result_cb(void *, const struct mon_client_result *);
 static int	renew_install(struct mon_renew *, const char *, size_t,
@@ -91,26 +90,6 @@ mon_renew_free(struct mon_renew *r)
 	free(r);
 }
 
-/* The leaf certificate of composite file <path>. */
-static int
-renew_leaf(const char *path, struct tls_cert_info *ci)
-{
-	STACK_OF(X509)	*sk;
-	char		*cause;
-	int		 rv = -1;
-
-	if ((sk = tls_certs_load(path, &cause)) == NULL) {
-		log_warnx("renewal: %s", cause);
-		free(cause);
-		return (-1);
-	}
-	if (sk_X509_num(sk) > 0 &&
-	    tls_cert_info(sk_X509_value(sk, 0), time(NULL), ci) == 0)
-		rv = 0;
-	sk_X509_pop_free(sk, X509_free);
-	return (rv);
-}
-
 /* After a poll (mon_agent.c): is the certificate due? */
 void
 mon_renew_check(struct mon_renew *r)
@@ -123,7 +102,9 @@ mon_renew_check(struct mon_renew *r)
 	    cfg->report.cert_renew_before == 0)
 		return;
 	r->next = now + RENEW_EVERY;
-	if (renew_leaf(cfg->report.certificate, &ci) == -1)
+	/* The one in use: the file itself may be root's alone. */
+	if (mon_agent_cert(r->a) == NULL ||
+	    tls_cert_info(mon_agent_cert(r->a), now, &ci) == -1)
 		return;
 	if (!mon_renew_due((int64_t)ci.not_after, now,
 	    cfg->report.cert_renew_before))
@@ -274,11 +255,24 @@ renew_install(struct mon_renew *r, const char *pem, size_t len, char *msg,
 	}
 	close(fd);
 	fd = -1;
-	/* The old file stays whole under its second name until it is safe. */
+	/*
+	 * The old file stays whole under its second name until it is safe:
+	 * a hard link, so that FILE is replaced in one rename. A file of
+	 * root's may not be linked by the agent's user (protected_hardlinks):
+	 * then it is renamed away first, and a start that finds FILE.old
+	 * alone puts it back (mon_renew_recover).
+	 */
 	(void)unlink(oldf);
-	if (link(file, oldf) == -1 || rename(newf, file) == -1) {
+	if (link(file, oldf) == -1 && rename(file, oldf) == -1) {
 		snprintf(msg, msglen, "%s: %s", file, strerror(errno));
 		(void)unlink(newf);
+		goto out;
+	}
+	if (rename(newf, file) == -1) {
+		snprintf(msg, msglen, "%s: %s", file, strerror(errno));
+		(void)unlink(newf);
+		if (access(file, F_OK) == -1)
+			(void)rename(oldf, file);
 		goto out;
 	}
 	if (mon_agent_creds_reload(r->a, &cause) == -1) {
