@@ -15,7 +15,8 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
 	monitor/mon_center_ctl.c \
-	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_agent.c \
+	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_key.c \
+	monitor/mon_dist_agent.c \
 	monitor/mon_dist_center.c \
 	monitor/mon_renew.h monitor/mon_renew.c monitor/mon_renew_center.c
 monitor_libmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
@@ -35,7 +36,7 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c \
 	tests/unit/test_mon_snap.c tests/unit/test_mon_center.c \
 	tests/unit/test_mon_json.c tests/unit/test_mon_notify.c \
-	tests/unit/test_mon_client.c
+	tests/unit/test_mon_client.c tests/unit/test_mon_dist.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
 # The bench's load generator: built by make check, run by mon_bench.sh.

@@ -5,7 +5,6 @@
  * bundle applies to a device, and the center's pair-order gate. See
  * mon_dist.h for the formats.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +12,8 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
-#include "log.h"
 #include "mon_dist.h"
-#include "tls.h"
-#include "xmalloc.h"
 
 /* One "key: value" line as the lexer cut it. */
 struct dline {
@@ -533,47 +528,6 @@ mon_dist_sign(const char *buf, size_t len, EVP_PKEY *key, char *out,
 	return (0);
 }
 
-/*
- * Read an Ed25519 key from PEM file <path>: the private key (<priv>) or
- * the public key (either file: a private key holds its public half).
- */
-EVP_PKEY *
-mon_dist_key_read(const char *path, int priv, char **cause)
-{
-	EVP_PKEY	*k = NULL;
-	BIO		*b;
-	char		*buf, *c;
-	size_t		 len;
-
-	if (tls_file_read(path, priv, &buf, &len, &c) == -1) {
-		*cause = c;
-		return (NULL);
-	}
-	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		fatalx("%s: out of memory", __func__);
-	if (priv)
-		k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	else if ((k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL)) == NULL) {
-		(void)BIO_reset(b);
-		k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	}
-	BIO_free(b);
-	OPENSSL_clear_free(buf, len);
-	ERR_clear_error();
-	if (k == NULL) {
-		xasprintf(cause, "%s: not a PEM %s key", path, priv ?
-		    "private" : "public");
-		return (NULL);
-	}
-	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
-		EVP_PKEY_free(k);
-		xasprintf(cause, "%s: not an Ed25519 key (the distribution "
-		    "key is Ed25519: twin-cert dist key)", path);
-		return (NULL);
-	}
-	return (k);
-}
-
 /* "NAME VERSION" of a state line. */
 static int
 dname_version(const struct dline *l, char *name, char *version,
@@ -657,7 +611,8 @@ mon_dist_state_parse(const char *buf, size_t len, struct mon_dist_state *st,
 			return (-1);
 		}
 		if (*slot != '\0') {
-			derr(e, MON_E_DUPLICATE, l.no, l.key, l.klen, name);
+			derr(e, MON_E_DUPLICATE, l.no, l.key, l.klen,
+			    "the same bundle twice");
 			return (-1);
 		}
 		strlcpy(slot, ver, MON_DIST_VERSION_MAX + 1);
