@@ -405,10 +405,14 @@ mon_renew_center_ctl(struct ctl_conn *cc, int argc, char **argv, void *arg)
 			goto out;
 		}
 		xasprintf(&tmp, "%s.new", cf->crl_file);
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) ==
-		    -1 || write(fd, buf, len) != (ssize_t)len ||
-		    fsync(fd) == -1 || close(fd) == -1 ||
-		    rename(tmp, cf->crl_file) == -1) {
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) !=
+		    -1 && (write(fd, buf, len) != (ssize_t)len ||
+		    fsync(fd) == -1)) {
+			close(fd);
+			fd = -1;
+		} else if (fd != -1 && close(fd) == -1)
+			fd = -1;
+		if (fd == -1 || rename(tmp, cf->crl_file) == -1) {
 			ctl_error(cc, "%s: %s", cf->crl_file, strerror(errno));
 			free(tmp);
 			free(buf);
