@@ -96,14 +96,12 @@ dist_key(int argc, char **argv)
 	if (!PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
 		tc_die("cannot encode the key: %s", tls_errstr());
 	tc_write(out, b, 0600, 1);
-	BIO_free(b);
 	if (pub != NULL) {
 		b = tc_mem();
 		if (!PEM_write_bio_PUBKEY(b, k))
 			tc_die("cannot encode the public key: %s",
 			    tls_errstr());
 		tc_write(pub, b, 0644, 0);
-		BIO_free(b);
 	}
 	tc_note("%s: Ed25519 distribution key, mode 0600%s%s", out,
 	    pub != NULL ? "; public key " : "", pub != NULL ? pub : "");
@@ -204,7 +202,6 @@ dist_sign(int argc, char **argv)
 	if (BIO_write(b, bundle, (int)blen) != (int)blen)
 		tc_die("out of memory");
 	tc_write(out, b, 0644, 0);
-	BIO_free(b);
 	tc_note("%s: bundle %s %s, payload %zu bytes, signed", out, m.name,
 	    m.vtext, plen);
 	free(bundle);
