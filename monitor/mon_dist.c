@@ -238,7 +238,8 @@ mon_dist_name_valid(const char *s, size_t len)
 	if (len == 0 || len > MON_DIST_NAME_MAX)
 		return (0);
 	for (i = 0; i < len; i++) {
-		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
 			continue;
 		if (i > 0 && (s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			continue;

@@ -43,7 +43,8 @@
  *	refused: other 2.0
  *
  * The center offers a device the newest bundle that applies to its site
- * and that the device neither holds nor failed or refused; and it never
+ * and that is newer than what the device holds, failed and refused (a
+ * newer bundle supersedes a bad one, an older one is not tried); it never
  * updates the two peers of a pair at once: the standby first, the active
  * only once every other device of the site holds the version (it reports
  * "installed" only after its health check passed). mon_dist_gate() is
@@ -89,7 +90,7 @@ struct mon_dist_manifest {
 	char			 name[MON_DIST_NAME_MAX + 1];
 	struct mon_dist_version	 version;
 	char			 vtext[MON_DIST_VERSION_MAX + 1];
-	char			 product[MON_DIST_PRODUCTS][MON_SOFTWARE_MAX + 1];
+	char		 product[MON_DIST_PRODUCTS][MON_SOFTWARE_MAX + 1];
 	size_t			 nproduct;
 	char			 site[MON_DIST_SITES][MON_SITE_MAX + 1];
 	size_t			 nsite;

@@ -101,6 +101,9 @@ static char	*dist_path(struct mon_dist_agent *, const char *);
 static void	dist_state_load(struct mon_dist_agent *);
 static int	dist_state_save(struct mon_dist_agent *);
 static void	dist_arm(struct mon_dist_agent *, uint64_t);
+static void	dist_current(struct mon_dist_agent *, int);
+static int	dist_newer(const struct mon_dist_version *, const char *);
+static void	dist_resume(struct mon_dist_agent *);
 static void	dist_poll_cb(evutil_socket_t, short, void *);
 static void	dist_result_cb(void *, const struct mon_client_result *);
 static int	dist_take(struct mon_dist_agent *, const char *, size_t,
@@ -116,6 +119,8 @@ static void	dist_rollback(struct mon_dist_agent *, const char *);
 static void	dist_finish(struct mon_dist_agent *, int);
 static int	dist_write(const char *, const char *, size_t, mode_t);
 static char	*dist_read(const char *, size_t *, char *, size_t);
+static int	job_result(struct mon_dist_agent *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 static int	job_install(struct mon_dist_agent *);
 static int	job_rollback(struct mon_dist_agent *);
 static int	job_run(struct mon_dist_agent *, const char *, const char *);
@@ -189,6 +194,7 @@ mon_dist_agent_new(struct mon_agent *a, char **cause)
 		fatalx("%s: out of memory", __func__);
 	snprintf(d->last, sizeof d->last, "none");
 	dist_arm(d, 1000);
+	dist_resume(d);
 	return (d);
 }
 
@@ -342,6 +348,80 @@ dist_read(const char *path, size_t *lenp, char *err, size_t errlen)
 	return (buf);
 }
 
+/*
+ * Whether <v> is newer than version text <old> ("" or bad: yes): the
+ * failed and refused versions kept are the newest, for the center skips
+ * those and every older one.
+ */
+static int
+dist_newer(const struct mon_dist_version *v, const char *old)
+{
+	struct mon_dist_version	o;
+
+	if (old[0] == '\0' || mon_dist_version_parse(old, strlen(old),
+	    &o) == -1)
+		return (1);
+	return (mon_dist_version_cmp(v, &o) > 0);
+}
+
+/*
+ * Note in spool-dir/dist/current the install under way (<on>), or that
+ * none is: an agent stopped half way finds it at its next start.
+ */
+static void
+dist_current(struct mon_dist_agent *d, int on)
+{
+	char	*path = dist_path(d, "current"), buf[256];
+	int	 n;
+
+	if (!on) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("%s", path);
+	} else {
+		n = snprintf(buf, sizeof buf, "%s %s %s\n", d->m.name,
+		    d->m.vtext, d->was);
+		if (n < 0 || (size_t)n >= sizeof buf ||
+		    dist_write(path, buf, (size_t)n, 0600) == -1)
+			log_warn("%s", path);
+	}
+	free(path);
+}
+
+/*
+ * An install was under way when the agent stopped: its files may be
+ * half in place and nothing says they work, so it is rolled back and
+ * reported failed before anything else.
+ */
+static void
+dist_resume(struct mon_dist_agent *d)
+{
+	char	*path = dist_path(d, "current"), *buf, err[256];
+	char	 name[MON_DIST_NAME_MAX + 1], ver[MON_DIST_VERSION_MAX + 1];
+	char	 was[MON_DIST_VERSION_MAX + 1];
+	size_t	 len;
+
+	buf = dist_read(path, &len, err, sizeof err);
+	if (buf == NULL) {
+		free(path);
+		return;
+	}
+	if (sscanf(buf, "%64s %48s %48s", name, ver, was) != 3 ||
+	    !mon_dist_name_valid(name, strlen(name)) ||
+	    mon_dist_version_parse(ver, strlen(ver), &d->m.version) == -1) {
+		log_warnx("%s: not understood; removed", path);
+		dist_current(d, 0);
+		free(buf);
+		free(path);
+		return;
+	}
+	free(buf);
+	free(path);
+	strlcpy(d->m.name, name, sizeof d->m.name);
+	strlcpy(d->m.vtext, ver, sizeof d->m.vtext);
+	strlcpy(d->was, was, sizeof d->was);
+	dist_rollback(d, "the agent stopped during the install");
+}
+
 static void
 dist_arm(struct mon_dist_agent *d, uint64_t ms)
 {
@@ -416,7 +496,7 @@ dist_refuse(struct mon_dist_agent *d, const struct mon_dist_manifest *m,
 	strlcpy(d->last, text, sizeof d->last);
 	log_warnx("%s", text);
 	if (m != NULL && (h = mon_dist_state_get(&d->st, m->name, 1)) !=
-	    NULL) {
+	    NULL && dist_newer(&m->version, h->refused)) {
 		strlcpy(h->refused, m->vtext, sizeof h->refused);
 		(void)dist_state_save(d);
 	}
@@ -483,6 +563,7 @@ dist_take(struct mon_dist_agent *d, const char *buf, size_t len,
 	d->m = m;
 	strlcpy(d->was, h != NULL && h->installed[0] != '\0' ? h->installed :
 	    "none", sizeof d->was);
+	dist_current(d, 1);
 	log_info("bundle %s %s from %s verified (signature, SHA-256, site "
 	    "%s, role %s); installing over %s", m.name, m.vtext, from,
 	    cfg->report.site_id, mon_role_name(mon_agent_role(d->a)),
@@ -644,6 +725,7 @@ dist_healthy(struct mon_dist_agent *d)
 	char			 text[MON_TEXT_MAX + 1];
 
 	event_del(d->reap_ev);
+	dist_current(d, 0);
 	if ((h = mon_dist_state_get(&d->st, d->m.name, 1)) != NULL) {
 		strlcpy(h->installed, d->m.vtext, sizeof h->installed);
 		if (strcmp(h->failed, d->m.vtext) == 0)
@@ -684,7 +766,9 @@ dist_finish(struct mon_dist_agent *d, int restored)
 	char			 text[MON_TEXT_MAX + 1];
 
 	event_del(d->reap_ev);
-	if ((h = mon_dist_state_get(&d->st, d->m.name, 1)) != NULL)
+	dist_current(d, 0);
+	if ((h = mon_dist_state_get(&d->st, d->m.name, 1)) != NULL &&
+	    dist_newer(&d->m.version, h->failed))
 		strlcpy(h->failed, d->m.vtext, sizeof h->failed);
 	(void)dist_state_save(d);
 	msgf(text, sizeof text, "bundle %s %s %s%s: %s", d->m.name,
@@ -719,10 +803,6 @@ mon_dist_agent_status(struct mon_dist_agent *d, struct ctl_conn *c)
 /* ---- the children ------------------------------------------------------ */
 
 /* Note the child's result for the parent, and return <rv>. */
-static int
-job_result(struct mon_dist_agent *d, int rv, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 static int
 job_result(struct mon_dist_agent *d, int rv, const char *fmt, ...)
 {

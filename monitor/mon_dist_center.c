@@ -8,7 +8,7 @@
  * versions (mon_dist_state) and is answered
  *	204	nothing for this device now, or
  *	200	the bundle: the newest that applies to the device's site,
- *		product and role, that it neither holds nor failed nor
+ *		product and role, newer than what it holds, failed and
  *		refused, and that the pair order lets through
  *		(mon_dist_gate, with the roles of the latest reports and the
  *		held versions of the other devices' latest polls).
@@ -76,6 +76,10 @@ static struct dc_device *dc_device(struct mon_dist_center *, const char *,
 static int	dc_site_cb(void *, const struct mon_store_site *,
 		    const struct mon_store_device *, size_t);
 static enum mon_role dc_role(const char *);
+static int	dc_holds(const struct mon_dist_held *,
+		    const struct mon_dist_version *);
+static int	dc_blocked(const struct mon_dist_held *,
+		    const struct mon_dist_version *);
 static const struct dc_bundle *dc_choose(struct mon_dist_center *,
 		    const char *, const char *, const struct dc_site *,
 		    enum mon_dist_gate *);
@@ -231,7 +235,7 @@ dc_load(struct mon_dist_center *dc, const char *path, char **cause)
 	return (0);
 }
 
-/* The center's distribution: the bundles of dist-dir (made if missing). */
+/* The center's distribution: the bundles of dist-dir. */
 struct mon_dist_center *
 mon_dist_center_new(struct mon_center *c)
 {
@@ -244,8 +248,7 @@ mon_dist_center_new(struct mon_center *c)
 
 	dc = xcalloc(1, sizeof *dc);
 	dc->c = c;
-	if (mkdir(dd, 0755) == -1 && errno != EEXIST)
-		log_warn("dist-dir %s", dd);
+	/* Made by the first publication, not here: nothing published yet. */
 	if ((dir = opendir(dd)) == NULL) {
 		if (errno != ENOENT)
 			log_warn("dist-dir %s", dd);
@@ -340,6 +343,26 @@ dc_holds(const struct mon_dist_held *h, const struct mon_dist_version *v)
 }
 
 /*
+ * Whether version <v> is at or below what the device failed or refused:
+ * a newer bundle supersedes a bad one, an older one is not tried again.
+ */
+static int
+dc_blocked(const struct mon_dist_held *h, const struct mon_dist_version *v)
+{
+	struct mon_dist_version	bad;
+
+	if (h == NULL)
+		return (0);
+	if (h->failed[0] != '\0' && mon_dist_version_parse(h->failed,
+	    strlen(h->failed), &bad) == 0 && mon_dist_version_cmp(v, &bad) <= 0)
+		return (1);
+	if (h->refused[0] != '\0' && mon_dist_version_parse(h->refused,
+	    strlen(h->refused), &bad) == 0 && mon_dist_version_cmp(v, &bad) <= 0)
+		return (1);
+	return (0);
+}
+
+/*
  * The bundle for device <name> of <site> now, or NULL with the gate that
  * held the best one back in <gate> (MON_GATE_OFFER: nothing to offer).
  */
@@ -371,8 +394,7 @@ dc_choose(struct mon_dist_center *dc, const char *site, const char *name,
 		if (mon_dist_applies(m, site, software, role, inst) !=
 		    MON_DIST_OK)
 			continue;
-		if (h != NULL && (strcmp(h->failed, m->vtext) == 0 ||
-		    strcmp(h->refused, m->vtext) == 0))
+		if (dc_blocked(h, &m->version))
 			continue;
 		if (best != NULL && strcmp(best->m.name, m->name) == 0 &&
 		    mon_dist_version_cmp(&best->m.version, &m->version) >= 0)
@@ -387,9 +409,7 @@ dc_choose(struct mon_dist_center *dc, const char *site, const char *name,
 			    0) : NULL;
 			peers[np].role = dc_role(ds->dev[j].role);
 			peers[np].holds = dc_holds(h, &m->version);
-			peers[np].failed = h != NULL &&
-			    (strcmp(h->failed, m->vtext) == 0 ||
-			    strcmp(h->refused, m->vtext) == 0);
+			peers[np].failed = dc_blocked(h, &m->version);
 			np++;
 		}
 		if ((*gate = mon_dist_gate(role, peers, np)) != MON_GATE_OFFER)
@@ -415,7 +435,8 @@ mon_dist_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	struct mon_perr		 e;
 	enum mon_dist_gate	 gate;
 	char			 site[MON_SITE_MAX + 1];
-	char			 name[MON_NAME_MAX + 1], ebuf[256], *buf, *cause;
+	char			 name[MON_NAME_MAX + 1], ebuf[256];
+	char			*buf, *cause;
 	size_t			 len;
 
 	if (m->path_len == 6 && memcmp(m->path, "/renew", 6) == 0)
@@ -501,6 +522,11 @@ dc_publish(struct mon_dist_center *dc, const char *file, char *msg,
 			free(buf);
 			return (-1);
 		}
+	if (mkdir(dd, 0755) == -1 && errno != EEXIST) {
+		snprintf(msg, len, "dist-dir %s: %s", dd, strerror(errno));
+		free(buf);
+		return (-1);
+	}
 	xasprintf(&path, "%s/%s-%s.bundle", dd, m.name, m.vtext);
 	xasprintf(&tmp, "%s.new", path);
 	(void)unlink(tmp);

@@ -186,7 +186,8 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	int			 n = 0, fd;
 
 	if (cc->ca_dir == NULL) {
-		mon_dist_center_answer(resp, 404, "no renewal here (no ca-dir)");
+		mon_dist_center_answer(resp, 404,
+		    "no renewal here (no ca-dir)");
 		return (1);
 	}
 	if (mon_dist_center_auth(c, req, resp, site, name) == -1)

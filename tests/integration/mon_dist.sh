@@ -16,7 +16,9 @@
 #   - refusals, each an update-refused event naming the reason, nothing
 #     installed: a bad signature (another key), a wrong digest (payload
 #     changed after signing), a downgrade (1.0 by hand) and a bundle for
-#     another site (by hand).
+#     another site (by hand);
+#   - an agent killed in the middle of an install rolls it back when it
+#     starts again, and reports it failed.
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u
@@ -215,10 +217,29 @@ center dist-publish "$T/bundles/app-1.5" >/dev/null || ERROR "cannot publish 1.5
 sleep 3
 CHECK "the center never offers another site's bundle" \
     no_line "$T/logs/center.log" "dist: bundle app 1.5 to site"
+CHECK "a refused bundle is not offered again, nor an older one" \
+    sh -c "[ \"\$(grep -c 'dist: bundle app 1.3 to site $SITE device b' '$T/logs/center.log')\" = 1 ] &&
+        [ \"\$(grep -c 'dist: bundle app 1.4 to site $SITE device b' '$T/logs/center.log')\" = 1 ]"
 CHECK "nothing refused was installed: both still at 1.1" \
     sh -c "grep -qx 1.1 '$T/root-a/app/version' && grep -qx 1.1 '$T/root-b/app/version'"
 CHECK "no restart for a refused bundle" \
     no_line "$T/logs/restart.log" " app 1\.[345] "
+
+# ---- an agent stopped during an install -------------------------------------------
+bundle 1.6 1 "$T/dist.key" "$SITE" extra6 || ERROR "cannot make bundle 1.6"
+center dist-publish "$T/bundles/app-1.6" >/dev/null || ERROR "cannot publish 1.6"
+CHECK "b puts 1.6 in place" \
+    wait_until 15 grep -q "bundle app 1.6 in place" "$T/logs/report-b.log"
+kill -9 "${AGENT_PID[b]}"
+wait "${AGENT_PID[b]}" 2>/dev/null
+CHECK "the half-done install is what b's files hold" grep -qx 1.6 "$T/root-b/app/version"
+mon_agent_start b
+CHECK "b's agent, started again, rolls 1.6 back and reports it" \
+    wait_until 15 has_event b update-failed "bundle app 1.6 rolled back to 1.1: the agent stopped during the install"
+CHECK "b's files are 1.1's after that rollback" \
+    sh -c "grep -qx 1.1 '$T/root-b/app/version' && ! test -e '$T/root-b/app/extra6'"
+CHECK "1.6 is not offered again" \
+    sh -c "[ \"\$(grep -c 'dist: bundle app 1.6 to site $SITE device b' '$T/logs/center.log')\" = 1 ]"
 
 center events --limit 60 | grep update | sed 's/^/# /'
 finish

@@ -26,7 +26,8 @@ golden_text(const char *name, const char *buf, size_t len)
 	struct mon_dist_manifest	 m;
 	struct mon_dist_state		 st;
 	struct mon_perr			 e;
-	char				*out, eb[256], enc[MON_DIST_MANIFEST_MAX];
+	char				*out, eb[256];
+	char				 enc[MON_DIST_MANIFEST_MAX];
 	size_t				 olen, i, n;
 	FILE				*f;
 
@@ -109,8 +110,8 @@ test_mon_dist_golden(void)
 		}
 		want = unit_slurp(unit_data(path), NULL);
 		if (want == NULL || strcmp(want, got) != 0)
-			fprintf(stderr, "\n%s differs:\n--- want\n%s--- got\n%s",
-			    path, want != NULL ? want : "(none)\n", got);
+			fprintf(stderr, "\n%s differs:\n--- want\n%s"
+			    "--- got\n%s", path, want != NULL ? want : "(none)\n", got);
 		CU_ASSERT(want != NULL && strcmp(want, got) == 0);
 		seen++;
 		free(want);
@@ -293,7 +294,8 @@ test_mon_dist_parse_too_large(void)
 	struct mon_dist_manifest	 m;
 	struct mon_perr			 e;
 	char				*b;
-	size_t				 off, len = MON_DIST_MANIFEST_MAX + 4096;
+	size_t				 off;
+	size_t				 len = MON_DIST_MANIFEST_MAX + 4096;
 
 	b = malloc(len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
