@@ -17,7 +17,7 @@
 #include "addr.h"
 
 #define CFG_DEFAULT_FILE	"/etc/twinproxy/twinproxy.conf"
-#define CFG_MAXKW		48
+#define CFG_MAXKW		64
 
 enum cfg_type {
 	CFG_BOOL,	/* int: yes|no|on|off|true|false */
@@ -207,6 +207,9 @@ enum { LB_PERSIST_NONE, LB_PERSIST_STICKY, LB_PERSIST_COOKIE,
 enum { LB_HOA_TRANSLATE, LB_HOA_PASS };
 enum { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_ACV };
 enum { LB_STICKY_EVICT, LB_STICKY_REFUSE };
+/* How an l4 cluster forwards: NAT (destination rewritten), direct routing. */
+enum { LB_FWD_NAT, LB_FWD_DR };
+enum { LB_PROTO_TCP, LB_PROTO_UDP };
 /* Source address of connections to a server (Equalizer "outbound NAT"). */
 enum { LB_SOURCE_DEFAULT, LB_SOURCE_PEER, LB_SOURCE_FLOATING,
     LB_SOURCE_CLUSTER };
@@ -266,6 +269,11 @@ struct cfg_cluster {
 	unsigned int		 persist_keys;	/* LB_PKEY_*, 0: default */
 	int			 home_address;	/* LB_HOA_* */
 	int			 binding_updates;
+	uint64_t		 persist_lifetime;	/* mobile-ipv6 */
+	int			 forwarding;	/* LB_FWD_*, l4 */
+	int			 protocol;	/* LB_PROTO_*, l4 */
+	unsigned int		 flow_table_size;	/* l4 */
+	uint64_t		 syn_timeout;		/* l4 */
 	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
@@ -320,6 +328,12 @@ struct cfg_report {
 	char			*dist_health;
 	uint64_t		 dist_health_timeout;
 	uint64_t		 cert_renew_before;
+	int			 gateway;
+	struct addr		*gateway_allow;
+	size_t			 ngateway_allow;
+	uint64_t		 gateway_idle_timeout;
+	uint64_t		 gateway_max_time;
+	unsigned int		 gateway_sessions;
 };
 
 /* The remote-monitoring center (cfg_monitor.c). */
@@ -349,6 +363,12 @@ struct cfg_center {
 	char			*twin_cert;
 	unsigned int		 renew_days;
 	uint64_t		 certificate_alarm;
+	char			**gateway_operator;	/* NAME=SHA256 */
+	size_t			 ngateway_operator;
+	uint64_t		 gateway_idle_timeout;
+	uint64_t		 gateway_max_time;
+	uint64_t		 gateway_connect_timeout;
+	unsigned int		 gateway_sessions;
 };
 
 struct cfg {

@@ -28,6 +28,8 @@ static const char *const lb_persists[] = { "none", "sticky", "cookie",
 static const char *const lb_hoas[] = { "translate", "pass", NULL };
 static const char *const lb_checks[] = { "none", "tcp", "acv", NULL };
 static const char *const lb_overflows[] = { "evict-oldest", "refuse", NULL };
+static const char *const lb_forwardings[] = { "nat", "direct-routing", NULL };
+static const char *const lb_protocols[] = { "tcp", "udp", NULL };
 static const char *const lb_sources[] = { "default", "peer", "floating",
     "cluster", NULL };
 
@@ -217,6 +219,10 @@ static const struct cfg_kw cluster_kws[] = {
 	{ "server", CFG_CUSTOM, CFG_MULTI | CFG_REQUIRED, 0, 0, 0, 0, NULL,
 	    NULL, server_parse, server_dump, server_free },
 	KW("spoof", CFG_BOOL, 0, struct cfg_cluster, spoof, 0, 0, NULL, "no"),
+	KW("forwarding", CFG_ENUM, 0, struct cfg_cluster, forwarding, 0, 0,
+	    lb_forwardings, "nat"),
+	KW("protocol", CFG_ENUM, 0, struct cfg_cluster, protocol, 0, 0,
+	    lb_protocols, "tcp"),
 	KW("persist", CFG_ENUM, 0, struct cfg_cluster, persist, 0, 0,
 	    lb_persists, "none"),
 	KW("cookie-name", CFG_NAME, 0, struct cfg_cluster, cookie_name, 0, 0,
@@ -251,6 +257,8 @@ static const struct cfg_kw cluster_kws[] = {
 	    lb_hoas, "translate"),
 	KW("binding-updates", CFG_BOOL, 0, struct cfg_cluster,
 	    binding_updates, 0, 0, NULL, "no"),
+	KW("persist-lifetime", CFG_DURATION, 0, struct cfg_cluster,
+	    persist_lifetime, SEC(1), SEC(86400 * 7), NULL, "5m"),
 	KW("icmp-check", CFG_BOOL, 0, struct cfg_cluster, icmp_check, 0, 0,
 	    NULL, "yes"),
 	KW("check", CFG_ENUM, 0, struct cfg_cluster, check, 0, 0, lb_checks,
@@ -290,6 +298,10 @@ static const struct cfg_kw cluster_kws[] = {
 	    server_timeout, MS(100), SEC(86400), NULL, "60s"),
 	KW("server-idle-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    server_idle_timeout, 0, SEC(3600), NULL, "10s"),
+	KW("flow-table-size", CFG_UINT, 0, struct cfg_cluster, flow_table_size,
+	    16, 16000000, NULL, "65536"),
+	KW("syn-timeout", CFG_DURATION, 0, struct cfg_cluster, syn_timeout,
+	    SEC(1), SEC(600), NULL, "30s"),
 	KWM("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, NULL),
 	KW("passphrase-file", CFG_PATH, 0, struct cfg_cluster, passphrase_file,
 	    0, 0, NULL, NULL),

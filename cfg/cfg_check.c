@@ -524,8 +524,12 @@ check_cluster_mip6(struct cfg_parser *p, struct cfg_cluster *cl)
 		unused(p, cl, "home-address", "without persist mobile-ipv6");
 		unused(p, cl, "binding-updates",
 		    "without persist mobile-ipv6");
+		unused(p, cl, "persist-lifetime",
+		    "without persist mobile-ipv6");
 		return;
 	}
+	unused(p, cl, "sticky-timeout", "with persist mobile-ipv6 (its "
+	    "entries live for persist-lifetime)");
 	if (cl->mode != LB_MODE_L4)
 		cfg_error(p, cl->blk.file, line_of(&cl->blk, "cluster",
 		    "persist"), "persist mobile-ipv6 needs mode l4 (it reads "
@@ -663,8 +667,33 @@ check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
 		    "idle-timeout", "server-idle-timeout", NULL };
 		int	i;
 
+		size_t	j, k;
+
 		for (i = 0; http_kws[i] != NULL; i++)
 			unused(p, cl, http_kws[i], "in an l4 cluster");
+		/* Direct routing rewrites the MAC address alone. */
+		for (j = 0; cl->forwarding == LB_FWD_DR && j < cl->nserver;
+		    j++)
+			for (k = 0; k < cl->nlisten; k++)
+				if (cl->listen[k].port_last ==
+				    cl->listen[k].addr.port &&
+				    cl->server[j].addr.port !=
+				    cl->listen[k].addr.port) {
+					cfg_error(p, cl->blk.file,
+					    cl->server[j].line, "server %s: "
+					    "forwarding direct-routing keeps "
+					    "the port: the server needs port "
+					    "%u", cl->server[j].name,
+					    cl->listen[k].addr.port);
+					break;
+				}
+	} else {
+		static const char *const l4_kws[] = { "forwarding",
+		    "protocol", "flow-table-size", "syn-timeout", NULL };
+		int	i;
+
+		for (i = 0; l4_kws[i] != NULL; i++)
+			unused(p, cl, l4_kws[i], "without mode l4");
 	}
 }
 

@@ -20,6 +20,9 @@ static int	mail_valid(const char *);
 static void	check_report(struct cfg *, struct cfg_parser *);
 static void	check_center(struct cfg *, struct cfg_parser *);
 static int	wildcard(const struct addr *);
+static void	cfg_check_gateway_operators(struct cfg *,
+		    struct cfg_parser *);
+static size_t	gateway_operator_name(const char *);
 
 const struct cfg_kw cfg_report_kws[] = {
 	KW("center", CFG_HOSTPORT, CFG_REQUIRED, struct cfg_report, center, 0,
@@ -60,6 +63,16 @@ const struct cfg_kw cfg_report_kws[] = {
 	    dist_health_timeout, SEC(1), SEC(3600), NULL, "60s"),
 	KW("cert-renew-before", CFG_DURATION, 0, struct cfg_report,
 	    cert_renew_before, 0, DAY(365), NULL, "30d"),
+	KW("gateway", CFG_BOOL, 0, struct cfg_report, gateway, 0, 0, NULL,
+	    "off"),
+	KWM("gateway-allow", CFG_ADDRPORT, 0, struct cfg_report,
+	    gateway_allow, "127.0.0.1:22"),
+	KW("gateway-idle-timeout", CFG_DURATION, 0, struct cfg_report,
+	    gateway_idle_timeout, SEC(1), DAY(1), NULL, "15m"),
+	KW("gateway-max-time", CFG_DURATION, 0, struct cfg_report,
+	    gateway_max_time, SEC(1), DAY(7), NULL, "8h"),
+	KW("gateway-sessions", CFG_UINT, 0, struct cfg_report,
+	    gateway_sessions, 1, 64, NULL, "4"),
 	KW_END
 };
 
@@ -103,6 +116,16 @@ const struct cfg_kw cfg_center_kws[] = {
 	    NULL, "365"),
 	KW("certificate-alarm", CFG_DURATION, 0, struct cfg_center,
 	    certificate_alarm, 0, DAY(365), NULL, "14d"),
+	KWM("gateway-operator", CFG_STRING, 0, struct cfg_center,
+	    gateway_operator, NULL),
+	KW("gateway-idle-timeout", CFG_DURATION, 0, struct cfg_center,
+	    gateway_idle_timeout, SEC(1), DAY(1), NULL, "15m"),
+	KW("gateway-max-time", CFG_DURATION, 0, struct cfg_center,
+	    gateway_max_time, SEC(1), DAY(7), NULL, "8h"),
+	KW("gateway-connect-timeout", CFG_DURATION, 0, struct cfg_center,
+	    gateway_connect_timeout, MS(100), SEC(600), NULL, "15s"),
+	KW("gateway-sessions", CFG_UINT, 0, struct cfg_center,
+	    gateway_sessions, 1, 10000, NULL, "64"),
 	KW_END
 };
 
@@ -260,6 +283,7 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 		    c->operator_ca_file != NULL ? "operator-ca-file" :
 		    "operator-certificate"), "no operator-listen: the "
 		    "operator settings are not used");
+	cfg_check_gateway_operators(cfg, p);
 	if (c->operator_certificate != NULL && c->operator_ca_file == NULL)
 		cfg_error(p, b->file, kwline(b, kws, "operator-certificate"),
 		    "operator-certificate needs operator-ca-file: operators "
@@ -276,6 +300,58 @@ wildcard(const struct addr *a)
 		return (a->u.v4.s_addr == htonl(INADDR_ANY));
 	return (a->af == AF_INET6 && memcmp(&a->u.v6, &any6,
 	    sizeof any6) == 0);
+}
+
+/*
+ * gateway-operator "NAME=SHA256": NAME the CN of the operator's
+ * certificate, SHA256 the 64 hex digits of its operator ID's hash; the
+ * gateway needs the operators' CA to tell an operator's certificate.
+ */
+static void
+cfg_check_gateway_operators(struct cfg *cfg, struct cfg_parser *p)
+{
+	struct cfg_center	*c = &cfg->center;
+	const struct cfg_blk	*b = &c->blk;
+	const char		*s;
+	size_t			 i, j, n;
+	int			 line = kwline(b, cfg_center_kws,
+				    "gateway-operator");
+
+	for (i = 0; i < c->ngateway_operator; i++) {
+		s = c->gateway_operator[i];
+		if ((n = gateway_operator_name(s)) == 0) {
+			cfg_error(p, b->file, line, "gateway-operator '%s' is "
+			    "not NAME=SHA256 (the certificate's CN, 64 "
+			    "lowercase hex digits)", s);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (gateway_operator_name(c->gateway_operator[j]) ==
+			    n && strncmp(c->gateway_operator[j], s, n) == 0) {
+				cfg_error(p, b->file, line, "gateway-operator "
+				    "%.*s given twice", (int)n, s);
+				break;
+			}
+	}
+	if (c->ngateway_operator > 0 && c->operator_ca_file == NULL)
+		cfg_warning(p, b->file, line, "gateway-operator without "
+		    "operator-ca-file: no operator can present a certificate, "
+		    "so the gateway refuses every one");
+}
+
+/* The length of NAME in a valid "NAME=SHA256", else 0. */
+static size_t
+gateway_operator_name(const char *s)
+{
+	const char	*eq = strchr(s, '=');
+	size_t		 n = eq != NULL ? (size_t)(eq - s) : 0;
+
+	if (eq == NULL || n == 0 || n > 63 || s[0] == '-' || s[0] == '.' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n ||
+	    strlen(eq + 1) != 64 || strspn(eq + 1, "0123456789abcdef") != 64)
+		return (0);
+	return (n);
 }
 
 /* Check the monitoring blocks that are present. */

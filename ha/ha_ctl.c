@@ -223,17 +223,20 @@ ha_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 }
 
 /*
- * Become active by hand for one address, or for every one this server
- * does not hold; the partner releases.
+ * Become active (<take>) or hand over (!<take>) by hand, for one address
+ * or for every one this server does not hold (holds); the partner
+ * follows.
  */
 static int
-ha_ctl_takeover(struct ctl_conn *c, int argc, char **argv, void *arg)
+ha_ctl_hand(struct ctl_conn *c, int argc, char **argv, struct ha_ctx *ctx,
+    int take)
 {
-	struct ha_ctx	*ctx = arg;
+	const char	*what = take ? "takeover" : "release";
 	struct ha_inst	*in;
+	struct ha_fsm	*fsm;
 	const char	*cause;
 	size_t		 i;
-	int		 done = 0;
+	int		 done = 0, rv;
 
 	if (!ctx->cfg->ha.redundancy) {
 		ctl_error(c, "redundancy is off");
@@ -244,61 +247,41 @@ ha_ctl_takeover(struct ctl_conn *c, int argc, char **argv, void *arg)
 	for (i = 0; i < ctx->ninst; i++) {
 		if (in != NULL && in != &ctx->inst[i])
 			continue;
-		if (in == NULL && ctx->inst[i].fsm.state == HA_ACTIVE)
+		fsm = &ctx->inst[i].fsm;
+		if (in == NULL && (fsm->state == HA_ACTIVE) == take)
 			continue;
-		if (ha_fsm_takeover(&ctx->inst[i].fsm, ha_now(),
-		    &cause) == -1) {
-			ctl_error(c, "takeover refused: %s%s", ctx->multi ?
+		if (take)
+			rv = ha_fsm_takeover(fsm, ha_now(), &cause);
+		else
+			rv = ha_fsm_release(fsm, ha_now(), &cause);
+		if (rv == -1) {
+			ctl_error(c, "%s refused: %s%s", what, ctx->multi ?
 			    ctx->inst[i].tag : "", cause);
 			return (-1);
 		}
 		done = 1;
 	}
 	if (!done) {
-		ctl_error(c, "takeover refused: already active");
+		ctl_error(c, "%s refused: %s", what, take ? "already active" :
+		    "not active");
 		return (-1);
 	}
-	ctl_printf(c, "This server: running as active.");
+	if (take)
+		ctl_printf(c, "This server: running as active.");
+	else
+		ctl_printf(c, "This server: running as %s.",
+		    ha_state_word(ha_summary(ctx)));
 	return (0);
 }
 
-/*
- * Hand one address, or every one this server holds, to the partner by
- * hand.
- */
+static int
+ha_ctl_takeover(struct ctl_conn *c, int argc, char **argv, void *arg)
+{
+	return (ha_ctl_hand(c, argc, argv, arg, 1));
+}
+
 static int
 ha_ctl_release(struct ctl_conn *c, int argc, char **argv, void *arg)
 {
-	struct ha_ctx	*ctx = arg;
-	struct ha_inst	*in;
-	const char	*cause;
-	size_t		 i;
-	int		 done = 0;
-
-	if (!ctx->cfg->ha.redundancy) {
-		ctl_error(c, "redundancy is off");
-		return (-1);
-	}
-	if (ha_ctl_pick(c, ctx, argc, argv, &in) == -1)
-		return (-1);
-	for (i = 0; i < ctx->ninst; i++) {
-		if (in != NULL && in != &ctx->inst[i])
-			continue;
-		if (in == NULL && ctx->inst[i].fsm.state != HA_ACTIVE)
-			continue;
-		if (ha_fsm_release(&ctx->inst[i].fsm, ha_now(),
-		    &cause) == -1) {
-			ctl_error(c, "release refused: %s%s", ctx->multi ?
-			    ctx->inst[i].tag : "", cause);
-			return (-1);
-		}
-		done = 1;
-	}
-	if (!done) {
-		ctl_error(c, "release refused: not active");
-		return (-1);
-	}
-	ctl_printf(c, "This server: running as %s.",
-	    ha_state_word(ha_summary(ctx)));
-	return (0);
+	return (ha_ctl_hand(c, argc, argv, arg, 0));
 }

@@ -87,7 +87,7 @@ main(int argc, char **argv)
 	struct lbd			 d;
 	const char			*cause;
 	char				*why;
-	int				 rv;
+	int				 rv, l4, was_root;
 
 	daemon_getopt(&o, "twin-lb", argc, argv);
 	log_init(o.name, o.foreground, o.verbose);
@@ -105,8 +105,17 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (lbd_ctl_open(&d, &cause) == -1)
 		fatalx("control socket in %s: %s", cfg->peer.run_dir, cause);
+	/* l4 clusters: the packet engine keeps two privileges (lb_caps.c). */
+	l4 = lbd_has_l4(cfg);
+	was_root = geteuid() == 0;
+	if (l4 && lbd_caps_keep() == -1)
+		fatal("prctl");
 	if (daemon_drop_privs(cfg->peer.user, &cause) == -1)
 		fatalx("cannot switch to user %s: %s", cfg->peer.user, cause);
+	if (l4 && lbd_caps_raise(was_root && geteuid() != 0, &why) == -1) {
+		log_warnx("l4 clusters: %s; they cannot forward", why);
+		free(why);
+	}
 	/*
 	 * The access logs are opened as the user, never as root, so that
 	 * a link planted in their folder cannot make root write anywhere;
@@ -118,8 +127,7 @@ main(int argc, char **argv)
 	if (lbd_start(&d, &why) == -1)
 		fatalx("%s", why);
 	if (TAILQ_EMPTY(&d.clusters))
-		log_warnx("no l7 or https cluster to serve; waiting for a "
-		    "reload");
+		log_warnx("no cluster to serve; waiting for a reload");
 	if (!o.foreground)
 		daemon_detach();
 	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &d);

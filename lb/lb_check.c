@@ -41,8 +41,13 @@ lbd_check_state_cb(void *arg, enum check_state from, enum check_state to,
 	for (k = 0; k < LBD_CHK_MAX; k++)
 		if (s->cst[k] == CHECK_DOWN)
 			h = LB_DOWN;
-	/* The reason shown is that of the verdict that counts now. */
-	if (to == CHECK_DOWN || h == LB_UP)
+	/*
+	 * The reason shown is that of the verdict that counts now: a
+	 * failure, or while up the service check's (it says more than a
+	 * ping, whichever of the two answered last).
+	 */
+	if (to == CHECK_DOWN || (h == LB_UP && (ca->k == LBD_CHK_L4 ||
+	    s->cst[LBD_CHK_L4] != CHECK_UP)))
 		snprintf(s->reason, sizeof s->reason, "%s: %s", kind, reason);
 	if (!lb_server_set_health(s->s, h)) {
 		log_debug("cluster %s: server %s: %s check %s -> %s: %s",

@@ -170,7 +170,10 @@ lbd_cluster_new(struct lbd *d, const struct cfg *cfg,
 		goto fail;
 	if (lbd_tls_clients(c, cc, cause) == -1)
 		goto fail;
-	if (cc->persist == LB_PERSIST_STICKY &&
+	if (cc->mode == LB_MODE_L4 && lbd_l4_cluster(c, cfg, cc, cause) == -1)
+		goto fail;
+	if ((cc->persist == LB_PERSIST_STICKY ||
+	    cc->persist == LB_PERSIST_MIP6) &&
 	    (c->tick = evtimer_new(d->base, lbd_tick_cb, c)) == NULL)
 		fatalx("evtimer_new");
 	return (c);
@@ -285,6 +288,7 @@ lbd_cluster_free(struct lbd_cluster *c)
 	pool_free(c->pool);
 	lbd_tls_free(c);
 	lb_cluster_free(c->cl);
+	lbd_l4_cluster_free(c);
 	if (c->tick != NULL)
 		event_free(c->tick);
 	free(c->listen);
@@ -330,7 +334,10 @@ lbd_server_state(const struct lbd_server *s)
 	return ("up");
 }
 
-/* Once a second: forget expired sticky entries. */
+/*
+ * Once a second: forget expired sticky entries (persist sticky), or
+ * persistence entries (persist mobile-ipv6: lifetimes counted down).
+ */
 static void
 lbd_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {

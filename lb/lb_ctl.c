@@ -11,6 +11,11 @@
  *                       change a server while it runs (kept across a
  *                       reload unless the file changes that setting)
  *   stats               counters, "name value" per line
+ *   flows CLUSTER       the connection table of an l4 cluster, one flow
+ *                       a line
+ *   persist CLUSTER     a cluster's persistence entries (persist sticky,
+ *                       mobile-ipv6): key kind, key, server, lifetime
+ *                       left, the key a copy was made from
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "lb_pkt.h"
 #include "lbd.h"
 #include "log.h"
 #include "pool.h"
@@ -28,6 +34,26 @@ static int	 lbd_ctl_show(struct ctl_conn *, int, char **, void *);
 static int	 lbd_ctl_servers(struct ctl_conn *, int, char **, void *);
 static int	 lbd_ctl_server(struct ctl_conn *, int, char **, void *);
 static int	 lbd_ctl_stats(struct ctl_conn *, int, char **, void *);
+static int	 lbd_ctl_flows(struct ctl_conn *, int, char **, void *);
+static int	 lbd_ctl_persist(struct ctl_conn *, int, char **, void *);
+static void	 lbd_ctl_l4(struct ctl_conn *, struct lbd *,
+		    struct lbd_cluster *);
+static void	 lbd_ctl_l4_engine(struct ctl_conn *, struct lbd *);
+static void	 lbd_ctl_l4_cb(void *, const struct lb_pkt_cluster *);
+static void	 lbd_ctl_flow_cb(void *, const struct lb_pkt_flow_info *);
+static void	 lbd_ctl_persist_cb(void *, const struct lb_persist_info *);
+static void	 lbd_ctl_l4_stats(struct ctl_conn *, struct lbd *);
+
+/* What the walks of one cluster's engine clusters are given. */
+struct lbd_ctl_walk {
+	struct ctl_conn		*cc;
+	struct lbd		*d;
+	struct lbd_cluster	*c;
+	struct lb_pkt_server_stats *st;	/* per model server, summed */
+	uint64_t		 flows;
+	uint64_t		 refused;
+	size_t			 n;
+};
 static void	 lbd_ctl_cluster(struct ctl_conn *, struct lbd *,
 		    struct lbd_cluster *);
 static const char *lbd_ctl_listen(const struct lbd_cluster *, char *,
@@ -39,6 +65,8 @@ static const struct ctl_cmd lbd_ctl_cmds[] = {
 	{ "server", "server CLUSTER SERVER enable|disable|quiesce|maxconn N",
 	    lbd_ctl_server },
 	{ "stats", "stats", lbd_ctl_stats },
+	{ "flows", "flows CLUSTER", lbd_ctl_flows },
+	{ "persist", "persist CLUSTER", lbd_ctl_persist },
 	{ NULL, NULL, NULL }
 };
 
@@ -50,7 +78,7 @@ static const char *const lbd_err_names[LBD_ERR_MAX] = {
 
 static const char *const lbd_mode_names[] = { "l4", "l7", "https" };
 static const char *const lbd_persist_names[] = { "none", "sticky",
-    "cookie" };
+    "cookie", "mobile-ipv6" };
 
 /* Return the name of an error kind, as stats prints it. */
 const char *
@@ -109,10 +137,16 @@ lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 		    m->st.reason[LB_R_PERSISTENT], (unsigned long long)
 		    c->st.cookies, (unsigned long long)m->st.cookie_stale,
 		    (unsigned long long)m->st.cookie_bad);
-	else if (m->p.persist == LB_PERSIST_STICKY && m->sticky != NULL)
-		ctl_printf(cc, "  persistence: sticky, %zu entries; %llu "
-		    "requests persistent", lb_sticky_count(m->sticky),
-		    (unsigned long long)m->st.reason[LB_R_PERSISTENT]);
+	else if ((m->p.persist == LB_PERSIST_STICKY ||
+	    m->p.persist == LB_PERSIST_MIP6) && m->sticky != NULL)
+		ctl_printf(cc, "  persistence: %s, %zu entries; %llu "
+		    "%s persistent, %llu lost, %llu capped",
+		    lbd_persist_names[m->p.persist],
+		    lb_sticky_count(m->sticky),
+		    (unsigned long long)m->st.reason[LB_R_PERSISTENT],
+		    c->mode == LB_MODE_L4 ? "flows" : "requests",
+		    (unsigned long long)m->st.persist_lost,
+		    (unsigned long long)m->st.sticky_capped);
 	ctl_printf(cc, "  no server available %llu times; hot spare "
 	    "(all down) %llu, (all full) %llu; quiesced only %llu",
 	    (unsigned long long)m->st.reason[LB_R_NONE],
@@ -155,6 +189,240 @@ lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 		    "up for" : "down for", (long long)(now - s->since),
 		    s->reason);
 	}
+	if (c->mode == LB_MODE_L4)
+		lbd_ctl_l4(cc, d, c);
+}
+
+/* Sum the counters of one engine cluster of the walked cluster. */
+static void
+lbd_ctl_l4_cb(void *arg, const struct lb_pkt_cluster *pc)
+{
+	struct lbd_ctl_walk	*w = arg;
+	size_t			 i;
+
+	if (lbd_l4_owner(w->d, pc->conf.name) != w->c)
+		return;
+	w->flows += pc->flows;
+	w->refused += pc->refused;
+	for (i = 0; i < pc->nservers && i < w->n; i++) {
+		w->st[i].active += pc->servers[i].st.active;
+		w->st[i].flows += pc->servers[i].st.flows;
+		w->st[i].pkts[0] += pc->servers[i].st.pkts[0];
+		w->st[i].pkts[1] += pc->servers[i].st.pkts[1];
+		w->st[i].bytes[0] += pc->servers[i].st.bytes[0];
+		w->st[i].bytes[1] += pc->servers[i].st.bytes[1];
+	}
+}
+
+/* The packet engine's side of an l4 cluster, for show. */
+static void
+lbd_ctl_l4(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
+{
+	struct lbd_ctl_walk	 w;
+	size_t			 i;
+
+	if (d->pkt == NULL || c->npkt == 0) {
+		ctl_printf(cc, "  l4: not forwarding (no packet engine)");
+		return;
+	}
+	memset(&w, 0, sizeof w);
+	w.cc = cc;
+	w.d = d;
+	w.c = c;
+	w.n = c->nsrv;
+	w.st = calloc(w.n ? w.n : 1, sizeof *w.st);
+	if (w.st == NULL)
+		return;
+	lb_pkt_clusters_walk(d->pkt, lbd_ctl_l4_cb, &w);
+	ctl_printf(cc, "  l4: %s %s, %s; flows %llu, refused %llu (no "
+	    "server)", c->pkt[0].mode == LB_PKT_DR ? "direct-routing" : "nat",
+	    c->pkt[0].proto == LB_IP_UDP ? "udp" : "tcp", d->pkt_active ?
+	    "forwarding" : "standing by (floating IP not held)",
+	    (unsigned long long)w.flows, (unsigned long long)w.refused);
+	for (i = 0; i < c->nsrv; i++)
+		ctl_printf(cc, "  server %s flows: active %llu, total %llu, "
+		    "packets %llu in %llu out, bytes %llu in %llu out",
+		    c->srv[i].name, (unsigned long long)w.st[i].active,
+		    (unsigned long long)w.st[i].flows,
+		    (unsigned long long)w.st[i].pkts[0],
+		    (unsigned long long)w.st[i].pkts[1],
+		    (unsigned long long)w.st[i].bytes[0],
+		    (unsigned long long)w.st[i].bytes[1]);
+	free(w.st);
+}
+
+/* The packet engine as a whole, for show: its table and drops. */
+static void
+lbd_ctl_l4_engine(struct ctl_conn *cc, struct lbd *d)
+{
+	struct lb_pkt_stats	 st;
+	char			 buf[1024];
+	size_t			 i, len = 0;
+	int			 n;
+
+	if (d->pkt == NULL)
+		return;
+	lb_pkt_stats(d->pkt, &st);
+	buf[0] = '\0';
+	for (i = 0; i < d->pkt_nif; i++) {
+		if (i > 0)
+			strlcat(buf, " ", sizeof buf);
+		strlcat(buf, d->pkt_if[i], sizeof buf);
+	}
+	ctl_printf(cc, "l4 engine on %s: %s; flows %llu of %llu, %llu "
+	    "created, %llu refused (table full)", buf, d->pkt_active ?
+	    "forwarding" : "standing by", (unsigned long long)st.flows,
+	    (unsigned long long)st.flows_max,
+	    (unsigned long long)st.flows_created,
+	    (unsigned long long)st.flows_refused);
+	buf[0] = '\0';
+	for (i = 0; i < LB_DROP_MAX; i++) {
+		if (st.drops[i] == 0)
+			continue;
+		n = snprintf(buf + len, sizeof buf - len, "%s%s %llu",
+		    len > 0 ? ", " : "", lb_pkt_drop_name(i),
+		    (unsigned long long)st.drops[i]);
+		if (n < 0 || (size_t)n >= sizeof buf - len)
+			break;
+		len += n;
+	}
+	ctl_printf(cc, "  drops: %s", len > 0 ? buf : "none");
+}
+
+static void
+lbd_ctl_flow_cb(void *arg, const struct lb_pkt_flow_info *fi)
+{
+	struct lbd_ctl_walk	*w = arg;
+	char			 o[128], r[128];
+
+	if (lbd_l4_owner(w->d, fi->cluster) != w->c)
+		return;
+	w->n++;
+	ctl_printf(w->cc, "%s %s %s | %s%s pkts %llu/%llu bytes %llu/%llu "
+	    "age %llums expires %llums", fi->server,
+	    lb_flow_state_name(fi->state),
+	    lb_pkt_key_fmt(&fi->orig, o, sizeof o),
+	    lb_pkt_key_fmt(&fi->reply, r, sizeof r),
+	    fi->outbound ? " outbound" : "",
+	    (unsigned long long)fi->pkts[0], (unsigned long long)fi->pkts[1],
+	    (unsigned long long)fi->bytes[0],
+	    (unsigned long long)fi->bytes[1],
+	    (unsigned long long)fi->age_ms,
+	    (unsigned long long)fi->expires_ms);
+}
+
+/* "flows CLUSTER": SERVER STATE ORIG | REPLY counters, one per line. */
+static int
+lbd_ctl_flows(struct ctl_conn *cc, int argc, char **argv, void *arg)
+{
+	struct lbd		*d = arg;
+	struct lbd_ctl_walk	 w;
+	struct lbd_cluster	*c;
+
+	if (argc != 2) {
+		ctl_error(cc, "usage: flows CLUSTER");
+		return (-1);
+	}
+	if ((c = lbd_cluster_find(d, argv[1])) == NULL) {
+		ctl_error(cc, "no cluster %s", argv[1]);
+		return (-1);
+	}
+	if (c->mode != LB_MODE_L4) {
+		ctl_error(cc, "cluster %s is not an l4 cluster", c->name);
+		return (-1);
+	}
+	memset(&w, 0, sizeof w);
+	w.cc = cc;
+	w.d = d;
+	w.c = c;
+	if (d->pkt != NULL)
+		lb_pkt_flows_walk(d->pkt, lbd_ctl_flow_cb, &w);
+	return (0);
+}
+
+static void
+lbd_ctl_persist_cb(void *arg, const struct lb_persist_info *pi)
+{
+	struct lbd_ctl_walk	*w = arg;
+	char			 k[96], f[96];
+
+	if (pi->from != NULL)
+		ctl_printf(w->cc, "%s server %s left %llums from %s",
+		    lb_key_fmt(pi->key, k, sizeof k), pi->srv != NULL ?
+		    pi->srv->name : "-", (unsigned long long)pi->left,
+		    lb_key_fmt(pi->from, f, sizeof f));
+	else
+		ctl_printf(w->cc, "%s server %s left %llums",
+		    lb_key_fmt(pi->key, k, sizeof k), pi->srv != NULL ?
+		    pi->srv->name : "-", (unsigned long long)pi->left);
+}
+
+/* "persist CLUSTER": KIND KEY server NAME left MSms [from KIND KEY]. */
+static int
+lbd_ctl_persist(struct ctl_conn *cc, int argc, char **argv, void *arg)
+{
+	struct lbd		*d = arg;
+	struct lbd_ctl_walk	 w;
+	struct lbd_cluster	*c;
+
+	if (argc != 2) {
+		ctl_error(cc, "usage: persist CLUSTER");
+		return (-1);
+	}
+	if ((c = lbd_cluster_find(d, argv[1])) == NULL) {
+		ctl_error(cc, "no cluster %s", argv[1]);
+		return (-1);
+	}
+	if (c->cl->sticky == NULL) {
+		ctl_error(cc, "cluster %s keeps no persistence table (persist "
+		    "%s)", c->name, lbd_persist_names[c->cl->p.persist]);
+		return (-1);
+	}
+	memset(&w, 0, sizeof w);
+	w.cc = cc;
+	w.d = d;
+	w.c = c;
+	lb_mip6_walk(c->cl, check_now(), lbd_ctl_persist_cb, &w);
+	return (0);
+}
+
+/* The packet engine's counters for stats: "l4.NAME value". */
+static void
+lbd_ctl_l4_stats(struct ctl_conn *cc, struct lbd *d)
+{
+	struct lb_pkt_stats	st;
+	size_t			i;
+
+	if (d->pkt == NULL)
+		return;
+	lb_pkt_stats(d->pkt, &st);
+	ctl_printf(cc, "l4.active %d", d->pkt_active);
+	ctl_printf(cc, "l4.restarts %llu", (unsigned long long)d->pkt_restarts);
+#define L4ST(n, v)	ctl_printf(cc, "l4." n " %llu", (unsigned long long)(v))
+	L4ST("rx-pkts", st.rx_pkts);
+	L4ST("tx-pkts", st.tx_pkts);
+	L4ST("fwd-pkts", st.fwd_pkts);
+	L4ST("csum-fixed", st.csum_fixed);
+	L4ST("icmp-xlated", st.icmp_xlated);
+	L4ST("icmp-sent", st.icmp_sent);
+	L4ST("arp-replies", st.arp_replies);
+	L4ST("nd-replies", st.nd_replies);
+	L4ST("announces", st.announces);
+	L4ST("ring-drops", st.ring_drops);
+	L4ST("flows", st.flows);
+	L4ST("flows-max", st.flows_max);
+	L4ST("flows-refused", st.flows_refused);
+	L4ST("flows-created", st.flows_created);
+	L4ST("mip6-strip", st.mip6_strip);
+	L4ST("mip6-rh2", st.mip6_rh2);
+	L4ST("mip6-esp", st.mip6_esp);
+	L4ST("mip6-bu", st.mip6_bu);
+	L4ST("mip6-bu-bad", st.mip6_bu_bad);
+	L4ST("mip6-bindings", st.mip6_bindings);
+#undef L4ST
+	for (i = 0; i < LB_DROP_MAX; i++)
+		ctl_printf(cc, "l4.drop-%s %llu", lb_pkt_drop_name(i),
+		    (unsigned long long)st.drops[i]);
 }
 
 /* "show [CLUSTER]". */
@@ -178,6 +446,7 @@ lbd_ctl_show(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	}
 	TAILQ_FOREACH(c, &d->clusters, entry)
 		lbd_ctl_cluster(cc, d, c);
+	lbd_ctl_l4_engine(cc, d);
 	return (0);
 }
 
@@ -300,6 +569,7 @@ lbd_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 			    lbd_err_names[i],
 			    (unsigned long long)c->st.errors[i]);
 	}
+	lbd_ctl_l4_stats(cc, d);
 	return (0);
 }
 

@@ -198,7 +198,8 @@ lb_cluster_from_cfg(const struct cfg_cluster *cc, const unsigned char *secret,
 	p.cookie_always = cc->cookie_always;
 	p.once_only = cc->once_only;
 	p.sticky_max = cc->sticky_table_size;
-	p.sticky_timeout = cc->sticky_timeout;
+	p.sticky_timeout = cc->persist == LB_PERSIST_MIP6 ?
+	    cc->persist_lifetime : cc->sticky_timeout;
 	p.sticky_overflow = cc->sticky_overflow;
 	p.plen4 = cc->sticky_netmask;
 	p.plen6 = cc->sticky_netmask6;

@@ -43,9 +43,9 @@ static struct logfile *lbd_log_for(struct lbd *, const char *);
 
 /*
  * Whether this daemon serves clusters of <mode>: the one place the mode
- * picks an engine. l7 and https clusters are served by lb_http*.c; l4
- * clusters are the packet engine's (lb_pkt_*, liblbpkt.a): a build
- * linking it returns 1 for LB_MODE_L4 here and starts it from lbd_build.
+ * picks an engine. l7 and https clusters are served by lb_http*.c on
+ * sockets; l4 clusters by the packet engine (lb_l4.c, lb_pkt_*), which
+ * takes no listener and writes no access log.
  */
 int
 lbd_serves(int mode)
@@ -53,11 +53,23 @@ lbd_serves(int mode)
 	switch (mode) {
 	case LB_MODE_L7:
 	case LB_MODE_HTTPS:
-		return (1);
 	case LB_MODE_L4:
+		return (1);
 	default:
 		return (0);
 	}
+}
+
+/* Return 1 if <cfg> has an l4 cluster (the packet engine is needed). */
+int
+lbd_has_l4(const struct cfg *cfg)
+{
+	const struct cfg_cluster	*cc;
+
+	TAILQ_FOREACH(cc, &cfg->clusters, entry)
+		if (cc->mode == LB_MODE_L4)
+			return (1);
+	return (0);
 }
 
 /* Say which clusters of <cfg> this build leaves alone. */
@@ -68,7 +80,7 @@ lbd_skipped(const struct cfg *cfg)
 
 	TAILQ_FOREACH(cc, &cfg->clusters, entry)
 		if (!lbd_serves(cc->mode))
-			log_warnx("%s:%d: cluster %s: mode l4 is not yet "
+			log_warnx("%s:%d: cluster %s: its mode is not "
 			    "supported by this build; skipped", cc->blk.file,
 			    cc->blk.line, cc->name);
 }
@@ -120,7 +132,7 @@ lbd_cluster_for(struct lbd *d, const struct addr *local)
 	size_t			 i;
 
 	TAILQ_FOREACH(c, &d->clusters, entry)
-		for (i = 0; i < c->nlisten; i++) {
+		for (i = 0; i < c->nlisten && c->mode != LB_MODE_L4; i++) {
 			a = &c->listen[i].addr;
 			if (a->af != local->af || a->port != local->port)
 				continue;
@@ -173,7 +185,7 @@ lbd_listen(struct lbd *d, const struct cfg *cfg, const char **cause)
 	int				 rv;
 
 	TAILQ_FOREACH(cc, &cfg->clusters, entry) {
-		if (!lbd_serves(cc->mode))
+		if (!lbd_serves(cc->mode) || cc->mode == LB_MODE_L4)
 			continue;
 		for (i = 0; i < cc->nlisten; i++) {
 			a = xreallocarray(a, n + 1, sizeof *a);
@@ -216,7 +228,7 @@ lbd_logs_open(struct lbd *d, const struct cfg *cfg, int strict)
 	for (i = 0; i < d->nlogs; i++)
 		d->logs[i].used = 0;
 	TAILQ_FOREACH(cc, &cfg->clusters, entry) {
-		if (!lbd_serves(cc->mode))
+		if (!lbd_serves(cc->mode) || cc->mode == LB_MODE_L4)
 			continue;
 		for (i = 0; i < d->nlogs; i++)
 			if (strcmp(d->logs[i].path, cc->access_log) == 0)
@@ -295,7 +307,7 @@ lbd_build(struct lbd *d, const struct cfg *cfg, struct lbd_clusters *list,
 		c->pool = pool_new(&(struct pool_conf){ LBD_POOL_MAX,
 		    cc->server_idle_timeout });
 		c->log = lbd_log_for(d, cc->access_log);
-		if (cc->spoof)
+		if (cc->spoof && cc->mode != LB_MODE_L4)
 			log_warnx("%s:%d: cluster %s: spoof is not supported "
 			    "for %s clusters by this build; connecting from "
 			    "the servers' source addresses", cc->blk.file,
@@ -333,8 +345,13 @@ lbd_start(struct lbd *d, char **cause)
 		lbd_clusters_free(&d->clusters);
 		return (-1);
 	}
+	if (lbd_l4_prepare(d, d->cfg, &d->clusters, cause) == -1) {
+		lbd_clusters_free(&d->clusters);
+		return (-1);
+	}
 	TAILQ_FOREACH(c, &d->clusters, entry)
 		lbd_cluster_start(c, lbd_cfg_cluster(d->cfg, c->name));
+	lbd_l4_apply(d, d->cfg);
 	return (0);
 }
 
@@ -402,6 +419,14 @@ lbd_reload(struct lbd *d)
 		cfg_free(cfg);
 		return;
 	}
+	if (lbd_l4_prepare(d, cfg, &fresh, &why) == -1) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    why);
+		free(why);
+		lbd_clusters_free(&fresh);
+		cfg_free(cfg);
+		return;
+	}
 	if (lbd_listen(d, cfg, &cause) == -1) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    cause);
@@ -440,6 +465,7 @@ lbd_reload(struct lbd *d)
 	}
 	TAILQ_FOREACH(c, &d->clusters, entry)
 		lbd_cluster_start(c, lbd_cfg_cluster(cfg, c->name));
+	lbd_l4_apply(d, cfg);
 	snprintf(d->via, sizeof d->via, "%s (twin-lb)",
 	    cfg->peer.name != NULL ? cfg->peer.name : "twin-lb");
 	cfg_free(d->cfg);
@@ -496,6 +522,7 @@ lbd_shutdown(struct lbd *d)
 
 	listener_set_close(d->ls);
 	d->draining = 1;
+	lbd_l4_stop(d);
 	while ((cl = TAILQ_FIRST(&d->clients)) != NULL)
 		lbd_client_close(cl, "shutting down");
 	while ((c = TAILQ_FIRST(&d->clusters)) != NULL) {

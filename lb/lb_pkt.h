@@ -604,6 +604,8 @@ struct lb_pkt_engine *lb_pkt_engine_new(struct event_base *,
 	    const struct lb_pkt_conf *, const struct lb_pkt_selector *,
 	    char **);
 void	 lb_pkt_engine_free(struct lb_pkt_engine *);
+void	 lb_pkt_engine_tune(struct lb_pkt_engine *, uint32_t,
+	    const struct lb_flow_timeouts *, uint64_t);
 int	 lb_pkt_cluster_set(struct lb_pkt_engine *,
 	    const struct lb_pkt_cluster_conf *, char **);
 int	 lb_pkt_cluster_del(struct lb_pkt_engine *, const char *);
@@ -618,5 +620,8 @@ void	 lb_pkt_flows_walk(struct lb_pkt_engine *,
 	    void (*)(void *, const struct lb_pkt_flow_info *), void *);
 const char *lb_pkt_drop_name(enum lb_pkt_drop);
 uint64_t lb_pkt_now(void);
+
+/* lb_pkt_kern.c */
+int	 lb_pkt_route_ifname(const struct addr *, char *, int *, char **);
 
 #endif

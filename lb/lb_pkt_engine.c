@@ -32,7 +32,7 @@ struct mip6_note {
 };
 
 static void	engine_tick_cb(evutil_socket_t, short, void *);
-static void	engine_locals(struct lb_pkt_engine *);
+static int	engine_locals(struct lb_pkt_engine *);
 static void	engine_ip(struct lb_pkt_engine *, struct lb_pkt_rx *,
 		    struct lb_pkt *);
 static void	engine_icmp(struct lb_pkt_engine *, struct lb_pkt_rx *,
@@ -149,15 +149,22 @@ lb_engine_flush(struct lb_pkt_engine *e)
 			lb_ring_flush(&e->rings[i]);
 }
 
-/* Note this host's addresses (outbound NAT and nftables leave them be). */
-static void
+/*
+ * Note this host's addresses (outbound NAT and nftables leave them be);
+ * return 1 if they changed.
+ */
+static int
 engine_locals(struct lb_pkt_engine *e)
 {
+	struct lb_pkt_ip old[64];
+	int		 oldaf[64];
 	struct ifaddrs	*ifa, *i;
-	size_t		 n = 0;
+	size_t		 n = 0, nold = e->nlocals;
 
+	memcpy(old, e->locals, sizeof old);
+	memcpy(oldaf, e->localaf, sizeof oldaf);
 	if (getifaddrs(&ifa) == -1)
-		return;
+		return (0);
 	for (i = ifa; i != NULL && n < 64; i = i->ifa_next) {
 		if (i->ifa_addr == NULL)
 			continue;
@@ -174,6 +181,8 @@ engine_locals(struct lb_pkt_engine *e)
 	}
 	e->nlocals = n;
 	freeifaddrs(ifa);
+	return (n != nold || memcmp(old, e->locals, n * sizeof old[0]) != 0 ||
+	    memcmp(oldaf, e->localaf, n * sizeof oldaf[0]) != 0);
 }
 
 /*
@@ -307,7 +316,12 @@ engine_tick_cb(evutil_socket_t fd, short what, void *arg)
 		lb_ring_stats(&e->rings[i]);
 		lb_ring_addrs(&e->rings[i]);
 	}
-	engine_locals(e);
+	/*
+	 * An address arrived or went (the floating IP): the nftables rules
+	 * must leave the host's own traffic to the kernel, so they follow.
+	 */
+	if (engine_locals(e) && !TAILQ_EMPTY(&e->clusters))
+		engine_kernel(e);
 	e->icmp_tokens = e->conf.icmp_rate * (uint64_t)e->conf.tick_ms / 1000;
 	lb_engine_flush(e);
 }
@@ -1357,6 +1371,25 @@ lb_pkt_cluster_set(struct lb_pkt_engine *e, const struct lb_pkt_cluster_conf *c,
 fail:
 	engine_cluster_free(cl);
 	return (-1);
+}
+
+/*
+ * Change the bound on flows, the flow timeouts and the binding lifetime
+ * of a running engine (a reload): flows and bindings stay. A bound below
+ * the flows in the table refuses new ones until enough have gone.
+ */
+void
+lb_pkt_engine_tune(struct lb_pkt_engine *e, uint32_t max_flows,
+    const struct lb_flow_timeouts *to, uint64_t binding_ms)
+{
+	if (max_flows > 0) {
+		e->conf.max_flows = max_flows;
+		e->flows.max = max_flows;
+	}
+	e->conf.timeouts = *to;
+	e->flows.to = *to;
+	e->conf.binding_ms = binding_ms;
+	e->binds.lifetime = binding_ms;
 }
 
 /* Remove cluster <name>, ending its flows. */

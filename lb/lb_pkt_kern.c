@@ -416,3 +416,44 @@ lb_kern_nft_del(struct lb_pkt_engine *e)
 	}
 	e->nft_installed = 0;
 }
+
+/*
+ * For the daemon, before an engine exists: the name of the interface the
+ * route to <a> leaves by, into <ifname> (IFNAMSIZ bytes); *local set for
+ * an address of this host. -1 with *cause (allocated).
+ */
+int
+lb_pkt_route_ifname(const struct addr *a, char *ifname, int *local,
+    char **cause)
+{
+	struct lb_pkt_engine	*e;
+	struct lb_pkt_ip	 ip, nh;
+	char			 buf[ADDR_STRLEN];
+	int			 ifindex, rv = -1;
+
+	e = xcalloc(1, sizeof *e);
+	e->nl = -1;
+	if (lb_kern_open(e, cause) == -1)
+		goto out;
+	lb_pkt_ip_from_addr(&ip, a);
+	if (lb_kern_route_get(e, a->af == AF_INET ? 4 : 6, &ip, &ifindex, &nh,
+	    local) == -1) {
+		xasprintf(cause, "no route to %s: %s", addr_ntop(a, buf,
+		    sizeof buf), strerror(errno));
+		goto out;
+	}
+	if (*local) {
+		rv = 0;
+		goto out;
+	}
+	if (ifindex == 0 || if_indextoname(ifindex, ifname) == NULL) {
+		xasprintf(cause, "no interface for the route to %s",
+		    addr_ntop(a, buf, sizeof buf));
+		goto out;
+	}
+	rv = 0;
+out:
+	lb_kern_close(e);
+	free(e);
+	return (rv);
+}

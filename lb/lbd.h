@@ -15,6 +15,7 @@
 #define LBD_H
 
 #include <sys/queue.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -36,6 +37,8 @@ struct event;
 struct event_base;
 struct evbuffer;
 struct logfile;
+struct lb_pkt_cluster_conf;
+struct lb_pkt_engine;
 struct pool;
 struct ssl_ctx_st;
 struct tls_server;
@@ -166,6 +169,12 @@ struct lbd_cluster {
 	unsigned int		 refs;
 	int			 dead;
 	struct event		*tick;		/* sticky expiry */
+	/*
+	 * l4: one packet engine cluster per listen entry, named after the
+	 * cluster ("NAME", then "NAME#2", ...), servers in config order.
+	 */
+	struct lb_pkt_cluster_conf *pkt;
+	size_t			 npkt;
 	struct lbd_cluster_stats st;
 	TAILQ_ENTRY(lbd_cluster) entry;
 };
@@ -270,6 +279,9 @@ struct lbd_log {
 	int			 used;		/* by the running config */
 };
 
+/* Interfaces the packet engine reads (l4 clusters). */
+#define LBD_L4_MAXIF		8
+
 /* The daemon. */
 struct lbd {
 	struct event_base	*base;
@@ -288,6 +300,15 @@ struct lbd {
 	struct flow_limits	 flow;
 	char			 via[128];	/* "<peer> (twin-lb)" */
 	uint64_t		 reloads;
+	/* l4 clusters: the packet engine, once one is configured. */
+	struct lb_pkt_engine	*pkt;
+	char			 pkt_if[LBD_L4_MAXIF][IFNAMSIZ];
+	size_t			 pkt_nif;
+	char			 pkt_want[LBD_L4_MAXIF][IFNAMSIZ];
+	size_t			 pkt_nwant;	/* for the next apply */
+	struct event		*pkt_timer;	/* floating IP held? */
+	int			 pkt_active;
+	uint64_t		 pkt_restarts;
 	struct http_msg		 msg;		/* parse scratch (big) */
 };
 
@@ -305,6 +326,7 @@ void		 lbd_shutdown(struct lbd *);
 void		 lbd_conn_count(struct lbd *, int);
 struct lbd_cluster *lbd_cluster_find(struct lbd *, const char *);
 int		 lbd_serves(int);
+int		 lbd_has_l4(const struct cfg *);
 void		 lbd_skipped(const struct cfg *);
 
 /* lb_cluster.c */
@@ -321,6 +343,19 @@ struct lbd_server *lbd_server_of(struct lbd_cluster *,
 		    const struct lb_server *);
 struct lbd_server *lbd_server_find(struct lbd_cluster *, const char *);
 const char	*lbd_server_state(const struct lbd_server *);
+
+/* lb_l4.c */
+int		 lbd_l4_cluster(struct lbd_cluster *, const struct cfg *,
+		    const struct cfg_cluster *, char **);
+void		 lbd_l4_cluster_free(struct lbd_cluster *);
+int		 lbd_l4_prepare(struct lbd *, const struct cfg *,
+		    const struct lbd_clusters *, char **);
+void		 lbd_l4_apply(struct lbd *, const struct cfg *);
+void		 lbd_l4_stop(struct lbd *);
+int		 lbd_l4_held(const struct cfg *);
+struct lbd_cluster *lbd_l4_owner(struct lbd *, const char *);
+int		 lbd_caps_keep(void);
+int		 lbd_caps_raise(int, char **);
 
 /* lb_check.c */
 void		 lbd_check_start(struct lbd_cluster *, struct event_base *,

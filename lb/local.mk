@@ -26,11 +26,13 @@ lb_liblb_a_SOURCES = \
 	lb/lb_http_up.c \
 	lb/lb_http_head.c \
 	lb/lb_log.c \
-	lb/lb_ctl.c
+	lb/lb_ctl.c \
+	lb/lb_l4.c \
+	lb/lb_caps.c
 
 sbin_PROGRAMS += twin-lb
 twin_lb_SOURCES = lb/lb.c
-twin_lb_LDADD = lb/liblb.a $(COMMON_LIBS)
+twin_lb_LDADD = lb/liblb.a lb/liblbpkt.a $(COMMON_LIBS)
 dist_man_MANS += man/twin-lb.8
 
 UNIT_SOURCES += tests/unit/test_lb_select.c tests/unit/test_lb_persist.c \
@@ -79,6 +81,6 @@ tests_unit_lb_pkt_drive_LDADD = lb/liblbpkt.a lb/liblb.a $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/lb_basic.sh tests/integration/lb_errors.sh \
 	tests/integration/lb_health.sh tests/integration/lb_equalizer.sh \
 	tests/integration/lb_persist.sh tests/integration/lb_https.sh \
-	tests/integration/lb_reload.sh
+	tests/integration/lb_reload.sh tests/integration/lb_l4_daemon.sh
 EXTRA_DIST += tests/integration/lb_lib.sh tests/integration/lb_client.py \
 	tests/integration/lb_badserver.py

@@ -34,6 +34,7 @@
 #include "mon_auth.h"
 #include "mon_dist.h"
 #include "mon_renew.h"
+#include "mon_gw.h"
 #include "mon_spool.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -97,6 +98,7 @@ struct mon_agent {
 
 	struct mon_dist_agent	*dist;		/* NULL: no dist-key */
 	struct mon_renew	*renew;
+	struct mon_gw_agent	*gw;		/* gateway on, or NULL */
 };
 
 static uint64_t	agent_now(void);
@@ -122,6 +124,7 @@ static int	agent_spool_open(struct mon_agent *, char **);
 static const char *agent_route(const struct mon_agent *, char *, size_t);
 static int	agent_ctl_status(struct ctl_conn *, int, char **, void *);
 static int	agent_ctl_dist(struct ctl_conn *, int, char **, void *);
+static void	agent_gw(struct mon_agent *);
 
 static const struct ctl_cmd agent_ctl_cmds[] = {
 	{ "status", "", agent_ctl_status },
@@ -260,6 +263,7 @@ mon_agent_free(struct mon_agent *a)
 		mon_ctlc_free(a->req[i].c);
 	mon_dist_agent_free(a->dist);
 	mon_renew_free(a->renew);
+	mon_gw_agent_free(a->gw);
 	mon_client_free(a->cl);
 	mon_client_free(a->cl_done);
 	if (a->poll_ev != NULL)
@@ -361,7 +365,43 @@ mon_agent_start(struct mon_agent *a, char **cause)
 	ev_tv(&tv, a->cfg->report.poll_interval);
 	event_add(a->poll_ev, &tv);
 	agent_poll(a);
+	agent_gw(a);
 	return (0);
+}
+
+/* The gateway (mon_gw_agent.c) as the config says: on, off, new limits. */
+static void
+agent_gw(struct mon_agent *a)
+{
+	const struct cfg_report		*r = &a->cfg->report;
+	struct mon_gw_agent_params	 p;
+
+	if (!r->gateway) {
+		if (a->gw != NULL)
+			log_info("gateway off: open sessions end");
+		mon_gw_agent_free(a->gw);
+		a->gw = NULL;
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	p.center = &r->center;
+	p.proxies = r->proxy;
+	p.nproxy = r->nproxy;
+	p.ctx = a->ctx;
+	p.dns = a->dns;
+	p.devid = a->devid;
+	p.site = r->site_id;
+	p.peer = a->cfg->peer.name;
+	p.allow = r->gateway_allow;
+	p.nallow = r->ngateway_allow;
+	p.idle_ms = r->gateway_idle_timeout;
+	p.max_ms = r->gateway_max_time;
+	p.max_sessions = r->gateway_sessions;
+	p.timeout_ms = r->timeout;
+	if (a->gw == NULL)
+		a->gw = mon_gw_agent_new(a->base, &p);
+	else
+		mon_gw_agent_set(a->gw, &p);
 }
 
 /*
@@ -403,6 +443,7 @@ mon_agent_reload(struct mon_agent *a, struct cfg *cfg)
 	ev_tv(&tv, cfg->report.poll_interval);
 	event_add(a->poll_ev, &tv);
 	agent_send_in(a, 0);
+	agent_gw(a);
 }
 
 static void
@@ -885,6 +926,11 @@ agent_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 	    mon_daemon_name(a->cur->wpad), mon_daemon_name(a->cur->lb));
 	ctl_printf(c, "role %s partner %s", mon_role_name(a->cur->role),
 	    mon_partner_name(a->cur->partner));
+	if (a->gw != NULL)
+		ctl_printf(c, "gateway on sessions %u",
+		    mon_gw_agent_sessions(a->gw));
+	else
+		ctl_printf(c, "gateway off");
 	if (a->dist != NULL)
 		mon_dist_agent_status(a->dist, c);
 	if (a->renew != NULL)

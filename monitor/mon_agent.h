@@ -92,6 +92,7 @@ struct mon_snap {
 	char			 partner_name[MON_NAME_MAX + 1];
 	enum mon_default	 self_default;
 	enum mon_default	 partner_default;
+	int			 cfg_differs;	/* heartbeats: other config */
 	uint64_t		 takeovers;
 	char			 reason[MON_TEXT_MAX + 1];
 	struct mon_snap_track	 track[MON_SNAP_TRACK];
@@ -149,6 +150,8 @@ struct mon_client_params {
 	const char		*devid;
 	const char		*agent;		/* User-Agent */
 	size_t			 max_body;	/* 0: MON_MSG_MAX */
+	int			 open;		/* body is a whole request;
+						   hand the connection over */
 };
 
 /* How it went. */
@@ -160,6 +163,7 @@ struct mon_client_result {
 	char			*body;		/* NUL-terminated */
 	size_t			 body_len;
 	SSL_SESSION		*session;	/* owned by the exchange */
+	struct bufferevent	*bev;		/* open: the caller's now */
 };
 typedef void	(*mon_client_cb)(void *, const struct mon_client_result *);
 

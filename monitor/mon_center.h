@@ -31,11 +31,14 @@
 
 struct cfg;
 struct event_base;
+struct bufferevent;
 struct evbuffer;
 struct http_msg;
 struct mon_dist_center;
 struct mon_httpd;
+struct mon_httpd_req;
 struct mon_notify;
+struct mon_gw_center;
 struct tls_server;
 struct ctl_server;
 
@@ -48,6 +51,15 @@ struct mon_httpd_conf {
 	size_t			 max_body;
 	unsigned int		 max_headers;
 	uint64_t		 max_conns;
+	/*
+	 * Requests for /gw/ (the gateway's streams) go to stream once the
+	 * head is parsed; it returns 1 when it took the connection (its
+	 * input still holds the head, which msg points into), 0 to let
+	 * the server answer as usual.
+	 */
+	int			(*stream)(void *, const struct mon_httpd_req *,
+				    struct bufferevent *);
+	void			*stream_arg;
 };
 
 /* A request as a handler sees it. */
@@ -115,6 +127,7 @@ struct mon_center {
 	struct mon_httpd	*operators;
 	struct ctl_server	*ctl;
 	struct mon_dist_center	*dist;		/* mon_dist_center.c */
+	struct mon_gw_center	*gw;
 	uint64_t		(*now)(void);	/* wall clock, ms */
 	uint64_t		 started;
 	struct mon_center_stats	 stats;

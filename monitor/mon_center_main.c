@@ -20,6 +20,7 @@
 #include "ev.h"
 #include "log.h"
 #include "mon_center.h"
+#include "mon_gw.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -221,6 +222,8 @@ main(int argc, char **argv)
 	hc.max_body = MON_MSG_MAX;
 	hc.max_headers = CENTER_MAX_HEADERS;
 	hc.max_conns = cfg->center.max_connections;
+	hc.stream = mon_gw_center_agent;
+	hc.stream_arg = c;
 	c->agents = mon_httpd_new(base, &hc, mon_center_report,
 	    mon_center_refused, c);
 	if (mon_httpd_listen(c->agents, cfg->center.listen,
@@ -236,6 +239,7 @@ main(int argc, char **argv)
 		hc.tls = c->otls;
 		hc.max_body = 4096;	/* read-only: bodies go unread */
 		hc.max_conns = CENTER_OPERATOR_CONNS;
+		hc.stream = mon_gw_center_operator;
 		c->operators = mon_httpd_new(base, &hc, mon_views_handler,
 		    mon_center_operator_refused, c);
 		if (mon_httpd_listen(c->operators, cfg->center.operator_listen,
@@ -255,6 +259,7 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (mon_center_sites_load(c, &cause) == -1)
 		fatalx("%s", cause);
+	c->gw = mon_gw_center_new(c);
 	log_info("center for %zu site%s, alive timeout %llums, as %s",
 	    mon_alarm_nsites(c->alarm), mon_alarm_nsites(c->alarm) == 1 ?
 	    "" : "s", (unsigned long long)cfg->center.alive_timeout,
@@ -263,6 +268,7 @@ main(int argc, char **argv)
 	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &m);
 	event_base_dispatch(base);
 
+	mon_gw_center_free(c->gw);
 	mon_httpd_free(c->agents);
 	mon_httpd_free(c->operators);
 	if (c->ctl != NULL)

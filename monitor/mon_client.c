@@ -15,7 +15,10 @@
  *		stands (no byte of the proxy's answer is left unread)
  *	POST	the request, then the response head and body, bounded
  * The callback runs exactly once with what happened; the exchange is
- * freed by its owner afterwards (or cancelled before).
+ * freed by its owner afterwards (or cancelled before). With p.open (the
+ * gateway's streams), the body is a whole request sent as it is once TLS
+ * stands, and the callback gets the connection itself (res.bev, its
+ * callbacks to be set at once) instead of a response.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -191,7 +194,9 @@ mon_client_post(struct event_base *base, const struct mon_client_params *p,
 		strlcpy(auth, c->center.host, sizeof auth);
 	else
 		hostport_fmt(&c->center, auth, sizeof auth);
-	mon_client_request(c->req, auth, p->path, p->devid, p->agent, len);
+	if (!p->open)
+		mon_client_request(c->req, auth, p->path, p->devid, p->agent,
+		    len);
 	evbuffer_add(c->req, body, len);
 	ev_tv(&tv, p->timeout_ms);
 	evtimer_add(c->timer, &tv);
@@ -542,6 +547,13 @@ client_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		c->step = STEP_POST;
 		c->res.tls = 1;
 		bufferevent_write_buffer(bev, c->req);
+		if (c->p.open) {
+			c->res.ok = 1;
+			c->res.bev = c->bev;
+			c->bev = NULL;
+			c->ssl = NULL;
+			client_finish(c);
+		}
 		return;
 	}
 	if (c->step == STEP_BODY && (what & BEV_EVENT_EOF) &&

@@ -18,8 +18,9 @@
  *   one takeover more;
  * - the partner heard, then not: partner-error; and back:
  *   partner-restored;
- * - both peers configured with the same default role: config-mismatch,
- *   once, when it appears;
+ * - both peers configured with the same default role, or the partner's
+ *   heartbeats carrying another configuration's fingerprint:
+ *   config-mismatch, once, when it appears;
  * - a tracked service, a proxy twin-wpad probes, an lb server: up to
  *   down and down to up (a new one that is down counts as going down);
  *   quiesced and disabled servers are decisions, not failures;
@@ -182,6 +183,10 @@ ha_diff(const struct mon_snap *o, const struct mon_snap *n, int trackdown,
 		emit(cb, arg, MON_EV_CONFIG_MISMATCH, "both peers are "
 		    "configured with the default role %s",
 		    n->self_default == MON_DEF_PRIMARY ? "primary" : "backup");
+	if (n->cfg_differs && !o->cfg_differs)
+		emit(cb, arg, MON_EV_CONFIG_MISMATCH, "%s's heartbeats carry "
+		    "another configuration fingerprint than this peer's "
+		    "(check both config files)", partner_name(n));
 }
 
 /* The proxies as twin-wpad's probes see them. */

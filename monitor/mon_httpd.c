@@ -86,6 +86,7 @@ static int	httpd_ssl_idx = -1;
 
 static void	httpd_accept_cb(int, const struct sockaddr *, int, void *);
 static void	httpd_close(struct hconn *);
+static int	httpd_stream(struct hconn *);
 static void	httpd_linger_cb(enum conn_linger_end, void *);
 static void	httpd_finish(struct hconn *);
 static void	httpd_tls_close_cb(struct bufferevent *, void *);
@@ -523,6 +524,8 @@ httpd_process(struct hconn *c)
 				    h->msg.error : "incomplete head");
 				return;
 			}
+			if (h->conf.stream != NULL && httpd_stream(c))
+				return;
 			if (h->msg.framing == HTTP_BODY_CHUNKED) {
 				httpd_error(c, 411, "a body needs a "
 				    "Content-Length");
@@ -570,6 +573,44 @@ httpd_process(struct hconn *c)
 		httpd_respond(c, &resp, close);
 		evbuffer_free(resp.body);
 	}
+}
+
+/*
+ * A gateway request: offer the connection to the stream handler, which
+ * takes it with the head still in its input. 1 when it did (the
+ * connection is no longer the server's).
+ */
+static int
+httpd_stream(struct hconn *c)
+{
+	struct mon_httpd	*h = c->h;
+	struct mon_httpd_req	 req;
+
+	if (h->msg.path_len < 4 || memcmp(h->msg.path, "/gw/", 4) != 0)
+		return (0);
+	memset(&req, 0, sizeof req);
+	req.msg = &h->msg;
+	req.peer = c->peer;
+	req.tls = c->ssl != NULL;
+	req.cert = c->cert;
+	strlcpy(req.cn, c->cn, sizeof req.cn);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_setwatermark(c->bev, EV_READ | EV_WRITE, 0, 0);
+	evtimer_del(c->timer);
+	if (!h->conf.stream(h->conf.stream_arg, &req, c->bev)) {
+		bufferevent_setcb(c->bev, httpd_read_cb, httpd_write_cb,
+		    httpd_event_cb, c);
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+		    h->conf.max_head + h->conf.max_body);
+		flow_watch(c->bev, &h->flow);
+		httpd_arm(c);
+		return (0);
+	}
+	h->st.requests++;
+	event_free(c->timer);
+	listener_set_conn(h->ls, -1);
+	free(c);
+	return (1);
 }
 
 static void

@@ -285,6 +285,7 @@ mon_snap_ha(struct mon_snap *s, const char *text, size_t len,
 	s->partner = MON_PARTNER_UNKNOWN;
 	s->self_name[0] = s->partner_name[0] = '\0';
 	s->self_default = s->partner_default = MON_DEF_UNKNOWN;
+	s->cfg_differs = 0;
 	s->takeovers = 0;
 	s->reason[0] = '\0';
 	s->ntrack = 0;
@@ -302,6 +303,10 @@ mon_snap_ha(struct mon_snap *s, const char *text, size_t len,
 		}
 		if (starts(line, n, "Partner server: ")) {
 			s->partner = MON_PARTNER_UP;
+			continue;
+		}
+		if (starts(line, n, "partner-config MISMATCH")) {
+			s->cfg_differs = 1;
 			continue;
 		}
 		if (starts(line, n, "reason ")) {

@@ -29,7 +29,8 @@ static const struct twinctl_cmd cmds[] = {
 	{ "takeover", "[floating-ip]", 1, twinctl_ha_takeover },
 	{ "release", "[floating-ip]", 1, twinctl_ha_release },
 	{ "proxy", "stats", 1, twinctl_proxy },
-	{ "lb", "show [CLUSTER] | servers | stats | server CLUSTER SERVER "
+	{ "lb", "show [CLUSTER] | servers | stats | flows CLUSTER | "
+	    "persist CLUSTER | server CLUSTER SERVER "
 	    "enable|disable|quiesce|maxconn N", 1, twinctl_lb },
 	{ "center", "sites | site ID | events [--since TIME] | alarms | "
 	    "register SITE FILE... | revoke SITE NAME | stats | dist-publish "

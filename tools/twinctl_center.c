@@ -23,6 +23,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "monitor/mon_auth.h"
+#include "monitor/mon_gw.h"
 #include "monitor/mon_report.h"
 #include "twinctl.h"
 #include "xmalloc.h"
@@ -33,6 +34,7 @@ static int	center_register(struct cfg *, int, char **);
 static int	center_events(struct cfg *, int, char **);
 static int	center_file(struct cfg *, const char *, const char *,
 		    const char *);
+static int	center_connect(struct cfg *, int, char **);
 
 /*
  * "<cmd> FILE" to <daemon>: the file named absolutely, for the daemon
@@ -72,7 +74,10 @@ center_usage(void)
 	    "       twinctl center stats\n"
 	    "       twinctl center dist-publish BUNDLE-FILE\n"
 	    "       twinctl center dist-list\n"
-	    "       twinctl center cert-revoke SERIAL\n");
+	    "       twinctl center cert-revoke SERIAL\n"
+	    "       twinctl center connect [-a CA-FILE] [-c CERT] "
+	    "[-i ID-FILE] [-s HOST:PORT]\n"
+	    "                      SITE PEER PORT|ADDRESS:PORT\n");
 	exit(2);
 }
 
@@ -227,6 +232,68 @@ toolong:
 	return (2);
 }
 
+/*
+ * connect: a gateway session to a TCP service of a site's peer, on
+ * standard input and output (an ssh ProxyCommand). The center is the
+ * first operator-listen address unless -s names it.
+ */
+static int
+center_connect(struct cfg *cfg, int argc, char **argv)
+{
+	struct mon_gw_op_params	 p;
+	char			 hp[ADDR_STRLEN];
+	int			 ch;
+
+	memset(&p, 0, sizeof p);
+	p.cafile = cfg->center.ca_file;
+	p.cert = "/etc/twinproxy/operator.pem";
+	p.idfile = "/etc/twinproxy/operator-id";
+	if (cfg->center.noperator_listen > 0)
+		p.center = addr_fmt(&cfg->center.operator_listen[0], hp,
+		    sizeof hp);
+	optind = 1;
+	while ((ch = getopt(argc, argv, "a:c:i:s:")) != -1) {
+		switch (ch) {
+		case 'a':
+			p.cafile = optarg;
+			break;
+		case 'c':
+			p.cert = optarg;
+			break;
+		case 'i':
+			p.idfile = optarg;
+			break;
+		case 's':
+			p.center = optarg;
+			break;
+		default:
+			center_usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 3)
+		center_usage();
+	if (p.center == NULL) {
+		fprintf(stderr, "twinctl: no operator-listen in the center "
+		    "block: name the center with -s HOST:PORT\n");
+		return (2);
+	}
+	if (!mon_site_valid(argv[0]) || !mon_name_valid(argv[1]) ||
+	    strlen(argv[2]) > MON_GW_TARGET_MAX ||
+	    strspn(argv[2], "0123456789abcdefABCDEF.:[]") != strlen(argv[2])) {
+		fprintf(stderr, "twinctl: connect SITE PEER TARGET: not a "
+		    "site ID, a device name, or PORT or ADDRESS:PORT\n");
+		return (2);
+	}
+	p.site = argv[0];
+	p.peer = argv[1];
+	p.target = argv[2];
+	p.in = 0;
+	p.out = 1;
+	return (mon_gw_op_run(&p));
+}
+
 /* twinctl center COMMAND ... */
 int
 twinctl_center(struct cfg *cfg, int argc, char **argv)
@@ -271,6 +338,8 @@ twinctl_center(struct cfg *cfg, int argc, char **argv)
 		free(line);
 		return (rv);
 	}
+	if (strcmp(argv[1], "connect") == 0)
+		return (center_connect(cfg, argc - 1, argv + 1));
 	if (strcmp(argv[1], "revoke") == 0 && argc == 4) {
 		if (!mon_site_valid(argv[2]) || !mon_name_valid(argv[3])) {
 			fprintf(stderr, "twinctl: revoke SITE NAME: not a site "

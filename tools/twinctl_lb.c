@@ -16,13 +16,15 @@ twinctl_lb_usage(void)
 	    "       twinctl lb servers\n"
 	    "       twinctl lb server CLUSTER SERVER "
 	    "enable|disable|quiesce|maxconn N\n"
-	    "       twinctl lb stats\n");
+	    "       twinctl lb stats\n"
+	    "       twinctl lb flows CLUSTER\n"
+	    "       twinctl lb persist CLUSTER\n");
 	return (2);
 }
 
 /*
  * "lb show [CLUSTER]", "lb servers", "lb server CLUSTER SERVER ACTION
- * [N]", "lb stats": passed to twin-lb's control socket as they are (its
+ * [N]", "lb stats", "lb flows CLUSTER", "lb persist CLUSTER": passed to twin-lb's control socket as they are (its
  * answer says what was wrong with the arguments).
  */
 int
@@ -40,6 +42,10 @@ twinctl_lb(struct cfg *cfg, int argc, char **argv)
 	} else if (strcmp(argv[1], "servers") == 0 ||
 	    strcmp(argv[1], "stats") == 0) {
 		if (argc != 2)
+			return (twinctl_lb_usage());
+	} else if (strcmp(argv[1], "flows") == 0 ||
+	    strcmp(argv[1], "persist") == 0) {
+		if (argc != 3)
 			return (twinctl_lb_usage());
 	} else if (strcmp(argv[1], "server") == 0) {
 		if (argc < 5 || argc > 6)

@@ -85,8 +85,11 @@ HA
 bench_start haproxy.out haproxy -f "$W/haproxy.cfg"
 HA_PID=$BENCH_PID
 
+# As root it switches users: to one every host has.
+LB_USER=$(id -un)
+[ "$(id -u)" = 0 ] && LB_USER=nobody
 cat >"$W/twinproxy.conf" <<LB
-peer { name bench; address 127.0.0.1; run-dir $W/run; }
+peer { name bench; address 127.0.0.1; run-dir $W/run; user $LB_USER; }
 cluster web {
 	listen 127.0.0.1:27100;
 	server n1 127.0.0.1:27081;

@@ -88,6 +88,14 @@ FUZZ_MON_SNAP_PARSER = $(srcdir)/monitor/mon_snap.c $(srcdir)/monitor/mon_diff.c
 FUZZ_MON_SNAP_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_snap.c \
 	$(FUZZ_MON_SNAP_PARSER) $(srcdir)/monitor/mon_report.c
 
+# monitor/mon_gw_proto.c: the gateway's order line, request paths,
+# targets and operator IDs.
+FUZZ_NAMES += mon_gw
+FUZZ_MON_GW_PARSER = $(srcdir)/monitor/mon_gw_proto.c
+FUZZ_MON_GW_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_gw.c \
+	$(FUZZ_MON_GW_PARSER) $(srcdir)/monitor/mon_auth.c \
+	$(srcdir)/monitor/mon_report.c $(srcdir)/lib/addr.c $(FUZZ_LIB_BASE)
+
 # monitor/mon_report.c: reports and acknowledgements.
 FUZZ_NAMES += mon_report
 FUZZ_MON_REPORT_PARSER = $(srcdir)/monitor/mon_report.c

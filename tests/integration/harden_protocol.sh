@@ -178,7 +178,8 @@ CHECK "the effective configuration printed reads back unchanged" round_trip
 # The cost of a head sent a byte per segment (paced, so each byte is a
 # read of its own), for 10 KB and for 60 KB: linear work costs six times
 # as much for six times the bytes, a parser that starts over on every
-# read up to 36 times (each read's system calls alone are linear).
+# read up to 36 times (each read's system calls alone are linear). The
+# bound sits between the two, with room for a loaded machine.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
 # head_cpu BYTES: HEAD_MS, the proxy's CPU for one such head.
 head_cpu() {
@@ -196,9 +197,9 @@ linear_head() {
     head_cpu 60000 || return 1
     CPU60=$HEAD_MS
     echo "ratio $((CPU60 * 100 / (CPU10 > 0 ? CPU10 : 1)))% (linear: 600%)"
-    [ "$CPU60" -le $((CPU10 * 9 + 50)) ]
+    [ "$CPU60" -le $((CPU10 * 15 + 50)) ]
 }
-CHECK "a head sent a byte per segment costs linear CPU (60 KB: < 9 x 10 KB)" \
+CHECK "a head sent a byte per segment costs linear CPU (60 KB: < 15 x 10 KB)" \
     linear_head
 echo "# a byte per segment, twin-proxy CPU: 10 KB ${CPU10:-?} ms, 60 KB ${CPU60:-?} ms"
 finish

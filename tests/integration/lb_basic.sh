@@ -13,8 +13,8 @@
 # cluster with no server able to serve answers 503 with a page naming
 # twin-lb. The access log has one combined-format line per request with
 # the cluster, the server and why. `lb servers` prints the machine
-# format, `lb show` the human one; -n checks a config and says an l4
-# cluster is skipped by this build.
+# format, `lb show` the human one; -n checks a config; the l4 cluster
+# starts the packet engine.
 
 # Helper functions below are called through CHECK:
 # shellcheck disable=SC2317
@@ -50,12 +50,12 @@ conf_write "$CONF" lb_conf
 # ---- -n ---------------------------------------------------------------------
 
 CHECK "twin-lb -n accepts the config" on a "$TWIN_LB" -n -f "$CONF"
-nchk() { on a "$TWIN_LB" -n -f "$CONF" 2>&1 >/dev/null | grep 'cluster pkt: mode l4 is not yet supported by this build; skipped'; }
-CHECK "twin-lb -n says the l4 cluster is skipped by this build" nchk
+nchk() { on a "$TWIN_LB" -n -f "$CONF" 2>/dev/null | grep -q '^cluster pkt {'; }
+CHECK "twin-lb -n prints the l4 cluster with the others" nchk
 
 lb_start
-CHECK "the l4 cluster is skipped at start, with a warning" \
-    grep -q 'cluster pkt: mode l4 is not yet supported by this build; skipped' "$(logf lb.log)"
+CHECK "the l4 cluster is served by the packet engine, on eth0" \
+    wait_until 5 grep -q 'l4: packet engine on eth0' "$(logf lb.log)"
 uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 CHECK "after binding, twin-lb runs as $PROXY_USER" \
     test "$(uid_of "$LB_PID")" = "$(id -u "$PROXY_USER")"
@@ -189,7 +189,8 @@ servers() {
     grep -Eqx 'web s1 up 0 [0-9]+' "$T/servers.out" &&
         grep -Eqx 'web s2 up 0 [0-9]+' "$T/servers.out" &&
         grep -qx 'empty s9 disabled 0 0' "$T/servers.out" &&
-        [ "$(wc -l <"$T/servers.out")" = 7 ]
+        grep -qx 'pkt p1 up 0 0' "$T/servers.out" &&
+        [ "$(wc -l <"$T/servers.out")" = 8 ]
 }
 CHECK "lb servers: CLUSTER SERVER STATE ACTIVE REQUESTS" servers
 show() {

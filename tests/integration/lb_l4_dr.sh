@@ -1,5 +1,6 @@
 #!/bin/bash
-# lb_l4_dr.sh - the L4 engine in direct-routing mode between real kernels.
+# lb_l4_dr.sh - twin-lb's l4 clusters in direct-routing mode (forwarding
+# direct-routing) between real kernels.
 # Client c, balancer lb and servers s1, s2 share one LAN; the servers hold
 # the cluster address 198.18.0.100 / 2001:2::100 on lo (never announced)
 # and answer the client directly, so lb only rewrites the destination MAC
@@ -10,23 +11,43 @@
 #     from the servers) and lb's kernel answers nothing for the cluster
 #     address (capture on c: no RST, no ICMP error);
 #   - the engine answered the client's ARP and neighbour solicitation.
+# twin-lb itself forwards (its packet engine); the counters come from
+# `twinctl lb stats` and `lb show`.
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/lb_l4_lib.sh"
 
 need_cmd nginx curl nft tcpdump sha256sum
 
 l4_topo_dr
+proxy_dirs
 l4_www
 l4_nginx s1
 l4_nginx s2
 wait_port s1 "$L4_D1" 80
 wait_port s2 "$L4_D2" 80
 
-l4_drive drive.log -i eth0 -a "$L4_VIP" -a "$L4_VIP6" -P 80 -m dr \
-    "$L4_D1" "$L4_D2" "$L4_D16" "$L4_D26"
+lb_conf() {
+    echo "peer { name a; address $L4_LB; partner 198.18.0.2;" \
+        "run-dir $PX/run; }"
+    conf_block "cluster dr" "mode l4" "forwarding direct-routing" \
+        "listen $L4_VIP:80" "server s1 $L4_D1:80" "server s2 $L4_D2:80" \
+        "icmp-check no" "check-interval 500ms" "check-timeout 300ms"
+    conf_block "cluster dr6" "mode l4" "forwarding direct-routing" \
+        "listen [$L4_VIP6]:80" "server s1 [$L4_D16]:80" \
+        "server s2 [$L4_D26]:80" "icmp-check no" "check-interval 500ms" \
+        "check-timeout 300ms"
+}
+conf_write "$CONF" lb_conf
+ctl() { on lb "$TWINCTL" -f "$CONF" lb "$@" 2>/dev/null; }
+lstat() { ctl stats | awk -v k="$1" '$1 == k { print $2 }'; }
+all_up() { [ "$(ctl servers | grep -c ' up ')" -eq 4 ]; }
+spawn lb lb.log "$TOP_BUILDDIR/twin-lb" -d -v -f "$CONF"
+LB_PID=$SPAWN_PID
+wait_until 10 all_up || ERROR "the servers never came up"
 
 spawn c tcpdump.log tcpdump --immediate-mode -i eth0 -n -U -w "$T/c.pcap" \
     "tcp[tcpflags] & tcp-rst != 0 or (icmp and icmp[icmptype] != icmp-echo) or (icmp6 and ip6[40] < 128)"
@@ -69,17 +90,20 @@ only_control() {
 }
 CHECK "the capture holds the control RST and no other RST or ICMP" \
     only_control
-l4_dump drive.log
 CHECK "12 flows (2 + 10 requests), none for the probes" \
-    eval "[ \$(l4_stat drive.log 'stats flows_created') -eq 12 ]"
+    eval "[ \"\$(lstat l4.flows-created)\" = 12 ]"
 from_servers() {
-    grep '^server ' "$T/logs/drive.log" | tail -4
-    [ "$(grep '^server ' "$T/logs/drive.log" | tail -4 |
-        awk '{ split($9, p, "/"); s += p[2] } END { print s + 0 }')" -eq 0 ]
+    ctl show >"$T/show.txt"
+    grep '^  server s[12] flows: ' "$T/show.txt"
+    [ "$(grep -c '^  server s[12] flows: .*packets [0-9]* in 0 out' \
+        "$T/show.txt")" -eq 4 ]
 }
 CHECK "the replies went straight to the client (none through lb)" \
     from_servers
+CHECK "lb show says direct-routing" \
+    grep -q '^  l4: direct-routing tcp, forwarding;' "$T/show.txt"
 CHECK "the engine answered ARP and neighbour solicitations" \
-    eval "[ \$(l4_stat drive.log 'stats arp_replies') -gt 0 ] &&
-        [ \$(l4_stat drive.log 'stats nd_replies') -gt 0 ]"
+    eval "[ \"\$(lstat l4.arp-replies)\" -gt 0 ] &&
+        [ \"\$(lstat l4.nd-replies)\" -gt 0 ]"
+stop "$LB_PID"
 finish

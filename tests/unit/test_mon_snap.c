@@ -87,6 +87,15 @@ test_mon_snap_ha_parse(void)
 	CU_ASSERT_EQUAL(s.role, MON_ROLE_SINGLE);
 	CU_ASSERT_EQUAL(s.partner, MON_PARTNER_NONE);
 
+	/* The partner's heartbeats carry another configuration. */
+	CU_ASSERT_EQUAL(mon_snap_ha(&s, TXT("self a state ACTIVE default "
+	    "primary since 1s\npartner-config matches\n"), &cause), 0);
+	CU_ASSERT_FALSE(s.cfg_differs);
+	CU_ASSERT_EQUAL(mon_snap_ha(&s, TXT("self a state ACTIVE default "
+	    "primary since 1s\npartner-config MISMATCH (check both config "
+	    "files)\n"), &cause), 0);
+	CU_ASSERT_TRUE(s.cfg_differs);
+
 	/* Not twin-ha's, or a counter that is not a number. */
 	CU_ASSERT_EQUAL(mon_snap_ha(&s, TXT("hello\n"), &cause), -1);
 	CU_ASSERT_EQUAL(mon_snap_ha(&s, TXT(""), &cause), -1);
@@ -325,6 +334,15 @@ test_mon_snap_diff_services(void)
 	diff(&o, &n, &e);
 	CU_ASSERT_STRING_EQUAL(e.text, "config-mismatch: both peers are "
 	    "configured with the default role primary\n");
+	diff(&n, &n, &e);
+	CU_ASSERT_EQUAL(e.n, 0);
+	/* The partner's heartbeats carry another config: said once. */
+	o = n;
+	n.cfg_differs = 1;
+	diff(&o, &n, &e);
+	CU_ASSERT_EQUAL(e.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "config-mismatch: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.text, "configuration fingerprint"));
 	diff(&n, &n, &e);
 	CU_ASSERT_EQUAL(e.n, 0);
 }
