@@ -320,6 +320,14 @@ struct cfg_report {
 	uint64_t		 certificate_warning;
 	uint64_t		 poll_interval;
 	char			*user;
+	/* Signed distribution (mon_dist_agent.c) and renewal. */
+	char			*dist_key;
+	uint64_t		 dist_interval;
+	char			*dist_root;
+	char			*dist_restart;
+	char			*dist_health;
+	uint64_t		 dist_health_timeout;
+	uint64_t		 cert_renew_before;
 	int			 gateway;
 	struct addr		*gateway_allow;
 	size_t			 ngateway_allow;
@@ -348,6 +356,13 @@ struct cfg_center {
 	unsigned int		 max_connections;
 	uint64_t		 timeout;
 	char			*sendmail;
+	/* Distribution and certificates (mon_dist_center.c, mon_renew). */
+	char			*dist_dir;
+	char			*ca_dir;
+	char			*ca_pass_file;
+	char			*twin_cert;
+	unsigned int		 renew_days;
+	uint64_t		 certificate_alarm;
 	char			**gateway_operator;	/* NAME=SHA256 */
 	size_t			 ngateway_operator;
 	uint64_t		 gateway_idle_timeout;

@@ -149,6 +149,7 @@ struct mon_client_params {
 	const char		*path;		/* "/report" */
 	const char		*devid;
 	const char		*agent;		/* User-Agent */
+	size_t			 max_body;	/* 0: MON_MSG_MAX */
 	int			 open;		/* body is a whole request;
 						   hand the connection over */
 };
@@ -219,6 +220,16 @@ int		 mon_agent_ctl_open(struct mon_agent *, const char **);
 void		 mon_agent_priv(struct mon_agent *, int);
 int		 mon_agent_start(struct mon_agent *, char **);
 void		 mon_agent_reload(struct mon_agent *, struct cfg *);
+/* What distribution (mon_dist_agent.c) and renewal (mon_renew.c) use. */
+struct cfg	*mon_agent_cfg(struct mon_agent *);
+struct event_base *mon_agent_base(struct mon_agent *);
+void		 mon_agent_client_params(struct mon_agent *,
+		     struct mon_client_params *);
+void		 mon_agent_event(struct mon_agent *, enum mon_ev_kind,
+		     const char *);
+enum mon_role	 mon_agent_role(struct mon_agent *);
+int		 mon_agent_creds_reload(struct mon_agent *, char **);
+X509		*mon_agent_cert(struct mon_agent *);
 
 /* mon_client.c */
 void		 mon_client_request(struct evbuffer *, const char *,

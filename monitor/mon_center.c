@@ -32,6 +32,8 @@
 #include "http_field.h"
 #include "log.h"
 #include "mon_center.h"
+#include "mon_dist.h"
+#include "mon_renew.h"
 #include "xmalloc.h"
 
 static void	center_event_new(struct mon_center *, const char *,
@@ -87,6 +89,7 @@ mon_center_init(struct mon_center *c, struct event_base *base,
 	    center_alarm_timer_cb, c)) == NULL)
 		fatalx("%s: out of memory", __func__);
 	c->started = c->now();
+	c->dist = mon_dist_center_new(c);
 	return (0);
 }
 
@@ -97,6 +100,7 @@ mon_center_fini(struct mon_center *c)
 		event_free(c->alarm_ev);
 	mon_alarm_free(c->alarm);
 	mon_notify_free(c->notify);
+	mon_dist_center_free(c->dist);
 	if (c->store != NULL)
 		mon_store_close(c->store);
 }
@@ -348,6 +352,9 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 
 	addr_fmt(&req->peer, peer, sizeof peer);
 	if (m->path_len != 7 || memcmp(m->path, "/report", 7) != 0) {
+		/* Distribution and renewal (mon_dist_center.c). */
+		if (mon_dist_center_handle(c, req, resp))
+			return;
 		center_answer(resp, 404, "not found: agents post to /report");
 		return;
 	}
@@ -425,6 +432,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	}
 	c->stats.reports++;
 	c->stats.duplicates += sack.duplicates;
+	mon_renew_center_seen(c, req, cn, r->peer);
 	for (i = 0; i < r->nev; i++)
 		if (r->ev[i].seq > sack.prev)
 			center_event_new(c, cn, r->peer, &r->ev[i]);

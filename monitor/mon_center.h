@@ -34,6 +34,7 @@ struct event_base;
 struct bufferevent;
 struct evbuffer;
 struct http_msg;
+struct mon_dist_center;
 struct mon_httpd;
 struct mon_httpd_req;
 struct mon_notify;
@@ -70,6 +71,7 @@ struct mon_httpd_req {
 	int			 tls;
 	enum mon_cert_status	 cert;		/* MON_CERT_NONE without TLS */
 	char			 cn[256];	/* the client certificate's */
+	void			*ssl;		/* SSL *, NULL without TLS */
 };
 
 /* What a handler answers; body is the server's buffer, to append to. */
@@ -124,6 +126,7 @@ struct mon_center {
 	struct mon_httpd	*agents;
 	struct mon_httpd	*operators;
 	struct ctl_server	*ctl;
+	struct mon_dist_center	*dist;		/* mon_dist_center.c */
 	struct mon_gw_center	*gw;
 	uint64_t		(*now)(void);	/* wall clock, ms */
 	uint64_t		 started;

@@ -559,6 +559,7 @@ httpd_process(struct hconn *c)
 		req.tls = c->ssl != NULL;
 		req.cert = c->cert;
 		strlcpy(req.cn, c->cn, sizeof req.cn);
+		req.ssl = c->ssl;
 		memset(&resp, 0, sizeof resp);
 		resp.status = 500;
 		if ((resp.body = evbuffer_new()) == NULL) {
