@@ -199,6 +199,8 @@ int		 mon_dist_priv(const struct cfg *, int, int, const char *,
 		     size_t, char *, size_t, int *);
 int		 mon_dist_write(const char *, const char *, size_t, mode_t);
 char		*mon_dist_read(const char *, size_t *, char *, size_t);
+void		 mon_dist_msgf(char *, size_t, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
 
 /* mon_dist_center.c */
 struct mon_dist_center *mon_dist_center_new(struct mon_center *);

@@ -90,8 +90,6 @@ struct mon_dist_agent {
 };
 
 static uint64_t	dist_now(void);
-static void	msgf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static char	*dist_path(struct mon_dist_agent *, const char *);
 static void	dist_state_load(struct mon_dist_agent *);
 static int	dist_state_save(struct mon_dist_agent *);
@@ -113,17 +111,6 @@ static void	dist_done(struct mon_dist_agent *, int, const char *);
 static void	dist_healthy(struct mon_dist_agent *);
 static void	dist_rollback(struct mon_dist_agent *, const char *);
 static void	dist_finish(struct mon_dist_agent *, int);
-
-/* A message cut to <len>: paths and texts may be longer than a line. */
-static void
-msgf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t
 dist_now(void)
@@ -725,7 +712,7 @@ dist_finish(struct mon_dist_agent *d, int restored)
 	    dist_newer(&d->m.version, h->failed))
 		strlcpy(h->failed, d->m.vtext, sizeof h->failed);
 	(void)dist_state_save(d);
-	msgf(text, sizeof text, "bundle %s %s %s%s: %s", d->m.name,
+	mon_dist_msgf(text, sizeof text, "bundle %s %s %s%s: %s", d->m.name,
 	    d->m.vtext, restored ? "rolled back to " :
 	    "failed, rollback incomplete, was ", d->was, d->why);
 	mon_sanitize(text);

@@ -56,8 +56,6 @@ static struct {
 	char		 msg[256];
 } job;
 
-static void	msgf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	job_main(const struct cfg *, int, int, const char *, size_t)
 		    __attribute__((noreturn));
 static int	job_verify(int, int, struct mon_dist_manifest *);
@@ -77,8 +75,8 @@ static int	job_mkdirs(const char *, mode_t);
 static int	job_copy(const char *, const char *, mode_t);
 
 /* A message cut to <len>: paths and texts may be longer than a line. */
-static void
-msgf(char *buf, size_t len, const char *fmt, ...)
+void
+mon_dist_msgf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -170,7 +168,8 @@ job_verify(int bfd, int role, struct mon_dist_manifest *m)
 	if (fstat(bfd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size > MON_DIST_BUNDLE_MAX)
 		return (job_result(-1, "the bundle passed is not a file of at "
-		    "most %llu bytes", (unsigned long long)MON_DIST_BUNDLE_MAX));
+		    "most %llu bytes",
+		    (unsigned long long)MON_DIST_BUNDLE_MAX));
 	buf = xmalloc((size_t)sb.st_size + 1);
 	while (off < (size_t)sb.st_size) {
 		if ((n = pread(bfd, buf + off, (size_t)sb.st_size - off,
@@ -319,7 +318,8 @@ mon_dist_read(const char *path, size_t *lenp, char *err, size_t errlen)
 		errno = e;
 		return (NULL);
 	}
-	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MON_DIST_BUNDLE_MAX) {
+	if (!S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size > MON_DIST_BUNDLE_MAX) {
 		snprintf(err, errlen, "%s: not a regular file of at most %llu "
 		    "bytes", path, (unsigned long long)MON_DIST_BUNDLE_MAX);
 		close(fd);
@@ -459,8 +459,8 @@ job_check_cb(const char *path, const struct stat *sb, int flag,
 		    sb->st_nlink == 1))
 			return (0);
 	}
-	msgf(job.msg, sizeof job.msg, "the payload holds %s, neither a "
-	    "folder nor a plain file", path + strlen(job.stage));
+	mon_dist_msgf(job.msg, sizeof job.msg, "the payload holds %s, "
+	    "neither a folder nor a plain file", path + strlen(job.stage));
 	return (-1);
 }
 
@@ -478,21 +478,22 @@ job_place_cb(const char *path, const struct stat *sb, int flag,
 	if ((size_t)snprintf(target, sizeof target, "%s%s", job.root, rel) >=
 	    sizeof target || (size_t)snprintf(backup, sizeof backup, "%s%s",
 	    job.backup, rel) >= sizeof backup) {
-		msgf(job.msg, sizeof job.msg, "%s: path too long", rel);
+		mon_dist_msgf(job.msg, sizeof job.msg, "%s: path too long",
+		    rel);
 		return (-1);
 	}
 	if (S_ISDIR(sb->st_mode)) {
 		if (lstat(target, &tsb) == 0) {
 			if (S_ISDIR(tsb.st_mode))
 				return (0);
-			msgf(job.msg, sizeof job.msg, "%s is in the way "
-			    "of a folder", target);
+			mon_dist_msgf(job.msg, sizeof job.msg, "%s is in the "
+			    "way of a folder", target);
 			return (-1);
 		}
 		fprintf(job.undo, "dir %s\n", rel);
 		fflush(job.undo);
 		if (mkdir(target, sb->st_mode & 07777) == -1) {
-			msgf(job.msg, sizeof job.msg, "%s: %s", target,
+			mon_dist_msgf(job.msg, sizeof job.msg, "%s: %s", target,
 			    strerror(errno));
 			return (-1);
 		}
@@ -500,8 +501,8 @@ job_place_cb(const char *path, const struct stat *sb, int flag,
 	}
 	if (lstat(target, &tsb) == 0) {
 		if (!S_ISREG(tsb.st_mode)) {
-			msgf(job.msg, sizeof job.msg, "%s is not a plain "
-			    "file", target);
+			mon_dist_msgf(job.msg, sizeof job.msg, "%s is not a "
+			    "plain file", target);
 			return (-1);
 		}
 		slash = strrchr(backup, '/');
@@ -520,7 +521,8 @@ job_place_cb(const char *path, const struct stat *sb, int flag,
 		goto fail;
 	return (0);
 fail:
-	msgf(job.msg, sizeof job.msg, "%s: %s", target, strerror(errno));
+	mon_dist_msgf(job.msg, sizeof job.msg, "%s: %s", target,
+	    strerror(errno));
 	return (-1);
 }
 

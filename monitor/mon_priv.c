@@ -68,6 +68,7 @@ struct priv_answer {
 
 static void	priv_child(int, const struct cfg *) __attribute__((noreturn));
 static int	priv_connect(const char *, const char *);
+static void	priv_pass(struct msghdr *, char *, size_t, int);
 static void	priv_answer(struct priv_answer *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	priv_cert_check(const struct cfg *, const char *,
@@ -77,6 +78,22 @@ static void	priv_cert(const struct cfg *, unsigned char, const char *,
 		    size_t, struct priv_answer *);
 static int	priv_request(int, const void *, size_t, int, int,
 		    struct priv_answer *, int *);
+
+/* Pass descriptor <fd> with message <mh>, in control buffer <buf>. */
+static void
+priv_pass(struct msghdr *mh, char *buf, size_t len, int fd)
+{
+	struct cmsghdr	*cm;
+
+	memset(buf, 0, len);
+	mh->msg_control = buf;
+	mh->msg_controllen = len;
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+}
 
 /* The name of a daemon the helper connects to. */
 const char *
@@ -378,16 +395,8 @@ priv_child(int s, const struct cfg *cfg)
 		iov[0].iov_len = sizeof ans;
 		mh.msg_iov = iov;
 		mh.msg_iovlen = 1;
-		if (fd >= 0) {
-			memset(&cmsgbuf, 0, sizeof cmsgbuf);
-			mh.msg_control = cmsgbuf.buf;
-			mh.msg_controllen = sizeof cmsgbuf.buf;
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-		}
+		if (fd >= 0)
+			priv_pass(&mh, cmsgbuf.buf, sizeof cmsgbuf.buf, fd);
 		n = sendmsg(s, &mh, 0);
 		if (fd >= 0)
 			close(fd);
@@ -462,16 +471,8 @@ priv_request(int s, const void *req, size_t len, int sfd, int ms,
 	iov.iov_len = len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (sfd != -1) {
-		memset(&cmsgbuf, 0, sizeof cmsgbuf);
-		mh.msg_control = cmsgbuf.buf;
-		mh.msg_controllen = sizeof cmsgbuf.buf;
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &sfd, sizeof sfd);
-	}
+	if (sfd != -1)
+		priv_pass(&mh, cmsgbuf.buf, sizeof cmsgbuf.buf, sfd);
 	if (sendmsg(s, &mh, 0) != (ssize_t)len) {
 		priv_answer(ans, errno, "privileged helper gone: %s",
 		    strerror(errno));

@@ -44,7 +44,7 @@ struct mon_renew {
 	enum renew_state	 st;
 	time_t			 next;		/* the next look */
 	EVP_PKEY		*key;		/* the new key, while asking */
-	SSL_CTX			*old_ctx;	/* the old one's, while trying */
+	SSL_CTX			*old_ctx;	/* the old one's, trying */
 	struct mon_client	*cl;
 	struct mon_client	*cl_done;
 	unsigned int		 fails;		/* reports, while trying */
