@@ -16,7 +16,7 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
 	monitor/mon_center_ctl.c \
 	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_key.c \
-	monitor/mon_dist_agent.c \
+	monitor/mon_dist_agent.c monitor/mon_dist_priv.c \
 	monitor/mon_dist_center.c \
 	monitor/mon_renew.h monitor/mon_renew.c monitor/mon_renew_center.c \
 	monitor/mon_gw.h monitor/mon_gw_proto.c monitor/mon_gw_io.c \

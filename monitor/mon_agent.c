@@ -1017,36 +1017,63 @@ mon_agent_cert(struct mon_agent *a)
 }
 
 /*
- * Load the client certificate again (renewed), after privileges went:
- * the TLS context and the watch on its end; the device ID stays.
+ * A client context for key <key> and certificate <x> (renewed), the CA
+ * file read again: the renewed file itself is root's alone.
  */
-int
-mon_agent_creds_reload(struct mon_agent *a, char **cause)
+SSL_CTX *
+mon_agent_ctx_make(struct mon_agent *a, EVP_PKEY *key, X509 *x, char **cause)
 {
 	struct tls_client_conf	 tc;
-	struct mon_snap_cert	 certs[MON_SNAP_CERTS];
 	SSL_CTX			*ctx;
-	size_t			 n = 0, i;
+	char			*err;
 
 	memset(&tc, 0, sizeof tc);
 	tc.cafile = a->cfg->report.ca_file;
-	tc.pem = a->cfg->report.certificate;
 	if ((ctx = tls_client_new(&tc, cause)) == NULL)
-		return (-1);
+		return (NULL);
+	if (SSL_CTX_use_certificate(ctx, x) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		err = tls_errstr();
+		xasprintf(cause, "cannot use the renewed certificate: %s", err);
+		free(err);
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
-	SSL_CTX_free(a->ctx);
+	return (ctx);
+}
+
+/*
+ * Report with <ctx> from now on (and watch the end of its certificate);
+ * the context it replaces is the caller's. The device ID stays.
+ */
+SSL_CTX *
+mon_agent_ctx_swap(struct mon_agent *a, SSL_CTX *ctx)
+{
+	struct tls_cert_info	 ci;
+	SSL_CTX			*old = a->ctx;
+	X509			*x;
+
 	a->ctx = ctx;
 	SSL_SESSION_free(a->session);
 	a->session = NULL;
 	/* The client certificate is the first watched; the others stay. */
-	agent_cert_add(certs, &n, a->cfg->report.certificate);
-	for (i = 1; i < a->ncerts && n < MON_SNAP_CERTS; i++)
-		certs[n++] = a->certs[i];
-	if (n > 0 && a->ncerts > 0) {
-		memcpy(a->certs, certs, sizeof certs);
-		a->ncerts = n;
+	if ((x = SSL_CTX_get0_certificate(ctx)) != NULL && a->ncerts > 0 &&
+	    strcmp(a->certs[0].path, a->cfg->report.certificate) == 0 &&
+	    tls_cert_info(x, time(NULL), &ci) == 0) {
+		strlcpy(a->certs[0].cn, ci.cn, sizeof a->certs[0].cn);
+		mon_sanitize(a->certs[0].cn);
+		a->certs[0].not_after = (int64_t)ci.not_after;
 	}
 	agent_send_in(a, 0);
-	return (0);
+	return (old);
+}
+
+/* The privileged helper's channel, or -1 (the agent was not root). */
+int
+mon_agent_privfd(struct mon_agent *a)
+{
+	return (a->privfd);
 }

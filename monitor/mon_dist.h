@@ -55,6 +55,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/evp.h>
 
@@ -73,6 +74,7 @@
 #define MON_DIST_SHA256_LEN	32
 #define MON_DIST_SIG_LEN	64	/* Ed25519 */
 #define MON_DIST_STATE_MAX	32	/* bundle names an agent keeps */
+#define MON_DIST_BUNDLE_MAX	(MON_DIST_PAYLOAD_MAX + MON_DIST_MANIFEST_MAX)
 
 /* A version: up to four numbers. */
 struct mon_dist_version {
@@ -187,6 +189,18 @@ int		 mon_dist_agent_local(struct mon_dist_agent *, const char *,
 		     char *, size_t);
 void		 mon_dist_agent_status(struct mon_dist_agent *,
 		     struct ctl_conn *);
+
+/* mon_dist_priv.c */
+struct cfg;
+char		*mon_dist_workdir(const struct cfg *);
+int		 mon_dist_job(const struct cfg *, int, int, const char *,
+		     size_t, pid_t *, char *, size_t, int *);
+int		 mon_dist_priv(const struct cfg *, int, int, const char *,
+		     size_t, char *, size_t, int *);
+int		 mon_dist_write(const char *, const char *, size_t, mode_t);
+char		*mon_dist_read(const char *, size_t *, char *, size_t);
+void		 mon_dist_msgf(char *, size_t, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
 
 /* mon_dist_center.c */
 struct mon_dist_center *mon_dist_center_new(struct mon_center *);

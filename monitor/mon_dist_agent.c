@@ -4,7 +4,9 @@
  * a bundle or nothing; it checks the bundle (signature, digest, site,
  * product, role, downgrade), and installs it in phases:
  *
- *	install		a child process unpacks the payload (tar) into a
+ *	install		a job (mon_dist_priv.c: of the privileged helper, as
+ *			root, when the agent started as root) checks the
+ *			bundle again, unpacks the payload (tar) into a
  *			staging folder, refuses anything but folders and
  *			regular files, puts each file in place under dist-root
  *			(a copy of the file it replaces kept aside, every step
@@ -12,14 +14,14 @@
  *	health		dist-health until it exits 0, or, without it, two
  *			polls in which every configured daemon answers its
  *			control socket, within dist-health-timeout;
- *	rollback	otherwise a child puts back what the undo list names
+ *	rollback	otherwise a job puts back what the undo list names
  *			and runs dist-restart again.
  *
  * Each outcome is an event (update-installed, update-failed,
  * update-refused) in the spool, and the held versions (mon_dist_state)
  * are saved in spool-dir/dist/state before the next poll tells the
- * center. The daemon's loop never waits on any of it: the children are
- * reaped by a timer, and their one-line result is a file.
+ * center. The daemon's loop never waits on any of it: a timer reads the
+ * job's one-line result from a pipe, and reaps the health command.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -48,7 +50,6 @@
 #define DIST_REAP_MS		100	/* how often a child is looked for */
 #define DIST_HEALTH_EVERY	1000	/* ms between health commands */
 #define DIST_UP_POLLS		2	/* polls all up, after a restart */
-#define DIST_BUNDLE_MAX		(MON_DIST_PAYLOAD_MAX + MON_DIST_MANIFEST_MAX)
 
 enum dist_phase {
 	PH_IDLE,
@@ -76,7 +77,11 @@ struct mon_dist_agent {
 	enum dist_phase		 phase;
 	struct mon_dist_manifest m;		/* the bundle under way */
 	char			 was[MON_DIST_VERSION_MAX + 1];
-	pid_t			 child;		/* install, rollback, check */
+	pid_t			 child;		/* the health command, or a
+						   job of the agent's own */
+	int			 jobfd;		/* the job's result, or -1 */
+	char			 res[MON_PRIV_MSG_MAX];
+	size_t			 reslen;
 	struct event		*reap_ev;
 	uint64_t		 deadline;	/* of the health phase, ms */
 	uint64_t		 next_check;
@@ -84,19 +89,7 @@ struct mon_dist_agent {
 	char			 why[MON_TEXT_MAX];	/* of a rollback */
 };
 
-/* What the child of one phase works on (it has a copy of the agent). */
-static struct {
-	const char	*stage;
-	const char	*root;
-	const char	*backup;
-	FILE		*undo;
-	int		 bad;
-	char		 msg[256];
-} job;
-
 static uint64_t	dist_now(void);
-static void	msgf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static char	*dist_path(struct mon_dist_agent *, const char *);
 static void	dist_state_load(struct mon_dist_agent *);
 static int	dist_state_save(struct mon_dist_agent *);
@@ -113,37 +106,11 @@ static void	dist_refuse(struct mon_dist_agent *,
 		    const char *, char *, size_t);
 static int	dist_spawn(struct mon_dist_agent *, enum dist_phase);
 static void	dist_reap_cb(evutil_socket_t, short, void *);
+static int	dist_job_read(struct mon_dist_agent *);
 static void	dist_done(struct mon_dist_agent *, int, const char *);
 static void	dist_healthy(struct mon_dist_agent *);
 static void	dist_rollback(struct mon_dist_agent *, const char *);
 static void	dist_finish(struct mon_dist_agent *, int);
-static int	dist_write(const char *, const char *, size_t, mode_t);
-static char	*dist_read(const char *, size_t *, char *, size_t);
-static int	job_result(struct mon_dist_agent *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static int	job_install(struct mon_dist_agent *);
-static int	job_rollback(struct mon_dist_agent *);
-static int	job_run(struct mon_dist_agent *, const char *, const char *);
-static int	job_rm(const char *);
-static int	job_rm_cb(const char *, const struct stat *, int,
-		    struct FTW *);
-static int	job_check_cb(const char *, const struct stat *, int,
-		    struct FTW *);
-static int	job_place_cb(const char *, const struct stat *, int,
-		    struct FTW *);
-static int	job_mkdirs(const char *, mode_t);
-static int	job_copy(const char *, const char *, mode_t);
-
-/* A message cut to <len>: paths and texts may be longer than a line. */
-static void
-msgf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t
 dist_now(void)
@@ -176,6 +143,7 @@ mon_dist_agent_new(struct mon_agent *a, char **cause)
 
 	d = xcalloc(1, sizeof *d);
 	d->a = a;
+	d->jobfd = -1;
 	if ((d->pub = mon_dist_key_read(cfg->report.dist_key, 0,
 	    cause)) == NULL) {
 		free(d);
@@ -208,6 +176,9 @@ mon_dist_agent_free(struct mon_dist_agent *d)
 		kill(d->child, SIGTERM);
 		waitpid(d->child, NULL, 0);
 	}
+	/* A job of the helper's goes on; the next start rolls it back. */
+	if (d->jobfd != -1)
+		close(d->jobfd);
 	mon_client_free(d->cl);
 	mon_client_free(d->cl_done);
 	if (d->poll_ev != NULL)
@@ -229,7 +200,7 @@ dist_state_load(struct mon_dist_agent *d)
 	size_t		 len;
 
 	memset(&d->st, 0, sizeof d->st);
-	if ((buf = dist_read(path, &len, err, sizeof err)) == NULL) {
+	if ((buf = mon_dist_read(path, &len, err, sizeof err)) == NULL) {
 		if (errno != ENOENT)
 			log_warnx("distribution state: %s", err);
 	} else if (mon_dist_state_parse(buf, len, &d->st, &e) == -1) {
@@ -251,101 +222,10 @@ dist_state_save(struct mon_dist_agent *d)
 	if ((len = mon_dist_state_encode(&d->st, buf, sizeof buf)) == 0)
 		log_warnx("distribution state does not fit %zu bytes",
 		    sizeof buf);
-	else if ((rv = dist_write(path, buf, len, 0600)) == -1)
+	else if ((rv = mon_dist_write(path, buf, len, 0600)) == -1)
 		log_warn("%s", path);
 	free(path);
 	return (rv);
-}
-
-/* Write <len> bytes to <path> atomically: a new file, synced, renamed. */
-static int
-dist_write(const char *path, const char *buf, size_t len, mode_t mode)
-{
-	char	*tmp;
-	ssize_t	 n;
-	size_t	 off = 0;
-	int	 fd, e;
-
-	xasprintf(&tmp, "%s.new", path);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode)) == -1) {
-		free(tmp);
-		return (-1);
-	}
-	while (off < len) {
-		if ((n = write(fd, buf + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	free(tmp);
-	return (0);
-fail:
-	e = errno;
-	if (fd != -1)
-		close(fd);
-	(void)unlink(tmp);
-	free(tmp);
-	errno = e;
-	return (-1);
-}
-
-/* A whole file of at most a bundle's size, NUL added; NULL with <err>. */
-static char *
-dist_read(const char *path, size_t *lenp, char *err, size_t errlen)
-{
-	struct stat	 sb;
-	char		*buf;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd, e;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    fstat(fd, &sb) == -1) {
-		e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		if (fd != -1)
-			close(fd);
-		errno = e;
-		return (NULL);
-	}
-	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > DIST_BUNDLE_MAX) {
-		snprintf(err, errlen, "%s: not a regular file of at most %llu "
-		    "bytes", path, (unsigned long long)DIST_BUNDLE_MAX);
-		close(fd);
-		errno = EFBIG;
-		return (NULL);
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	while (off < (size_t)sb.st_size) {
-		if ((n = read(fd, buf + off, (size_t)sb.st_size - off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: short read", path);
-			free(buf);
-			close(fd);
-			errno = EIO;
-			return (NULL);
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	buf[off] = '\0';
-	*lenp = off;
-	return (buf);
 }
 
 /*
@@ -381,7 +261,7 @@ dist_current(struct mon_dist_agent *d, int on)
 		n = snprintf(buf, sizeof buf, "%s %s %s\n", d->m.name,
 		    d->m.vtext, d->was);
 		if (n < 0 || (size_t)n >= sizeof buf ||
-		    dist_write(path, buf, (size_t)n, 0600) == -1)
+		    mon_dist_write(path, buf, (size_t)n, 0600) == -1)
 			log_warn("%s", path);
 	}
 	free(path);
@@ -400,7 +280,7 @@ dist_resume(struct mon_dist_agent *d)
 	char	 was[MON_DIST_VERSION_MAX + 1];
 	size_t	 len;
 
-	buf = dist_read(path, &len, err, sizeof err);
+	buf = mon_dist_read(path, &len, err, sizeof err);
 	if (buf == NULL) {
 		free(path);
 		return;
@@ -451,7 +331,7 @@ dist_poll_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	mon_agent_client_params(d->a, &p);
 	p.path = "/dist";
-	p.max_body = DIST_BUNDLE_MAX;
+	p.max_body = MON_DIST_BUNDLE_MAX;
 	d->npolls++;
 	d->cl = mon_client_post(mon_agent_base(d->a), &p, buf, len,
 	    dist_result_cb, d);
@@ -552,9 +432,9 @@ dist_take(struct mon_dist_agent *d, const char *buf, size_t len,
 		dist_refuse(d, &m, from, ebuf, msg, msglen);
 		return (-1);
 	}
-	path = dist_path(d, "payload.tar");
-	if (dist_write(path, buf + m.payload_off, m.payload_size,
-	    0600) == -1) {
+	/* The whole bundle: the job checks it again before it installs. */
+	path = dist_path(d, "bundle");
+	if (mon_dist_write(path, buf, len, 0600) == -1) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 		free(path);
 		return (-1);
@@ -587,33 +467,93 @@ mon_dist_agent_local(struct mon_dist_agent *d, const char *file, char *msg,
 	size_t	 n;
 	int	 rv;
 
-	if ((buf = dist_read(file, &n, msg, len)) == NULL)
+	if ((buf = mon_dist_read(file, &n, msg, len)) == NULL)
 		return (-1);
 	rv = dist_take(d, buf, n, file, msg, len);
 	free(buf);
 	return (rv);
 }
 
-/* Start the child of phase <ph> (install or rollback). */
+/*
+ * Start the job of phase <ph> (install or rollback): by the privileged
+ * helper, as root, when there is one (mon_dist_priv.c), else a child of
+ * the agent's own; its result comes on d->jobfd.
+ */
 static int
 dist_spawn(struct mon_dist_agent *d, enum dist_phase ph)
 {
 	struct timeval	 tv;
-	pid_t		 pid;
-	int		 rv;
+	char		*path, body[MON_DIST_NAME_MAX + MON_DIST_VERSION_MAX +
+			    8], msg[MON_PRIV_MSG_MAX];
+	int		 bfd = -1, fd, err = 0, n;
+	pid_t		 pid = 0;
 
-	if ((pid = fork()) == -1)
+	if (ph == PH_INSTALL) {
+		path = dist_path(d, "bundle");
+		bfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		free(path);
+		if (bfd == -1)
+			return (-1);
+		n = snprintf(body, sizeof body, "%d",
+		    (int)mon_agent_role(d->a));
+	} else
+		n = snprintf(body, sizeof body, "%s %s", d->m.name,
+		    d->m.vtext);
+	if (mon_agent_privfd(d->a) != -1)
+		fd = mon_priv_dist(mon_agent_privfd(d->a), ph == PH_INSTALL ?
+		    MON_PRIV_DIST_INSTALL : MON_PRIV_DIST_ROLLBACK, bfd, body,
+		    (size_t)n, msg, sizeof msg);
+	else
+		fd = mon_dist_job(mon_agent_cfg(d->a), ph == PH_INSTALL, bfd,
+		    body, (size_t)n, &pid, msg, sizeof msg, &err);
+	if (bfd != -1)
+		close(bfd);
+	if (fd == -1) {
+		log_warnx("bundle %s %s: %s", d->m.name, d->m.vtext, msg);
+		errno = err != 0 ? err : EPERM;
 		return (-1);
-	if (pid == 0) {
-		/* The child: no event loop, plain blocking steps. */
-		rv = ph == PH_INSTALL ? job_install(d) : job_rollback(d);
-		_exit(rv == 0 ? 0 : 1);
 	}
-	d->phase = ph;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	d->jobfd = fd;
+	d->reslen = 0;
 	d->child = pid;
+	d->phase = ph;
 	ev_tv(&tv, DIST_REAP_MS);
 	event_add(d->reap_ev, &tv);
 	return (0);
+}
+
+/* Read what the job said; 1 once it ended (its line in d->res). */
+static int
+dist_job_read(struct mon_dist_agent *d)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if (d->reslen == sizeof d->res - 1) {
+			/* More than a line: the rest is not read. */
+			n = 0;
+		} else if ((n = read(d->jobfd, d->res + d->reslen,
+		    sizeof d->res - 1 - d->reslen)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return (0);
+			n = 0;
+		}
+		if (n == 0)
+			break;
+		d->reslen += (size_t)n;
+	}
+	close(d->jobfd);
+	d->jobfd = -1;
+	d->res[d->reslen] = '\0';
+	d->res[strcspn(d->res, "\n")] = '\0';
+	if (d->child > 0) {
+		waitpid(d->child, NULL, 0);
+		d->child = 0;
+	}
+	return (1);
 }
 
 /* Look for the child of the phase; time the health phase. */
@@ -622,23 +562,24 @@ dist_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mon_dist_agent	*d = arg;
 	struct cfg		*cfg = mon_agent_cfg(d->a);
-	char			*path, *res, err[256];
-	size_t			 len;
 	int			 status, ok;
 	pid_t			 pid;
 
+	if (d->jobfd != -1) {
+		if (dist_job_read(d) == 0)
+			return;
+		ok = strncmp(d->res, "ok ", 3) == 0;
+		dist_done(d, ok, d->reslen == 0 ? "the job ended with no "
+		    "result" : d->res + (ok ? 3 : strncmp(d->res, "fail ",
+		    5) == 0 ? 5 : 0));
+		return;
+	}
 	if (d->child > 0) {
 		if ((pid = waitpid(d->child, &status, WNOHANG)) == 0)
 			return;
 		d->child = 0;
 		ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		path = dist_path(d, "result");
-		res = dist_read(path, &len, err, sizeof err);
-		free(path);
-		if (res != NULL)
-			res[strcspn(res, "\n")] = '\0';
-		dist_done(d, ok, res != NULL ? res : "no result");
-		free(res);
+		dist_done(d, ok, ok ? "passed" : "failed");
 		return;
 	}
 	if (d->phase != PH_HEALTH)
@@ -771,7 +712,7 @@ dist_finish(struct mon_dist_agent *d, int restored)
 	    dist_newer(&d->m.version, h->failed))
 		strlcpy(h->failed, d->m.vtext, sizeof h->failed);
 	(void)dist_state_save(d);
-	msgf(text, sizeof text, "bundle %s %s %s%s: %s", d->m.name,
+	mon_dist_msgf(text, sizeof text, "bundle %s %s %s%s: %s", d->m.name,
 	    d->m.vtext, restored ? "rolled back to " :
 	    "failed, rollback incomplete, was ", d->was, d->why);
 	mon_sanitize(text);
@@ -798,274 +739,4 @@ mon_dist_agent_status(struct mon_dist_agent *d, struct ctl_conn *c)
 		    d->st.h[i].failed : "-", d->st.h[i].refused[0] != '\0' ?
 		    d->st.h[i].refused : "-");
 	ctl_printf(c, "dist-last %s", d->last);
-}
-
-/* ---- the children ------------------------------------------------------ */
-
-/* Note the child's result for the parent, and return <rv>. */
-static int
-job_result(struct mon_dist_agent *d, int rv, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 buf[256], *path;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	strlcat(buf, "\n", sizeof buf);
-	path = dist_path(d, "result");
-	(void)dist_write(path, buf, strlen(buf), 0600);
-	free(path);
-	return (rv);
-}
-
-/* Run <cmd> with sh, for action <what>; its exit status, -1 if none. */
-static int
-job_run(struct mon_dist_agent *d, const char *cmd, const char *what)
-{
-	struct cfg	*cfg = mon_agent_cfg(d->a);
-	pid_t		 pid;
-	int		 status;
-
-	if ((pid = fork()) == -1)
-		return (-1);
-	if (pid == 0) {
-		setenv("TWIN_DIST_NAME", d->m.name, 1);
-		setenv("TWIN_DIST_VERSION", d->m.vtext, 1);
-		setenv("TWIN_DIST_ROOT", cfg->report.dist_root, 1);
-		setenv("TWIN_DIST_ACTION", what, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return (-1);
-	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
-static int
-job_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	return (remove(path) == -1 && errno != ENOENT ? -1 : 0);
-}
-
-/* rm -r <path>. */
-static int
-job_rm(const char *path)
-{
-	if (access(path, F_OK) == -1)
-		return (0);
-	return (nftw(path, job_rm_cb, 16, FTW_DEPTH | FTW_PHYS));
-}
-
-/* mkdir -p of <path>. */
-static int
-job_mkdirs(const char *path, mode_t mode)
-{
-	char	buf[PATH_MAX], *p;
-
-	if (strlcpy(buf, path, sizeof buf) >= sizeof buf)
-		return (-1);
-	for (p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	if (mkdir(buf, mode) == -1 && errno != EEXIST)
-		return (-1);
-	return (0);
-}
-
-/* Copy <src> to <dst> through dst.twin-new, synced, renamed over it. */
-static int
-job_copy(const char *src, const char *dst, mode_t mode)
-{
-	char	*buf, err[256];
-	size_t	 len;
-	int	 rv;
-
-	if ((buf = dist_read(src, &len, err, sizeof err)) == NULL)
-		return (-1);
-	rv = dist_write(dst, buf, len, mode & 07777);
-	free(buf);
-	if (rv == 0)
-		(void)chmod(dst, mode & 07777);
-	return (rv);
-}
-
-/* Only folders and regular files may come out of a payload. */
-static int
-job_check_cb(const char *path, const struct stat *sb, int flag,
-    struct FTW *f)
-{
-	if (flag == FTW_D || flag == FTW_F) {
-		if (S_ISDIR(sb->st_mode) || (S_ISREG(sb->st_mode) &&
-		    sb->st_nlink == 1))
-			return (0);
-	}
-	msgf(job.msg, sizeof job.msg, "the payload holds %s, neither a "
-	    "folder nor a plain file", path + strlen(job.stage));
-	return (-1);
-}
-
-/* Put one staged entry in place, the undo step written first. */
-static int
-job_place_cb(const char *path, const struct stat *sb, int flag,
-    struct FTW *f)
-{
-	struct stat	 tsb;
-	const char	*rel = path + strlen(job.stage);
-	char		 target[PATH_MAX], backup[PATH_MAX], *slash;
-
-	if (*rel == '\0')
-		return (0);	/* the staging folder itself */
-	if ((size_t)snprintf(target, sizeof target, "%s%s", job.root, rel) >=
-	    sizeof target || (size_t)snprintf(backup, sizeof backup, "%s%s",
-	    job.backup, rel) >= sizeof backup) {
-		msgf(job.msg, sizeof job.msg, "%s: path too long", rel);
-		return (-1);
-	}
-	if (S_ISDIR(sb->st_mode)) {
-		if (lstat(target, &tsb) == 0) {
-			if (S_ISDIR(tsb.st_mode))
-				return (0);
-			msgf(job.msg, sizeof job.msg, "%s is in the way "
-			    "of a folder", target);
-			return (-1);
-		}
-		fprintf(job.undo, "dir %s\n", rel);
-		fflush(job.undo);
-		if (mkdir(target, sb->st_mode & 07777) == -1) {
-			msgf(job.msg, sizeof job.msg, "%s: %s", target,
-			    strerror(errno));
-			return (-1);
-		}
-		return (0);
-	}
-	if (lstat(target, &tsb) == 0) {
-		if (!S_ISREG(tsb.st_mode)) {
-			msgf(job.msg, sizeof job.msg, "%s is not a plain "
-			    "file", target);
-			return (-1);
-		}
-		slash = strrchr(backup, '/');
-		*slash = '\0';
-		if (job_mkdirs(backup, 0700) == -1)
-			goto fail;
-		*slash = '/';
-		if (job_copy(target, backup, tsb.st_mode) == -1)
-			goto fail;
-		fprintf(job.undo, "replaced %s\n", rel);
-	} else
-		fprintf(job.undo, "new %s\n", rel);
-	fflush(job.undo);
-	if (fsync(fileno(job.undo)) == -1 || job_copy(path, target,
-	    sb->st_mode) == -1)
-		goto fail;
-	return (0);
-fail:
-	msgf(job.msg, sizeof job.msg, "%s: %s", target, strerror(errno));
-	return (-1);
-}
-
-/* The install child: unpack, check, put in place, restart. */
-static int
-job_install(struct mon_dist_agent *d)
-{
-	struct cfg	*cfg = mon_agent_cfg(d->a);
-	char		*stage, *backup, *undo, *payload, *cmd;
-	int		 rv;
-
-	stage = dist_path(d, "stage");
-	backup = dist_path(d, "backup");
-	undo = dist_path(d, "undo");
-	payload = dist_path(d, "payload.tar");
-	if (job_rm(stage) == -1 || job_rm(backup) == -1 ||
-	    mkdir(stage, 0700) == -1 || mkdir(backup, 0700) == -1)
-		return (job_result(d, -1, "cannot clear %s: %s", d->dir,
-		    strerror(errno)));
-	/* tar of the system; never as the owner the archive names. */
-	xasprintf(&cmd, "exec tar -x -f '%s' -C '%s' --no-same-owner "
-	    "--no-overwrite-dir", payload, stage);
-	rv = job_run(d, cmd, "unpack");
-	free(cmd);
-	if (rv != 0)
-		return (job_result(d, -1, "the payload does not unpack (tar "
-		    "exit %d)", rv));
-	job.stage = stage;
-	job.root = strcmp(cfg->report.dist_root, "/") == 0 ? "" :
-	    cfg->report.dist_root;
-	job.backup = backup;
-	if (nftw(stage, job_check_cb, 16, FTW_PHYS) != 0)
-		return (job_result(d, -1, "%s", job.msg));
-	if ((job.undo = fopen(undo, "w")) == NULL)
-		return (job_result(d, -1, "%s: %s", undo, strerror(errno)));
-	job.msg[0] = '\0';
-	rv = nftw(stage, job_place_cb, 16, FTW_PHYS);
-	fclose(job.undo);
-	if (rv != 0)
-		return (job_result(d, -1, "%s", job.msg[0] != '\0' ? job.msg :
-		    "cannot walk the staged files"));
-	if (cfg->report.dist_restart != NULL &&
-	    (rv = job_run(d, cfg->report.dist_restart, "install")) != 0)
-		return (job_result(d, -1, "dist-restart exited %d", rv));
-	return (job_result(d, 0, "files in place%s",
-	    cfg->report.dist_restart != NULL ? ", restarted" : ""));
-}
-
-/* The rollback child: undo the list from its end, restart. */
-static int
-job_rollback(struct mon_dist_agent *d)
-{
-	struct cfg	*cfg = mon_agent_cfg(d->a);
-	struct stat	 sb;
-	char		*undo, *backup, *buf, *p, *line, err[256];
-	char		 target[PATH_MAX], saved[PATH_MAX];
-	const char	*root = strcmp(cfg->report.dist_root, "/") == 0 ? "" :
-			    cfg->report.dist_root;
-	size_t		 len;
-	int		 bad = 0, rv;
-
-	undo = dist_path(d, "undo");
-	backup = dist_path(d, "backup");
-	if ((buf = dist_read(undo, &len, err, sizeof err)) == NULL)
-		len = 0;	/* nothing was put in place */
-	while (len > 0) {
-		/* The last line left, cut at <len>. */
-		buf[len] = '\0';
-		if (buf[len - 1] == '\n') {
-			len--;
-			continue;
-		}
-		p = memrchr(buf, '\n', len);
-		line = p != NULL ? p + 1 : buf;
-		if (strncmp(line, "new /", 5) == 0) {
-			snprintf(target, sizeof target, "%s%s", root, line + 4);
-			if (unlink(target) == -1 && errno != ENOENT)
-				bad = 1;
-		} else if (strncmp(line, "replaced /", 10) == 0) {
-			snprintf(target, sizeof target, "%s%s", root,
-			    line + 9);
-			snprintf(saved, sizeof saved, "%s%s", backup,
-			    line + 9);
-			if (stat(saved, &sb) == -1 ||
-			    job_copy(saved, target, sb.st_mode) == -1)
-				bad = 1;
-		} else if (strncmp(line, "dir /", 5) == 0) {
-			snprintf(target, sizeof target, "%s%s", root, line + 4);
-			(void)rmdir(target);
-		}
-		len = p != NULL ? (size_t)(p - buf) : 0;
-	}
-	free(buf);
-	if (cfg->report.dist_restart != NULL &&
-	    (rv = job_run(d, cfg->report.dist_restart, "rollback")) != 0)
-		return (job_result(d, -1, "dist-restart exited %d after the "
-		    "rollback", rv));
-	if (bad)
-		return (job_result(d, -1, "some files could not be put back"));
-	return (job_result(d, 0, "restored"));
 }

@@ -5,6 +5,10 @@
  *	trying	the new composite file in place, FILE.old kept, until a
  *		report passes (FILE.old goes) or RENEW_TRIES fail (it
  *		comes back).
+ * The files are the privileged helper's to write (mon_priv.c): the
+ * composite file is root's, mode 0600, as the TLS loader wants a secret
+ * file at the next start, and the agent never reads it again: it reports
+ * with a context made from the key and certificate it holds.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -40,6 +44,7 @@ struct mon_renew {
 	enum renew_state	 st;
 	time_t			 next;		/* the next look */
 	EVP_PKEY		*key;		/* the new key, while asking */
+	SSL_CTX			*old_ctx;	/* the old one's, trying */
 	struct mon_client	*cl;
 	struct mon_client	*cl_done;
 	unsigned int		 fails;		/* reports, while trying */
@@ -55,6 +60,9 @@ static void	renew_result_cb(void *, const struct mon_client_result *);
 static int	renew_install(struct mon_renew *, const char *, size_t,
 		    char *, size_t);
 static void	renew_back(struct mon_renew *, const char *);
+static int	renew_place(struct mon_renew *, const char *, size_t, char *,
+		    size_t);
+static int	renew_old(struct mon_renew *, int, char *, size_t);
 
 /*
  * Whether a certificate ending at <not_after> is due at <now> with
@@ -87,6 +95,7 @@ mon_renew_free(struct mon_renew *r)
 	mon_client_free(r->cl);
 	mon_client_free(r->cl_done);
 	EVP_PKEY_free(r->key);
+	SSL_CTX_free(r->old_ctx);
 	free(r);
 }
 
@@ -191,8 +200,74 @@ renew_result_cb(void *arg, const struct mon_client_result *res)
 }
 
 /*
- * Check the certificate the center sent and switch to it: FILE.new
- * (key, certificate), FILE.old a link to FILE, FILE.new renamed to FILE.
+ * Put the new composite file <data> in place of FILE, FILE.old kept: by
+ * the privileged helper when there is one (the file is root's, and root
+ * refuses a secret file of anyone else's at the next start), else, the
+ * agent never root, by the agent itself.
+ */
+static int
+renew_place(struct mon_renew *r, const char *data, size_t len, char *msg,
+    size_t msglen)
+{
+	const char	*file = mon_agent_cfg(r->a)->report.certificate;
+	char		*newf, *oldf;
+	int		 fd = -1, rv = -1;
+
+	if (mon_agent_privfd(r->a) != -1)
+		return (mon_priv_cert(mon_agent_privfd(r->a),
+		    MON_PRIV_CERT_PUT, file, data, len, msg, msglen));
+	xasprintf(&newf, "%s.new", file);
+	xasprintf(&oldf, "%s.old", file);
+	(void)unlink(newf);
+	if ((fd = open(newf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || write(fd, data, len) != (ssize_t)len ||
+	    fsync(fd) == -1) {
+		snprintf(msg, msglen, "%s: %s", newf, strerror(errno));
+		(void)unlink(newf);
+		goto out;
+	}
+	/* The old file stays whole under its second name: a hard link. */
+	(void)unlink(oldf);
+	if (link(file, oldf) == -1 || rename(newf, file) == -1) {
+		snprintf(msg, msglen, "%s: %s", file, strerror(errno));
+		(void)unlink(newf);
+		goto out;
+	}
+	rv = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(newf);
+	free(oldf);
+	return (rv);
+}
+
+/* FILE.old removed (<keep>: the new one works) or put back over FILE. */
+static int
+renew_old(struct mon_renew *r, int keep, char *msg, size_t msglen)
+{
+	const char	*file = mon_agent_cfg(r->a)->report.certificate;
+	char		*oldf;
+	int		 rv = 0;
+
+	if (mon_agent_privfd(r->a) != -1)
+		return (mon_priv_cert(mon_agent_privfd(r->a), keep ?
+		    MON_PRIV_CERT_KEEP : MON_PRIV_CERT_BACK, file, NULL, 0,
+		    msg, msglen));
+	xasprintf(&oldf, "%s.old", file);
+	if (keep ? unlink(oldf) == -1 && errno != ENOENT :
+	    rename(oldf, file) == -1) {
+		snprintf(msg, msglen, "%s: %s", oldf, strerror(errno));
+		rv = -1;
+	}
+	free(oldf);
+	return (rv);
+}
+
+/*
+ * Check the certificate the center sent and switch to it: the new file
+ * in place (renew_place), the agent's TLS context made from the key and
+ * certificate in memory, the old context kept until a report passes.
  */
 static int
 renew_install(struct mon_renew *r, const char *pem, size_t len, char *msg,
@@ -203,10 +278,11 @@ renew_install(struct mon_renew *r, const char *pem, size_t len, char *msg,
 	STACK_OF(X509)		*cas = NULL;
 	X509			*x = NULL;
 	BIO			*b = NULL, *out = NULL;
+	SSL_CTX			*ctx = NULL;
 	const char		*file = cfg->report.certificate;
-	char			*newf = NULL, *oldf = NULL, *data, *cause;
+	char			*data, *cause;
 	long			 dlen;
-	int			 i, ok = 0, fd = -1, rv = -1;
+	int			 i, ok = 0, rv = -1;
 
 	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL ||
 	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
@@ -237,6 +313,11 @@ renew_install(struct mon_renew *r, const char *pem, size_t len, char *msg,
 			goto out;
 		}
 	}
+	if ((ctx = mon_agent_ctx_make(r->a, r->key, x, &cause)) == NULL) {
+		snprintf(msg, msglen, "%s", cause);
+		free(cause);
+		goto out;
+	}
 	if ((out = BIO_new(BIO_s_mem())) == NULL ||
 	    !PEM_write_bio_PrivateKey(out, r->key, NULL, NULL, 0, NULL,
 	    NULL) || !PEM_write_bio_X509(out, x)) {
@@ -244,57 +325,22 @@ renew_install(struct mon_renew *r, const char *pem, size_t len, char *msg,
 		goto out;
 	}
 	dlen = BIO_get_mem_data(out, &data);
-	xasprintf(&newf, "%s.new", file);
-	xasprintf(&oldf, "%s.old", file);
-	(void)unlink(newf);
-	if ((fd = open(newf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1 || write(fd, data, (size_t)dlen) !=
-	    (ssize_t)dlen || fsync(fd) == -1) {
-		snprintf(msg, msglen, "%s: %s", newf, strerror(errno));
+	if (renew_place(r, data, (size_t)dlen, msg, msglen) == -1)
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	/*
-	 * The old file stays whole under its second name until it is safe:
-	 * a hard link, so that FILE is replaced in one rename. A file of
-	 * root's may not be linked by the agent's user (protected_hardlinks):
-	 * then it is renamed away first, and a start that finds FILE.old
-	 * alone puts it back (mon_renew_recover).
-	 */
-	(void)unlink(oldf);
-	if (link(file, oldf) == -1 && rename(file, oldf) == -1) {
-		snprintf(msg, msglen, "%s: %s", file, strerror(errno));
-		(void)unlink(newf);
-		goto out;
-	}
-	if (rename(newf, file) == -1) {
-		snprintf(msg, msglen, "%s: %s", file, strerror(errno));
-		(void)unlink(newf);
-		if (access(file, F_OK) == -1)
-			(void)rename(oldf, file);
-		goto out;
-	}
-	if (mon_agent_creds_reload(r->a, &cause) == -1) {
-		snprintf(msg, msglen, "the new file does not load: %s", cause);
-		free(cause);
-		renew_back(r, "it does not load");
-		goto out;
-	}
+	SSL_CTX_free(r->old_ctx);
+	r->old_ctx = mon_agent_ctx_swap(r->a, ctx);
+	ctx = NULL;
 	strlcpy(r->new_serial, ci.serial, sizeof r->new_serial);
 	r->new_end = ci.not_after;
 	r->fails = 0;
 	r->st = RN_TRYING;
 	log_info("renewal: new certificate serial %s until %lld in %s; the "
-	    "old one kept as %s until a report passes", ci.serial,
-	    (long long)ci.not_after, file, oldf);
+	    "old one kept as %s.old until a report passes", ci.serial,
+	    (long long)ci.not_after, file, file);
 	snprintf(r->last, sizeof r->last, "trying serial %s", ci.serial);
 	rv = 0;
 out:
-	if (fd != -1)
-		close(fd);
-	free(newf);
-	free(oldf);
+	SSL_CTX_free(ctx);
 	sk_X509_pop_free(cas, X509_free);
 	X509_free(x);
 	BIO_free(b);
@@ -303,25 +349,24 @@ out:
 	return (rv);
 }
 
-/* Put FILE.old back over FILE. */
+/* Put FILE.old back over FILE, and the context of the old one. */
 static void
 renew_back(struct mon_renew *r, const char *why)
 {
 	struct cfg	*cfg = mon_agent_cfg(r->a);
-	char		*oldf, *cause;
+	char		 msg[MON_PRIV_MSG_MAX];
 
-	xasprintf(&oldf, "%s.old", cfg->report.certificate);
-	if (rename(oldf, cfg->report.certificate) == -1)
-		log_warn("renewal: cannot put %s back", oldf);
-	else if (mon_agent_creds_reload(r->a, &cause) == -1) {
-		log_warnx("renewal: the old file does not load: %s", cause);
-		free(cause);
-	} else
+	if (renew_old(r, 0, msg, sizeof msg) == -1)
+		log_warnx("renewal: cannot put %s.old back: %s",
+		    cfg->report.certificate, msg);
+	else
 		log_warnx("renewal: %s; back to the old certificate (serial "
 		    "%s)", why, r->old_serial);
+	if (r->old_ctx != NULL)
+		SSL_CTX_free(mon_agent_ctx_swap(r->a, r->old_ctx));
+	r->old_ctx = NULL;
 	snprintf(r->last, sizeof r->last, "back to serial %s: %s",
 	    r->old_serial, why);
-	free(oldf);
 	r->st = RN_IDLE;
 	r->next = time(NULL) + RENEW_RETRY;
 }
@@ -331,7 +376,7 @@ void
 mon_renew_result(struct mon_renew *r, int ok)
 {
 	struct cfg	*cfg = mon_agent_cfg(r->a);
-	char		*oldf, text[MON_TEXT_MAX + 1];
+	char		 msg[MON_PRIV_MSG_MAX], text[MON_TEXT_MAX + 1];
 
 	if (r->st != RN_TRYING)
 		return;
@@ -340,10 +385,10 @@ mon_renew_result(struct mon_renew *r, int ok)
 			renew_back(r, "reports fail with the new certificate");
 		return;
 	}
-	xasprintf(&oldf, "%s.old", cfg->report.certificate);
-	if (unlink(oldf) == -1 && errno != ENOENT)
-		log_warn("renewal: %s", oldf);
-	free(oldf);
+	if (renew_old(r, 1, msg, sizeof msg) == -1)
+		log_warnx("renewal: %s", msg);
+	SSL_CTX_free(r->old_ctx);
+	r->old_ctx = NULL;
 	r->st = RN_IDLE;
 	r->renewed++;
 	snprintf(text, sizeof text, "certificate of site %s renewed: serial "
@@ -358,7 +403,12 @@ void
 mon_renew_status(struct mon_renew *r, struct ctl_conn *c)
 {
 	static const char *const names[] = { "idle", "asking", "trying" };
+	struct tls_cert_info	 ci;
 
 	ctl_printf(c, "renew %s renewed %" PRIu64 " last %s", names[r->st],
 	    r->renewed, r->last);
+	if (mon_agent_cert(r->a) != NULL &&
+	    tls_cert_info(mon_agent_cert(r->a), time(NULL), &ci) == 0)
+		ctl_printf(c, "cert-serial %s until %lld", ci.serial,
+		    (long long)ci.not_after);
 }

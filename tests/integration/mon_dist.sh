@@ -53,8 +53,11 @@ for p in a b; do
     mkdir -p "$T/root-$p/app"
     echo 1.0 >"$T/root-$p/app/version"
     printf '#!/bin/sh\nexit 0\n' >"$T/root-$p/app/check.sh"
-    chown -R daemon "$T/root-$p"
+    # root's, as system paths are: the agent (user daemon) cannot write
+    # them; its privileged helper installs.
+    chmod -R go-w "$T/root-$p"
 done
+VER_INO_B=$(stat -c %i "$T/root-b/app/version")
 # The restart command notes when it ran, for what, with a clock of ms.
 cat >"$T/restart.sh" <<EOF
 #!/bin/sh
@@ -156,6 +159,11 @@ CHECK "a restarted for 1.1 only after b reported healthy ($b_ok)" \
     sh -c "[ -n '$b_ok_ms' ] && [ -n '$a_restart' ] && [ '$a_restart' -ge '$b_ok_ms' ]"
 CHECK "both peers hold app 1.1's files" \
     sh -c "grep -qx 1.1 '$T/root-a/app/version' && grep -qx 1.1 '$T/root-b/app/version'"
+CHECK "b's agent runs as daemon, not root" \
+    sh -c "[ \"\$(ps -o user= -p '${AGENT_PID[b]}')\" = daemon ]"
+CHECK "the file it installed (a new inode) is root's: the helper placed it" \
+    sh -c "[ \"\$(stat -c %i '$T/root-b/app/version')\" != '$VER_INO_B' ] &&
+        [ \"\$(stat -c %U '$T/root-b/app/version')\" = root ]"
 CHECK "the center knows both hold 1.1" \
     wait_until 5 sh -c "'$TWINCTL' -f '$T/center.conf' center dist-list 2>/dev/null |
         grep -q '^device $SITE a bundle app installed 1.1 ' &&
