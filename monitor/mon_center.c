@@ -328,6 +328,68 @@ mon_center_operator_refused(void *arg, const struct addr *peer,
 	    safe[0] != '\0' ? safe : "-", why);
 }
 
+/*
+ * Both factors of a device's request, the same for every path an agent
+ * uses: its certificate (checked by the TLS layer, req->cert and req->cn)
+ * and the device ID field. 0 with the site and the device in <d>;
+ * otherwise -1 after logging the refusal, <what> (such as " (/dist)")
+ * after the peer's address, with the answer's status and words in <d>.
+ */
+int
+mon_center_device(struct mon_center *c, const struct mon_httpd_req *req,
+    const char *what, struct mon_center_dev *d)
+{
+	const struct http_header	*h;
+	struct mon_auth_view		 v;
+	enum mon_auth_result		 ar;
+	char				 devid[MON_DEVID_HEXLEN + 1];
+	char				 peer[ADDR_STRLEN], cn[256], *cause;
+	uint8_t				 hash[MON_DEVID_HASHLEN];
+	size_t				 idx = 0;
+
+	memset(d, 0, sizeof *d);
+	addr_fmt(&req->peer, peer, sizeof peer);
+	/* The second factor: the device ID, text of 32 hex digits. */
+	devid[0] = '\0';
+	if ((h = http_header_find(req->msg, MON_DEVID_FIELD)) != NULL &&
+	    h->value_len == MON_DEVID_HEXLEN) {
+		memcpy(devid, h->value, MON_DEVID_HEXLEN);
+		devid[MON_DEVID_HEXLEN] = '\0';
+	}
+	strlcpy(cn, req->cn, sizeof cn);
+	mon_sanitize(cn);
+	memset(&v, 0, sizeof v);
+	if (req->cert == MON_CERT_OK && mon_site_valid(cn) &&
+	    mon_devid_hash_str(devid, hash) == 0 &&
+	    mon_store_auth_view(c->store, cn, hash, &v, &cause) == -1) {
+		OPENSSL_cleanse(devid, sizeof devid);
+		log_warnx("request from %s%s: store: %s", peer, what, cause);
+		c->stats.store_errors++;
+		d->status = 503;
+		strlcpy(d->why, "the center cannot read its registry now; "
+		    "try again", sizeof d->why);
+		return (-1);
+	}
+	ar = mon_auth_decide(req->cert == MON_CERT_OK ? cn : NULL, req->cert,
+	    devid[0] != '\0' ? devid : NULL, &v, &idx);
+	OPENSSL_cleanse(devid, sizeof devid);
+	if (ar != MON_AUTH_OK) {
+		c->stats.refused[ar]++;
+		log_warnx("refused %s%s: %s: %s (certificate CN=%s%s%s)", peer,
+		    what, mon_auth_result_name(ar), mon_auth_result_desc(ar),
+		    cn[0] != '\0' ? cn : "-", v.id_site[0] != '\0' ?
+		    ", device ID of site " : "", v.id_site);
+		d->status = 403;
+		snprintf(d->why, sizeof d->why, "refused: %s",
+		    mon_auth_result_name(ar));
+		return (-1);
+	}
+	strlcpy(d->site, cn, sizeof d->site);
+	strlcpy(d->name, v.dev[idx].name, sizeof d->name);
+	d->id = v.dev[idx].id;
+	return (0);
+}
+
 /* The report endpoint: see the top of this file. */
 void
 mon_center_report(void *arg, const struct mon_httpd_req *req,
@@ -335,19 +397,15 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 {
 	struct mon_center		*c = arg;
 	const struct http_msg		*m = req->msg;
-	const struct http_header	*h;
-	struct mon_auth_view		 v;
+	struct mon_center_dev		 d;
 	struct mon_report		*r = NULL;
 	struct mon_store_ack		 sack;
 	struct mon_perr			 perr;
 	struct mon_ack			 ack;
-	enum mon_auth_result		 ar;
-	const char			*why;
-	char				 devid[MON_DEVID_HEXLEN + 1];
-	char				 peer[ADDR_STRLEN], cn[256], ebuf[256];
+	const char			*why, *cn = d.site;
+	char				 peer[ADDR_STRLEN], ebuf[256];
 	char				*cause, *out;
-	uint8_t				 hash[MON_DEVID_HASHLEN];
-	size_t				 idx = 0, i, len;
+	size_t				 i, len;
 	uint64_t			 now = c->now();
 
 	addr_fmt(&req->peer, peer, sizeof peer);
@@ -363,44 +421,17 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 		center_answer(resp, 405, "POST only");
 		return;
 	}
-	/* The second factor: the device ID, text of 32 hex digits. */
-	devid[0] = '\0';
-	if ((h = http_header_find(m, MON_DEVID_FIELD)) != NULL &&
-	    h->value_len == MON_DEVID_HEXLEN) {
-		memcpy(devid, h->value, MON_DEVID_HEXLEN);
-		devid[MON_DEVID_HEXLEN] = '\0';
-	}
-	strlcpy(cn, req->cn, sizeof cn);
-	mon_sanitize(cn);
-	memset(&v, 0, sizeof v);
-	if (req->cert == MON_CERT_OK && mon_site_valid(cn) &&
-	    mon_devid_hash_str(devid, hash) == 0 &&
-	    mon_store_auth_view(c->store, cn, hash, &v, &cause) == -1) {
-		log_warnx("report from %s: store: %s", peer, cause);
-		c->stats.store_errors++;
-		center_answer(resp, 503, "the center cannot read its registry "
-		    "now; try again");
-		goto out;
-	}
-	ar = mon_auth_decide(req->cert == MON_CERT_OK ? cn : NULL, req->cert,
-	    devid[0] != '\0' ? devid : NULL, &v, &idx);
-	OPENSSL_cleanse(devid, sizeof devid);
-	if (ar != MON_AUTH_OK) {
-		c->stats.refused[ar]++;
-		log_warnx("refused %s: %s: %s (certificate CN=%s%s%s)", peer,
-		    mon_auth_result_name(ar), mon_auth_result_desc(ar),
-		    cn[0] != '\0' ? cn : "-", v.id_site[0] != '\0' ?
-		    ", device ID of site " : "", v.id_site);
-		resp->close = 1;
-		center_answer(resp, 403, "refused: %s",
-		    mon_auth_result_name(ar));
+	if (mon_center_device(c, req, "", &d) == -1) {
+		if (d.status == 403)
+			resp->close = 1;
+		center_answer(resp, d.status, "%s", d.why);
 		goto out;
 	}
 	r = xmalloc(sizeof *r);
 	if (mon_report_decode(req->body, req->body_len, r, &perr) == -1) {
 		c->stats.bad_reports++;
 		log_warnx("report from %s (site %s device %s): refused: %s",
-		    peer, cn, v.dev[idx].name, mon_perr_fmt(&perr, ebuf,
+		    peer, cn, d.name, mon_perr_fmt(&perr, ebuf,
 		    sizeof ebuf));
 		center_answer(resp, 400, "bad report: %s", ebuf);
 		goto out;
@@ -408,13 +439,13 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	why = NULL;
 	if (strcmp(r->site, cn) != 0)
 		why = "site-mismatch";
-	else if (strcmp(r->peer, v.dev[idx].name) != 0)
+	else if (strcmp(r->peer, d.name) != 0)
 		why = "device-mismatch";
 	if (why != NULL) {
 		c->stats.refused[MON_AUTH_WRONG_ID + 1]++;
 		log_warnx("refused %s: %s: the report speaks for site %s "
 		    "peer %s, the credentials are those of site %s device %s",
-		    peer, why, r->site, r->peer, cn, v.dev[idx].name);
+		    peer, why, r->site, r->peer, cn, d.name);
 		resp->close = 1;
 		center_answer(resp, 403, "refused: %s", why);
 		goto out;
@@ -422,7 +453,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	if (r->nunknown > 0)
 		log_debug("report from %s/%s: %u unknown field(s), first %s",
 		    cn, r->peer, r->nunknown, r->unknown);
-	if (mon_store_report_record(c->store, v.dev[idx].id, r, now, &sack,
+	if (mon_store_report_record(c->store, d.id, r, now, &sack,
 	    &cause) == -1) {
 		c->stats.store_errors++;
 		log_warnx("report from %s/%s: store: %s", cn, r->peer, cause);

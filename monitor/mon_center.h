@@ -148,6 +148,18 @@ void		 mon_httpd_answer(struct evbuffer *,
 		     const struct mon_httpd_resp *, int, int);
 enum mon_cert_status mon_httpd_cert_status(long, int);
 
+/*
+ * A device's request with both factors checked (mon_center_device): its
+ * site (the certificate's CN) and its registered device, or why not.
+ */
+struct mon_center_dev {
+	char		 site[MON_SITE_MAX + 1];
+	char		 name[MON_NAME_MAX + 1];
+	int64_t		 id;		/* the store's row */
+	int		 status;	/* refused: 403, or 503 (registry) */
+	char		 why[96];	/* refused: words for the answer */
+};
+
 /* mon_center.c */
 uint64_t	 mon_center_clock(void);
 int		 mon_center_init(struct mon_center *, struct event_base *,
@@ -156,6 +168,9 @@ void		 mon_center_fini(struct mon_center *);
 int		 mon_center_sites_load(struct mon_center *, char **);
 void		 mon_center_report(void *, const struct mon_httpd_req *,
 		     struct mon_httpd_resp *);
+int		 mon_center_device(struct mon_center *,
+		     const struct mon_httpd_req *, const char *,
+		     struct mon_center_dev *);
 void		 mon_center_refused(void *, const struct addr *,
 		     enum mon_cert_status, const char *, const char *);
 void		 mon_center_operator_refused(void *, const struct addr *,

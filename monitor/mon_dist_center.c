@@ -110,56 +110,24 @@ int
 mon_dist_center_auth(struct mon_center *c, const struct mon_httpd_req *req,
     struct mon_httpd_resp *resp, char *site, char *device)
 {
-	const struct http_header	*h;
-	struct mon_auth_view		 v;
-	enum mon_auth_result		 ar;
-	char				 devid[MON_DEVID_HEXLEN + 1];
-	char				 peer[ADDR_STRLEN], cn[256], *cause;
-	uint8_t				 hash[MON_DEVID_HASHLEN];
-	size_t				 idx = 0;
+	struct mon_center_dev	 d;
+	char			 what[64];
 
-	addr_fmt(&req->peer, peer, sizeof peer);
 	if (req->msg->method != HTTP_METHOD_POST) {
 		resp->allow = "POST";
 		mon_dist_center_answer(resp, 405, "POST only");
 		return (-1);
 	}
-	devid[0] = '\0';
-	if ((h = http_header_find(req->msg, MON_DEVID_FIELD)) != NULL &&
-	    h->value_len == MON_DEVID_HEXLEN) {
-		memcpy(devid, h->value, MON_DEVID_HEXLEN);
-		devid[MON_DEVID_HEXLEN] = '\0';
-	}
-	strlcpy(cn, req->cn, sizeof cn);
-	mon_sanitize(cn);
-	memset(&v, 0, sizeof v);
-	if (req->cert == MON_CERT_OK && mon_site_valid(cn) &&
-	    mon_devid_hash_str(devid, hash) == 0 &&
-	    mon_store_auth_view(c->store, cn, hash, &v, &cause) == -1) {
-		OPENSSL_cleanse(devid, sizeof devid);
-		log_warnx("%.*s from %s: store: %s", (int)req->msg->path_len,
-		    req->msg->path, peer, cause);
-		c->stats.store_errors++;
-		mon_dist_center_answer(resp, 503, "the center cannot read its "
-		    "registry now; try again");
+	snprintf(what, sizeof what, " (%.*s)", (int)req->msg->path_len,
+	    req->msg->path);
+	if (mon_center_device(c, req, what, &d) == -1) {
+		if (d.status == 403)
+			resp->close = 1;
+		mon_dist_center_answer(resp, d.status, "%s", d.why);
 		return (-1);
 	}
-	ar = mon_auth_decide(req->cert == MON_CERT_OK ? cn : NULL, req->cert,
-	    devid[0] != '\0' ? devid : NULL, &v, &idx);
-	OPENSSL_cleanse(devid, sizeof devid);
-	if (ar != MON_AUTH_OK) {
-		c->stats.refused[ar]++;
-		log_warnx("refused %s (%.*s): %s: %s (certificate CN=%s)", peer,
-		    (int)req->msg->path_len, req->msg->path,
-		    mon_auth_result_name(ar), mon_auth_result_desc(ar),
-		    cn[0] != '\0' ? cn : "-");
-		resp->close = 1;
-		mon_dist_center_answer(resp, 403, "refused: %s",
-		    mon_auth_result_name(ar));
-		return (-1);
-	}
-	strlcpy(site, cn, MON_SITE_MAX + 1);
-	strlcpy(device, v.dev[idx].name, MON_NAME_MAX + 1);
+	strlcpy(site, d.site, MON_SITE_MAX + 1);
+	strlcpy(device, d.name, MON_NAME_MAX + 1);
 	return (0);
 }
 
@@ -354,10 +322,12 @@ dc_blocked(const struct mon_dist_held *h, const struct mon_dist_version *v)
 	if (h == NULL)
 		return (0);
 	if (h->failed[0] != '\0' && mon_dist_version_parse(h->failed,
-	    strlen(h->failed), &bad) == 0 && mon_dist_version_cmp(v, &bad) <= 0)
+	    strlen(h->failed), &bad) == 0 &&
+	    mon_dist_version_cmp(v, &bad) <= 0)
 		return (1);
 	if (h->refused[0] != '\0' && mon_dist_version_parse(h->refused,
-	    strlen(h->refused), &bad) == 0 && mon_dist_version_cmp(v, &bad) <= 0)
+	    strlen(h->refused), &bad) == 0 &&
+	    mon_dist_version_cmp(v, &bad) <= 0)
 		return (1);
 	return (0);
 }
