@@ -116,14 +116,9 @@ http_head_flush(struct http_head_buf *hb)
 static void
 http_head_num(struct http_head_buf *hb, unsigned long v)
 {
-	char	d[24];
-	size_t	i = sizeof d;
+	char	d[HTTP_DECIMAL_MAX], *p = http_decimal(d, v);
 
-	do {
-		d[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v > 0);
-	http_head_add(hb, d + i, sizeof d - i);
+	http_head_add(hb, p, (size_t)(d + sizeof d - p));
 }
 
 /* Add one field line as received. */

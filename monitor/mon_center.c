@@ -38,8 +38,6 @@
 
 static void	center_event_new(struct mon_center *, const char *,
 		    const char *, const struct mon_event *);
-static void	center_answer(struct mon_httpd_resp *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	center_site_cb(void *, const struct mon_store_site *,
 		    const struct mon_store_device *, size_t);
 static void	center_alarm_timer_cb(evutil_socket_t, short, void *);
@@ -275,20 +273,6 @@ center_event_new(struct mon_center *c, const char *site, const char *device,
 	mon_notify_send(c->notify, &n, level == MON_LEVEL_CRITICAL);
 }
 
-/* Fill a short text response. */
-static void
-center_answer(struct mon_httpd_resp *r, int status, const char *fmt, ...)
-{
-	va_list	ap;
-
-	r->status = status;
-	r->ctype = "text/plain; charset=us-ascii";
-	va_start(ap, fmt);
-	evbuffer_add_vprintf(r->body, fmt, ap);
-	va_end(ap);
-	evbuffer_add(r->body, "\n", 1);
-}
-
 /*
  * TLS refused a client during the handshake: log it as the two-factor
  * decision would have named it.
@@ -413,18 +397,18 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 		/* Distribution and renewal (mon_dist_center.c). */
 		if (mon_dist_center_handle(c, req, resp))
 			return;
-		center_answer(resp, 404, "not found: agents post to /report");
+		mon_httpd_text(resp, 404, "not found: agents post to /report");
 		return;
 	}
 	if (m->method != HTTP_METHOD_POST) {
 		resp->allow = "POST";
-		center_answer(resp, 405, "POST only");
+		mon_httpd_text(resp, 405, "POST only");
 		return;
 	}
 	if (mon_center_device(c, req, "", &d) == -1) {
 		if (d.status == 403)
 			resp->close = 1;
-		center_answer(resp, d.status, "%s", d.why);
+		mon_httpd_text(resp, d.status, "%s", d.why);
 		goto out;
 	}
 	r = xmalloc(sizeof *r);
@@ -433,7 +417,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 		log_warnx("report from %s (site %s device %s): refused: %s",
 		    peer, cn, d.name, mon_perr_fmt(&perr, ebuf,
 		    sizeof ebuf));
-		center_answer(resp, 400, "bad report: %s", ebuf);
+		mon_httpd_text(resp, 400, "bad report: %s", ebuf);
 		goto out;
 	}
 	why = NULL;
@@ -447,7 +431,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 		    "peer %s, the credentials are those of site %s device %s",
 		    peer, why, r->site, r->peer, cn, d.name);
 		resp->close = 1;
-		center_answer(resp, 403, "refused: %s", why);
+		mon_httpd_text(resp, 403, "refused: %s", why);
 		goto out;
 	}
 	if (r->nunknown > 0)
@@ -457,7 +441,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	    &cause) == -1) {
 		c->stats.store_errors++;
 		log_warnx("report from %s/%s: store: %s", cn, r->peer, cause);
-		center_answer(resp, 503, "the center could not store the "
+		mon_httpd_text(resp, 503, "the center could not store the "
 		    "report; try again");
 		goto out;
 	}
@@ -483,7 +467,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	ack.time = now;
 	out = xmalloc(MON_MSG_MAX);
 	if (mon_ack_encode(&ack, out, MON_MSG_MAX, &len, &why) == -1)
-		center_answer(resp, 500, "cannot encode the acknowledgement: "
+		mon_httpd_text(resp, 500, "cannot encode the acknowledgement: "
 		    "%s", why);
 	else {
 		resp->status = 200;

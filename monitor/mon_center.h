@@ -144,6 +144,8 @@ void		 mon_httpd_set_tls(struct mon_httpd *, struct tls_server *);
 void		 mon_httpd_set_limits(struct mon_httpd *, uint64_t, uint64_t);
 void		 mon_httpd_stats(const struct mon_httpd *,
 		     struct mon_httpd_stats *);
+void		 mon_httpd_text(struct mon_httpd_resp *, int, const char *,
+		     ...) __attribute__((format(printf, 3, 4)));
 void		 mon_httpd_answer(struct evbuffer *,
 		     const struct mon_httpd_resp *, int, int);
 enum mon_cert_status mon_httpd_cert_status(long, int);

@@ -211,7 +211,5 @@ int		 mon_dist_center_ctl(struct ctl_conn *, int, char **, void *);
 int		 mon_dist_center_auth(struct mon_center *,
 		     const struct mon_httpd_req *, struct mon_httpd_resp *,
 		     char *, char *);
-void		 mon_dist_center_answer(struct mon_httpd_resp *, int,
-		     const char *, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -86,21 +86,6 @@ static const struct dc_bundle *dc_choose(struct mon_dist_center *,
 static int	dc_publish(struct mon_dist_center *, const char *, char *,
 		    size_t);
 
-/* Fill a short text response. */
-void
-mon_dist_center_answer(struct mon_httpd_resp *r, int status,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	r->status = status;
-	r->ctype = "text/plain; charset=us-ascii";
-	va_start(ap, fmt);
-	evbuffer_add_vprintf(r->body, fmt, ap);
-	va_end(ap);
-	evbuffer_add(r->body, "\n", 1);
-}
-
 /*
  * Both factors of a request to an agents' endpoint, as for a report:
  * 0 with the certificate's site and the device's name in <site> and
@@ -115,7 +100,7 @@ mon_dist_center_auth(struct mon_center *c, const struct mon_httpd_req *req,
 
 	if (req->msg->method != HTTP_METHOD_POST) {
 		resp->allow = "POST";
-		mon_dist_center_answer(resp, 405, "POST only");
+		mon_httpd_text(resp, 405, "POST only");
 		return (-1);
 	}
 	snprintf(what, sizeof what, " (%.*s)", (int)req->msg->path_len,
@@ -123,7 +108,7 @@ mon_dist_center_auth(struct mon_center *c, const struct mon_httpd_req *req,
 	if (mon_center_device(c, req, what, &d) == -1) {
 		if (d.status == 403)
 			resp->close = 1;
-		mon_dist_center_answer(resp, d.status, "%s", d.why);
+		mon_httpd_text(resp, d.status, "%s", d.why);
 		return (-1);
 	}
 	strlcpy(site, d.site, MON_SITE_MAX + 1);
@@ -414,7 +399,7 @@ mon_dist_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	if (m->path_len != 5 || memcmp(m->path, "/dist", 5) != 0)
 		return (0);
 	if (dc == NULL) {
-		mon_dist_center_answer(resp, 404, "no distribution here");
+		mon_httpd_text(resp, 404, "no distribution here");
 		return (1);
 	}
 	if (mon_dist_center_auth(c, req, resp, site, name) == -1)
@@ -422,7 +407,7 @@ mon_dist_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	if (mon_dist_state_parse(req->body, req->body_len, &st, &e) == -1) {
 		log_warnx("dist poll of %s/%s: %s", site, name,
 		    mon_perr_fmt(&e, ebuf, sizeof ebuf));
-		mon_dist_center_answer(resp, 400, "bad poll: %s", ebuf);
+		mon_httpd_text(resp, 400, "bad poll: %s", ebuf);
 		return (1);
 	}
 	if ((dev = dc_device(dc, site, name, 1)) != NULL)
@@ -431,7 +416,7 @@ mon_dist_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	ds.site = site;
 	if (mon_store_site_list(c->store, dc_site_cb, &ds, &cause) == -1) {
 		log_warnx("dist poll of %s/%s: store: %s", site, name, cause);
-		mon_dist_center_answer(resp, 503, "try again");
+		mon_httpd_text(resp, 503, "try again");
 		return (1);
 	}
 	if ((b = dc_choose(dc, site, name, &ds, &gate)) == NULL) {
@@ -444,7 +429,7 @@ mon_dist_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	if ((buf = dc_read(b->path, MON_DIST_PAYLOAD_MAX +
 	    MON_DIST_MANIFEST_MAX, &len, &cause)) == NULL) {
 		log_warnx("dist %s/%s: %s", site, name, cause);
-		mon_dist_center_answer(resp, 503, "try again");
+		mon_httpd_text(resp, 503, "try again");
 		return (1);
 	}
 	dc->offered++;

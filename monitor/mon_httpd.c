@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,20 @@ httpd_tls_close_cb(struct bufferevent *bev, void *arg)
 	if (SSL_shutdown(c->ssl) < 0)
 		ERR_clear_error();	/* best effort: the peer may be gone */
 	httpd_linger(c);
+}
+
+/* Fill a short text response: <status>, the formatted line. */
+void
+mon_httpd_text(struct mon_httpd_resp *r, int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	r->status = status;
+	r->ctype = "text/plain; charset=us-ascii";
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(r->body, fmt, ap);
+	va_end(ap);
+	evbuffer_add(r->body, "\n", 1);
 }
 
 /*

@@ -186,7 +186,7 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	int			 n = 0, fd;
 
 	if (cc->ca_dir == NULL) {
-		mon_dist_center_answer(resp, 404,
+		mon_httpd_text(resp, 404,
 		    "no renewal here (no ca-dir)");
 		return (1);
 	}
@@ -196,12 +196,12 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	    sizeof msg) == -1) {
 		log_warnx("renewal for site %s device %s refused: %s", site,
 		    name, msg);
-		mon_dist_center_answer(resp, 400, "refused: %s", msg);
+		mon_httpd_text(resp, 400, "refused: %s", msg);
 		return (1);
 	}
 	if (mkdtemp(dir) == NULL) {
 		log_warn("renewal: mkdtemp");
-		mon_dist_center_answer(resp, 500, "the CA failed");
+		mon_httpd_text(resp, 500, "the CA failed");
 		return (1);
 	}
 	xasprintf(&reqf, "%s/req.csr", dir);
@@ -211,7 +211,7 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	if ((fd = open(reqf, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
 	    write(fd, req->body, req->body_len) != (ssize_t)req->body_len) {
 		log_warn("renewal: %s", reqf);
-		mon_dist_center_answer(resp, 500, "the CA failed");
+		mon_httpd_text(resp, 500, "the CA failed");
 		if (fd != -1)
 			close(fd);
 		goto out;
@@ -235,13 +235,13 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	argv[n] = NULL;
 	if (rc_run(c, argv, errf, msg, sizeof msg) == -1) {
 		log_warnx("renewal for site %s device %s: %s", site, name, msg);
-		mon_dist_center_answer(resp, 500, "the CA failed");
+		mon_httpd_text(resp, 500, "the CA failed");
 		goto out;
 	}
 	if ((sk = tls_certs_load(certf, &cause)) == NULL) {
 		log_warnx("renewal: %s", cause);
 		free(cause);
-		mon_dist_center_answer(resp, 500, "the CA failed");
+		mon_httpd_text(resp, 500, "the CA failed");
 		goto out;
 	}
 	if (sk_X509_num(sk) > 0 &&
@@ -253,7 +253,7 @@ mon_renew_center_handle(struct mon_center *c, const struct mon_httpd_req *req,
 	if (tls_file_read(certf, 0, &pem, &len, &cause) == -1) {
 		log_warnx("renewal: %s", cause);
 		free(cause);
-		mon_dist_center_answer(resp, 500, "the CA failed");
+		mon_httpd_text(resp, 500, "the CA failed");
 		goto out;
 	}
 	resp->status = 200;

@@ -38,15 +38,10 @@ emit_field(struct evbuffer *out, const struct http_header *h)
 static int
 emit_num(struct evbuffer *out, const char *pre, uint64_t v, const char *post)
 {
-	char	d[24];
-	size_t	i = sizeof d;
+	char	d[HTTP_DECIMAL_MAX], *p = http_decimal(d, v);
 
-	do {
-		d[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v > 0);
 	return (evbuffer_add(out, pre, strlen(pre)) == -1 ||
-	    evbuffer_add(out, d + i, sizeof d - i) == -1 ||
+	    evbuffer_add(out, p, (size_t)(d + sizeof d - p)) == -1 ||
 	    evbuffer_add(out, post, strlen(post)) == -1 ? -1 : 0);
 }
 
