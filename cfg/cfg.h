@@ -213,6 +213,12 @@ enum { LB_PROTO_TCP, LB_PROTO_UDP };
 /* Source address of connections to a server (Equalizer "outbound NAT"). */
 enum { LB_SOURCE_DEFAULT, LB_SOURCE_PEER, LB_SOURCE_FLOATING,
     LB_SOURCE_CLUSTER };
+/* Source of the connections an l4 cluster's servers open themselves. */
+enum { LB_OUT_NONE, LB_OUT_DEFAULT, LB_OUT_SELF, LB_OUT_FLOATING,
+    LB_OUT_CLUSTER };
+/* Their source ports unless outbound-ports says (outside Linux's own). */
+#define LB_OUT_PORT_LO		61000
+#define LB_OUT_PORT_HI		65535
 
 #define LB_SRV_HOTSPARE		0x01
 #define LB_SRV_QUIESCE		0x02
@@ -274,6 +280,10 @@ struct cfg_cluster {
 	int			 protocol;	/* LB_PROTO_*, l4 */
 	unsigned int		 flow_table_size;	/* l4 */
 	uint64_t		 syn_timeout;		/* l4 */
+	int			 outbound_address;	/* LB_OUT_*, l4 */
+	unsigned int		 outbound_lo;		/* 0: the default */
+	unsigned int		 outbound_hi;
+	int			 outbound_line;
 	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
