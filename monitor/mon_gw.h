@@ -9,6 +9,11 @@
  *				MON_GW_POLL_MS); the answer, 200, is one line
  *				"open SID TARGET OPERATOR IDLE-MS MAX-MS", or
  *				204 for nothing
+ *	POST /gw/off		an agent whose gateway is off says so (at
+ *				start, on reload, every MON_GW_OFF_MS); the
+ *				answer is 204 at once, and an operator asking
+ *				for that peer is refused at once (502) rather
+ *				than after gateway-connect-timeout
  *	GET /gw/down/SID	the answer is chunked: the bytes to the
  *				target; the last chunk when the operator ends
  *	POST /gw/up/SID		a chunked body: the bytes from the target;
@@ -46,8 +51,10 @@
 #define MON_GW_POLL_MS		20000	/* a poll held at most */
 #define MON_GW_REASON_MAX	200	/* a refusal's text */
 #define MON_GW_LINGER_MS	5000	/* a closing stream's last bytes */
+#define MON_GW_OFF_MS		600000	/* between an off agent's notices */
 #define MON_GW_OPID_FIELD	"Twinproxy-Operator-ID"
 #define MON_GW_REFUSED_FIELD	"Twinproxy-Gateway-Refused"
+#define MON_GW_LIMITS_FIELD	"Twinproxy-Gateway-Limits"
 #define MON_GW_UPGRADE		"twin-gateway"
 
 /* What an agent is told to open. */
@@ -63,7 +70,8 @@ enum mon_gw_kind {
 	MON_GW_POLL,
 	MON_GW_UP,
 	MON_GW_DOWN,
-	MON_GW_CONNECT
+	MON_GW_CONNECT,
+	MON_GW_OFF
 };
 
 /* A gateway request path, parsed. */
@@ -101,6 +109,8 @@ int		 mon_gw_target_parse(const char *, size_t, struct addr *,
 		     const char **);
 int		 mon_gw_order_parse(const char *, size_t, struct mon_gw_order *,
 		     const char **);
+int		 mon_gw_limits_parse(const char *, size_t, uint64_t *,
+		     uint64_t *);
 size_t		 mon_gw_order_encode(const struct mon_gw_order *, char *,
 		     size_t);
 int		 mon_gw_path_parse(const char *, size_t, struct mon_gw_path *,
@@ -134,6 +144,7 @@ struct mon_gw_agent_params {
 	uint64_t		 max_ms;
 	unsigned int		 max_sessions;
 	uint64_t		 timeout_ms;	/* connecting, each request */
+	int			 off;		/* gateway off: notices only */
 };
 struct mon_gw_agent *mon_gw_agent_new(struct event_base *,
 		     const struct mon_gw_agent_params *);

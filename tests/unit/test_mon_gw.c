@@ -75,7 +75,8 @@ order_line(const char *line, size_t len, FILE *f)
 static void
 path_line(const char *line, size_t len, FILE *f)
 {
-	static const char *const kinds[] = { "poll", "up", "down", "connect" };
+	static const char *const kinds[] = { "poll", "up", "down", "connect",
+	    "off" };
 	struct mon_gw_path	 g;
 	const char		*cause;
 	char			 t[ADDR_STRLEN];
@@ -229,6 +230,29 @@ test_mon_gw_chunk_framing(void)
 	evbuffer_free(out);
 }
 
+static void
+test_mon_gw_limits_parse(void)
+{
+	uint64_t	i, m;
+
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000", 9, &i, &m), 0);
+	CU_ASSERT_EQUAL(i, 2000);
+	CU_ASSERT_EQUAL(m, 3000);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("1 999999999999", 14, &i, &m), 0);
+	CU_ASSERT_EQUAL(m, 999999999999ULL);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("0 3000", 6, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 0", 6, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000", 4, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000 1", 11, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000  3000", 10, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000 ", 10, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 -1", 7, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("1 1000000000000", 15, &i, &m),
+	    -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("", 0, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("20\0 3000", 7, &i, &m), -1);
+}
+
 static CU_TestInfo tests[] = {
 	{ "order_parse_golden", test_mon_gw_order_parse_golden },
 	{ "path_parse_golden", test_mon_gw_path_parse_golden },
@@ -237,6 +261,7 @@ static CU_TestInfo tests[] = {
 	{ "opid_match_factors", test_mon_gw_opid_match_factors },
 	{ "sid_new_valid", test_mon_gw_sid_new_valid },
 	{ "chunk_framing", test_mon_gw_chunk_framing },
+	{ "limits_parse", test_mon_gw_limits_parse },
 	CU_TEST_INFO_NULL
 };
 
