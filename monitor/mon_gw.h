@@ -52,6 +52,7 @@
 #define MON_GW_REASON_MAX	200	/* a refusal's text */
 #define MON_GW_LINGER_MS	5000	/* a closing stream's last bytes */
 #define MON_GW_OFF_MS		600000	/* between an off agent's notices */
+#define MON_GW_PIECE		65536	/* a read, a contiguous piece */
 #define MON_GW_OPID_FIELD	"Twinproxy-Operator-ID"
 #define MON_GW_REFUSED_FIELD	"Twinproxy-Gateway-Refused"
 #define MON_GW_LIMITS_FIELD	"Twinproxy-Gateway-Limits"
@@ -122,6 +123,9 @@ int		 mon_gw_opid_match(const char *, size_t, const char *const *,
 
 /* mon_gw_io.c */
 void		 mon_gw_chunk(struct evbuffer *, struct evbuffer *);
+void		 mon_gw_coalesce(struct evbuffer *, struct evbuffer *);
+size_t		 mon_gw_read(struct bufferevent *, struct evbuffer *, size_t);
+void		 mon_gw_nodelay(struct bufferevent *);
 void		 mon_gw_linger(struct event_base *, struct bufferevent *);
 uint64_t	 mon_gw_mono(void);
 void		 mon_gw_log(const char *, const char *, const char *,

@@ -80,6 +80,7 @@ struct mon_gw_agent {
 	struct gw_asessq		 sessions;
 	unsigned int			 nsessions;
 	struct gw_asessq		 done;	/* to free from the loop */
+	struct evbuffer			*scratch;	/* a chunk in the making */
 	struct event			*reap;
 };
 
@@ -126,7 +127,8 @@ mon_gw_agent_new(struct event_base *base, const struct mon_gw_agent_params *p)
 	TAILQ_INIT(&g->sessions);
 	TAILQ_INIT(&g->done);
 	if ((g->retry = evtimer_new(base, gw_retry_cb, g)) == NULL ||
-	    (g->reap = evtimer_new(base, gw_reap_cb, g)) == NULL)
+	    (g->reap = evtimer_new(base, gw_reap_cb, g)) == NULL ||
+	    (g->scratch = evbuffer_new()) == NULL)
 		fatalx("%s: out of memory", __func__);
 	gw_start(g);
 	return (g);
@@ -187,6 +189,7 @@ mon_gw_agent_free(struct mon_gw_agent *g)
 	mon_client_free(g->poll_done);
 	event_free(g->retry);
 	event_free(g->reap);
+	evbuffer_free(g->scratch);
 	free(g);
 }
 
@@ -425,6 +428,7 @@ gw_tgt_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		bufferevent_set_timeouts(bev, NULL, NULL);
+		mon_gw_nodelay(bev);
 		/* Not read before the up stream is there to take it. */
 		bufferevent_disable(bev, EV_READ);
 		flow_watch(bev, &s->g->flow);
@@ -445,23 +449,30 @@ gw_tgt_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "target connection failed");
 }
 
-/* Target to up stream, one chunk per read. */
+/*
+ * Target to up stream, one chunk per read: what the bufferevent read and
+ * as much more as the up stream takes (big chunks, full TLS records).
+ */
 static void
 gw_tgt_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct gw_asess	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev), *out;
-	size_t		 n;
+	size_t		 n, queued;
 
 	if (s->up == NULL) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if ((n = evbuffer_get_length(in)) == 0)
-		return;
 	out = bufferevent_get_output(s->up);
+	evbuffer_add_buffer(s->g->scratch, in);
+	queued = evbuffer_get_length(out) + evbuffer_get_length(s->g->scratch);
+	if (queued < s->g->flow.high)
+		mon_gw_read(bev, s->g->scratch, s->g->flow.high - queued);
+	if ((n = evbuffer_get_length(s->g->scratch)) == 0)
+		return;
 	s->t.up += n;
-	mon_gw_chunk(out, in);
+	mon_gw_chunk(out, s->g->scratch);
 	gw_kick(s);
 	flow_gate(bev, out, &s->g->flow);
 }
@@ -494,6 +505,7 @@ gw_up_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	s->up = res->bev;
+	mon_gw_nodelay(s->up);
 	flow_watch(s->up, &s->g->flow);
 	bufferevent_setcb(s->up, gw_up_read_cb, gw_up_write_cb,
 	    gw_stream_event_cb, s);
@@ -524,6 +536,7 @@ gw_down_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	s->down = res->bev;
+	mon_gw_nodelay(s->down);
 	bufferevent_setcb(s->down, gw_down_read_cb, NULL, gw_stream_event_cb,
 	    s);
 	bufferevent_enable(s->down, EV_READ | EV_WRITE);

@@ -100,6 +100,7 @@ struct mon_gw_center {
 	struct gw_pollq		 polls;
 	struct gw_offq		 offs;
 	unsigned int		 noff;
+	struct evbuffer		*scratch;	/* de-chunked, to coalesce */
 	unsigned int		 nsessions;
 	struct flow_limits	 flow;
 };
@@ -147,6 +148,8 @@ mon_gw_center_new(struct mon_center *c)
 	TAILQ_INIT(&g->sessions);
 	TAILQ_INIT(&g->polls);
 	TAILQ_INIT(&g->offs);
+	if ((g->scratch = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
 	return (g);
 }
 
@@ -164,6 +167,7 @@ mon_gw_center_free(struct mon_gw_center *g)
 		gw_poll_free(p);
 	while (TAILQ_FIRST(&g->offs) != NULL)
 		gw_off_del(g, TAILQ_FIRST(&g->offs));
+	evbuffer_free(g->scratch);
 	free(g);
 }
 
@@ -480,15 +484,23 @@ gw_op_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "operator connection failed");
 }
 
-/* Target to operator: the up stream's chunks, de-chunked. */
+/*
+ * Target to operator: the up stream's chunks, de-chunked, in one piece
+ * (what TLS gave in small reads goes out in full records).
+ */
 static void
 gw_up_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct gw_csess	*s = arg;
+	struct evbuffer	*out = bufferevent_get_output(s->opb);
 	size_t		 moved = 0;
+	int		 rv;
 
-	if (http_body_relay(&s->upmv, bev, s->opb, &s->g->flow, &moved) ==
-	    -1) {
+	rv = http_body_move(&s->upmv, bufferevent_get_input(bev),
+	    s->g->scratch, &moved);
+	mon_gw_coalesce(out, s->g->scratch);
+	flow_gate(bev, out, &s->g->flow);
+	if (rv == -1) {
 		log_warnx("gateway: session %s: up stream: %s", s->sid,
 		    s->upmv.ch.error);
 		gw_end(s, 502, "bad up stream");
@@ -584,6 +596,8 @@ gw_stream_up(struct gw_csess *s, struct bufferevent *bev,
 	}
 	s->up = bev;
 	s->state = CS_OPEN;
+	mon_gw_nodelay(bev);
+	mon_gw_nodelay(s->opb);
 	http_body_init(&s->upmv, HTTP_BODY_CHUNKED, 0, 1, NULL);
 	evbuffer_drain(bufferevent_get_input(bev), m->head_len);
 	bufferevent_setcb(bev, gw_up_read_cb, NULL, gw_agent_event_cb, s);
@@ -616,6 +630,7 @@ gw_stream_down(struct gw_csess *s, struct bufferevent *bev)
 	struct evbuffer	*out = bufferevent_get_output(bev);
 
 	s->down = bev;
+	mon_gw_nodelay(bev);
 	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
 	http_status_line(out, 200);
 	evbuffer_add_printf(out, "Server: twin-monitord\r\n"

@@ -309,7 +309,7 @@ op_in_read_cb(struct bufferevent *bev, void *arg)
 	struct op	*o = arg;
 	struct evbuffer	*out = bufferevent_get_output(o->tls);
 
-	evbuffer_add_buffer(out, bufferevent_get_input(bev));
+	mon_gw_coalesce(out, bufferevent_get_input(bev));
 	flow_gate(bev, out, &o->flow);
 }
 
@@ -403,6 +403,7 @@ mon_gw_op_run(const struct mon_gw_op_params *p)
 	    (o.out == NULL && !o.out_file))
 		fatalx("%s: out of memory", __func__);
 	bufferevent_openssl_set_allow_dirty_shutdown(o.tls, 1);
+	mon_gw_nodelay(o.tls);
 	bufferevent_setcb(o.tls, op_tls_read_cb, op_tls_write_cb,
 	    op_tls_event_cb, &o);
 	if (o.in != NULL) {

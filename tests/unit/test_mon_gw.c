@@ -253,6 +253,37 @@ test_mon_gw_limits_parse(void)
 	CU_ASSERT_EQUAL(mon_gw_limits_parse("20\0 3000", 7, &i, &m), -1);
 }
 
+/* TLS makes a record of every piece: a chunk, and coalesced bytes, are one. */
+static void
+test_mon_gw_one_piece(void)
+{
+	struct evbuffer	*in = evbuffer_new(), *out = evbuffer_new();
+	char		 buf[64];
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < 4; i++)
+		evbuffer_add_reference(in, "abcd", 4, NULL, NULL);
+	CU_ASSERT(evbuffer_peek(in, -1, NULL, NULL, 0) > 1);
+	mon_gw_chunk(out, in);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	n = evbuffer_remove(out, buf, sizeof buf - 1);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "10\r\nabcdabcdabcdabcd\r\n");
+	for (i = 0; i < 4; i++)
+		evbuffer_add_reference(in, "wxyz", 4, NULL, NULL);
+	mon_gw_coalesce(out, in);
+	evbuffer_add_reference(in, "1234", 4, NULL, NULL);
+	mon_gw_coalesce(out, in);	/* into the room left after it */
+	CU_ASSERT_EQUAL(evbuffer_get_length(in), 0);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	n = evbuffer_remove(out, buf, sizeof buf - 1);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "wxyzwxyzwxyzwxyz1234");
+	evbuffer_free(in);
+	evbuffer_free(out);
+}
+
 static CU_TestInfo tests[] = {
 	{ "order_parse_golden", test_mon_gw_order_parse_golden },
 	{ "path_parse_golden", test_mon_gw_path_parse_golden },
@@ -262,6 +293,7 @@ static CU_TestInfo tests[] = {
 	{ "sid_new_valid", test_mon_gw_sid_new_valid },
 	{ "chunk_framing", test_mon_gw_chunk_framing },
 	{ "limits_parse", test_mon_gw_limits_parse },
+	{ "one_piece", test_mon_gw_one_piece },
 	CU_TEST_INFO_NULL
 };
 
