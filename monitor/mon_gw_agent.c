@@ -429,6 +429,7 @@ gw_tgt_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		bufferevent_set_timeouts(bev, NULL, NULL);
 		mon_gw_nodelay(bev);
+		bufferevent_set_max_single_write(bev, MON_GW_PIECE);
 		/* Not read before the up stream is there to take it. */
 		bufferevent_disable(bev, EV_READ);
 		flow_watch(bev, &s->g->flow);

@@ -39,6 +39,7 @@ struct op {
 	struct bufferevent	*in;	/* NULL: in_file */
 	struct bufferevent	*out;	/* NULL: out_file */
 	struct event		*pump;	/* reads a regular file's input */
+	struct evbuffer		*more;	/* standard input read past 4 KiB */
 	int			 in_file;
 	int			 out_file;
 	SSL			*ssl;
@@ -308,8 +309,13 @@ op_in_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct op	*o = arg;
 	struct evbuffer	*out = bufferevent_get_output(o->tls);
+	size_t		 queued;
 
-	mon_gw_coalesce(out, bufferevent_get_input(bev));
+	evbuffer_add_buffer(o->more, bufferevent_get_input(bev));
+	queued = evbuffer_get_length(out) + evbuffer_get_length(o->more);
+	if (queued < o->flow.high)
+		mon_gw_read(bev, o->more, o->flow.high - queued);
+	mon_gw_coalesce(out, o->more);
 	flow_gate(bev, out, &o->flow);
 }
 
@@ -397,10 +403,13 @@ mon_gw_op_run(const struct mon_gw_op_params *p)
 		o.pump = event_new(o.base, -1, 0, op_pump_cb, &o);
 	else
 		o.in = bufferevent_socket_new(o.base, p->in, 0);
-	if (!o.out_file)
-		o.out = bufferevent_socket_new(o.base, p->out, 0);
-	if (o.tls == NULL || (o.in == NULL && o.pump == NULL) ||
-	    (o.out == NULL && !o.out_file))
+	if (!o.out_file &&
+	    (o.out = bufferevent_socket_new(o.base, p->out, 0)) != NULL)
+		/* Not 16 KiB a write(2): what TLS gave goes in one. */
+		bufferevent_set_max_single_write(o.out, MON_GW_PIECE);
+	o.more = evbuffer_new();
+	if (o.tls == NULL || o.more == NULL || (o.in == NULL &&
+	    o.pump == NULL) || (o.out == NULL && !o.out_file))
 		fatalx("%s: out of memory", __func__);
 	bufferevent_openssl_set_allow_dirty_shutdown(o.tls, 1);
 	mon_gw_nodelay(o.tls);
@@ -429,6 +438,7 @@ mon_gw_op_run(const struct mon_gw_op_params *p)
 		bufferevent_free(o.out);
 	if (o.pump != NULL)
 		event_free(o.pump);
+	evbuffer_free(o.more);
 	bufferevent_free(o.tls);
 	event_base_free(o.base);
 	SSL_CTX_free(ctx);

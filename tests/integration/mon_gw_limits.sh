@@ -2,6 +2,8 @@
 # mon_gw_limits.sh - the gateway's safety limits, in the set-up of
 # mon_gw.sh (peer b reaches the center only by CONNECT through its own
 # twin-proxy) with small targets on b's loopback (mon_gw_targets.py):
+#   - 20 MB from the operator's standard input, a regular file, reach
+#     the target whole (sha256);
 #   - a stalled operator (twinctl center connect whose standard output
 #     nobody reads) while the target sends zeros as fast as it is let:
 #     the target is held back, and the agent's and the center's RSS stay
@@ -63,7 +65,7 @@ b_conf() {
         echo "    ca-file \"$T/ca.crt\"; spool-dir \"$T/spool-b\"; user daemon;"
         echo "    alive-interval 60s; timeout 3s;"
         echo "    gateway-allow 127.0.0.1:5001; gateway-allow 127.0.0.1:5002;"
-        echo "    gateway-allow 127.0.0.1:5003;"
+        echo "    gateway-allow 127.0.0.1:5003; gateway-allow 127.0.0.1:5004;"
         for s in "$@"; do echo "    $s;"; done
         echo "}"
     } >"$T/b.conf.new" && mv "$T/b.conf.new" "$T/b.conf"
@@ -73,7 +75,7 @@ spawn b proxy-b.log "$TWIN_PROXY" -d -f "$T/b.conf"
 wait_port b "$B" 8081
 mon_agent_start b
 spawn b targets.log /usr/bin/python3 "$TARGETS" 5001 "$T/logs/zeros.log" 60
-wait_port b 127.0.0.1 5003
+wait_port b 127.0.0.1 5004
 polls() { grep -q "gateway: $SITE/b polls from" "$T/logs/center.log"; }
 wait_until 10 polls || ERROR "the agent does not poll the center"
 
@@ -81,6 +83,16 @@ OPARGS=(-f "$T/center.conf" center connect -a "$T/ca.crt" -c "$T/operator.pem"
     -i "$T/operator.id" "$SITE" b)
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 sent() { awk '$1 == "sent" { n = $2 } END { print n + 0 }' "$T/logs/zeros.log"; }
+
+# --- An upload from a regular file --------------------------------------
+head -c 20000000 /dev/urandom >"$T/big" || ERROR "cannot write the big file"
+SUM=$(sha256sum <"$T/big" | cut -d' ' -f1)
+upload() {
+    on op timeout 60 "$TWINCTL" "${OPARGS[@]}" 5004 <"$T/big" >/dev/null
+}
+CHECK "twinctl sends a 20 MB file (standard input a regular file)" upload
+sunk() { grep -q "^sink $SUM 20000000\$" "$T/logs/zeros.log"; }
+CHECK "the target got it whole (sha256)" wait_until 10 sunk
 
 # --- A stalled operator -------------------------------------------------
 # Its standard input stays open (no end of session), its standard output
