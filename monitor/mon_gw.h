@@ -19,7 +19,12 @@
  *	POST /gw/up/SID		a chunked body: the bytes from the target;
  *				the last chunk when the target closes. With
  *				Twinproxy-Gateway-Refused (and no body), why
- *				the agent did not open the session
+ *				the agent did not open the session. Its
+ *				Twinproxy-Gateway-Limits "IDLE-MS MAX-MS" are
+ *				the agent's; the center runs the smaller
+ *				limits and ends the session with an answer to
+ *				this request, "session ended: REASON", so that
+ *				both ends log one reason
  * Every one of them carries both factors of a device (mon_auth.h), and
  * the center gives a session only to the device it was ordered for.
  * The operator (twinctl center connect) speaks to the operators'

@@ -17,7 +17,9 @@
  *			read while the target's output is over the mark
  * The idle timer (the smaller of gateway-idle-timeout and the center's)
  * restarts with every byte; the absolute one (gateway-max-time, or the
- * center's) does not. The end is logged once.
+ * center's) does not. Both are sent to the center, which runs them;
+ * ours fire GW_BACKSTOP later, for a center gone quiet. The end is
+ * logged once, with the center's reason when it gave one.
  */
 #include <sys/queue.h>
 #include <inttypes.h>
