@@ -259,15 +259,24 @@ gw_poll_cb(void *arg, const struct mon_client_result *res)
 
 	g->poll_done = g->poll;
 	g->poll = NULL;
+	if (g->p.off && (!res->ok || res->status != 204)) {
+		/*
+		 * Only a courtesy: quiet, and seldom again from a center
+		 * that does not know it.
+		 */
+		log_debug("gateway: off notice: %s", res->ok ?
+		    "unexpected answer" : res->err);
+		gw_retry(g, res->ok ? MON_GW_OFF_MS : GW_RETRY_MAX);
+		return;
+	}
 	if (!res->ok || (res->status != 200 && res->status != 204)) {
 		if (res->ok && res->status >= 400 && res->status < 500) {
-			log_warnx("gateway: the center refused the %s: %d",
-			    g->p.off ? "off notice" : "poll", res->status);
+			log_warnx("gateway: the center refused the poll: %d",
+			    res->status);
 			gw_retry(g, GW_REFUSED_WAIT);
 			return;
 		}
-		log_warnx("gateway: %s failed: %s", g->p.off ?
-		    "off notice" : "poll", res->ok ?
+		log_warnx("gateway: poll failed: %s", res->ok ?
 		    "unexpected answer" : res->err);
 		if (!res->tls && g->p.nproxy > 1)
 			g->route = (g->route + 1) % g->p.nproxy;
