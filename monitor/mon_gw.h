@@ -58,6 +58,7 @@
 #define MON_GW_LINGER_MS	5000	/* a closing stream's last bytes */
 #define MON_GW_OFF_MS		600000	/* between an off agent's notices */
 #define MON_GW_PIECE		65536	/* a read, a contiguous piece */
+#define MON_GW_EVREAD		4096	/* libevent's most in one read */
 #define MON_GW_OPID_FIELD	"Twinproxy-Operator-ID"
 #define MON_GW_REFUSED_FIELD	"Twinproxy-Gateway-Refused"
 #define MON_GW_LIMITS_FIELD	"Twinproxy-Gateway-Limits"

@@ -471,15 +471,18 @@ gw_tgt_read_cb(struct bufferevent *bev, void *arg)
 	struct gw_asess	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev), *out;
 	size_t		 n, queued;
+	int		 more;
 
 	if (s->up == NULL) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
 	out = bufferevent_get_output(s->up);
+	/* Less than libevent's most: it took all there was (a keystroke). */
+	more = evbuffer_get_length(in) >= MON_GW_EVREAD;
 	evbuffer_add_buffer(s->g->scratch, in);
 	queued = evbuffer_get_length(out) + evbuffer_get_length(s->g->scratch);
-	if (queued < s->g->flow.high)
+	if (more && queued < s->g->flow.high)
 		mon_gw_read(bev, s->g->scratch, s->g->flow.high - queued);
 	if ((n = evbuffer_get_length(s->g->scratch)) == 0)
 		return;

@@ -310,10 +310,13 @@ op_in_read_cb(struct bufferevent *bev, void *arg)
 	struct op	*o = arg;
 	struct evbuffer	*out = bufferevent_get_output(o->tls);
 	size_t		 queued;
+	int		 more;
 
+	more = evbuffer_get_length(bufferevent_get_input(bev)) >=
+	    MON_GW_EVREAD;
 	evbuffer_add_buffer(o->more, bufferevent_get_input(bev));
 	queued = evbuffer_get_length(out) + evbuffer_get_length(o->more);
-	if (queued < o->flow.high)
+	if (more && queued < o->flow.high)
 		mon_gw_read(bev, o->more, o->flow.high - queued);
 	mon_gw_coalesce(out, o->more);
 	flow_gate(bev, out, &o->flow);
