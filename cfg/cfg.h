@@ -213,6 +213,12 @@ enum { LB_PROTO_TCP, LB_PROTO_UDP };
 /* Source address of connections to a server (Equalizer "outbound NAT"). */
 enum { LB_SOURCE_DEFAULT, LB_SOURCE_PEER, LB_SOURCE_FLOATING,
     LB_SOURCE_CLUSTER };
+/* Source of the connections an l4 cluster's servers open themselves. */
+enum { LB_OUT_NONE, LB_OUT_DEFAULT, LB_OUT_SELF, LB_OUT_FLOATING,
+    LB_OUT_CLUSTER };
+/* Their source ports unless outbound-ports says (outside Linux's own). */
+#define LB_OUT_PORT_LO		61000
+#define LB_OUT_PORT_HI		65535
 
 #define LB_SRV_HOTSPARE		0x01
 #define LB_SRV_QUIESCE		0x02
@@ -274,6 +280,10 @@ struct cfg_cluster {
 	int			 protocol;	/* LB_PROTO_*, l4 */
 	unsigned int		 flow_table_size;	/* l4 */
 	uint64_t		 syn_timeout;		/* l4 */
+	int			 outbound_address;	/* LB_OUT_*, l4 */
+	unsigned int		 outbound_lo;		/* 0: the default */
+	unsigned int		 outbound_hi;
+	int			 outbound_line;
 	int			 icmp_check;
 	int			 check;
 	uint64_t		 check_interval;
@@ -320,6 +330,14 @@ struct cfg_report {
 	uint64_t		 certificate_warning;
 	uint64_t		 poll_interval;
 	char			*user;
+	/* Signed distribution (mon_dist_agent.c) and renewal. */
+	char			*dist_key;
+	uint64_t		 dist_interval;
+	char			*dist_root;
+	char			*dist_restart;
+	char			*dist_health;
+	uint64_t		 dist_health_timeout;
+	uint64_t		 cert_renew_before;
 	int			 gateway;
 	struct addr		*gateway_allow;
 	size_t			 ngateway_allow;
@@ -348,6 +366,13 @@ struct cfg_center {
 	unsigned int		 max_connections;
 	uint64_t		 timeout;
 	char			*sendmail;
+	/* Distribution and certificates (mon_dist_center.c, mon_renew). */
+	char			*dist_dir;
+	char			*ca_dir;
+	char			*ca_pass_file;
+	char			*twin_cert;
+	unsigned int		 renew_days;
+	uint64_t		 certificate_alarm;
 	char			**gateway_operator;	/* NAME=SHA256 */
 	size_t			 ngateway_operator;
 	uint64_t		 gateway_idle_timeout;

@@ -32,6 +32,8 @@ static const char *const lb_forwardings[] = { "nat", "direct-routing", NULL };
 static const char *const lb_protocols[] = { "tcp", "udp", NULL };
 static const char *const lb_sources[] = { "default", "peer", "floating",
     "cluster", NULL };
+static const char *const lb_outs[] = { "none", "default", "self",
+    "floating", "cluster", NULL };
 
 static int	cache_dir_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
@@ -55,6 +57,10 @@ static int	pkeys_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	pkeys_dump(FILE *, const struct cfg_kw *, const void *);
 static void	pkeys_free(void *);
+static int	oports_parse(struct cfg_parser *, void *, int, char **,
+		    const char **);
+static void	oports_dump(FILE *, const struct cfg_kw *, const void *);
+static void	oports_free(void *);
 
 /* The names of the persist-keys, in the order they are tried. */
 static const struct {
@@ -302,6 +308,10 @@ static const struct cfg_kw cluster_kws[] = {
 	    16, 16000000, NULL, "65536"),
 	KW("syn-timeout", CFG_DURATION, 0, struct cfg_cluster, syn_timeout,
 	    SEC(1), SEC(600), NULL, "30s"),
+	KW("outbound-address", CFG_ENUM, 0, struct cfg_cluster,
+	    outbound_address, 0, 0, lb_outs, "none"),
+	{ "outbound-ports", CFG_CUSTOM, 0, 0, 0, 0, 0, NULL, NULL,
+	    oports_parse, oports_dump, oports_free },
 	KWM("certificate", CFG_PATH, 0, struct cfg_cluster, certificate, NULL),
 	KW("passphrase-file", CFG_PATH, 0, struct cfg_cluster, passphrase_file,
 	    0, 0, NULL, NULL),
@@ -828,4 +838,60 @@ pkeys_free(void *blk)
 	struct cfg_cluster	*cl = blk;
 
 	cl->persist_keys = 0;
+}
+
+/* outbound-ports LO-HI (or one port). */
+static int
+oports_parse(struct cfg_parser *p, void *blk, int argc, char **argv,
+    const char **cause)
+{
+	struct cfg_cluster	*cl = blk;
+	const char		*errstr;
+	char			 buf[32], *dash;
+	long long		 lo, hi;
+
+	if (argc != 1 || strlcpy(buf, argv[0], sizeof buf) >= sizeof buf) {
+		*cause = "expected a port range LO-HI";
+		return (-1);
+	}
+	if ((dash = strchr(buf, '-')) != NULL)
+		*dash++ = '\0';
+	lo = strtonum(buf, 1, 65535, &errstr);
+	if (errstr != NULL) {
+		*cause = "expected a port range LO-HI (ports 1 to 65535)";
+		return (-1);
+	}
+	hi = lo;
+	if (dash != NULL) {
+		hi = strtonum(dash, 1, 65535, &errstr);
+		if (errstr != NULL || hi < lo) {
+			*cause = "expected a port range LO-HI (ports 1 to "
+			    "65535, LO not above HI)";
+			return (-1);
+		}
+	}
+	cl->outbound_lo = lo;
+	cl->outbound_hi = hi;
+	cl->outbound_line = cfg_parser_line(p);
+	return (0);
+}
+
+static void
+oports_dump(FILE *f, const struct cfg_kw *kw, const void *blk)
+{
+	const struct cfg_cluster	*cl = blk;
+
+	(void)kw;
+	if (cl->outbound_lo == 0)
+		return;
+	fprintf(f, "\toutbound-ports %u-%u;\n", cl->outbound_lo,
+	    cl->outbound_hi);
+}
+
+static void
+oports_free(void *blk)
+{
+	struct cfg_cluster	*cl = blk;
+
+	cl->outbound_lo = cl->outbound_hi = 0;
 }

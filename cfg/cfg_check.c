@@ -39,6 +39,8 @@ static int	not_default(const struct cfg_cluster *, const char *);
 static int	listen_clash(const struct addr *, unsigned int,
 		    const struct addr *, unsigned int, int);
 static const char *listen_fmt(const struct cfg_listen *, char *, size_t);
+static void	check_outbound(const struct cfg *, struct cfg_parser *,
+		    const struct cfg_cluster *);
 
 /* The line where <kw> of a block was set, else the block's own line. */
 static int
@@ -687,13 +689,75 @@ check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
 					    cl->listen[k].addr.port);
 					break;
 				}
+		check_outbound(cfg, p, cl);
 	} else {
 		static const char *const l4_kws[] = { "forwarding",
-		    "protocol", "flow-table-size", "syn-timeout", NULL };
+		    "protocol", "flow-table-size", "syn-timeout",
+		    "outbound-address", NULL };
 		int	i;
 
 		for (i = 0; l4_kws[i] != NULL; i++)
 			unused(p, cl, l4_kws[i], "without mode l4");
+	}
+}
+
+/*
+ * outbound-address of l4 cluster <cl>: NAT mode, an address of the
+ * cluster's family, and source ports the cluster does not listen on (the
+ * answers to the servers' own connections would be taken for clients).
+ */
+static void
+check_outbound(const struct cfg *cfg, struct cfg_parser *p,
+    const struct cfg_cluster *cl)
+{
+	char		 buf[ADDR_STRLEN + 16];
+	unsigned int	 lo, hi;
+	size_t		 i;
+	int		 line, af, found;
+
+	line = line_of(&cl->blk, "cluster", "outbound-address");
+	if (cl->outbound_address == LB_OUT_NONE) {
+		if (cl->outbound_lo != 0)
+			cfg_warning(p, cl->blk.file, cl->outbound_line,
+			    "outbound-ports has no effect without "
+			    "outbound-address");
+		return;
+	}
+	if (cl->forwarding == LB_FWD_DR) {
+		cfg_error(p, cl->blk.file, line, "outbound-address needs "
+		    "forwarding nat (with direct-routing the servers' "
+		    "packets do not pass through this peer)");
+		return;
+	}
+	if (cl->nlisten == 0)
+		return;
+	af = cl->listen[0].addr.af;
+	if (cl->outbound_address == LB_OUT_SELF &&
+	    cfg->peer.address.af != af)
+		cfg_error(p, cl->blk.file, line, "outbound-address self: the "
+		    "peer address is not of the cluster's family");
+	if (cl->outbound_address == LB_OUT_FLOATING) {
+		for (found = 0, i = 0; i < cfg->ha.nfloating_ip; i++)
+			if (cfg->ha.floating_ip[i].a.af == af)
+				found = 1;
+		if (!found)
+			cfg_error(p, cl->blk.file, line, "outbound-address "
+			    "floating needs a floating-ip of the cluster's "
+			    "family in the ha block");
+	}
+	lo = cl->outbound_lo ? cl->outbound_lo : LB_OUT_PORT_LO;
+	hi = cl->outbound_lo ? cl->outbound_hi : LB_OUT_PORT_HI;
+	for (i = 0; i < cl->nlisten; i++) {
+		if (lo > cl->listen[i].port_last ||
+		    hi < cl->listen[i].addr.port)
+			continue;
+		cfg_error(p, cl->blk.file, cl->outbound_lo ?
+		    cl->outbound_line : line, "outbound ports %u-%u overlap "
+		    "the cluster's ports (listen %s): the servers' own "
+		    "connections need source ports outside its range (see "
+		    "outbound-ports)", lo, hi, listen_fmt(&cl->listen[i],
+		    buf, sizeof buf));
+		break;
 	}
 }
 

@@ -56,6 +56,8 @@ static void	 l4_counts(struct lbd *);
 static void	 l4_counts_cb(void *, const struct lb_pkt_cluster *);
 static int	 l4_cfg_engine(const struct cfg *, struct lb_pkt_conf *);
 static void	 l4_gone_cb(void *, const struct lb_pkt_cluster *);
+static int	 l4_outbound(struct lb_pkt_cluster_conf *, const struct cfg *,
+		    const struct cfg_cluster *, char **);
 
 /* The engine clusters no running cluster owns any more. */
 struct l4_gone {
@@ -284,6 +286,56 @@ l4_if_add(char (*set)[IFNAMSIZ], size_t *n, const char *name, char **cause)
 }
 
 /*
+ * Outbound NAT of engine cluster <pc> (cluster <cc>): the source the
+ * servers' own connections get. -1 with *cause (allocated).
+ */
+static int
+l4_outbound(struct lb_pkt_cluster_conf *pc, const struct cfg *cfg,
+    const struct cfg_cluster *cc, char **cause)
+{
+	size_t	i;
+
+	memset(&pc->out_addr, 0, sizeof pc->out_addr);
+	pc->out_egress = 0;
+	switch (cc->outbound_address) {
+	case LB_OUT_NONE:
+		return (0);
+	case LB_OUT_DEFAULT:
+		/* The active peer's: this one's where the connection leaves. */
+		pc->out_addr.af = pc->addr.af;
+		pc->out_egress = 1;
+		break;
+	case LB_OUT_SELF:
+		pc->out_addr = cfg->peer.address;
+		break;
+	case LB_OUT_FLOATING:
+		for (i = 0; i < cfg->ha.nfloating_ip; i++)
+			if (cfg->ha.floating_ip[i].a.af == pc->addr.af)
+				break;
+		if (i == cfg->ha.nfloating_ip) {
+			xasprintf(cause, "cluster %s: outbound-address "
+			    "floating: no floating-ip of its family",
+			    cc->name);
+			return (-1);
+		}
+		pc->out_addr = cfg->ha.floating_ip[i].a;
+		break;
+	case LB_OUT_CLUSTER:
+		pc->out_addr = pc->addr;
+		break;
+	}
+	if (pc->out_addr.af != pc->addr.af) {
+		xasprintf(cause, "cluster %s: outbound-address: no address of "
+		    "the cluster's family", cc->name);
+		return (-1);
+	}
+	pc->out_addr.port = 0;
+	pc->out_lo = cc->outbound_lo ? cc->outbound_lo : LB_OUT_PORT_LO;
+	pc->out_hi = cc->outbound_lo ? cc->outbound_hi : LB_OUT_PORT_HI;
+	return (0);
+}
+
+/*
  * Build the engine clusters of l4 cluster <c> from its block <cc>: one
  * per listen entry, its servers in config order (so that an engine
  * server's index is the model server's). -1 with *cause (allocated).
@@ -328,6 +380,8 @@ lbd_l4_cluster(struct lbd_cluster *c, const struct cfg *cfg,
 		    l4_local(&pc->addr, ifname);
 		if (pc->addr.af == AF_INET6)
 			lb_mip6_conf_from_cfg(&pc->mip6, cc);
+		if (l4_outbound(pc, cfg, cc, cause) == -1)
+			return (-1);
 		pc->nservers = cc->nserver;
 		pc->servers = xcalloc(cc->nserver ? cc->nserver : 1,
 		    sizeof *pc->servers);

@@ -411,15 +411,8 @@ lbd_reload(struct lbd *d)
 		return;
 	}
 	TAILQ_INIT(&fresh);
-	if (lbd_build(d, cfg, &fresh, &why) == -1) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    why);
-		free(why);
-		lbd_clusters_free(&fresh);
-		cfg_free(cfg);
-		return;
-	}
-	if (lbd_l4_prepare(d, cfg, &fresh, &why) == -1) {
+	if (lbd_build(d, cfg, &fresh, &why) == -1 ||
+	    lbd_l4_prepare(d, cfg, &fresh, &why) == -1) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    why);
 		free(why);

@@ -445,6 +445,12 @@ struct lb_pkt_cluster_conf {
 	uint16_t	 out_lo;
 	uint16_t	 out_hi;
 	/*
+	 * With out_egress the source is instead the own address of the
+	 * interface the connection leaves by (out_addr gives the family
+	 * alone): this peer's address there, the kernel's own choice.
+	 */
+	int		 out_egress;
+	/*
 	 * Mobile IPv6 persistence (IPv6 clusters): which keys the selector
 	 * is given (selector.pick_keys), what becomes of home address
 	 * options, whether binding updates to the cluster address are

@@ -577,6 +577,7 @@ engine_outbound(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
     struct lb_pkt *p)
 {
 	struct lb_pkt_cluster	*cl;
+	struct lb_pkt_ring	*r;
 	struct lb_pkt_key	 reply;
 	struct lb_flow		*f;
 	size_t			 i, tries, span;
@@ -605,12 +606,25 @@ engine_outbound(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 		e->st.drops[LB_DROP_FULL]++;
 		return (NULL);
 	}
+	if (lb_kern_route_get(e, p->key.af, &p->key.dst, &ifindex, &nh,
+	    &local) == -1 || local || (r = lb_engine_ring(e, ifindex)) == NULL) {
+		e->st.drops[LB_DROP_NONEIGH]++;
+		return (NULL);
+	}
 	memset(&reply, 0, sizeof reply);
 	reply.af = p->key.af;
 	reply.proto = p->key.proto;
 	reply.src = p->key.dst;
 	reply.sport = p->key.dport;
 	reply.dst = cl->out_ip;
+	if (cl->conf.out_egress) {
+		/* The address this peer has where the connection leaves. */
+		if (!(p->key.af == 4 ? r->has4 : r->has6)) {
+			e->st.drops[LB_DROP_NONEIGH]++;
+			return (NULL);
+		}
+		reply.dst = p->key.af == 4 ? r->ip4 : r->ip6;
+	}
 	span = (size_t)cl->conf.out_hi - cl->conf.out_lo + 1;
 	for (tries = 0; tries < 64 && tries < span; tries++) {
 		if (cl->out_next < cl->conf.out_lo ||
@@ -622,11 +636,6 @@ engine_outbound(struct lb_pkt_engine *e, struct lb_pkt_rx *rx,
 	}
 	if (tries == 64 || tries == span) {
 		e->st.drops[LB_DROP_NOPORT]++;
-		return (NULL);
-	}
-	if (lb_kern_route_get(e, p->key.af, &p->key.dst, &ifindex, &nh,
-	    &local) == -1 || local || lb_engine_ring(e, ifindex) == NULL) {
-		e->st.drops[LB_DROP_NONEIGH]++;
 		return (NULL);
 	}
 	f = lb_flow_new(&e->flows, &p->key, &reply, p->proto == LB_IP_TCP ?
@@ -674,14 +683,12 @@ static int
 engine_xlate(const struct lb_flow *f, int dir, int *which,
     const struct lb_pkt_ip **ip, uint16_t *port)
 {
-	const struct lb_pkt_cluster	*cl = f->cl;
-
 	if (f->mode == LB_PKT_DR)
 		return (-1);
 	if (f->flags & LB_FLOW_F_OUTBOUND) {
 		if (dir == LB_FLOW_ORIG) {
 			*which = LB_NAT_SRC;
-			*ip = &cl->out_ip;
+			*ip = &f->ent[LB_FLOW_REPLY].key.dst;
 			*port = f->ent[LB_FLOW_REPLY].key.dport;
 		} else {
 			*which = LB_NAT_DST;
@@ -1210,7 +1217,8 @@ cluster_check(const struct lb_pkt_cluster_conf *c, char **cause)
 		return (-1);
 	}
 	/* Replies to the cluster's own ports would look like clients. */
-	if (addr_eq(&c->out_addr, &c->addr) && c->out_lo <= c->port_hi &&
+	if ((addr_eq(&c->out_addr, &c->addr) || c->out_egress) &&
+	    c->out_lo <= c->port_hi &&
 	    c->out_hi >= c->port_lo) {
 		xasprintf(cause, "cluster %s: outbound ports %u-%u overlap the "
 		    "cluster's ports %u-%u", c->name, c->out_lo, c->out_hi,

@@ -249,6 +249,7 @@ nft_rules(struct lb_pkt_engine *e, FILE *f, const char *ifname)
 {
 	struct lb_pkt_cluster	*cl;
 	struct lb_pkt_server	*s;
+	struct lb_pkt_ring	*r;
 	char			 a[INET6_ADDRSTRLEN], ports[16];
 	const char		*fam, *proto;
 	size_t			 i;
@@ -310,8 +311,19 @@ nft_rules(struct lb_pkt_engine *e, FILE *f, const char *ifname)
 				fprintf(f, " meta l4proto { tcp, udp } drop\n");
 			}
 		}
-		if (cl->conf.out_addr.af != 0) {
+		if (cl->conf.out_addr.af != 0 && !cl->conf.out_egress) {
 			inet_ntop(cl->conf.addr.af, cl->out_ip.b, a, sizeof a);
+			fprintf(f, "\t\t%s daddr %s meta l4proto { tcp, udp } "
+			    "th dport %u-%u drop\n", fam, a, cl->conf.out_lo,
+			    cl->conf.out_hi);
+		}
+		/* Sourced from each interface's own address: all of them. */
+		for (i = 0; cl->conf.out_egress && i < e->nrings; i++) {
+			r = &e->rings[i];
+			if (!(af == 4 ? r->has4 : r->has6))
+				continue;
+			inet_ntop(cl->conf.addr.af, af == 4 ? r->ip4.b :
+			    r->ip6.b, a, sizeof a);
 			fprintf(f, "\t\t%s daddr %s meta l4proto { tcp, udp } "
 			    "th dport %u-%u drop\n", fam, a, cl->conf.out_lo,
 			    cl->conf.out_hi);

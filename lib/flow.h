@@ -22,7 +22,9 @@
  *       proxy_client_answered(), and proxy_client_response_done() reads
  *       the next pipelined request only below the high-water mark
  *   proxy_cache_hook.c:proxy_cache_serve    cache hits (bodies by
- *       reference or file segment): as the two above
+ *       reference or file segment), through proxy_client_send
+ *       (flow_add: a large hit to an idle socket at once, the rest
+ *       queued): as the two above
  *   proxy_tunnel.c:proxy_tunnel_connected   CONNECT's "200" (once), then
  *       lib/relay.c both ways: flow_gate per direction, idle-timeout,
  *       read-timeout for a peer that takes nothing
@@ -124,5 +126,19 @@ int	flow_hold(struct bufferevent *, size_t);
  * ours (evhttp's): it reads <src> only while its input is below <cap>.
  */
 void	flow_cap_input(struct bufferevent *, size_t);
+/*
+ * Queue all of <buf> (emptied) after what <dst>'s output holds, on a
+ * bufferevent that keeps its write event on as libevent does (not one
+ * written by flow_send(), which must see every write). A large answer
+ * (<low> bytes or more) finding that output empty goes to the socket at
+ * once: what the kernel takes leaves in this call, without waiting for
+ * the next turn of the loop, and only the rest is queued, where the
+ * high-water mark applies as to any write. Small answers are queued, to
+ * leave together with the others of the same turn. Only a plain socket
+ * is written to directly; TLS output is just queued. Returns the bytes
+ * sent at once.
+ */
+size_t	flow_add(struct bufferevent *, struct evbuffer *,
+	    const struct flow_limits *);
 
 #endif

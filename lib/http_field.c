@@ -108,6 +108,23 @@ http_list_next(struct http_list *l, const char **elem, size_t *elen)
 	return (0);
 }
 
+/*
+ * Write <v> in decimal at the end of <d>, without printf (it is on every
+ * cache hit); returns where the digits start: they run to d +
+ * HTTP_DECIMAL_MAX, with no NUL.
+ */
+char *
+http_decimal(char d[HTTP_DECIMAL_MAX], uint64_t v)
+{
+	char	*p = d + HTTP_DECIMAL_MAX;
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v > 0);
+	return (p);
+}
+
 /* Point v[] at the pieces of a field line. */
 void
 http_field_iov(const struct http_header *h, struct iovec v[HTTP_FIELD_IOV])

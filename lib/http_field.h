@@ -8,6 +8,7 @@
 
 #include <sys/uio.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_header;
 
@@ -41,6 +42,9 @@ void	http_list_init(struct http_list *, const char *, size_t, int);
 int	http_list_next(struct http_list *, const char **, size_t *);
 
 /* Point v[] at the pieces of the field line "Name: value\r\n". */
+/* Room for any uint64_t in decimal (http_decimal). */
+#define HTTP_DECIMAL_MAX	20
+char	*http_decimal(char [HTTP_DECIMAL_MAX], uint64_t);
 void	http_field_iov(const struct http_header *,
 	    struct iovec [HTTP_FIELD_IOV]);
 /* Whether a field has this name (any case). */

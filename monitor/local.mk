@@ -15,6 +15,10 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
 	monitor/mon_center_ctl.c \
+	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_key.c \
+	monitor/mon_dist_agent.c monitor/mon_dist_priv.c \
+	monitor/mon_dist_center.c \
+	monitor/mon_renew.h monitor/mon_renew.c monitor/mon_renew_center.c \
 	monitor/mon_gw.h monitor/mon_gw_proto.c monitor/mon_gw_io.c \
 	monitor/mon_gw_agent.c \
 	monitor/mon_gw_center.c monitor/mon_gw_op.c
@@ -35,7 +39,8 @@ UNIT_SOURCES += tests/unit/test_mon_report.c tests/unit/test_mon_spool.c \
 	tests/unit/test_mon_store.c tests/unit/test_mon_cfg.c \
 	tests/unit/test_mon_snap.c tests/unit/test_mon_center.c \
 	tests/unit/test_mon_json.c tests/unit/test_mon_notify.c \
-	tests/unit/test_mon_client.c tests/unit/test_mon_gw.c
+	tests/unit/test_mon_client.c tests/unit/test_mon_dist.c \
+	tests/unit/test_mon_gw.c
 UNIT_LIBS += monitor/libmonitor.a $(SQLITE3_LIBS)
 
 # The bench's load generator: built by make check, run by mon_bench.sh.
@@ -47,7 +52,8 @@ EXTRA_DIST += tests/bench/mon_bench.sh tests/bench/mon_gw_bench.sh \
 
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
-	tests/integration/mon_dashboard.sh tests/integration/mon_gw.sh \
+	tests/integration/mon_dashboard.sh tests/integration/mon_dist.sh \
+	tests/integration/mon_renew.sh tests/integration/mon_gw.sh \
 	tests/integration/mon_gw_limits.sh
 EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py \
 	tests/integration/mon_gw_targets.py

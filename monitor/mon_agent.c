@@ -32,6 +32,8 @@
 #include "log.h"
 #include "mon_agent.h"
 #include "mon_auth.h"
+#include "mon_dist.h"
+#include "mon_renew.h"
 #include "mon_gw.h"
 #include "mon_spool.h"
 #include "tls.h"
@@ -93,6 +95,9 @@ struct mon_agent {
 
 	struct ctl_server	*ctl;
 	int			 privfd;	/* the helper, or -1 */
+
+	struct mon_dist_agent	*dist;		/* NULL: no dist-key */
+	struct mon_renew	*renew;
 	struct mon_gw_agent	*gw;		/* gateway on, or NULL */
 };
 
@@ -118,10 +123,12 @@ static void	agent_failed(struct mon_agent *, int);
 static int	agent_spool_open(struct mon_agent *, char **);
 static const char *agent_route(const struct mon_agent *, char *, size_t);
 static int	agent_ctl_status(struct ctl_conn *, int, char **, void *);
+static int	agent_ctl_dist(struct ctl_conn *, int, char **, void *);
 static void	agent_gw(struct mon_agent *);
 
 static const struct ctl_cmd agent_ctl_cmds[] = {
 	{ "status", "", agent_ctl_status },
+	{ "dist-install", "BUNDLE-FILE", agent_ctl_dist },
 	{ NULL, NULL, NULL }
 };
 
@@ -254,6 +261,8 @@ mon_agent_free(struct mon_agent *a)
 		return;
 	for (i = 0; i < REQ_MAX; i++)
 		mon_ctlc_free(a->req[i].c);
+	mon_dist_agent_free(a->dist);
+	mon_renew_free(a->renew);
 	mon_gw_agent_free(a->gw);
 	mon_client_free(a->cl);
 	mon_client_free(a->cl_done);
@@ -347,6 +356,12 @@ mon_agent_start(struct mon_agent *a, char **cause)
 	    "number %" PRIu64, a->cfg->report.spool_dir, st.pending,
 	    st.pending == 1 ? "" : "s", st.next_seq);
 	a->started = agent_now();
+	if (a->cfg->report.dist_key != NULL &&
+	    (a->dist = mon_dist_agent_new(a, &c)) == NULL) {
+		*cause = c;
+		return (-1);
+	}
+	a->renew = mon_renew_new(a);
 	ev_tv(&tv, a->cfg->report.poll_interval);
 	event_add(a->poll_ev, &tv);
 	agent_poll(a);
@@ -653,6 +668,10 @@ agent_poll_done(struct mon_agent *a)
 	mon_snap_diff(a->cur, a->next, agent_event_cb, a);
 	*a->cur = *a->next;
 	agent_save(a);
+	if (a->dist != NULL)
+		mon_dist_agent_polled(a->dist, a->cur);
+	if (a->renew != NULL)
+		mon_renew_check(a->renew);
 	if (a->nevents != before || a->last_try == 0)
 		agent_send_in(a, 0);
 }
@@ -795,6 +814,8 @@ agent_result_cb(void *arg, const struct mon_client_result *res)
 		SSL_SESSION_free(a->session);
 		a->session = res->session;
 	}
+	if ((!res->ok || res->status != 200) && a->renew != NULL)
+		mon_renew_result(a->renew, 0);
 	if (!res->ok) {
 		snprintf(a->last_err, sizeof a->last_err, "%s", res->err);
 		log_warnx("report (%s) failed: %s", route, res->err);
@@ -834,6 +855,8 @@ agent_result_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	a->nreports++;
+	if (a->renew != NULL)
+		mon_renew_result(a->renew, 1);
 	a->failures = 0;
 	a->tried = 0;
 	a->last_ok = agent_now();
@@ -902,5 +925,149 @@ agent_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 		    mon_gw_agent_sessions(a->gw));
 	else
 		ctl_printf(c, "gateway off");
+	if (a->dist != NULL)
+		mon_dist_agent_status(a->dist, c);
+	if (a->renew != NULL)
+		mon_renew_status(a->renew, c);
 	return (0);
+}
+
+/* "dist-install FILE": a bundle by hand, with every check of a poll. */
+static int
+agent_ctl_dist(struct ctl_conn *c, int argc, char **argv, void *arg)
+{
+	struct mon_agent	*a = arg;
+	char			 msg[MON_TEXT_MAX + 64];
+
+	if (argc != 2) {
+		ctl_error(c, "usage: dist-install BUNDLE-FILE");
+		return (-1);
+	}
+	if (a->dist == NULL) {
+		ctl_error(c, "distribution is off (no dist-key)");
+		return (-1);
+	}
+	if (mon_dist_agent_local(a->dist, argv[1], msg, sizeof msg) == -1) {
+		ctl_error(c, "%s", msg);
+		return (-1);
+	}
+	ctl_printf(c, "%s", msg);
+	return (0);
+}
+
+struct cfg *
+mon_agent_cfg(struct mon_agent *a)
+{
+	return (a->cfg);
+}
+
+struct event_base *
+mon_agent_base(struct mon_agent *a)
+{
+	return (a->base);
+}
+
+/* An exchange with the center as the reports make it, on their route. */
+void
+mon_agent_client_params(struct mon_agent *a, struct mon_client_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->center = &a->cfg->report.center;
+	p->proxy = a->cfg->report.nproxy > 0 ?
+	    &a->cfg->report.proxy[a->route] : NULL;
+	p->ctx = a->ctx;
+	p->dns = a->dns;
+	p->timeout_ms = a->cfg->report.timeout;
+	p->devid = a->devid;
+	p->agent = "twin-report/" PACKAGE_VERSION;
+}
+
+/* Spool an event of distribution or renewal, dated now; report it. */
+void
+mon_agent_event(struct mon_agent *a, enum mon_ev_kind kind, const char *text)
+{
+	uint64_t	saved = a->poll_time;
+
+	a->poll_time = agent_now();
+	agent_event_cb(a, kind, text);
+	a->poll_time = saved;
+	agent_send_in(a, 0);
+}
+
+/* This peer's role as the last poll of twin-ha saw it. */
+enum mon_role
+mon_agent_role(struct mon_agent *a)
+{
+	if (!a->cfg->ha.blk.present)
+		return (MON_ROLE_SINGLE);
+	return (a->cur->role);
+}
+
+/* The client certificate in use (read while the agent was root). */
+X509 *
+mon_agent_cert(struct mon_agent *a)
+{
+	return (SSL_CTX_get0_certificate(a->ctx));
+}
+
+/*
+ * A client context for key <key> and certificate <x> (renewed), the CA
+ * file read again: the renewed file itself is root's alone.
+ */
+SSL_CTX *
+mon_agent_ctx_make(struct mon_agent *a, EVP_PKEY *key, X509 *x, char **cause)
+{
+	struct tls_client_conf	 tc;
+	SSL_CTX			*ctx;
+	char			*err;
+
+	memset(&tc, 0, sizeof tc);
+	tc.cafile = a->cfg->report.ca_file;
+	if ((ctx = tls_client_new(&tc, cause)) == NULL)
+		return (NULL);
+	if (SSL_CTX_use_certificate(ctx, x) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		err = tls_errstr();
+		xasprintf(cause, "cannot use the renewed certificate: %s", err);
+		free(err);
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	return (ctx);
+}
+
+/*
+ * Report with <ctx> from now on (and watch the end of its certificate);
+ * the context it replaces is the caller's. The device ID stays.
+ */
+SSL_CTX *
+mon_agent_ctx_swap(struct mon_agent *a, SSL_CTX *ctx)
+{
+	struct tls_cert_info	 ci;
+	SSL_CTX			*old = a->ctx;
+	X509			*x;
+
+	a->ctx = ctx;
+	SSL_SESSION_free(a->session);
+	a->session = NULL;
+	/* The client certificate is the first watched; the others stay. */
+	if ((x = SSL_CTX_get0_certificate(ctx)) != NULL && a->ncerts > 0 &&
+	    strcmp(a->certs[0].path, a->cfg->report.certificate) == 0 &&
+	    tls_cert_info(x, time(NULL), &ci) == 0) {
+		strlcpy(a->certs[0].cn, ci.cn, sizeof a->certs[0].cn);
+		mon_sanitize(a->certs[0].cn);
+		a->certs[0].not_after = (int64_t)ci.not_after;
+	}
+	agent_send_in(a, 0);
+	return (old);
+}
+
+/* The privileged helper's channel, or -1 (the agent was not root). */
+int
+mon_agent_privfd(struct mon_agent *a)
+{
+	return (a->privfd);
 }

@@ -149,6 +149,7 @@ struct mon_client_params {
 	const char		*path;		/* "/report" */
 	const char		*devid;
 	const char		*agent;		/* User-Agent */
+	size_t			 max_body;	/* 0: MON_MSG_MAX */
 	int			 open;		/* body is a whole request;
 						   hand the connection over */
 };
@@ -200,9 +201,22 @@ enum mon_priv_sock {
 	MON_PRIV_MAX
 };
 
+/* The other requests of the privileged helper (mon_priv.c). */
+#define MON_PRIV_CERT_PUT	0x40	/* path, NUL, the renewed file */
+#define MON_PRIV_CERT_KEEP	0x41	/* path: FILE.old removed */
+#define MON_PRIV_CERT_BACK	0x42	/* path: FILE.old back over FILE */
+#define MON_PRIV_DIST_INSTALL	0x50	/* bundle descriptor; role */
+#define MON_PRIV_DIST_ROLLBACK	0x51	/* "name version" */
+#define MON_PRIV_PEM_MAX	16384	/* bytes of a renewed file */
+#define MON_PRIV_MSG_MAX	256	/* an answer's sentence */
+
 /* mon_priv.c */
-int		 mon_priv_start(const char *, pid_t *);
+int		 mon_priv_start(const struct cfg *, pid_t *);
 int		 mon_priv_connect(int, enum mon_priv_sock, char *, size_t);
+int		 mon_priv_cert(int, int, const char *, const char *, size_t,
+		     char *, size_t);
+int		 mon_priv_dist(int, int, int, const char *, size_t, char *,
+		     size_t);
 const char	*mon_priv_name(enum mon_priv_sock);
 
 /* mon_ctlc.c */
@@ -219,6 +233,19 @@ int		 mon_agent_ctl_open(struct mon_agent *, const char **);
 void		 mon_agent_priv(struct mon_agent *, int);
 int		 mon_agent_start(struct mon_agent *, char **);
 void		 mon_agent_reload(struct mon_agent *, struct cfg *);
+/* What distribution (mon_dist_agent.c) and renewal (mon_renew.c) use. */
+struct cfg	*mon_agent_cfg(struct mon_agent *);
+struct event_base *mon_agent_base(struct mon_agent *);
+void		 mon_agent_client_params(struct mon_agent *,
+		     struct mon_client_params *);
+void		 mon_agent_event(struct mon_agent *, enum mon_ev_kind,
+		     const char *);
+enum mon_role	 mon_agent_role(struct mon_agent *);
+SSL_CTX		*mon_agent_ctx_make(struct mon_agent *, EVP_PKEY *, X509 *,
+		     char **);
+SSL_CTX		*mon_agent_ctx_swap(struct mon_agent *, SSL_CTX *);
+X509		*mon_agent_cert(struct mon_agent *);
+int		 mon_agent_privfd(struct mon_agent *);
 
 /* mon_client.c */
 void		 mon_client_request(struct evbuffer *, const char *,

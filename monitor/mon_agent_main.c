@@ -149,8 +149,7 @@ main(int argc, char **argv)
 	 */
 	privfd = -1;
 	if (geteuid() == 0) {
-		if ((privfd = mon_priv_start(m.cfg->peer.run_dir,
-		    &helper)) == -1)
+		if ((privfd = mon_priv_start(m.cfg, &helper)) == -1)
 			fatal("privileged helper");
 	}
 	m.base = ev_base_new();

@@ -32,12 +32,12 @@
 #include "http_field.h"
 #include "log.h"
 #include "mon_center.h"
+#include "mon_dist.h"
+#include "mon_renew.h"
 #include "xmalloc.h"
 
 static void	center_event_new(struct mon_center *, const char *,
 		    const char *, const struct mon_event *);
-static void	center_answer(struct mon_httpd_resp *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	center_site_cb(void *, const struct mon_store_site *,
 		    const struct mon_store_device *, size_t);
 static void	center_alarm_timer_cb(evutil_socket_t, short, void *);
@@ -87,6 +87,7 @@ mon_center_init(struct mon_center *c, struct event_base *base,
 	    center_alarm_timer_cb, c)) == NULL)
 		fatalx("%s: out of memory", __func__);
 	c->started = c->now();
+	c->dist = mon_dist_center_new(c);
 	return (0);
 }
 
@@ -97,6 +98,7 @@ mon_center_fini(struct mon_center *c)
 		event_free(c->alarm_ev);
 	mon_alarm_free(c->alarm);
 	mon_notify_free(c->notify);
+	mon_dist_center_free(c->dist);
 	if (c->store != NULL)
 		mon_store_close(c->store);
 }
@@ -271,20 +273,6 @@ center_event_new(struct mon_center *c, const char *site, const char *device,
 	mon_notify_send(c->notify, &n, level == MON_LEVEL_CRITICAL);
 }
 
-/* Fill a short text response. */
-static void
-center_answer(struct mon_httpd_resp *r, int status, const char *fmt, ...)
-{
-	va_list	ap;
-
-	r->status = status;
-	r->ctype = "text/plain; charset=us-ascii";
-	va_start(ap, fmt);
-	evbuffer_add_vprintf(r->body, fmt, ap);
-	va_end(ap);
-	evbuffer_add(r->body, "\n", 1);
-}
-
 /*
  * TLS refused a client during the handshake: log it as the two-factor
  * decision would have named it.
@@ -324,41 +312,30 @@ mon_center_operator_refused(void *arg, const struct addr *peer,
 	    safe[0] != '\0' ? safe : "-", why);
 }
 
-/* The report endpoint: see the top of this file. */
-void
-mon_center_report(void *arg, const struct mon_httpd_req *req,
-    struct mon_httpd_resp *resp)
+/*
+ * Both factors of a device's request, the same for every path an agent
+ * uses: its certificate (checked by the TLS layer, req->cert and req->cn)
+ * and the device ID field. 0 with the site and the device in <d>;
+ * otherwise -1 after logging the refusal, <what> (such as " (/dist)")
+ * after the peer's address, with the answer's status and words in <d>.
+ */
+int
+mon_center_device(struct mon_center *c, const struct mon_httpd_req *req,
+    const char *what, struct mon_center_dev *d)
 {
-	struct mon_center		*c = arg;
-	const struct http_msg		*m = req->msg;
 	const struct http_header	*h;
 	struct mon_auth_view		 v;
-	struct mon_report		*r = NULL;
-	struct mon_store_ack		 sack;
-	struct mon_perr			 perr;
-	struct mon_ack			 ack;
 	enum mon_auth_result		 ar;
-	const char			*why;
 	char				 devid[MON_DEVID_HEXLEN + 1];
-	char				 peer[ADDR_STRLEN], cn[256], ebuf[256];
-	char				*cause, *out;
+	char				 peer[ADDR_STRLEN], cn[256], *cause;
 	uint8_t				 hash[MON_DEVID_HASHLEN];
-	size_t				 idx = 0, i, len;
-	uint64_t			 now = c->now();
+	size_t				 idx = 0;
 
+	memset(d, 0, sizeof *d);
 	addr_fmt(&req->peer, peer, sizeof peer);
-	if (m->path_len != 7 || memcmp(m->path, "/report", 7) != 0) {
-		center_answer(resp, 404, "not found: agents post to /report");
-		return;
-	}
-	if (m->method != HTTP_METHOD_POST) {
-		resp->allow = "POST";
-		center_answer(resp, 405, "POST only");
-		return;
-	}
 	/* The second factor: the device ID, text of 32 hex digits. */
 	devid[0] = '\0';
-	if ((h = http_header_find(m, MON_DEVID_FIELD)) != NULL &&
+	if ((h = http_header_find(req->msg, MON_DEVID_FIELD)) != NULL &&
 	    h->value_len == MON_DEVID_HEXLEN) {
 		memcpy(devid, h->value, MON_DEVID_HEXLEN);
 		devid[MON_DEVID_HEXLEN] = '\0';
@@ -369,62 +346,108 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	if (req->cert == MON_CERT_OK && mon_site_valid(cn) &&
 	    mon_devid_hash_str(devid, hash) == 0 &&
 	    mon_store_auth_view(c->store, cn, hash, &v, &cause) == -1) {
-		log_warnx("report from %s: store: %s", peer, cause);
+		OPENSSL_cleanse(devid, sizeof devid);
+		log_warnx("request from %s%s: store: %s", peer, what, cause);
 		c->stats.store_errors++;
-		center_answer(resp, 503, "the center cannot read its registry "
-		    "now; try again");
-		goto out;
+		d->status = 503;
+		strlcpy(d->why, "the center cannot read its registry now; "
+		    "try again", sizeof d->why);
+		return (-1);
 	}
 	ar = mon_auth_decide(req->cert == MON_CERT_OK ? cn : NULL, req->cert,
 	    devid[0] != '\0' ? devid : NULL, &v, &idx);
 	OPENSSL_cleanse(devid, sizeof devid);
 	if (ar != MON_AUTH_OK) {
 		c->stats.refused[ar]++;
-		log_warnx("refused %s: %s: %s (certificate CN=%s%s%s)", peer,
-		    mon_auth_result_name(ar), mon_auth_result_desc(ar),
+		log_warnx("refused %s%s: %s: %s (certificate CN=%s%s%s)", peer,
+		    what, mon_auth_result_name(ar), mon_auth_result_desc(ar),
 		    cn[0] != '\0' ? cn : "-", v.id_site[0] != '\0' ?
 		    ", device ID of site " : "", v.id_site);
-		resp->close = 1;
-		center_answer(resp, 403, "refused: %s",
+		d->status = 403;
+		snprintf(d->why, sizeof d->why, "refused: %s",
 		    mon_auth_result_name(ar));
+		return (-1);
+	}
+	strlcpy(d->site, cn, sizeof d->site);
+	strlcpy(d->name, v.dev[idx].name, sizeof d->name);
+	d->id = v.dev[idx].id;
+	return (0);
+}
+
+/* The report endpoint: see the top of this file. */
+void
+mon_center_report(void *arg, const struct mon_httpd_req *req,
+    struct mon_httpd_resp *resp)
+{
+	struct mon_center		*c = arg;
+	const struct http_msg		*m = req->msg;
+	struct mon_center_dev		 d;
+	struct mon_report		*r = NULL;
+	struct mon_store_ack		 sack;
+	struct mon_perr			 perr;
+	struct mon_ack			 ack;
+	const char			*why, *cn = d.site;
+	char				 peer[ADDR_STRLEN], ebuf[256];
+	char				*cause, *out;
+	size_t				 i, len;
+	uint64_t			 now = c->now();
+
+	addr_fmt(&req->peer, peer, sizeof peer);
+	if (m->path_len != 7 || memcmp(m->path, "/report", 7) != 0) {
+		/* Distribution and renewal (mon_dist_center.c). */
+		if (mon_dist_center_handle(c, req, resp))
+			return;
+		mon_httpd_text(resp, 404, "not found: agents post to /report");
+		return;
+	}
+	if (m->method != HTTP_METHOD_POST) {
+		resp->allow = "POST";
+		mon_httpd_text(resp, 405, "POST only");
+		return;
+	}
+	if (mon_center_device(c, req, "", &d) == -1) {
+		if (d.status == 403)
+			resp->close = 1;
+		mon_httpd_text(resp, d.status, "%s", d.why);
 		goto out;
 	}
 	r = xmalloc(sizeof *r);
 	if (mon_report_decode(req->body, req->body_len, r, &perr) == -1) {
 		c->stats.bad_reports++;
 		log_warnx("report from %s (site %s device %s): refused: %s",
-		    peer, cn, v.dev[idx].name, mon_perr_fmt(&perr, ebuf,
+		    peer, cn, d.name, mon_perr_fmt(&perr, ebuf,
 		    sizeof ebuf));
-		center_answer(resp, 400, "bad report: %s", ebuf);
+		mon_httpd_text(resp, 400, "bad report: %s", ebuf);
 		goto out;
 	}
 	why = NULL;
 	if (strcmp(r->site, cn) != 0)
 		why = "site-mismatch";
-	else if (strcmp(r->peer, v.dev[idx].name) != 0)
+	else if (strcmp(r->peer, d.name) != 0)
 		why = "device-mismatch";
 	if (why != NULL) {
 		c->stats.refused[MON_AUTH_WRONG_ID + 1]++;
 		log_warnx("refused %s: %s: the report speaks for site %s "
 		    "peer %s, the credentials are those of site %s device %s",
-		    peer, why, r->site, r->peer, cn, v.dev[idx].name);
+		    peer, why, r->site, r->peer, cn, d.name);
 		resp->close = 1;
-		center_answer(resp, 403, "refused: %s", why);
+		mon_httpd_text(resp, 403, "refused: %s", why);
 		goto out;
 	}
 	if (r->nunknown > 0)
 		log_debug("report from %s/%s: %u unknown field(s), first %s",
 		    cn, r->peer, r->nunknown, r->unknown);
-	if (mon_store_report_record(c->store, v.dev[idx].id, r, now, &sack,
+	if (mon_store_report_record(c->store, d.id, r, now, &sack,
 	    &cause) == -1) {
 		c->stats.store_errors++;
 		log_warnx("report from %s/%s: store: %s", cn, r->peer, cause);
-		center_answer(resp, 503, "the center could not store the "
+		mon_httpd_text(resp, 503, "the center could not store the "
 		    "report; try again");
 		goto out;
 	}
 	c->stats.reports++;
 	c->stats.duplicates += sack.duplicates;
+	mon_renew_center_seen(c, req, cn, r->peer);
 	for (i = 0; i < r->nev; i++)
 		if (r->ev[i].seq > sack.prev)
 			center_event_new(c, cn, r->peer, &r->ev[i]);
@@ -444,7 +467,7 @@ mon_center_report(void *arg, const struct mon_httpd_req *req,
 	ack.time = now;
 	out = xmalloc(MON_MSG_MAX);
 	if (mon_ack_encode(&ack, out, MON_MSG_MAX, &len, &why) == -1)
-		center_answer(resp, 500, "cannot encode the acknowledgement: "
+		mon_httpd_text(resp, 500, "cannot encode the acknowledgement: "
 		    "%s", why);
 	else {
 		resp->status = 200;

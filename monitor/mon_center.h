@@ -34,6 +34,7 @@ struct event_base;
 struct bufferevent;
 struct evbuffer;
 struct http_msg;
+struct mon_dist_center;
 struct mon_httpd;
 struct mon_httpd_req;
 struct mon_notify;
@@ -70,6 +71,7 @@ struct mon_httpd_req {
 	int			 tls;
 	enum mon_cert_status	 cert;		/* MON_CERT_NONE without TLS */
 	char			 cn[256];	/* the client certificate's */
+	void			*ssl;		/* SSL *, NULL without TLS */
 };
 
 /* What a handler answers; body is the server's buffer, to append to. */
@@ -124,6 +126,7 @@ struct mon_center {
 	struct mon_httpd	*agents;
 	struct mon_httpd	*operators;
 	struct ctl_server	*ctl;
+	struct mon_dist_center	*dist;		/* mon_dist_center.c */
 	struct mon_gw_center	*gw;
 	uint64_t		(*now)(void);	/* wall clock, ms */
 	uint64_t		 started;
@@ -141,9 +144,23 @@ void		 mon_httpd_set_tls(struct mon_httpd *, struct tls_server *);
 void		 mon_httpd_set_limits(struct mon_httpd *, uint64_t, uint64_t);
 void		 mon_httpd_stats(const struct mon_httpd *,
 		     struct mon_httpd_stats *);
+void		 mon_httpd_text(struct mon_httpd_resp *, int, const char *,
+		     ...) __attribute__((format(printf, 3, 4)));
 void		 mon_httpd_answer(struct evbuffer *,
 		     const struct mon_httpd_resp *, int, int);
 enum mon_cert_status mon_httpd_cert_status(long, int);
+
+/*
+ * A device's request with both factors checked (mon_center_device): its
+ * site (the certificate's CN) and its registered device, or why not.
+ */
+struct mon_center_dev {
+	char		 site[MON_SITE_MAX + 1];
+	char		 name[MON_NAME_MAX + 1];
+	int64_t		 id;		/* the store's row */
+	int		 status;	/* refused: 403, or 503 (registry) */
+	char		 why[96];	/* refused: words for the answer */
+};
 
 /* mon_center.c */
 uint64_t	 mon_center_clock(void);
@@ -153,6 +170,9 @@ void		 mon_center_fini(struct mon_center *);
 int		 mon_center_sites_load(struct mon_center *, char **);
 void		 mon_center_report(void *, const struct mon_httpd_req *,
 		     struct mon_httpd_resp *);
+int		 mon_center_device(struct mon_center *,
+		     const struct mon_httpd_req *, const char *,
+		     struct mon_center_dev *);
 void		 mon_center_refused(void *, const struct addr *,
 		     enum mon_cert_status, const char *, const char *);
 void		 mon_center_operator_refused(void *, const struct addr *,

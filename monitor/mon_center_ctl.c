@@ -26,6 +26,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "mon_center.h"
+#include "mon_dist.h"
+#include "mon_renew.h"
 #include "xmalloc.h"
 
 #define CTL_EVENTS_DEF	100
@@ -66,6 +68,9 @@ static const struct ctl_cmd center_ctl_cmds[] = {
 	{ "register", "SITE NAME SHA256 [NAME SHA256 ...]", cc_register },
 	{ "revoke", "SITE NAME", cc_revoke },
 	{ "stats", "", cc_stats },
+	{ "dist-publish", "BUNDLE-FILE", mon_dist_center_ctl },
+	{ "dist-list", "", mon_dist_center_ctl },
+	{ "cert-revoke", "SERIAL", mon_renew_center_ctl },
 	{ NULL, NULL, NULL }
 };
 

@@ -91,6 +91,7 @@ static void	client_tls_event_cb(struct bufferevent *, short, void *);
 static void	client_read_cb(struct bufferevent *, void *);
 static void	client_body_done(struct mon_client *);
 static void	client_timer_cb(evutil_socket_t, short, void *);
+static size_t	client_max_body(const struct mon_client *);
 static const char *client_tls_error(struct mon_client *, char *, size_t);
 static int	client_head(struct mon_client *, struct evbuffer *,
 		    enum http_method);
@@ -608,7 +609,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		if ((rv = client_head(c, in, HTTP_METHOD_POST)) <= 0)
 			return;
 		if (c->msg.framing == HTTP_BODY_LENGTH &&
-		    c->msg.content_length > MON_MSG_MAX) {
+		    c->msg.content_length > client_max_body(c)) {
 			client_fail(c, "center: response body of %llu bytes",
 			    (unsigned long long)c->msg.content_length);
 			return;
@@ -625,9 +626,9 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		    c->mover.ch.error);
 		return;
 	}
-	if (evbuffer_get_length(c->body) > MON_MSG_MAX) {
-		client_fail(c, "center: response body over %d bytes",
-		    MON_MSG_MAX);
+	if (evbuffer_get_length(c->body) > client_max_body(c)) {
+		client_fail(c, "center: response body over %zu bytes",
+		    client_max_body(c));
 		return;
 	}
 	if (c->mover.state == HTTP_MOVE_DONE)
@@ -644,4 +645,11 @@ client_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	client_fail(c, "no answer in time (%s, %s)", steps[c->step],
 	    c->p.proxy != NULL ? "through a proxy" : "direct");
+}
+
+/* How much a response body may hold: a report's ack, or a bundle. */
+static size_t
+client_max_body(const struct mon_client *c)
+{
+	return (c->p.max_body != 0 ? c->p.max_body : MON_MSG_MAX);
 }

@@ -213,43 +213,11 @@ static int
 gw_device(struct mon_gw_center *g, const struct mon_httpd_req *req,
     char *name, size_t len)
 {
-	struct mon_center		*c = g->c;
-	const struct http_header	*h;
-	struct mon_auth_view		 v;
-	enum mon_auth_result		 ar;
-	char				 devid[MON_DEVID_HEXLEN + 1], cn[256];
-	char				 peer[ADDR_STRLEN], *cause;
-	uint8_t				 hash[MON_DEVID_HASHLEN];
-	size_t				 idx = 0;
+	struct mon_center_dev	 d;
 
-	addr_fmt(&req->peer, peer, sizeof peer);
-	devid[0] = '\0';
-	if ((h = http_header_find(req->msg, MON_DEVID_FIELD)) != NULL &&
-	    h->value_len == MON_DEVID_HEXLEN) {
-		memcpy(devid, h->value, MON_DEVID_HEXLEN);
-		devid[MON_DEVID_HEXLEN] = '\0';
-	}
-	strlcpy(cn, req->cn, sizeof cn);
-	mon_sanitize(cn);
-	memset(&v, 0, sizeof v);
-	if (req->cert == MON_CERT_OK && mon_site_valid(cn) &&
-	    mon_devid_hash_str(devid, hash) == 0 &&
-	    mon_store_auth_view(c->store, cn, hash, &v, &cause) == -1) {
-		log_warnx("gateway: %s: store: %s", peer, cause);
-		OPENSSL_cleanse(devid, sizeof devid);
+	if (mon_center_device(g->c, req, " (gateway)", &d) == -1)
 		return (-1);
-	}
-	ar = mon_auth_decide(req->cert == MON_CERT_OK ? cn : NULL, req->cert,
-	    devid[0] != '\0' ? devid : NULL, &v, &idx);
-	OPENSSL_cleanse(devid, sizeof devid);
-	if (ar != MON_AUTH_OK) {
-		c->stats.refused[ar]++;
-		log_warnx("gateway: refused %s: %s: %s (certificate CN=%s)",
-		    peer, mon_auth_result_name(ar), mon_auth_result_desc(ar),
-		    cn[0] != '\0' ? cn : "-");
-		return (-1);
-	}
-	strlcpy(name, v.dev[idx].name, len);
+	strlcpy(name, d.name, len);
 	return (0);
 }
 

@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +381,20 @@ httpd_tls_close_cb(struct bufferevent *bev, void *arg)
 	httpd_linger(c);
 }
 
+/* Fill a short text response: <status>, the formatted line. */
+void
+mon_httpd_text(struct mon_httpd_resp *r, int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	r->status = status;
+	r->ctype = "text/plain; charset=us-ascii";
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(r->body, fmt, ap);
+	va_end(ap);
+	evbuffer_add(r->body, "\n", 1);
+}
+
 /*
  * Write a response: status line, the fields, the body. <head> false for
  * a HEAD request (the fields say what GET would have sent).
@@ -559,6 +574,7 @@ httpd_process(struct hconn *c)
 		req.tls = c->ssl != NULL;
 		req.cert = c->cert;
 		strlcpy(req.cn, c->cn, sizeof req.cn);
+		req.ssl = c->ssl;
 		memset(&resp, 0, sizeof resp);
 		resp.status = 500;
 		if ((resp.body = evbuffer_new()) == NULL) {

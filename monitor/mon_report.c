@@ -117,6 +117,10 @@ static const struct {
 	[MON_EV_CACHE_ERROR] = { "cache-error", MON_LEVEL_WARNING },
 	[MON_EV_CERT_EXPIRY] = { "cert-expiry", MON_LEVEL_WARNING },
 	[MON_EV_EVENTS_DROPPED] = { "events-dropped", MON_LEVEL_WARNING },
+	[MON_EV_UPDATE_INSTALLED] = { "update-installed", MON_LEVEL_INFO },
+	[MON_EV_UPDATE_FAILED] = { "update-failed", MON_LEVEL_CRITICAL },
+	[MON_EV_UPDATE_REFUSED] = { "update-refused", MON_LEVEL_WARNING },
+	[MON_EV_CERT_RENEWED] = { "cert-renewed", MON_LEVEL_INFO },
 	/* A newer agent's kind: worth a look, not a page. */
 	[MON_EV_OTHER] = { "other", MON_LEVEL_WARNING },
 };

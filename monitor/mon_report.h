@@ -123,6 +123,10 @@ enum mon_ev_kind {
 	MON_EV_CACHE_ERROR,
 	MON_EV_CERT_EXPIRY,
 	MON_EV_EVENTS_DROPPED,	/* the spool lost events (mon_spool.c) */
+	MON_EV_UPDATE_INSTALLED, /* a bundle installed, healthy (mon_dist) */
+	MON_EV_UPDATE_FAILED,	/* a bundle rolled back */
+	MON_EV_UPDATE_REFUSED,	/* a bundle refused before installing */
+	MON_EV_CERT_RENEWED,	/* a new client certificate (mon_renew) */
 	MON_EV_OTHER		/* a kind this version does not know */
 };
 

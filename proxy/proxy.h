@@ -214,6 +214,7 @@ void	proxy_conn_count(struct proxy *, int);
 struct proxy_client *proxy_client_new(struct proxy *, int,
 	    const struct sockaddr *, int);
 struct evbuffer *proxy_client_output(struct proxy_client *);
+void	proxy_client_send(struct proxy_client *, struct evbuffer *);
 void	proxy_client_sent(struct proxy_client *, size_t);
 void	proxy_client_answered(struct proxy_client *, size_t);
 void	proxy_client_body_timeout(struct proxy_client *, int);

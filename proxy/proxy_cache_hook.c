@@ -42,6 +42,7 @@ struct proxy_cx {
 	struct cache_store	*st;		/* storing the response */
 	int			 dechunk;	/* st gets chunked data */
 	struct http_chunked	 ch;
+	struct evbuffer		*hit;		/* a hit's answer, being made */
 	struct event		*wake;		/* collapsed fetch finished */
 	struct event		*wait;		/* waited too long for it */
 	enum cache_pending_result wake_res;
@@ -181,6 +182,16 @@ proxy_cache_cx(struct proxy_client *c)
 	}
 	if ((cx->wait = evtimer_new(c->px->base, proxy_cache_waited_cb,
 	    c)) == NULL) {
+		event_free(cx->wake);
+		free(cx);
+		return (NULL);
+	}
+	/* Segments added to it go out with sendfile (else they are mapped). */
+	if ((cx->hit = evbuffer_new()) == NULL ||
+	    evbuffer_set_flags(cx->hit, EVBUFFER_FLAG_DRAINS_TO_FD) == -1) {
+		if (cx->hit != NULL)
+			evbuffer_free(cx->hit);
+		event_free(cx->wait);
 		event_free(cx->wake);
 		free(cx);
 		return (NULL);
@@ -410,14 +421,18 @@ proxy_cache_validators(struct proxy_client *c, int add)
 	evbuffer_free(nb);
 }
 
-/* Answer the client from ans (a hit): head, then the body by reference. */
+/*
+ * Answer the client from ans (a hit): head, then the body by reference.
+ * The answer is made apart and handed to proxy_client_send(): a large one
+ * finding nothing queued before it goes to the socket, head and body in
+ * one system call, at once; only what the socket does not take waits.
+ */
 static void
 proxy_cache_serve(struct proxy_client *c)
 {
 	struct proxy		*px = c->px;
 	struct proxy_cx		*cx = c->cx;
-	struct evbuffer		*out = proxy_client_output(c);
-	size_t			 before = evbuffer_get_length(out);
+	struct evbuffer		*out = cx->hit;
 	struct timeval		 tv = { 0, 0 };
 	const struct http_header	*h;
 	struct http_head_opts	 o;
@@ -438,9 +453,10 @@ proxy_cache_serve(struct proxy_client *c)
 			c->ctype[i] = '\0';
 		}
 	}
+	evbuffer_drain(out, evbuffer_get_length(out));
 	http_status_line(out, cx->ans.status);
 	if (cache_hit_fields(&cx->ans, out) == -1) {
-		evbuffer_drain(out, evbuffer_get_length(out) - before);
+		evbuffer_drain(out, evbuffer_get_length(out));
 		c->resp_started = 0;
 		proxy_client_error(c, 500, "the cache could not serve the "
 		    "stored response", c->code, PROXY_ERR_NOMEM);
@@ -459,7 +475,7 @@ proxy_cache_serve(struct proxy_client *c)
 		log_warnx("client %s: %s %s: stored body unavailable",
 		    c->addr_str, c->method_str, c->url);
 	}
-	proxy_client_answered(c, evbuffer_get_length(out) - before);
+	proxy_client_send(c, out);
 	if (proxy_cache_depth >= PROXY_CACHE_HIT_DEPTH) {
 		cx->deferred = 1;
 		evtimer_add(cx->wake, &tv);
@@ -789,6 +805,7 @@ proxy_cache_client_free(struct proxy_client *c)
 	proxy_cache_finish(cx, 0);
 	event_free(cx->wake);
 	event_free(cx->wait);
+	evbuffer_free(cx->hit);
 	free(cx->head);
 	free(cx->hdrs);
 	free(cx);

@@ -4,7 +4,9 @@
  *
  * Bodies are frozen evbuffers; hits add them to output buffers by
  * reference, so a hit copies no body byte and an evicted object lives on
- * until the last output buffer that references it is drained.
+ * until the last output buffer that references it is drained. A body
+ * enters the tier as one piece, so that a hit adds one reference and
+ * goes out in one iovec.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ struct cache_mem {
 
 static int	mem_key_cmp(struct cache_mem_key *, struct cache_mem_key *);
 static void	mem_unlink(struct cache_mem *, struct cache_obj *);
+static void	mem_flatten(struct cache_obj *);
+static void	mem_piece_free_cb(const void *, size_t, void *);
 
 RB_GENERATE_STATIC(mem_tree, cache_mem_key, entry, mem_key_cmp);
 
@@ -112,6 +116,56 @@ cache_mem_resize(struct cache_mem *m, uint64_t max)
 	}
 }
 
+/* Free a body's single piece once no buffer references it any more. */
+static void
+mem_piece_free_cb(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
+
+/*
+ * Make an object's own body one piece of exactly its size. Stored as it
+ * streamed, a body is a chain of a few KiB per piece (130 for 1 MiB):
+ * each hit would then allocate a reference per piece and the writes
+ * would stop at the iovec limit. Copied once here, each hit costs one
+ * reference and the socket takes it in one call. Short of memory, the
+ * body stays as it is (still correct, only slower). Buffers that already
+ * reference the old pieces keep them alive until they drain.
+ */
+static void
+mem_flatten(struct cache_obj *o)
+{
+	struct evbuffer	*nb;
+	size_t		 len;
+	ev_ssize_t	 n;
+	void		*p;
+
+	if (o->body_from != NULL || o->body == NULL ||
+	    evbuffer_peek(o->body, -1, NULL, NULL, 0) <= 1)
+		return;
+	len = evbuffer_get_length(o->body);
+	if ((p = malloc(len)) == NULL)
+		return;
+	if ((nb = evbuffer_new()) == NULL) {
+		free(p);
+		return;
+	}
+	/* Its front is frozen against draining, which copyout checks. */
+	evbuffer_unfreeze(o->body, 1);
+	n = evbuffer_copyout(o->body, p, len);
+	evbuffer_freeze(o->body, 1);
+	if (n != (ev_ssize_t)len || evbuffer_add_reference(nb, p, len,
+	    mem_piece_free_cb, NULL) == -1) {
+		evbuffer_free(nb);
+		free(p);
+		return;
+	}
+	evbuffer_freeze(nb, 0);
+	evbuffer_freeze(nb, 1);
+	evbuffer_free(o->body);
+	o->body = nb;
+}
+
 /*
  * Insert an object (the tier takes its own reference). It replaces the
  * variant with the same secondary key; least recently used objects are
@@ -128,6 +182,7 @@ cache_mem_insert(struct cache_mem *m, struct cache_obj *o)
 		return (0);
 	if (sz > cache_mem_max_object(m) || cache_obj_membody(o) == NULL)
 		return (-1);
+	mem_flatten(o);
 	find.key = o->key;
 again:
 	/* One variant per secondary key: the new one replaces the old. */

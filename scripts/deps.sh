@@ -1,6 +1,10 @@
 #!/bin/sh
 # deps.sh: install what twinproxy needs to build and test on Debian 12.
 # Idempotent: installs only what is missing. Run as root.
+#   deps.sh          build and "make check"
+#   deps.sh --bench  also the peers tests/bench compares against (the
+#                    benchmarks install nothing themselves; Traffic Server
+#                    is optional there: without it they skip that peer)
 set -eu
 
 PKGS="autoconf automake make gcc pkg-config
@@ -10,6 +14,9 @@ PKGS="autoconf automake make gcc pkg-config
 	libpacparser1 calamaris tcpdump
 	nftables faketime openssl vsftpd lftp wget chromium logrotate
 	nginx-light iperf3 python3-scapy haproxy wrk"
+if [ "${1:-}" = --bench ]; then
+	PKGS="$PKGS squid keepalived trafficserver"
+fi
 
 missing=""
 for p in $PKGS; do

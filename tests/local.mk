@@ -21,7 +21,8 @@ NETNS_TESTS += tests/integration/tls_cert.sh
 NETNS_TESTS += tests/integration/ftp_server.sh
 EXTRA_DIST += tests/integration/ftp_lib.sh
 # The L4 packet engine.
-NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh
+NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh \
+	tests/integration/lb_l4_udp.sh tests/integration/lb_l4_out.sh
 EXTRA_DIST += tests/integration/lb_l4_lib.sh tests/bench/lb_l4_bench.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh

@@ -10,5 +10,6 @@ twinctl_SOURCES += tools/twinctl_center.c
 twinctl_LDADD = $(TWINCTL_LIBS) monitor/libmonitor.a $(COMMON_LIBS)
 
 sbin_PROGRAMS += twin-cert
-twin_cert_SOURCES = tools/twin_cert.c tools/twin_cert_ca.c tools/twin_cert.h
-twin_cert_LDADD = $(COMMON_LIBS)
+twin_cert_SOURCES = tools/twin_cert.c tools/twin_cert_ca.c tools/twin_cert.h \
+	tools/twin_cert_dist.c
+twin_cert_LDADD = monitor/libmonitor.a $(COMMON_LIBS)

@@ -44,6 +44,7 @@ static const struct {
 	{ "compose", cmd_compose },
 	{ "check", cmd_check },
 	{ "ca", tc_ca },
+	{ "dist", tc_dist },
 };
 
 static void
@@ -64,7 +65,8 @@ usage(void)
 	    "[--client|--server] -o cert.pem req.csr\n"
 	    "       twin-cert ca revoke -d dir [-p passfile] cert.pem|serial\n"
 	    "       twin-cert ca crl -d dir [-p passfile] [-days n] "
-	    "[-o crl.pem]\n");
+	    "[-o crl.pem]\n"
+	    "       twin-cert dist key|sign|show ...\n");
 	exit(2);
 }
 

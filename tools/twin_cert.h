@@ -36,4 +36,7 @@ void	 tc_san_add(GENERAL_NAMES *, const char *);
 /* twin_cert_ca.c */
 int	 tc_ca(int, char **);
 
+/* twin_cert_dist.c */
+int	 tc_dist(int, char **);
+
 #endif

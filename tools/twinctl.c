@@ -33,9 +33,10 @@ static const struct twinctl_cmd cmds[] = {
 	    "persist CLUSTER | server CLUSTER SERVER "
 	    "enable|disable|quiesce|maxconn N", 1, twinctl_lb },
 	{ "center", "sites | site ID | events [--since TIME] | alarms | "
-	    "register SITE FILE... | revoke SITE NAME | stats", 1,
+	    "register SITE FILE... | revoke SITE NAME | stats | dist-publish "
+	    "FILE | dist-list | cert-revoke SERIAL", 1,
 	    twinctl_center },
-	{ "report", "status", 1, twinctl_report },
+	{ "report", "status | dist-install FILE", 1, twinctl_report },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -10,6 +10,7 @@
  * whose ID is made at the center and installed with the site's
  * certificate.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -31,7 +32,35 @@ static void	center_usage(void) __attribute__((noreturn));
 static int	center_since(const char *, uint64_t *);
 static int	center_register(struct cfg *, int, char **);
 static int	center_events(struct cfg *, int, char **);
+static int	center_file(struct cfg *, const char *, const char *,
+		    const char *);
 static int	center_connect(struct cfg *, int, char **);
+
+/*
+ * "<cmd> FILE" to <daemon>: the file named absolutely, for the daemon
+ * runs in a folder of its own.
+ */
+static int
+center_file(struct cfg *cfg, const char *daemon, const char *cmd,
+    const char *file)
+{
+	char	path[PATH_MAX], *line;
+	int	rv;
+
+	if (realpath(file, path) == NULL) {
+		fprintf(stderr, "twinctl: %s: %s\n", file, strerror(errno));
+		return (1);
+	}
+	if (strpbrk(path, " \t\n\"'\\") != NULL) {
+		fprintf(stderr, "twinctl: %s: a path with spaces or quotes\n",
+		    path);
+		return (2);
+	}
+	xasprintf(&line, "%s %s", cmd, path);
+	rv = twinctl_daemon(cfg, daemon, line);
+	free(line);
+	return (rv);
+}
 
 static void
 center_usage(void)
@@ -43,6 +72,9 @@ center_usage(void)
 	    "       twinctl center register SITE [NAME=]DEVICE-ID-FILE...\n"
 	    "       twinctl center revoke SITE NAME\n"
 	    "       twinctl center stats\n"
+	    "       twinctl center dist-publish BUNDLE-FILE\n"
+	    "       twinctl center dist-list\n"
+	    "       twinctl center cert-revoke SERIAL\n"
 	    "       twinctl center connect [-a CA-FILE] [-c CERT] "
 	    "[-i ID-FILE] [-s HOST:PORT]\n"
 	    "                      SITE PEER PORT|ADDRESS:PORT\n");
@@ -294,6 +326,18 @@ twinctl_center(struct cfg *cfg, int argc, char **argv)
 		    "alarms all" : "alarms"));
 	if (strcmp(argv[1], "register") == 0)
 		return (center_register(cfg, argc, argv));
+	if (strcmp(argv[1], "dist-list") == 0 && argc == 2)
+		return (twinctl_daemon(cfg, "center", "dist-list"));
+	if (strcmp(argv[1], "dist-publish") == 0 && argc == 3)
+		return (center_file(cfg, "center", "dist-publish", argv[2]));
+	if (strcmp(argv[1], "cert-revoke") == 0 && argc == 3 &&
+	    strlen(argv[2]) <= 64 && strspn(argv[2], "0123456789abcdefABCDEF")
+	    == strlen(argv[2])) {
+		xasprintf(&line, "cert-revoke %s", argv[2]);
+		rv = twinctl_daemon(cfg, "center", line);
+		free(line);
+		return (rv);
+	}
 	if (strcmp(argv[1], "connect") == 0)
 		return (center_connect(cfg, argc - 1, argv + 1));
 	if (strcmp(argv[1], "revoke") == 0 && argc == 4) {
@@ -314,8 +358,11 @@ twinctl_center(struct cfg *cfg, int argc, char **argv)
 int
 twinctl_report(struct cfg *cfg, int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "dist-install") == 0)
+		return (center_file(cfg, "report", "dist-install", argv[2]));
 	if (argc != 2 || strcmp(argv[1], "status") != 0) {
-		fprintf(stderr, "usage: twinctl report status\n");
+		fprintf(stderr, "usage: twinctl report status\n"
+		    "       twinctl report dist-install BUNDLE-FILE\n");
 		return (2);
 	}
 	return (twinctl_daemon(cfg, "report", "status"));

@@ -19,6 +19,10 @@
 #          reach s1, from a mobile node (home address option, translated)
 #          and from a plain node; new conn/s as for conn    reported
 #
+# tcp and conn run the daemon, twin-lb (with its CPU time per GB and per
+# connection); udp and mip6 the driver lb_pkt_drive. L4_BENCH_MIP6=N:
+# rounds of the mip6 runs (default 3, 0: none).
+#
 # Usage: TOP_BUILDDIR=$PWD/build-rel [L4_DRIVE_OPTS=...] \
 #            tests/bench/lb_l4_bench.sh [seconds]
 # (as root, from a tree built without sanitizers; default 5 s a run).
@@ -28,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 export TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR/build}
 . "$TOP_SRCDIR/tests/integration/lib.sh"
+. "$TOP_SRCDIR/tests/integration/proxy_lib.sh"
 . "$TOP_SRCDIR/tests/integration/lb_l4_lib.sh"
 
 SECS=${1:-5}
@@ -74,12 +79,48 @@ engine() {
     l4_drive "$1" "${ENGINE[@]}" "${@:2}"
 }
 
+# The tcp and conn runs use the real daemon, twin-lb, on one cluster
+# (LB_SET: its settings) with the same servers as the driver would.
+proxy_dirs
+LB_SET=()
+bench_conf() {
+    l4_peer
+    conf_block "cluster b" "mode l4" "icmp-check no" "check none" \
+        "flow-table-size 1000000" "${LB_SET[@]}"
+}
+daemon() {
+    LB_SET=("${@:2}")
+    l4_lb "$1" bench_conf
+    DRIVE_PID=$LB_PID
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+# cpu_ms PID: user + system CPU time of PID so far, in ms.
+cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' \
+        "/proc/$1/stat"
+}
+
+# conns URL: new connections/s (RATE) and engine CPU us each (NSPP).
+conns() {
+    local c0 c1
+    c0=$(cpu_ms "$DRIVE_PID")
+    RATE=$(conn_rate "$1")
+    RATE=${RATE:-0}
+    c1=$(cpu_ms "$DRIVE_PID")
+    NSPP=$(( ${RATE:-0} > 0 ? (c1 - c0) * 1000 / (RATE * SECS) : 0 ))
+}
 
 # ---- TCP throughput --------------------------------------------------------
 k_tcp=$(tcp_rate "$L4_S1")
-engine tcp.log -P 5201 -m nat "$L4_S1"
+daemon tcp.log "listen $L4_VIP:5201" "server s1 $L4_S1:5201"
+c0=$(cpu_ms "$DRIVE_PID")
 e_tcp=$(tcp_rate "$L4_VIP")
+c1=$(cpu_ms "$DRIVE_PID")
+# CPU ms of the daemon per GB forwarded.
+e_tcp_cpu=$(awk -v c=$((c1 - c0)) -v g="$e_tcp" -v s="$SECS" \
+    'BEGIN { if (g > 0) printf "%.1f", c / (g * s / 8); else print 0 }')
 stop "$DRIVE_PID"
 
 # ---- UDP 64-byte datagrams (iperf3's control connection is TCP) ------------
@@ -92,8 +133,10 @@ stop "$DRIVE_PID"
 stop "$TCP_PID"
 
 # ---- new connections/s -------------------------------------------------------
-engine conn.log -n 1000000 -P 80 -m nat "$L4_S1" "$L4_S2"
-e_conn=$(conn_rate "http://$L4_VIP/small")
+daemon conn.log "listen $L4_VIP:80" "server s1 $L4_S1:80" \
+    "server s2 $L4_S2:80"
+conns "http://$L4_VIP/small"
+e_conn=$RATE e_conn_us=$NSPP
 stop "$DRIVE_PID"
 
 # ---- Mobile IPv6 persistence against source persistence --------------------
@@ -103,12 +146,6 @@ stop "$DRIVE_PID"
 
 # rx_s1: packets s1's eth0 has received so far.
 rx_s1() { on s1 cat /sys/class/net/eth0/statistics/rx_packets; }
-
-# cpu_ms PID: user + system CPU time of PID so far, in ms.
-cpu_ms() {
-    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' \
-        "/proc/$1/stat"
-}
 
 # blast RUN ARGS...: lb_mip6_blast from c for SECS; sets RATE (datagrams
 # per second that reached s1) and NSPP (engine CPU ns per datagram).
@@ -123,16 +160,6 @@ blast() {
     c1=$(cpu_ms "$DRIVE_PID")
     RATE=$(( (b - a) / SECS ))
     NSPP=$(( b > a ? (c1 - c0) * 1000000 / (b - a) : 0 ))
-}
-
-# conns URL: new connections/s (RATE) and engine CPU us each (NSPP).
-conns() {
-    local c0 c1
-    c0=$(cpu_ms "$DRIVE_PID")
-    RATE=$(conn_rate "$1")
-    RATE=${RATE:-0}
-    c1=$(cpu_ms "$DRIVE_PID")
-    NSPP=$(( ${RATE:-0} > 0 ? (c1 - c0) * 1000 / (RATE * SECS) : 0 ))
 }
 
 MKEYS=spi,home-address,interface-id,source
@@ -155,7 +182,7 @@ best() {
 }
 
 # The runs alternate, best of three each: the host's other load varies.
-for r in 1 2 3; do
+for r in $(seq "${L4_BENCH_MIP6:-3}"); do
     v6udp "mip6-src-$r.log" -M source
     blast "$L4_COA1" "$L4_VIP6" 5201 && best su
     stop "$DRIVE_PID"
@@ -214,6 +241,10 @@ printf '%-34s %12s %12s %7s %s\n' "new conn/s vs nftables DNAT" \
     "$e_conn" "$n_conn" "$(ratio "$e_conn" "$n_conn")" ">= 1.0"
 printf '%-34s %12s %12s %7s %s\n' "new conn/s vs HAProxy mode tcp" \
     "$e_conn" "$h_conn" "$(ratio "$e_conn" "$h_conn")" ">= 1.2"
+printf '%-34s %12s %12s %7s %s\n' "twin-lb CPU ms per GB (TCP)" \
+    "$e_tcp_cpu" - - reported
+printf '%-34s %12s %12s %7s %s\n' "twin-lb CPU us per connection" \
+    "$e_conn_us" - - reported
 printf '%-34s %12s %12s %7s %s\n' "UDP 64 B pkt/s vs kernel forwarding" \
     "$e_udp" "$k_udp" "$(ratio "$e_udp" "$k_udp")" "reported"
 row() {

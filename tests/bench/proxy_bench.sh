@@ -3,7 +3,9 @@
 # in one run on the loopback, measured with wrk, reported as ratios.
 #
 #   1. uncacheable 1 KiB responses (nginx origin, Cache-Control: no-store)
-#      through each forward proxy with keep-alive clients: requests/s, p99;
+#      through each forward proxy with keep-alive clients: requests/s, p99
+#      and the proxy's CPU time per request, in rounds (ROUNDS, default
+#      3) of one run each, summarised as "median (min-max)";
 #   2. CONNECT tunnel throughput: a 256 MiB download through a tunnel
 #      opened by each proxy (curl --proxytunnel), best of three.
 # HAProxy is a reverse proxy, so it is driven with origin-form requests
@@ -20,6 +22,7 @@ set -u
 D=${D:-10}
 [ $# -ge 1 ] && D=$1
 C=${CONNS:-50}
+ROUNDS=${ROUNDS:-3}
 TWIN_PROXY=${TWIN_PROXY:-$(dirname "$0")/../../build/twin-proxy}
 . "$(dirname "$0")/bench_lib.sh"
 bench_init proxy-bench squid haproxy nginx wrk curl
@@ -28,6 +31,7 @@ head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$W/www/u/1k"
 head -c $((256 * 1024 * 1024)) /dev/zero >"$W/www/u/big"
 bench_nginx 'location /u/ { add_header Cache-Control "no-store"; }'
 bench_squid
+SQUID_PID=$BENCH_PID
 
 cat >"$W/haproxy.cfg" <<HA
 global
@@ -46,6 +50,7 @@ backend be
 HA
 bench_start haproxy.out haproxy -f "$W/haproxy.cfg"
 bench_twin_proxy 27129 "connect-port 27080"
+TWIN_PID=$BENCH_PID
 
 ready() { curl -s -o /dev/null -m 2 "$@"; }
 for i in $(seq 1 100); do
@@ -55,29 +60,6 @@ for i in $(seq 1 100); do
     [ "$i" = 100 ] && { echo "servers did not come up" >&2; exit 1; }
     sleep 0.1
 done
-
-cat >"$W/fwd.lua" <<'LUA'
-wrk.path = os.getenv("TARGET")
-wrk.headers["Host"] = "127.0.0.1:27080"
-LUA
-
-# run NAME URL [TARGET]: one wrk run; sets RPS and P99_MS.
-run() {
-    local out
-    if [ -n "${3:-}" ]; then
-        out=$(TARGET=$3 wrk -t1 -c"$C" -d"${D}s" --latency -s "$W/fwd.lua" "$2" 2>&1)
-    else
-        out=$(wrk -t1 -c"$C" -d"${D}s" --latency "$2" 2>&1)
-    fi
-    RPS=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
-    P99_MS=$(echo "$out" | awk '$1 == "99%" { v = $2;
-        if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-        else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-        print v }')
-    printf "%-30s %10s req/s   p99 %8s ms   %s\n" "$1" "$RPS" "$P99_MS" \
-        "$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"
-}
 
 # tunnel NAME PROXY: best CONNECT download speed of three, in MB/s.
 tunnel() {
@@ -92,14 +74,32 @@ tunnel() {
     printf "%-30s %10s MB/s\n" "$1" "$TUN"
 }
 
-echo "== uncacheable 1 KiB, $C connections, ${D}s each =="
+echo "== uncacheable 1 KiB, $C connections, ${D}s each, $ROUNDS rounds =="
 O=http://127.0.0.1:27080
-run "origin direct (nginx)" "$O/u/1k"
-run "haproxy L7 reverse (ref.)" "http://127.0.0.1:27000/u/1k"
-run "squid forward" "http://127.0.0.1:27128" "$O/u/1k"
-SQ_RPS=$RPS SQ_P99=$P99_MS
-run "twin-proxy forward" "http://127.0.0.1:27129" "$O/u/1k"
-TW_RPS=$RPS TW_P99=$P99_MS
+bench_wrk "origin direct (nginx)" "$O/u/1k"
+bench_wrk "haproxy L7 reverse (ref.)" "http://127.0.0.1:27000/u/1k"
+declare -A R P U
+for ((r = 1; r <= ROUNDS; r++)); do
+    CPU_PID=$SQUID_PID bench_wrk "squid forward" "http://127.0.0.1:27128" \
+        "$O/u/1k"
+    R[sq.$r]=$RPS P[sq.$r]=$P99_MS U[sq.$r]=$CPU_US
+    CPU_PID=$TWIN_PID bench_wrk "twin-proxy forward" \
+        "http://127.0.0.1:27129" "$O/u/1k"
+    R[tw.$r]=$RPS P[tw.$r]=$P99_MS U[tw.$r]=$CPU_US
+done
+# rounds rps|p99|cpu: the rounds' ratios of twin-proxy to squid (cpu: the
+# inverse, so that more than 1 means twin-proxy spends less).
+rounds() {
+    local r
+    for ((r = 1; r <= ROUNDS; r++)); do
+        case $1 in
+        rps) bench_ratio "${R[tw.$r]}" "${R[sq.$r]}" ;;
+        p99) bench_ratio "${P[tw.$r]}" "${P[sq.$r]}" ;;
+        cpu) bench_ratio "${U[sq.$r]}" "${U[tw.$r]}" ;;
+        esac
+        echo
+    done
+}
 
 echo "== CONNECT tunnel, 256 MiB download, best of 3 =="
 tunnel "squid CONNECT" 127.0.0.1:27128
@@ -121,8 +121,9 @@ big() {
 big "squid GET" 127.0.0.1:27128
 big "twin-proxy GET" 127.0.0.1:27129
 
-echo "== ratios, twin-proxy / squid =="
-awk -v a="$TW_RPS" -v b="$SQ_RPS" 'BEGIN { printf "requests/s   %.2fx   (target >= 2)\n", a / b }'
-awk -v a="$TW_P99" -v b="$SQ_P99" 'BEGIN { printf "p99 latency  %.2fx   (target <= 1)\n", a / b }'
+echo "== ratios, twin-proxy / squid: median (min-max) of $ROUNDS rounds =="
+echo "requests/s   $(rounds rps | bench_stats)   (target >= 3)"
+echo "p99 latency  $(rounds p99 | bench_stats)   (target <= 1)"
+echo "CPU/request  $(rounds cpu | bench_stats)   (squid's / ours)"
 awk -v a="$TW_TUN" -v b="$SQ_TUN" 'BEGIN { if (b > 0) printf "CONNECT      %.2fx   (target >= 1)\n", a / b }'
 echo "twin-proxy access log lines: $(wc -l <"$W/logs/twin-access.log")"

@@ -1,88 +1,153 @@
 #!/bin/bash
-# proxy_cache_bench.sh - cache hits of twin-proxy against Squid's in one run
-# on the loopback, measured with wrk and reported as ratios, with the
-# resident memory of both proxies afterwards.
+# proxy_cache_bench.sh - memory cache hits of twin-proxy against Apache
+# Traffic Server's and Squid's, in one run on the loopback, measured with
+# wrk and reported as ratios, with the resident memory of the proxies.
 #
-# An nginx origin serves cacheable 1 KiB and 64 KiB objects
-# (Cache-Control: max-age=3600); both proxies keep them in memory (Squid
-# cache_mem, twin-proxy cache-memory) and are warmed before wrk runs with
-# 50 keep-alive connections on one thread. Targets: twin-proxy at least
-# 1.5x Squid's requests/s for 1 KiB and 3x for 64 KiB.
+# An nginx origin serves cacheable objects of 1 KiB, 64 KiB, 256 KiB and
+# 1 MiB (Cache-Control: max-age=3600); every proxy keeps them in memory
+# (Squid cache_mem, Traffic Server's RAM cache, twin-proxy cache-memory)
+# and is warmed before wrk runs with 50 keep-alive connections on one
+# thread. Each round measures every size through every proxy back to back;
+# the ratios of the rounds (ROUNDS, default 3) are summarised as
+# "median (min-max)", with each proxy's CPU time per request (user and
+# system, all threads: what it costs, whatever share of the machine it
+# got). Targets: twin-proxy at least 1.2x Traffic Server at every size.
+#
+# Traffic Server (Debian trafficserver, optional: without it, or without
+# root, only Squid is compared) runs as a forward proxy with one exec
+# thread and a runroot of its own in the temporary folder; the system's
+# configuration and service are not touched.
 #
 # Not part of "make check". Needs squid, nginx, wrk and curl. Build
 # twin-proxy without sanitizers for this (plain ./configure, -O2):
 #
 #   TWIN_PROXY=/path/to/build/twin-proxy tests/bench/proxy_cache_bench.sh [s]
 #
-# Everything listens on 127.0.0.1 ports 27080-27228 and stops at exit; each
+# Everything listens on 127.0.0.1 ports 27080-27328 and stops at exit; each
 # wrk run is bounded by its duration (default 10 s).
 set -u
 D=${D:-10}
 [ $# -ge 1 ] && D=$1
 C=${CONNS:-50}
+ROUNDS=${ROUNDS:-3}
+SIZES=${SIZES:-"1k 64k 256k 1m"}
 TWIN_PROXY=${TWIN_PROXY:-$(dirname "$0")/../../build/twin-proxy}
 . "$(dirname "$0")/bench_lib.sh"
 bench_init proxy-cache-bench squid nginx wrk curl
 mkdir -p "$W/www/c"
 head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 >"$W/www/c/1k"
 head -c 65536 /dev/urandom >"$W/www/c/64k"
+head -c 262144 /dev/urandom >"$W/www/c/256k"
+head -c 1048576 /dev/urandom >"$W/www/c/1m"
 bench_nginx 'location /c/ { add_header Cache-Control "max-age=3600"; }'
 bench_squid "maximum_object_size_in_memory 2 MB"
 SQUID_PID=$BENCH_PID
 bench_twin_proxy 27228 "cache-memory 256M"
 TWIN_PID=$BENCH_PID
+ATS_PID=
+if command -v traffic_server >/dev/null && [ "$(id -u)" = 0 ]; then
+    bench_ats 27328 268435456
+    ATS_PID=$BENCH_PID
+else
+    echo "no Traffic Server (package trafficserver, run as root): skipped"
+fi
+bench_up 27080
+bench_up 27128
+bench_up 27228
+[ -n "$ATS_PID" ] && bench_up 27328
 
-# up PORT: wait (bounded) until something accepts on 127.0.0.1:PORT.
-up() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    exit 2
-}
-up 27080
-up 27128
-up 27228
-
-cat >"$W/fwd.lua" <<'LUA'
-wrk.path = os.getenv("TARGET")
-wrk.headers["Host"] = "127.0.0.1:27080"
-LUA
-# run NAME PROXY TARGET: one wrk run through a proxy; sets RPS.
-run() {
-    local out p99 err
-    out=$(TARGET=$3 timeout $((D + 20)) wrk -t1 -c"$C" -d"${D}s" --latency \
-        -s "$W/fwd.lua" "$2" 2>&1)
-    RPS=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
-    p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
-    err=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr '\n' ' ')
-    printf "%-24s %10s req/s  p99 %8s  %s\n" "$1" "${RPS:-?}" "$p99" "$err"
-}
 # rss PID: resident memory in KiB.
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 
 O=http://127.0.0.1:27080
-for i in 1 2 3; do
-    for o in 1k 64k; do
-        curl -s -o /dev/null -x 127.0.0.1:27128 "$O/c/$o"
-        curl -s -o /dev/null -x 127.0.0.1:27228 "$O/c/$o"
+PROXIES="squid:27128:$SQUID_PID twin-proxy:27228:$TWIN_PID"
+[ -n "$ATS_PID" ] &&
+    PROXIES="squid:27128:$SQUID_PID ats:27328:$ATS_PID
+        twin-proxy:27228:$TWIN_PID"
+# port P, pid P, name P: the fields of a PROXIES entry.
+port() { local p=${1#*:}; echo "${p%%:*}"; }
+pid() { echo "${1##*:}"; }
+name() { echo "${1%%:*}"; }
+for _ in 1 2 3; do
+    for o in $SIZES; do
+        for p in $PROXIES; do
+            curl -s -o /dev/null -x "127.0.0.1:$(port "$p")" "$O/c/$o"
+        done
     done
 done
-# Both must really be hitting, or the comparison means nothing.
-curl -s -D - -o /dev/null -x 127.0.0.1:27228 "$O/c/64k" | grep -qi '^Age:' ||
-    { echo "twin-proxy does not answer from its cache" >&2; exit 2; }
+# Every proxy must really be hitting, or the comparison means nothing.
+for p in $PROXIES; do
+    for o in $SIZES; do
+        curl -s -D - -o /dev/null -x "127.0.0.1:$(port "$p")" "$O/c/$o" |
+            grep -qi '^Age:' ||
+            { echo "$(name "$p") does not answer $o from its cache" >&2
+                exit 2; }
+    done
+done
 
-run "squid hit 1k" http://127.0.0.1:27128 "$O/c/1k"; S1=$RPS
-run "twin-proxy hit 1k" http://127.0.0.1:27228 "$O/c/1k"; T1=$RPS
-run "squid hit 64k" http://127.0.0.1:27128 "$O/c/64k"; S64=$RPS
-run "twin-proxy hit 64k" http://127.0.0.1:27228 "$O/c/64k"; T64=$RPS
+declare -A R P U
+echo "== memory hits, $C connections, ${D}s each, $ROUNDS rounds =="
+for ((r = 1; r <= ROUNDS; r++)); do
+    echo "-- round $r"
+    for o in $SIZES; do
+        for p in $PROXIES; do
+            CPU_PID=$(pid "$p") bench_wrk "$(name "$p") hit $o" \
+                "http://127.0.0.1:$(port "$p")" "$O/c/$o"
+            R[$(name "$p").$o.$r]=$RPS
+            P[$(name "$p").$o.$r]=$P99_MS
+            U[$(name "$p").$o.$r]=$CPU_US
+        done
+    done
+done
 
-echo "ratio 1k:  $(ratio "$T1" "$S1")x Squid (target 1.5x)"
-echo "ratio 64k: $(ratio "$T64" "$S64")x Squid (target 3x)"
-echo "RSS after the runs: twin-proxy $(rss "$TWIN_PID") KiB, squid $(rss "$SQUID_PID") KiB"
-echo "squid TCP_MEM_HIT lines: $(grep -c TCP_MEM_HIT "$W/logs/squid-access.log")"
+# ratios A B SIZE: the rounds' ratios of A's requests/s to B's.
+ratios() {
+    local r
+    for ((r = 1; r <= ROUNDS; r++)); do
+        bench_ratio "${R[$1.$3.$r]:-}" "${R[$2.$3.$r]:-}"
+        echo
+    done
+}
+# p99s NAME SIZE, cpus NAME SIZE: the rounds' p99 latencies in ms, CPU
+# times per request in us.
+p99s() {
+    local r
+    for ((r = 1; r <= ROUNDS; r++)); do echo "${P[$1.$2.$r]:-}"; done
+}
+cpus() {
+    local r
+    for ((r = 1; r <= ROUNDS; r++)); do echo "${U[$1.$2.$r]:-}"; done
+}
+echo "== twin-proxy / peer, requests/s: median (min-max) of $ROUNDS rounds =="
+for o in $SIZES; do
+    line=$(printf "%-5s squid %s" "$o" \
+        "$(ratios twin-proxy squid "$o" | bench_stats)")
+    [ -n "$ATS_PID" ] && line="$line   ats $(ratios twin-proxy ats "$o" |
+        bench_stats) (target 1.2)"
+    echo "$line"
+done
+echo "== p99 latency in ms: median (min-max) =="
+for o in $SIZES; do
+    line=$(printf "%-5s" "$o")
+    for p in $PROXIES; do
+        line="$line   $(name "$p") $(p99s "$(name "$p")" "$o" | bench_stats)"
+    done
+    echo "$line"
+done
+echo "== CPU time per request in us: median (min-max) =="
+for o in $SIZES; do
+    line=$(printf "%-5s" "$o")
+    for p in $PROXIES; do
+        line="$line   $(name "$p") $(cpus "$(name "$p")" "$o" | bench_stats)"
+    done
+    echo "$line"
+done
+line="RSS after the runs: twin-proxy $(rss "$TWIN_PID") KiB, squid"
+line="$line $(rss "$SQUID_PID") KiB"
+[ -n "$ATS_PID" ] && line="$line, ats $(rss "$ATS_PID") KiB"
+echo "$line (each with a 256 MiB memory cache)"
 sleep 1.2	# twin-proxy flushes its access log every second
-echo "twin-proxy TCP_MEM_HIT lines: $(grep -c TCP_MEM_HIT "$W/logs/twin-access.log")"
+echo "twin-proxy TCP_MEM_HIT lines: $(grep -c TCP_MEM_HIT \
+    "$W/logs/twin-access.log")"
+echo "squid TCP_MEM_HIT lines: $(grep -c TCP_MEM_HIT \
+    "$W/logs/squid-access.log")"

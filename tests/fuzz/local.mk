@@ -102,6 +102,12 @@ FUZZ_MON_REPORT_PARSER = $(srcdir)/monitor/mon_report.c
 FUZZ_MON_REPORT_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_report.c \
 	$(FUZZ_MON_REPORT_PARSER)
 
+# monitor/mon_dist.c: bundle manifests and the agents' held versions.
+FUZZ_NAMES += mon_dist
+FUZZ_MON_DIST_PARSER = $(srcdir)/monitor/mon_dist.c
+FUZZ_MON_DIST_SRCS = $(srcdir)/tests/fuzz/fuzz_mon_dist.c \
+	$(FUZZ_MON_DIST_PARSER) $(srcdir)/monitor/mon_report.c
+
 # lib/ftp*.c: the control-channel parser and the data-address codecs
 # (fuzz_ftp); the listing formatter and the gateway's client (ftp_list).
 FUZZ_FTP_COMMON = $(srcdir)/lib/ftp.c $(srcdir)/lib/ftp_addr.c \

@@ -19,6 +19,12 @@
 #   l4_drive LOG ARGS...         the engine on lb; waits for "ready"
 #   l4_stat LOG NAME             a counter from the driver's last dump
 #   l4_walk LOG                  the driver's flows and persist table now
+#   l4_lb LOG FN                 twin-lb on lb with the config FN prints
+#                                (proxy_lib.sh's conf_write to $CONF);
+#                                waits until it forwards and answers
+#   l4_peer                      the peer block for l4_lb's configs
+#   l4_ctl ARGS...               twinctl lb ARGS... against that twin-lb
+#   l4_lstat NAME                counter l4.NAME of `twinctl lb stats`
 #   l4_mobile PLACE...           a Mobile IPv6 node (lb_mip6_shim.py): mn
 #                                on br0, its TCP on the home address in mna
 #   l4_move                      the node moves to its next place
@@ -194,6 +200,34 @@ l4_drive() {
     spawn lb "$log" "$DRIVE" "$@"
     DRIVE_PID=$SPAWN_PID
     wait_log "$log" '^ready$' 10
+}
+
+# l4_peer: the peer block of the configs l4_lb runs (proxy_dirs first).
+l4_peer() {
+    echo "peer { name a; address $L4_LB; partner 198.18.0.2;" \
+        "run-dir $PX/run; }"
+}
+
+# l4_lb LOG FN: write the config FN prints to $CONF, start twin-lb on lb
+# with it; wait until its packet engine runs and its control socket
+# answers. Sets LB_PID.
+l4_lb() {
+    conf_write "$CONF" "$2"
+    spawn lb "$1" "$TOP_BUILDDIR/twin-lb" -d -v -f "$CONF"
+    LB_PID=$SPAWN_PID
+    wait_log "$1" 'l4: packet engine on' 10 ||
+        ERROR "twin-lb did not start its packet engine"
+    wait_until 10 eval 'l4_ctl show >/dev/null 2>&1' ||
+        ERROR "twin-lb's control socket does not answer"
+}
+
+# l4_ctl ARGS...: twinctl lb ARGS... against l4_lb's twin-lb.
+l4_ctl() { on lb "$TWINCTL" -f "$CONF" lb "$@"; }
+
+# l4_lstat NAME: counter l4.NAME of `twinctl lb stats` (fails if absent).
+l4_lstat() {
+    l4_ctl stats | awk -v k="l4.$1" '$1 == k { v = $2 }
+        END { if (v == "") exit 1; print v + 0 }'
 }
 
 # l4_dump LOG: ask the engine for its counters and wait for them.

@@ -1,29 +1,33 @@
 #!/bin/bash
-# lb_mip6_tcp.sh - Mobile IPv6 persistence in the L4 engine (NAT), with real
-# TCP. A mobile node (l4_mobile: the kernel's TCP on its home address,
-# route-optimised by lb_mip6_shim.py) moves from home through three
-# care-of addresses and back; the cluster 2001:2::100 port 80 has nginx
-# on s1 and s2. Checks:
+# lb_mip6_tcp.sh - Mobile IPv6 persistence in twin-lb's l4 clusters (NAT),
+# with real TCP. A mobile node (l4_mobile: the kernel's TCP on its home
+# address, route-optimised by lb_mip6_shim.py) moves from home through
+# three care-of addresses and back; nginx on s1 and s2. One twin-lb runs
+# three clusters on 2001:2::100, each with persist mobile-ipv6: hoa (port
+# 80, persist-keys home-address, home-address translate), iid (port 81,
+# interface-id,source) and src (port 82, source). Checks:
 #   - home-address, translated: every request, at home and from each
 #     care-of address, lands on the one server, which sees the home
 #     address; the engine removed the options and sent the replies to the
-#     care-of address with a type 2 routing header; the persist table
-#     holds one entry, for the home address;
+#     care-of address with a type 2 routing header (`twinctl lb stats`);
+#     `twinctl lb persist hoa` holds one entry, for the home address;
 #   - a 20 MB download goes on across two moves, sha256 matching, on one
 #     connection;
 #   - interface-id: a SLAAC client (no Mobile IPv6) moving between three
-#     prefixes keeps its server;
+#     prefixes keeps its server, under the interface identifier's entry;
 #   - the negative control, source persistence: the same moves send the
 #     client to the other server.
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 . "$(dirname "$0")/lb_l4_lib.sh"
 
 need_cmd nginx curl nft sha256sum /usr/bin/python3
 
 l4_topo_nat
+proxy_dirs
 mkdir -p "$WWW" || ERROR "cannot create $WWW"
 echo small >"$WWW/small"
 head -c 20000000 /dev/urandom >"$WWW/mid" || ERROR "cannot write mid"
@@ -34,15 +38,26 @@ wait_port s1 "$L4_S16" 80
 wait_port s2 "$L4_S26" 80
 l4_mobile home "$L4_COA1" "$L4_COA2" "$L4_COA3"
 
-drive() {
-    l4_drive "$1" -i eth0 -i eth1 -a "$L4_VIP6" -P 80 -m nat "${@:2}" \
-        "$L4_S16" "$L4_S26"
+# mcluster NAME PORT KEYS [SETTING...]: a persist mobile-ipv6 cluster.
+mcluster() {
+    conf_block "cluster $1" "mode l4" "listen [$L4_VIP6]:$2" \
+        "server s1 [$L4_S16]:80" "server s2 [$L4_S26]:80" "check none" \
+        "icmp-check no" "persist mobile-ipv6" "persist-keys $3" "${@:4}"
 }
+lb_conf() {
+    l4_peer
+    mcluster hoa 80 home-address "home-address translate"
+    mcluster iid 81 interface-id,source
+    mcluster src 82 source
+}
+l4_lb lb.log lb_conf
 
-# get HOST TAG [CURL_ARGS...]: one request for /small?TAG from HOST.
+# get HOST TAG [CURL_ARGS...]: one request for /small?TAG from HOST, to
+# port $PORT.
+PORT=80
 get() {
     on "$1" curl -sS --max-time 5 -o /dev/null "${@:3}" \
-        "http://[$L4_VIP6]/small?$2"
+        "http://[$L4_VIP6]:$PORT/small?$2"
 }
 
 # where TAG: the servers that served /small?TAG (s1, s2 or both).
@@ -69,7 +84,6 @@ one_server() {
 
 # ---- home-address, translated: home, three care-of addresses, home ----------
 
-drive drive-hoa.log -M home-address -X translate
 tags=()
 for place in home coa1 coa2 coa3 back; do
     for i in 1 2; do
@@ -85,14 +99,14 @@ CHECK "the server saw the home address, never a care-of address" \
         awk '{ print \$1 }' | sort -u | grep -qx '$L4_HOA' &&
         no_line $T/logs/s1-access.log '2001:2:0:[abc]:' &&
         no_line $T/logs/s2-access.log '2001:2:0:[abc]:'"
-l4_walk drive-hoa.log >"$T/walk-hoa.txt"
-CHECK "the persist table holds one entry, the home address's" \
-    eval "cat $T/walk-hoa.txt; [ \$(grep -c '^persist ' $T/walk-hoa.txt) -eq 1 ] &&
-        grep -q '^persist home-address $L4_HOA server s[12] left ' $T/walk-hoa.txt"
-l4_dump drive-hoa.log
+l4_ctl persist hoa >"$T/persist-hoa.txt"
+CHECK "lb persist: the table holds one entry, the home address's" \
+    eval "cat $T/persist-hoa.txt; [ \$(wc -l <$T/persist-hoa.txt) -eq 1 ] &&
+        grep -Eq '^home-address $L4_HOA server s[12] left [0-9]+ms\$' $T/persist-hoa.txt"
+CHECK "it names the server that served the requests" \
+    eval "grep -q \" server \$(where hoa-home-1) \" $T/persist-hoa.txt"
 CHECK "the engine translated home address options and sent replies with a type 2 routing header" \
-    eval "[ \$(l4_stat drive-hoa.log 'stats mip6_strip') -gt 0 ] &&
-        [ \$(l4_stat drive-hoa.log 'stats mip6_rh2') -gt 0 ]"
+    eval "[ \$(l4_lstat mip6-strip) -gt 0 ] && [ \$(l4_lstat mip6-rh2) -gt 0 ]"
 CHECK "the node received replies by its routing header" \
     eval "kill -USR2 $SHIM_PID; wait_log mn-shim.log 'in_rh2 [1-9]' 5"
 
@@ -101,7 +115,7 @@ CHECK "the node received replies by its routing header" \
 # The node is home again; go away first.
 l4_move
 spawn mna dl.log bash -c "curl -sS --max-time 40 --limit-rate 4M \
-    -o $T/mid.out http://[$L4_VIP6]/mid && echo done"
+    -o $T/mid.out http://[$L4_VIP6]:80/mid && echo done"
 DL_PID=$SPAWN_PID
 wait_until 10 eval "[ \$(stat -c %s $T/mid.out 2>/dev/null || echo 0) -gt 3000000 ]" ||
     FAIL "the download did not start"
@@ -116,7 +130,6 @@ CHECK "20 MB downloaded across two moves, sha256 matches" \
 CHECK "on one connection, to one server" \
     eval "[ \$(grep -h '\"GET /mid ' $T/logs/s1-access.log $T/logs/s2-access.log |
         wc -l) -eq 1 ]"
-stop "$DRIVE_PID"
 
 # ---- interface-id: a SLAAC client on three prefixes ---------------------------------
 
@@ -125,7 +138,7 @@ for p in a b c; do
     ip -n c addr add "2001:2:0:$p:$IID/64" dev eth0 nodad ||
         ERROR "cannot add a SLAAC address on c"
 done
-drive drive-iid.log -M interface-id,source
+PORT=81
 tags=()
 for p in a b c; do
     for i in 1 2; do
@@ -136,14 +149,13 @@ for p in a b c; do
 done
 CHECK "interface-id: 6 requests from three prefixes on one server" \
     one_server "${tags[@]}"
-l4_walk drive-iid.log >"$T/walk-iid.txt"
-CHECK "the persist table has the interface identifier" \
-    eval "cat $T/walk-iid.txt; grep -q '^persist interface-id ::$IID server s[12] ' $T/walk-iid.txt"
-stop "$DRIVE_PID"
+l4_ctl persist iid >"$T/persist-iid.txt"
+CHECK "lb persist iid has the interface identifier, on the server that served" \
+    eval "cat $T/persist-iid.txt; grep -Eq '^interface-id ::$IID server '\$(where iid-a-1)' left [0-9]+ms\$' $T/persist-iid.txt"
 
 # ---- the negative control: source persistence loses the moved client -----------------
 
-drive drive-src.log -M source
+PORT=82
 for p in a b c; do
     get c "src-$p" --interface "2001:2:0:$p:$IID" || FAIL "request src-$p"
     get c "src-$p-again" --interface "2001:2:0:$p:$IID" ||
@@ -154,5 +166,7 @@ CHECK "source: each address keeps its server" \
         one_server src-c src-c-again"
 CHECK "source: the moved client is sent to the other server" \
     not one_server src-a src-b src-c
-stop "$DRIVE_PID"
+CHECK "lb persist src: one source entry for each of the three addresses" \
+    eval "l4_ctl persist src | tee $T/persist-src.txt; [ \$(grep -c '^source 2001:2:0:[abc]:$IID server s[12] left ' $T/persist-src.txt) -eq 3 ]"
+stop "$LB_PID"
 finish

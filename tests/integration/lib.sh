@@ -306,17 +306,20 @@ ERROR() {
 }
 
 # CHECK DESC CMD...: run CMD in this shell (functions allowed), print
-# "ok N - DESC" or "not ok N - DESC" followed by CMD's output.
+# "ok N - DESC" or "not ok N - DESC" followed by CMD's output; returns
+# CMD's status, so that "CHECK ... || more" can say more on a failure.
 CHECK() {
     local desc=$1 rc
     shift
     local out=$TP_SCRATCH/check.out
     if "$@" >"$out" 2>&1; then
         OK "$desc"
+        return 0
     else
         rc=$?
         FAIL "$desc (exit $rc)"
         head -n 40 "$out" | sed 's/^/#   /' >&"$TP_FD_OUT"
+        return "$rc"
     fi
 }
 

@@ -75,6 +75,7 @@ mon_topo_center() {
         ERROR "cannot route the site's network on ctr"
     mkdir -p "$T/run-ctr" "$T/db"
     chmod 755 "$T"
+    # Sticky: the daemons refuse log folders anyone may replace files in.
     # Sticky: twin-proxy refuses an access-log folder others may rename in.
     chmod 1777 "$T/logs"
 }

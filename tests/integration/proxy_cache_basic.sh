@@ -67,6 +67,49 @@ pipelined() {
 }
 CHECK "500 pipelined hits on one connection are all answered" pipelined
 
+# A client pipelines 300 hits of a 1 MB object, then reads nothing for a
+# while. Hits go out by reference and the proxy takes no more requests
+# once the client's output is full, so its memory does not grow by what
+# was asked for (300 MB); reading afterwards gets every response, whole.
+stalled_reader() {
+    local p="/stall?h=Cache-Control:max-age=300&n=1000000" before during out
+    pc -o /dev/null "$U$p" || return 1
+    rm -f "$T/stall.sent" "$T/stall.go"
+    before=$(awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status")
+    on c1 timeout 40 python3 -c '
+import os, socket, sys, time
+host, port, url, origin, flag = sys.argv[1:]
+req = ("GET %s HTTP/1.1\r\nHost: %s:8000\r\n\r\n" % (url, origin)).encode()
+s = socket.create_connection((host, int(port)), timeout=20)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.sendall(req * 299 + req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+open(flag + ".sent", "w").close()
+for _ in range(200):
+    if os.path.exists(flag + ".go"):
+        break
+    time.sleep(0.05)
+n = 0
+while True:
+    b = s.recv(1 << 20)
+    if not b:
+        break
+    n += len(b)
+print("read %d bytes" % n)
+' "$A" 3128 "$U$p" "$O" "$T/stall" >"$T/stall.out" &
+    wait_until 10 test -e "$T/stall.sent" || return 1
+    sleep 2
+    during=$(awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status")
+    touch "$T/stall.go"
+    wait "$!" || return 1
+    out=$(cat "$T/stall.out")
+    echo "twin-proxy RSS before: $before kB, with the client stalled:" \
+        "$during kB; client: $out"
+    # 300 bodies of 1000000 bytes, plus a head each.
+    [ "${out#read }" != "$out" ] && [ "${out//[!0-9]/}" -gt 300000000 ] &&
+        [ $((during - before)) -lt 16384 ]
+}
+CHECK "hits to a client that stops reading are not buffered" stalled_reader
+
 CHECK "hits carry Age (counting the origin's Age) and Via" age_hit
 
 # stored_twice PATH: two GETs, one origin request.

@@ -1,6 +1,7 @@
 /*
  * test_lib_http_body.c: the body mover over every framing (including
- * de-chunking and bad chunks), the early chunk check, and the head writer.
+ * de-chunking and bad chunks), the early chunk check, backpressure and
+ * sending at once (lib/flow.c), and the head writer.
  */
 #include <sys/socket.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static struct http_msg	msg;
 static char	*take(struct evbuffer *);
 static int	 move_in_pieces(struct http_body *, const char *, size_t,
 		    struct evbuffer *, size_t *);
+static size_t	 read_now(int, char *, size_t);
 
 /* Drain a buffer into a NUL-terminated string (caller frees). */
 static char *
@@ -282,6 +284,100 @@ test_http_body_relay_backpressure(void)
 	event_base_free(base);
 }
 
+/* Read what a socket holds now, without blocking; NUL-terminated. */
+static size_t
+read_now(int fd, char *buf, size_t size)
+{
+	ssize_t	 n;
+	size_t	 got = 0;
+
+	while (got + 1 < size &&
+	    (n = recv(fd, buf + got, size - 1 - got, MSG_DONTWAIT)) > 0)
+		got += n;
+	buf[got] = '\0';
+	return (got);
+}
+
+/*
+ * flow_add() writes a large answer at once to an idle socket, queues a
+ * small one for the loop, queues behind bytes already waiting (order
+ * kept), queues what a full socket does not take, and only queues for a
+ * bufferevent that is not a plain socket.
+ */
+static void
+test_flow_add(void)
+{
+	struct flow_limits	 fl = { 8, 4 };
+	struct event_base	*base = event_base_new();
+	struct bufferevent	*bev, *filt;
+	struct evbuffer		*b = evbuffer_new(), *out;
+	char			 got[64], *big;
+	size_t			 len = 8 << 20, n;
+	int			 sp[2];
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	evutil_make_socket_nonblocking(sp[0]);
+	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	out = bufferevent_get_output(bev);
+
+	/* Idle: on the socket before the loop runs, nothing queued. */
+	evbuffer_add(b, "hello", 5);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 5);
+	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 0);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 5);
+	CU_ASSERT_STRING_EQUAL(got, "hello");
+
+	/* Below the low-water mark: left for the loop. */
+	evbuffer_add(b, "hi", 2);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 2);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 2);
+	CU_ASSERT_STRING_EQUAL(got, "hi");
+
+	/* Bytes already queued go first: nothing is written past them. */
+	evbuffer_add(out, "one ", 4);
+	evbuffer_add(b, "two three", 9);
+	CU_ASSERT_EQUAL(flow_add(bev, b, &fl), 0);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), 13);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 13);
+	CU_ASSERT_STRING_EQUAL(got, "one two three");
+
+	/* A peer that does not read: the socket's share, the rest queued. */
+	CU_ASSERT_FATAL((big = calloc(1, len)) != NULL);
+	evbuffer_add(b, big, len);
+	n = flow_add(bev, b, &fl);
+	CU_ASSERT(n > 0 && n < len);
+	CU_ASSERT_EQUAL(evbuffer_get_length(out), len - n);
+	CU_ASSERT_EQUAL(evbuffer_get_length(b), 0);
+	bufferevent_free(bev);
+	close(sp[1]);
+
+	/* Not a plain socket (a filter here, TLS alike): queued only. */
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	bev = bufferevent_socket_new(base, sp[0], BEV_OPT_CLOSE_ON_FREE);
+	filt = bufferevent_filter_new(bev, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+	    NULL, NULL);
+	CU_ASSERT_FATAL(filt != NULL);
+	bufferevent_enable(filt, EV_WRITE);
+	evbuffer_add(b, "tls records", 11);
+	CU_ASSERT_EQUAL(flow_add(filt, b, &fl), 0);
+	/* The filter passed it down at once; the socket got nothing yet. */
+	CU_ASSERT_EQUAL(evbuffer_get_length(bufferevent_get_output(filt)) +
+	    evbuffer_get_length(bufferevent_get_output(bev)), 11);
+	CU_ASSERT_EQUAL(read_now(sp[1], got, sizeof got), 0);
+	bufferevent_free(filt);
+	close(sp[1]);
+	free(big);
+	evbuffer_free(b);
+	event_base_free(base);
+}
+
 /* Parse a request and write the head for the origin. */
 static void
 test_http_head_request(void)
@@ -377,6 +473,52 @@ test_http_head_response(void)
 	evbuffer_free(b);
 }
 
+/*
+ * Names listed by Connection fields are dropped wherever they appear:
+ * from several Connection fields, more than the writer keeps at hand
+ * (it then searches the fields again), never Host or Content-Length; a
+ * field line longer than the writer's buffer goes out whole.
+ */
+static void
+test_http_head_connection(void)
+{
+	static char		 req[8192], want[8192];
+	struct http_head_opts	 o;
+	struct evbuffer		*b = evbuffer_new();
+	char			*s, big[5001];
+	int			 i, n;
+
+	memset(big, 'v', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	n = snprintf(req, sizeof req, "GET http://o.test/ HTTP/1.1\r\n"
+	    "Host: o.test\r\nX-A: 1\r\nConnection: x-a, host\r\n"
+	    "Content-Length: 0\r\nX-B: 2\r\nX-Long: %s\r\n"
+	    "Connection: content-length, x-b\r\nX-C: 3\r\n", big);
+	CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof req);
+	memset(&o, 0, sizeof o);
+	o.max_forwards = -1;
+	for (i = 0; i < 2; i++) {
+		/* The second time, 20 more names: past the 16 kept at hand. */
+		if (i == 1)
+			strlcat(req, "Connection: n1, n2, n3, n4, n5, n6, n7, "
+			    "n8, n9, n10, n11, n12, n13, n14, n15, n16, n17, "
+			    "n18, n19, x-c\r\n", sizeof req);
+		strlcat(req, "\r\n", sizeof req);
+		CU_ASSERT_EQUAL_FATAL(http_parse_request(&msg, req,
+		    strlen(req), NULL), HTTP_DONE);
+		http_head_fields(b, msg.headers, msg.nheaders, &o);
+		s = take(b);
+		snprintf(want, sizeof want, "Host: o.test\r\nContent-Length: 0"
+		    "\r\nX-Long: %s\r\n%s", big, i == 0 ? "X-C: 3\r\n" : "");
+		CU_ASSERT_STRING_EQUAL(s, want);
+		CU_ASSERT_PTR_NULL(strstr(s, "X-A"));
+		CU_ASSERT_PTR_NULL(strstr(s, "X-B"));
+		free(s);
+		req[strlen(req) - 2] = '\0';
+	}
+	evbuffer_free(b);
+}
+
 static CU_TestInfo tests[] = {
 	{ "move_length", test_http_body_move_length },
 	{ "move_close", test_http_body_move_close },
@@ -386,8 +528,10 @@ static CU_TestInfo tests[] = {
 	{ "move_bad_chunks", test_http_body_move_bad_chunks },
 	{ "check_early", test_http_body_check_early },
 	{ "relay_backpressure", test_http_body_relay_backpressure },
+	{ "flow_add", test_flow_add },
 	{ "head_request", test_http_head_request },
 	{ "head_response", test_http_head_response },
+	{ "head_connection", test_http_head_connection },
 	CU_TEST_INFO_NULL
 };
 

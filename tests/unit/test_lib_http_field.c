@@ -96,12 +96,30 @@ test_http_hop_field_set(void)
 	CU_ASSERT_FALSE(http_hop_field("Trailers", 8));
 }
 
+/* Decimal digits at the end of the buffer, 0 and the largest value too. */
+static void
+test_http_decimal_digits(void)
+{
+	static const struct { uint64_t v; const char *s; } c[] = {
+		{ 0, "0" }, { 7, "7" }, { 10, "10" }, { 1048576, "1048576" },
+		{ UINT64_MAX, "18446744073709551615" } };
+	char	 d[HTTP_DECIMAL_MAX], *p;
+	size_t	 i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		p = http_decimal(d, c[i].v);
+		CU_ASSERT_EQUAL((size_t)(d + sizeof d - p), strlen(c[i].s));
+		CU_ASSERT_NSTRING_EQUAL(p, c[i].s, strlen(c[i].s));
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "caseeq_ascii", test_http_caseeq_ascii },
 	{ "trim_ows", test_http_trim_ows },
 	{ "list_next_elements", test_http_list_next_elements },
 	{ "header_is_name", test_http_header_is_name },
 	{ "hop_field_set", test_http_hop_field_set },
+	{ "decimal_digits", test_http_decimal_digits },
 	CU_TEST_INFO_NULL
 };
 

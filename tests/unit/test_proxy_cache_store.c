@@ -377,6 +377,58 @@ test_cache_hit_without_copy(void)
 	evbuffer_free(out);
 }
 
+/*
+ * A body stored in many small appends (as reads bring it) is kept as one
+ * piece: a hit, whole or a range, adds one reference, not one per read.
+ */
+static void
+test_cache_hit_one_piece(void)
+{
+	struct cache		*c = mem_cache(4 << 20);
+	struct cache_store	*st;
+	struct cache_answer	 ans;
+	struct evbuffer		*out;
+	struct fx		 f;
+	const char		*why;
+	static char		 body[200000];
+	size_t			 i;
+
+	for (i = 0; i < sizeof body; i++)
+		body[i] = 'a' + i % 26;
+	mkreq(&f, "GET", U, "");
+	mkresp(&f, 200, "Cache-Control: max-age=100\n", NOW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = cache_store_begin(c, &f.req,
+	    &f.resp, &why));
+	for (i = 0; i < sizeof body; i += 1000)
+		CU_ASSERT_EQUAL(cache_store_append(st, body + i, 1000), 0);
+	CU_ASSERT_EQUAL_FATAL(cache_store_end(st, &why), 0);
+	fetch(c, U, "", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.action, CACHE_ACT_HIT);
+	CU_ASSERT_EQUAL(evbuffer_peek(cache_obj_membody(ans.obj), -1, NULL,
+	    NULL, 0), 1);
+	out = evbuffer_new();
+	CU_ASSERT_EQUAL(cache_hit_body(&ans, out), 0);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	CU_ASSERT(shares_memory(ans.obj, out, 0));
+	CU_ASSERT_EQUAL_FATAL(evbuffer_get_length(out), sizeof body);
+	CU_ASSERT_EQUAL(memcmp(evbuffer_pullup(out, -1), body, sizeof body),
+	    0);
+	evbuffer_free(out);
+	cache_answer_clear(&ans);
+	fetch(c, U, "Range: bytes=1000-150999\n", NOW, &ans);
+	CU_ASSERT_EQUAL_FATAL(ans.status, 206);
+	out = evbuffer_new();
+	CU_ASSERT_EQUAL(cache_hit_body(&ans, out), 0);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	CU_ASSERT(shares_memory(ans.obj, out, 1000));
+	CU_ASSERT_EQUAL_FATAL(evbuffer_get_length(out), 150000);
+	CU_ASSERT_EQUAL(memcmp(evbuffer_pullup(out, -1), body + 1000, 150000),
+	    0);
+	evbuffer_free(out);
+	cache_answer_clear(&ans);
+	cache_free(c);
+}
+
 static void
 test_cache_set_limits(void)
 {
@@ -1750,6 +1802,7 @@ static CU_TestInfo tests[] = {
 	{ "body outlives eviction", test_cache_body_outlives_eviction },
 	{ "set limits", test_cache_set_limits },
 	{ "hit without copy", test_cache_hit_without_copy },
+	{ "hit in one piece", test_cache_hit_one_piece },
 	{ "stale validation", test_cache_stale_validation },
 	{ "client directives", test_cache_client_directives },
 	{ "response directives", test_cache_response_directives },
