@@ -53,5 +53,7 @@ EXTRA_DIST += tests/bench/mon_bench.sh tests/bench/mon_gw_bench.sh \
 NETNS_TESTS += tests/integration/mon_report.sh \
 	tests/integration/mon_silence.sh tests/integration/mon_auth.sh \
 	tests/integration/mon_dashboard.sh tests/integration/mon_dist.sh \
-	tests/integration/mon_renew.sh tests/integration/mon_gw.sh
-EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py
+	tests/integration/mon_renew.sh tests/integration/mon_gw.sh \
+	tests/integration/mon_gw_limits.sh
+EXTRA_DIST += tests/integration/mon_lib.sh tests/integration/mon_png.py \
+	tests/integration/mon_gw_targets.py

@@ -376,14 +376,8 @@ agent_gw(struct mon_agent *a)
 	const struct cfg_report		*r = &a->cfg->report;
 	struct mon_gw_agent_params	 p;
 
-	if (!r->gateway) {
-		if (a->gw != NULL)
-			log_info("gateway off: open sessions end");
-		mon_gw_agent_free(a->gw);
-		a->gw = NULL;
-		return;
-	}
 	memset(&p, 0, sizeof p);
+	p.off = !r->gateway;
 	p.center = &r->center;
 	p.proxies = r->proxy;
 	p.nproxy = r->nproxy;
@@ -926,7 +920,7 @@ agent_ctl_status(struct ctl_conn *c, int argc, char **argv, void *arg)
 	    mon_daemon_name(a->cur->wpad), mon_daemon_name(a->cur->lb));
 	ctl_printf(c, "role %s partner %s", mon_role_name(a->cur->role),
 	    mon_partner_name(a->cur->partner));
-	if (a->gw != NULL)
+	if (a->cfg->report.gateway)
 		ctl_printf(c, "gateway on sessions %u",
 		    mon_gw_agent_sessions(a->gw));
 	else

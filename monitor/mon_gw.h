@@ -9,12 +9,22 @@
  *				MON_GW_POLL_MS); the answer, 200, is one line
  *				"open SID TARGET OPERATOR IDLE-MS MAX-MS", or
  *				204 for nothing
+ *	POST /gw/off		an agent whose gateway is off says so (at
+ *				start, on reload, every MON_GW_OFF_MS); the
+ *				answer is 204 at once, and an operator asking
+ *				for that peer is refused at once (502) rather
+ *				than after gateway-connect-timeout
  *	GET /gw/down/SID	the answer is chunked: the bytes to the
  *				target; the last chunk when the operator ends
  *	POST /gw/up/SID		a chunked body: the bytes from the target;
  *				the last chunk when the target closes. With
  *				Twinproxy-Gateway-Refused (and no body), why
- *				the agent did not open the session
+ *				the agent did not open the session. Its
+ *				Twinproxy-Gateway-Limits "IDLE-MS MAX-MS" are
+ *				the agent's; the center runs the smaller
+ *				limits and ends the session with an answer to
+ *				this request, "session ended: REASON", so that
+ *				both ends log one reason
  * Every one of them carries both factors of a device (mon_auth.h), and
  * the center gives a session only to the device it was ordered for.
  * The operator (twinctl center connect) speaks to the operators'
@@ -46,8 +56,12 @@
 #define MON_GW_POLL_MS		20000	/* a poll held at most */
 #define MON_GW_REASON_MAX	200	/* a refusal's text */
 #define MON_GW_LINGER_MS	5000	/* a closing stream's last bytes */
+#define MON_GW_OFF_MS		600000	/* between an off agent's notices */
+#define MON_GW_PIECE		65536	/* a read, a contiguous piece */
+#define MON_GW_EVREAD		4096	/* libevent's most in one read */
 #define MON_GW_OPID_FIELD	"Twinproxy-Operator-ID"
 #define MON_GW_REFUSED_FIELD	"Twinproxy-Gateway-Refused"
+#define MON_GW_LIMITS_FIELD	"Twinproxy-Gateway-Limits"
 #define MON_GW_UPGRADE		"twin-gateway"
 
 /* What an agent is told to open. */
@@ -63,7 +77,8 @@ enum mon_gw_kind {
 	MON_GW_POLL,
 	MON_GW_UP,
 	MON_GW_DOWN,
-	MON_GW_CONNECT
+	MON_GW_CONNECT,
+	MON_GW_OFF
 };
 
 /* A gateway request path, parsed. */
@@ -101,6 +116,8 @@ int		 mon_gw_target_parse(const char *, size_t, struct addr *,
 		     const char **);
 int		 mon_gw_order_parse(const char *, size_t, struct mon_gw_order *,
 		     const char **);
+int		 mon_gw_limits_parse(const char *, size_t, uint64_t *,
+		     uint64_t *);
 size_t		 mon_gw_order_encode(const struct mon_gw_order *, char *,
 		     size_t);
 int		 mon_gw_path_parse(const char *, size_t, struct mon_gw_path *,
@@ -112,6 +129,9 @@ int		 mon_gw_opid_match(const char *, size_t, const char *const *,
 
 /* mon_gw_io.c */
 void		 mon_gw_chunk(struct evbuffer *, struct evbuffer *);
+void		 mon_gw_coalesce(struct evbuffer *, struct evbuffer *);
+size_t		 mon_gw_read(struct bufferevent *, struct evbuffer *, size_t);
+void		 mon_gw_nodelay(struct bufferevent *);
 void		 mon_gw_linger(struct event_base *, struct bufferevent *);
 uint64_t	 mon_gw_mono(void);
 void		 mon_gw_log(const char *, const char *, const char *,
@@ -134,6 +154,7 @@ struct mon_gw_agent_params {
 	uint64_t		 max_ms;
 	unsigned int		 max_sessions;
 	uint64_t		 timeout_ms;	/* connecting, each request */
+	int			 off;		/* gateway off: notices only */
 };
 struct mon_gw_agent *mon_gw_agent_new(struct event_base *,
 		     const struct mon_gw_agent_params *);

@@ -1,7 +1,9 @@
 /*
- * mon_gw_agent.c: the agent's side of the gateway (mon_gw.h), on only
- * with "gateway on". One long poll (POST /gw/poll, through the same
- * proxies as the reports) waits for orders; each order is checked
+ * mon_gw_agent.c: the agent's side of the gateway (mon_gw.h). With
+ * "gateway off" it only tells the center so (POST /gw/off, now and then),
+ * for operators to be refused at once. With "gateway on", one long poll
+ * (POST /gw/poll, through the same proxies as the reports) waits for
+ * orders; each order is checked
  * against gateway-allow and gateway-sessions, then the target is
  * connected (a literal address, never a name) and the two streams are
  * opened. A refusal goes back to the center in the up request's
@@ -15,7 +17,9 @@
  *			read while the target's output is over the mark
  * The idle timer (the smaller of gateway-idle-timeout and the center's)
  * restarts with every byte; the absolute one (gateway-max-time, or the
- * center's) does not. The end is logged once.
+ * center's) does not. Both are sent to the center, which runs them;
+ * ours fire GW_BACKSTOP later, for a center gone quiet. The end is
+ * logged once, with the center's reason when it gave one.
  */
 #include <sys/queue.h>
 #include <inttypes.h>
@@ -40,6 +44,9 @@
 #define GW_RETRY_MAX	30000
 #define GW_REFUSED_WAIT	60000	/* ms after the center refused a poll */
 #define GW_MAXHEAD	16384	/* the down stream's response head */
+#define GW_ENDHEAD	4096	/* the center's answer ending the up stream */
+#define GW_BACKSTOP	2000	/* ms past the center's timers, ours */
+#define GW_END_WAIT	1000	/* ms for the center's reason of an end */
 
 struct gw_asess {
 	TAILQ_ENTRY(gw_asess)	 entry;
@@ -55,6 +62,8 @@ struct gw_asess {
 	int			 down_body;	/* past its head */
 	int			 refusing;
 	int			 ended;
+	const char		*over;		/* down ended: why, for now */
+	char			 why[MON_GW_REASON_MAX];	/* the center's */
 	struct event		*idle;
 	struct event		*limit;
 	struct mon_gw_tally	 t;
@@ -73,9 +82,11 @@ struct mon_gw_agent {
 	struct gw_asessq		 sessions;
 	unsigned int			 nsessions;
 	struct gw_asessq		 done;	/* to free from the loop */
+	struct evbuffer			*scratch;	/* a chunk in the making */
 	struct event			*reap;
 };
 
+static void	gw_start(struct mon_gw_agent *);
 static void	gw_poll(struct mon_gw_agent *);
 static void	gw_poll_cb(void *, const struct mon_client_result *);
 static void	gw_retry_cb(evutil_socket_t, short, void *);
@@ -94,6 +105,8 @@ static void	gw_down_cb(void *, const struct mon_client_result *);
 static void	gw_up_read_cb(struct bufferevent *, void *);
 static void	gw_up_write_cb(struct bufferevent *, void *);
 static void	gw_up_gone(struct gw_asess *);
+static void	gw_up_answer(struct gw_asess *, struct evbuffer *);
+static void	gw_down_over(struct gw_asess *, const char *);
 static void	gw_down_read_cb(struct bufferevent *, void *);
 static void	gw_stream_event_cb(struct bufferevent *, short, void *);
 static void	gw_end(struct gw_asess *, const char *);
@@ -116,21 +129,52 @@ mon_gw_agent_new(struct event_base *base, const struct mon_gw_agent_params *p)
 	TAILQ_INIT(&g->sessions);
 	TAILQ_INIT(&g->done);
 	if ((g->retry = evtimer_new(base, gw_retry_cb, g)) == NULL ||
-	    (g->reap = evtimer_new(base, gw_reap_cb, g)) == NULL)
+	    (g->reap = evtimer_new(base, gw_reap_cb, g)) == NULL ||
+	    (g->scratch = evbuffer_new()) == NULL)
 		fatalx("%s: out of memory", __func__);
-	log_info("gateway on: targets allowed: %zu, at most %u session%s",
-	    p->nallow, p->max_sessions, p->max_sessions == 1 ? "" : "s");
-	gw_poll(g);
+	gw_start(g);
 	return (g);
 }
 
-/* A reload: new limits and credentials for what comes next. */
+/* Poll for orders, or (gateway off) tell the center so. */
+static void
+gw_start(struct mon_gw_agent *g)
+{
+	if (g->p.off)
+		log_info("gateway off: the center is told so");
+	else
+		log_info("gateway on: targets allowed: %zu, at most %u "
+		    "session%s", g->p.nallow, g->p.max_sessions,
+		    g->p.max_sessions == 1 ? "" : "s");
+	g->failures = 0;
+	gw_poll(g);
+}
+
+/*
+ * A reload: new limits and credentials for what comes next. Turned off,
+ * the open sessions end; either way round, the poll starts over.
+ */
 void
 mon_gw_agent_set(struct mon_gw_agent *g, const struct mon_gw_agent_params *p)
 {
+	struct gw_asess	*s;
+	int		 was = g->p.off;
+
 	g->p = *p;
 	if (g->route >= (p->nproxy > 0 ? p->nproxy : 1))
 		g->route = 0;
+	if (was == p->off)
+		return;
+	if (p->off) {
+		if (!TAILQ_EMPTY(&g->sessions))
+			log_info("gateway off: open sessions end");
+		while ((s = TAILQ_FIRST(&g->sessions)) != NULL)
+			gw_end(s, "gateway off");
+	}
+	evtimer_del(g->retry);
+	mon_client_free(g->poll);
+	g->poll = NULL;
+	gw_start(g);
 }
 
 void
@@ -147,6 +191,7 @@ mon_gw_agent_free(struct mon_gw_agent *g)
 	mon_client_free(g->poll_done);
 	event_free(g->retry);
 	event_free(g->reap);
+	evbuffer_free(g->scratch);
 	free(g);
 }
 
@@ -179,8 +224,12 @@ gw_poll(struct mon_gw_agent *g)
 	mon_client_free(g->poll_done);
 	g->poll_done = NULL;
 	gw_params(g, &cp);
-	cp.timeout_ms += MON_GW_POLL_MS;
-	cp.path = "/gw/poll";
+	if (g->p.off)
+		cp.path = "/gw/off";
+	else {
+		cp.timeout_ms += MON_GW_POLL_MS;
+		cp.path = "/gw/poll";
+	}
 	g->poll = mon_client_post(g->base, &cp, "", 0, gw_poll_cb, g);
 }
 
@@ -210,6 +259,16 @@ gw_poll_cb(void *arg, const struct mon_client_result *res)
 
 	g->poll_done = g->poll;
 	g->poll = NULL;
+	if (g->p.off && (!res->ok || res->status != 204)) {
+		/*
+		 * Only a courtesy: quiet, and seldom again from a center
+		 * that does not know it.
+		 */
+		log_debug("gateway: off notice: %s", res->ok ?
+		    "unexpected answer" : res->err);
+		gw_retry(g, res->ok ? MON_GW_OFF_MS : GW_RETRY_MAX);
+		return;
+	}
 	if (!res->ok || (res->status != 200 && res->status != 204)) {
 		if (res->ok && res->status >= 400 && res->status < 500) {
 			log_warnx("gateway: the center refused the poll: %d",
@@ -228,6 +287,11 @@ gw_poll_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	g->failures = 0;
+	if (g->p.off) {
+		/* Again now and then, for a center that restarted. */
+		gw_retry(g, MON_GW_OFF_MS);
+		return;
+	}
 	if (res->status == 200) {
 		if (mon_gw_order_parse(res->body, res->body_len, &o, &cause) ==
 		    -1)
@@ -345,9 +409,11 @@ gw_stream(struct gw_asess *s, int kind, const char *why)
 	    kind == 0 ? "GET" : "POST", kind == 0 ? "down" : "up", s->o.sid,
 	    auth, cp.agent, cp.devid);
 	if (kind == 1)
-		evbuffer_add_printf(req, "Content-Type: "
+		evbuffer_add_printf(req, MON_GW_LIMITS_FIELD ": %" PRIu64
+		    " %" PRIu64 "\r\nContent-Type: "
 		    "application/octet-stream\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n");
+		    "Transfer-Encoding: chunked\r\n\r\n", s->o.idle_ms,
+		    s->o.max_ms);
 	else if (kind == 2)
 		evbuffer_add_printf(req, MON_GW_REFUSED_FIELD ": %s\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n", why);
@@ -373,6 +439,8 @@ gw_tgt_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		bufferevent_set_timeouts(bev, NULL, NULL);
+		mon_gw_nodelay(bev);
+		bufferevent_set_max_single_write(bev, MON_GW_PIECE);
 		/* Not read before the up stream is there to take it. */
 		bufferevent_disable(bev, EV_READ);
 		flow_watch(bev, &s->g->flow);
@@ -393,23 +461,33 @@ gw_tgt_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "target connection failed");
 }
 
-/* Target to up stream, one chunk per read. */
+/*
+ * Target to up stream, one chunk per read: what the bufferevent read and
+ * as much more as the up stream takes (big chunks, full TLS records).
+ */
 static void
 gw_tgt_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct gw_asess	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev), *out;
-	size_t		 n;
+	size_t		 n, queued;
+	int		 more;
 
 	if (s->up == NULL) {
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if ((n = evbuffer_get_length(in)) == 0)
-		return;
 	out = bufferevent_get_output(s->up);
+	/* Less than libevent's most: it took all there was (a keystroke). */
+	more = evbuffer_get_length(in) >= MON_GW_EVREAD;
+	evbuffer_add_buffer(s->g->scratch, in);
+	queued = evbuffer_get_length(out) + evbuffer_get_length(s->g->scratch);
+	if (more && queued < s->g->flow.high)
+		mon_gw_read(bev, s->g->scratch, s->g->flow.high - queued);
+	if ((n = evbuffer_get_length(s->g->scratch)) == 0)
+		return;
 	s->t.up += n;
-	mon_gw_chunk(out, in);
+	mon_gw_chunk(out, s->g->scratch);
 	gw_kick(s);
 	flow_gate(bev, out, &s->g->flow);
 }
@@ -442,11 +520,12 @@ gw_up_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	s->up = res->bev;
+	mon_gw_nodelay(s->up);
 	flow_watch(s->up, &s->g->flow);
 	bufferevent_setcb(s->up, gw_up_read_cb, gw_up_write_cb,
 	    gw_stream_event_cb, s);
 	bufferevent_enable(s->up, EV_READ | EV_WRITE);
-	ev_tv(&tv, s->o.max_ms);
+	ev_tv(&tv, s->o.max_ms + GW_BACKSTOP);
 	evtimer_add(s->limit, &tv);
 	gw_kick(s);
 	if (s->tgt != NULL) {
@@ -472,33 +551,108 @@ gw_down_cb(void *arg, const struct mon_client_result *res)
 		return;
 	}
 	s->down = res->bev;
+	mon_gw_nodelay(s->down);
 	bufferevent_setcb(s->down, gw_down_read_cb, NULL, gw_stream_event_cb,
 	    s);
 	bufferevent_enable(s->down, EV_READ | EV_WRITE);
 }
 
 /*
- * The center answers the up stream only to end it (the operator went):
- * that direction is over, and the session ends with the down stream's
- * last chunk, which carries the operator's last bytes.
+ * The center answers the up stream only to end it, with why ("session
+ * ended: max-time"): that direction is over, and the session ends with
+ * the down stream's last chunk, which carries the operator's last bytes.
  */
 static void
 gw_up_read_cb(struct bufferevent *bev, void *arg)
 {
-	gw_up_gone(arg);
+	struct gw_asess	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	if (evbuffer_get_length(in) < GW_ENDHEAD &&
+	    evbuffer_search(in, "\n\n", 2, NULL).pos == -1 &&
+	    evbuffer_search(in, "\r\n\r\n", 4, NULL).pos == -1)
+		return;
+	gw_up_answer(s, in);
+	gw_up_gone(s);
+}
+
+/*
+ * The center's answer on the up stream: the reason it gives into
+ * s->why when it is whole and well-formed, else nothing.
+ */
+static void
+gw_up_answer(struct gw_asess *s, struct evbuffer *in)
+{
+	static const char	 pfx[] = "session ended: ";
+	struct http_msg		*m;
+	const char		*buf, *body;
+	size_t			 len, n;
+
+	if (s->why[0] != '\0')
+		return;
+	if ((len = evbuffer_get_length(in)) > GW_ENDHEAD)
+		len = GW_ENDHEAD;
+	buf = (const char *)evbuffer_pullup(in, len);
+	m = xcalloc(1, sizeof *m);
+	if (buf != NULL && http_parse_response(m, buf, len, NULL,
+	    HTTP_METHOD_POST) == HTTP_DONE && m->code == 200 &&
+	    m->framing == HTTP_BODY_LENGTH && m->content_length <=
+	    len - m->head_len) {
+		body = buf + m->head_len;
+		n = m->content_length;
+		if (n > sizeof pfx - 1 && memcmp(body, pfx, sizeof pfx - 1) ==
+		    0) {
+			body += sizeof pfx - 1;
+			n -= sizeof pfx - 1;
+			if (n >= sizeof s->why)
+				n = sizeof s->why - 1;
+			memcpy(s->why, body, n);
+			s->why[n] = '\0';
+			s->why[strcspn(s->why, "\r\n")] = '\0';
+			mon_sanitize(s->why);
+		}
+	}
+	free(m);
 }
 
 static void
 gw_up_gone(struct gw_asess *s)
 {
+	if (s->up != NULL)
+		gw_up_answer(s, bufferevent_get_input(s->up));
 	bufferevent_free(s->up);
 	s->up = NULL;
 	if (s->tgt != NULL)
 		bufferevent_disable(s->tgt, EV_READ);
-	if (s->down != NULL && s->down_body &&
+	if (s->over == NULL && s->down != NULL && s->down_body &&
 	    s->dmv.state != HTTP_MOVE_DONE)
 		return;
-	gw_end(s, "up stream closed");
+	gw_end(s, s->why[0] != '\0' ? s->why : s->over != NULL ? s->over :
+	    "up stream closed");
+}
+
+/*
+ * The down stream ended (<why>): the center ends the up stream too, with
+ * its reason, which is worth a short wait for the log; the target keeps
+ * what the down stream carried.
+ */
+static void
+gw_down_over(struct gw_asess *s, const char *why)
+{
+	struct timeval	tv;
+
+	if (s->down != NULL) {
+		bufferevent_free(s->down);
+		s->down = NULL;
+	}
+	if (s->up == NULL || s->over != NULL) {
+		gw_end(s, s->why[0] != '\0' ? s->why : why);
+		return;
+	}
+	s->over = why;
+	evtimer_del(s->idle);
+	ev_tv(&tv, GW_END_WAIT);
+	evtimer_add(s->limit, &tv);
 }
 
 /* The up stream took its output: read the target again. */
@@ -559,7 +713,7 @@ gw_down_read_cb(struct bufferevent *bev, void *arg)
 		gw_kick(s);
 	}
 	if (s->dmv.state == HTTP_MOVE_DONE)
-		gw_end(s, "operator closed");
+		gw_down_over(s, "operator closed");
 }
 
 static void
@@ -572,8 +726,8 @@ gw_stream_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	gw_down_read_cb(bev, s);
-	if (!s->ended)
-		gw_end(s, "down stream closed");
+	if (!s->ended && s->over == NULL)
+		gw_down_over(s, "down stream closed");
 }
 
 /* A byte moved: the idle timer starts over. */
@@ -582,7 +736,9 @@ gw_kick(struct gw_asess *s)
 {
 	struct timeval	tv;
 
-	ev_tv(&tv, s->o.idle_ms);
+	if (s->over != NULL)
+		return;
+	ev_tv(&tv, s->o.idle_ms + GW_BACKSTOP);
 	evtimer_add(s->idle, &tv);
 }
 
@@ -592,10 +748,13 @@ gw_idle_cb(evutil_socket_t fd, short what, void *arg)
 	gw_end(arg, "idle-timeout");
 }
 
+/* The absolute limit, or the end of the wait for the center's reason. */
 static void
 gw_limit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	gw_end(arg, "max-time");
+	struct gw_asess	*s = arg;
+
+	gw_end(s, s->over != NULL ? s->over : "max-time");
 }
 
 /*

@@ -12,6 +12,8 @@
  *		go both ways (operator to down once that stream is there)
  * A session not OPEN within gateway-connect-timeout ends with 504; an
  * agent that refused it sends why, and the operator gets it with 502.
+ * A peer whose agent said its gateway is off (and has not polled since)
+ * is refused at once with 502: no order waits for it.
  * Each session has an idle timer (gateway-idle-timeout, no byte either
  * way) and an absolute one (gateway-max-time). Its end is logged once
  * with the operator, site, peer, target, bytes and duration.
@@ -77,10 +79,28 @@ struct gw_poll {
 };
 TAILQ_HEAD(gw_pollq, gw_poll);
 
+/*
+ * A device that said its gateway is off (POST /gw/off), forgotten when
+ * it polls, after GW_OFF_FORGET, or as the oldest of GW_OFF_MAX.
+ */
+struct gw_off {
+	TAILQ_ENTRY(gw_off)	 entry;
+	char			 site[64];
+	char			 peer[64];
+	uint64_t		 at;	/* monotonic ms */
+};
+TAILQ_HEAD(gw_offq, gw_off);
+
+#define GW_OFF_FORGET	(3 * (uint64_t)MON_GW_OFF_MS)
+#define GW_OFF_MAX	4096
+
 struct mon_gw_center {
 	struct mon_center	*c;
 	struct gw_csessq	 sessions;
 	struct gw_pollq		 polls;
+	struct gw_offq		 offs;
+	unsigned int		 noff;
+	struct evbuffer		*scratch;	/* de-chunked, to coalesce */
 	unsigned int		 nsessions;
 	struct flow_limits	 flow;
 };
@@ -93,6 +113,12 @@ static int	gw_device(struct mon_gw_center *, const struct mon_httpd_req *,
 static struct gw_csess *gw_find(struct mon_gw_center *, const char *);
 static void	gw_order(struct gw_csess *, struct gw_poll *);
 static void	gw_poll_free(struct gw_poll *);
+static void	gw_nothing(struct mon_gw_center *, struct bufferevent *);
+static struct gw_off *gw_off_find(struct mon_gw_center *, const char *,
+		    const char *);
+static void	gw_off_del(struct mon_gw_center *, struct gw_off *);
+static void	gw_off_note(struct mon_gw_center *, const char *,
+		    const char *);
 static void	gw_poll_timer_cb(evutil_socket_t, short, void *);
 static void	gw_poll_event_cb(struct bufferevent *, short, void *);
 static void	gw_end(struct gw_csess *, int, const char *);
@@ -121,6 +147,9 @@ mon_gw_center_new(struct mon_center *c)
 	g->flow = fl;
 	TAILQ_INIT(&g->sessions);
 	TAILQ_INIT(&g->polls);
+	TAILQ_INIT(&g->offs);
+	if ((g->scratch = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
 	return (g);
 }
 
@@ -136,6 +165,9 @@ mon_gw_center_free(struct mon_gw_center *g)
 		gw_end(s, 503, "the center stops");
 	while ((p = TAILQ_FIRST(&g->polls)) != NULL)
 		gw_poll_free(p);
+	while (TAILQ_FIRST(&g->offs) != NULL)
+		gw_off_del(g, TAILQ_FIRST(&g->offs));
+	evbuffer_free(g->scratch);
 	free(g);
 }
 
@@ -210,19 +242,71 @@ gw_poll_free(struct gw_poll *p)
 	free(p);
 }
 
+/* A 204 answer, and the connection closed. */
+static void
+gw_nothing(struct mon_gw_center *g, struct bufferevent *bev)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+
+	http_status_line(out, 204);
+	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
+	    "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+	gw_linger(g, bev);
+}
+
 /* Nothing ordered within the poll's time: 204, and the agent polls on. */
 static void
 gw_poll_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_poll	*p = arg;
-	struct evbuffer	*out = bufferevent_get_output(p->bev);
 
-	http_status_line(out, 204);
-	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
-	    "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
-	gw_linger(p->g, p->bev);
+	gw_nothing(p->g, p->bev);
 	p->bev = NULL;
 	gw_poll_free(p);
+}
+
+/* The off notice of <site>/<peer> still standing, or NULL. */
+static struct gw_off *
+gw_off_find(struct mon_gw_center *g, const char *site, const char *peer)
+{
+	struct gw_off	*o;
+
+	TAILQ_FOREACH(o, &g->offs, entry)
+		if (strcmp(o->site, site) == 0 && strcmp(o->peer, peer) == 0)
+			break;
+	if (o != NULL && mon_gw_mono() - o->at > GW_OFF_FORGET) {
+		gw_off_del(g, o);
+		o = NULL;
+	}
+	return (o);
+}
+
+static void
+gw_off_del(struct mon_gw_center *g, struct gw_off *o)
+{
+	TAILQ_REMOVE(&g->offs, o, entry);
+	g->noff--;
+	free(o);
+}
+
+/* <site>/<peer> says its gateway is off: kept newest last. */
+static void
+gw_off_note(struct mon_gw_center *g, const char *site, const char *peer)
+{
+	struct gw_off	*o;
+
+	if ((o = gw_off_find(g, site, peer)) != NULL)
+		TAILQ_REMOVE(&g->offs, o, entry);
+	else {
+		if (g->noff >= GW_OFF_MAX)
+			gw_off_del(g, TAILQ_FIRST(&g->offs));
+		o = xcalloc(1, sizeof *o);
+		strlcpy(o->site, site, sizeof o->site);
+		strlcpy(o->peer, peer, sizeof o->peer);
+		g->noff++;
+	}
+	o->at = mon_gw_mono();
+	TAILQ_INSERT_TAIL(&g->offs, o, entry);
 }
 
 static void
@@ -283,12 +367,9 @@ gw_end(struct gw_csess *s, int status, const char *why)
 		evbuffer_add(bufferevent_get_output(s->down), "0\r\n\r\n", 5);
 		gw_linger(g, s->down);
 	}
-	if (s->up != NULL) {
-		if (s->upmv.state == HTTP_MOVE_DONE)
-			gw_answer(g, s->up, 200, "session ended: %s", why);
-		else
-			gw_linger(g, s->up);
-	}
+	/* Answered even mid-body: the agent logs the same reason. */
+	if (s->up != NULL)
+		gw_answer(g, s->up, 200, "session ended: %s", why);
 	event_free(s->timer);
 	event_free(s->limit);
 	TAILQ_REMOVE(&g->sessions, s, entry);
@@ -371,15 +452,23 @@ gw_op_event_cb(struct bufferevent *bev, short what, void *arg)
 	    "operator connection failed");
 }
 
-/* Target to operator: the up stream's chunks, de-chunked. */
+/*
+ * Target to operator: the up stream's chunks, de-chunked, in one piece
+ * (what TLS gave in small reads goes out in full records).
+ */
 static void
 gw_up_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct gw_csess	*s = arg;
+	struct evbuffer	*out = bufferevent_get_output(s->opb);
 	size_t		 moved = 0;
+	int		 rv;
 
-	if (http_body_relay(&s->upmv, bev, s->opb, &s->g->flow, &moved) ==
-	    -1) {
+	rv = http_body_move(&s->upmv, bufferevent_get_input(bev),
+	    s->g->scratch, &moved);
+	mon_gw_coalesce(out, s->g->scratch);
+	flow_gate(bev, out, &s->g->flow);
+	if (rv == -1) {
 		log_warnx("gateway: session %s: up stream: %s", s->sid,
 		    s->upmv.ch.error);
 		gw_end(s, 502, "bad up stream");
@@ -445,9 +534,11 @@ static void
 gw_stream_up(struct gw_csess *s, struct bufferevent *bev,
     const struct http_msg *m)
 {
+	const struct http_header *h;
 	struct evbuffer	*out;
 	struct timeval	 tv;
 	char		 t[ADDR_STRLEN];
+	uint64_t	 idle, max;
 
 	if (m->method != HTTP_METHOD_POST ||
 	    m->framing != HTTP_BODY_CHUNKED) {
@@ -455,8 +546,26 @@ gw_stream_up(struct gw_csess *s, struct bufferevent *bev,
 		gw_end(s, 502, "bad up stream");
 		return;
 	}
+	/*
+	 * The smaller limits apply, and they run here: the agent's timers
+	 * are a backstop a little later, so that both ends log one reason.
+	 */
+	if ((h = http_header_find(m, MON_GW_LIMITS_FIELD)) != NULL) {
+		if (mon_gw_limits_parse(h->value, h->value_len, &idle, &max) ==
+		    -1) {
+			gw_answer(s->g, bev, 400, "bad " MON_GW_LIMITS_FIELD);
+			gw_end(s, 502, "bad up stream");
+			return;
+		}
+		if (idle < s->idle_ms)
+			s->idle_ms = idle;
+		if (max < s->max_ms)
+			s->max_ms = max;
+	}
 	s->up = bev;
 	s->state = CS_OPEN;
+	mon_gw_nodelay(bev);
+	mon_gw_nodelay(s->opb);
 	http_body_init(&s->upmv, HTTP_BODY_CHUNKED, 0, 1, NULL);
 	evbuffer_drain(bufferevent_get_input(bev), m->head_len);
 	bufferevent_setcb(bev, gw_up_read_cb, NULL, gw_agent_event_cb, s);
@@ -489,6 +598,7 @@ gw_stream_down(struct gw_csess *s, struct bufferevent *bev)
 	struct evbuffer	*out = bufferevent_get_output(bev);
 
 	s->down = bev;
+	mon_gw_nodelay(bev);
 	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
 	http_status_line(out, 200);
 	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
@@ -517,6 +627,7 @@ mon_gw_center_agent(void *arg, const struct mon_httpd_req *req,
 	struct mon_gw_path	 gp;
 	struct gw_csess		*s;
 	struct gw_poll		*p;
+	struct gw_off		*o;
 	struct timeval		 tv;
 	const char		*cause;
 	char			 dev[MON_NAME_MAX + 1], why[MON_GW_REASON_MAX];
@@ -531,7 +642,23 @@ mon_gw_center_agent(void *arg, const struct mon_httpd_req *req,
 		gw_answer(g, bev, 403, "refused");
 		return (1);
 	}
+	if (gp.kind == MON_GW_OFF) {
+		if (m->method != HTTP_METHOD_POST ||
+		    m->framing == HTTP_BODY_CHUNKED || m->content_length > 0) {
+			gw_answer(g, bev, 400, "an off notice is a POST with "
+			    "no body");
+			return (1);
+		}
+		if (gw_off_find(g, req->cn, dev) == NULL)
+			log_info("gateway: %s/%s says its gateway is off",
+			    req->cn, dev);
+		gw_off_note(g, req->cn, dev);
+		gw_nothing(g, bev);
+		return (1);
+	}
 	if (gp.kind == MON_GW_POLL) {
+		if ((o = gw_off_find(g, req->cn, dev)) != NULL)
+			gw_off_del(g, o);
 		if (m->method != HTTP_METHOD_POST ||
 		    m->framing == HTTP_BODY_CHUNKED || m->content_length > 0) {
 			gw_answer(g, bev, 400, "a poll is a POST with no body");
@@ -603,6 +730,7 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 	struct mon_gw_path	 gp;
 	struct gw_csess		*s;
 	struct gw_poll		*p;
+	struct gw_off		*o;
 	struct timeval		 tv;
 	const char		*cause, *why;
 	char			 peer[ADDR_STRLEN], cn[256], t[ADDR_STRLEN];
@@ -641,6 +769,18 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 		gw_answer(g, bev, 405, "connect is a GET");
 		return (1);
 	}
+	TAILQ_FOREACH(p, &g->polls, entry)
+		if (strcmp(p->site, gp.site) == 0 &&
+		    strcmp(p->peer, gp.peer) == 0)
+			break;
+	if (p == NULL && (o = gw_off_find(g, gp.site, gp.peer)) != NULL) {
+		log_warnx("gateway: operator %s from %s: site %s peer %s has "
+		    "its gateway off", cn, peer, gp.site, gp.peer);
+		gw_answer(g, bev, 502, "gateway: site %s peer %s has its "
+		    "gateway off (its agent said so %" PRIu64 "s ago)",
+		    gp.site, gp.peer, (mon_gw_mono() - o->at) / 1000);
+		return (1);
+	}
 	if (g->nsessions >= cc->gateway_sessions) {
 		log_warnx("gateway: operator %s from %s: %u sessions open "
 		    "already (gateway-sessions)", cn, peer, g->nsessions);
@@ -676,11 +816,7 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 	log_info("gateway: operator %s from %s: session %s to site %s peer %s "
 	    "target %s", cn, peer, s->sid, s->site, s->peer,
 	    addr_fmt(&s->target, t, sizeof t));
-	TAILQ_FOREACH(p, &g->polls, entry)
-		if (strcmp(p->site, s->site) == 0 &&
-		    strcmp(p->peer, s->peer) == 0) {
-			gw_order(s, p);
-			break;
-		}
+	if (p != NULL)
+		gw_order(s, p);
 	return (1);
 }

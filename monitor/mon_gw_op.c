@@ -9,6 +9,7 @@
  * read from one side while the other's output is over the mark.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netdb.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,12 +31,17 @@
 #include "tls.h"
 
 #define OP_MAXHEAD	16384
+#define OP_FILE_READ	65536	/* a regular file's read at a time */
 
 struct op {
 	struct event_base	*base;
 	struct bufferevent	*tls;
-	struct bufferevent	*in;
-	struct bufferevent	*out;
+	struct bufferevent	*in;	/* NULL: in_file */
+	struct bufferevent	*out;	/* NULL: out_file */
+	struct event		*pump;	/* reads a regular file's input */
+	struct evbuffer		*more;	/* standard input read past 4 KiB */
+	int			 in_file;
+	int			 out_file;
 	SSL			*ssl;
 	struct flow_limits	 flow;
 	struct http_msg		 msg;
@@ -56,6 +62,9 @@ static void	op_in_event_cb(struct bufferevent *, short, void *);
 static void	op_out_write_cb(struct bufferevent *, void *);
 static void	op_out_event_cb(struct bufferevent *, short, void *);
 static void	op_refused(struct op *);
+static void	op_pump_cb(evutil_socket_t, short, void *);
+static int	op_regular(int);
+static size_t	op_out_len(struct op *);
 
 /* A connected socket to host:port, the host into <host>; -1 on error. */
 static int
@@ -97,6 +106,53 @@ op_dial(const char *hp, char *host, size_t len)
 	return (fd);
 }
 
+/*
+ * Whether <fd> is a regular file or a device like /dev/null: epoll
+ * cannot watch those (a redirection from or to a file), so they are read
+ * and written as they always may be. A terminal can be watched.
+ */
+static int
+op_regular(int fd)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		return (0);
+	return (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(fd)));
+}
+
+/* What is still to go to standard output. */
+static size_t
+op_out_len(struct op *o)
+{
+	return (o->out == NULL ? 0 :
+	    evbuffer_get_length(bufferevent_get_output(o->out)));
+}
+
+/* Standard input from a regular file: a read while the center takes it. */
+static void
+op_pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct op	*o = arg;
+	struct evbuffer	*out = bufferevent_get_output(o->tls);
+	int		 n;
+
+	if (o->in_eof || o->open != 1)
+		return;
+	while (!flow_full(out, &o->flow)) {
+		if ((n = evbuffer_read(out, o->p->in, OP_FILE_READ)) > 0)
+			continue;
+		if (n < 0)
+			fprintf(stderr, "twinctl: standard input: %s\n",
+			    strerror(errno));
+		o->in_eof = 1;
+		bufferevent_setwatermark(o->tls, EV_WRITE, 0, 0);
+		if (evbuffer_get_length(out) == 0)
+			op_finish(o, n < 0);
+		return;
+	}
+}
+
 static void
 op_finish(struct op *o, int rv)
 {
@@ -126,7 +182,7 @@ op_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (o->open) {
 		/* The session ended: what came is written out first. */
 		op_tls_read_cb(bev, o);
-		if (evbuffer_get_length(bufferevent_get_output(o->out)) == 0)
+		if (op_out_len(o) == 0)
 			op_finish(o, 0);
 		else {
 			bufferevent_disable(bev, EV_READ | EV_WRITE);
@@ -208,8 +264,23 @@ op_tls_read_cb(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, o->msg.head_len);
 		o->open = 1;
-		bufferevent_enable(o->in, EV_READ);
-		bufferevent_enable(o->out, EV_WRITE);
+		if (o->in != NULL)
+			bufferevent_enable(o->in, EV_READ);
+		else
+			event_active(o->pump, EV_TIMEOUT, 0);
+		if (o->out != NULL)
+			bufferevent_enable(o->out, EV_WRITE);
+	}
+	if (o->out == NULL) {
+		/* A regular file takes it all now. */
+		while (evbuffer_get_length(in) > 0)
+			if (evbuffer_write(in, o->p->out) < 0) {
+				fprintf(stderr, "twinctl: standard output: "
+				    "%s\n", strerror(errno));
+				op_finish(o, 1);
+				return;
+			}
+		return;
 	}
 	out = bufferevent_get_output(o->out);
 	evbuffer_add_buffer(out, in);
@@ -229,6 +300,8 @@ op_tls_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (o->in != NULL)
 		flow_resume(o->in);
+	else if (o->pump != NULL)
+		event_active(o->pump, EV_TIMEOUT, 0);
 }
 
 static void
@@ -236,8 +309,16 @@ op_in_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct op	*o = arg;
 	struct evbuffer	*out = bufferevent_get_output(o->tls);
+	size_t		 queued;
+	int		 more;
 
-	evbuffer_add_buffer(out, bufferevent_get_input(bev));
+	more = evbuffer_get_length(bufferevent_get_input(bev)) >=
+	    MON_GW_EVREAD;
+	evbuffer_add_buffer(o->more, bufferevent_get_input(bev));
+	queued = evbuffer_get_length(out) + evbuffer_get_length(o->more);
+	if (more && queued < o->flow.high)
+		mon_gw_read(bev, o->more, o->flow.high - queued);
+	mon_gw_coalesce(out, o->more);
 	flow_gate(bev, out, &o->flow);
 }
 
@@ -319,26 +400,48 @@ mon_gw_op_run(const struct mon_gw_op_params *p)
 	evutil_make_socket_nonblocking(p->out);
 	o.tls = bufferevent_openssl_socket_new(o.base, fd, o.ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-	o.in = bufferevent_socket_new(o.base, p->in, 0);
-	o.out = bufferevent_socket_new(o.base, p->out, 0);
-	if (o.tls == NULL || o.in == NULL || o.out == NULL)
+	o.in_file = op_regular(p->in);
+	o.out_file = op_regular(p->out);
+	if (o.in_file)
+		o.pump = event_new(o.base, -1, 0, op_pump_cb, &o);
+	else
+		o.in = bufferevent_socket_new(o.base, p->in, 0);
+	if (!o.out_file &&
+	    (o.out = bufferevent_socket_new(o.base, p->out, 0)) != NULL)
+		/* Not 16 KiB a write(2): what TLS gave goes in one. */
+		bufferevent_set_max_single_write(o.out, MON_GW_PIECE);
+	o.more = evbuffer_new();
+	if (o.tls == NULL || o.more == NULL || (o.in == NULL &&
+	    o.pump == NULL) || (o.out == NULL && !o.out_file))
 		fatalx("%s: out of memory", __func__);
 	bufferevent_openssl_set_allow_dirty_shutdown(o.tls, 1);
+	mon_gw_nodelay(o.tls);
 	bufferevent_setcb(o.tls, op_tls_read_cb, op_tls_write_cb,
 	    op_tls_event_cb, &o);
-	bufferevent_setcb(o.in, op_in_read_cb, NULL, op_in_event_cb, &o);
-	bufferevent_setcb(o.out, NULL, op_out_write_cb, op_out_event_cb, &o);
+	if (o.in != NULL) {
+		bufferevent_setcb(o.in, op_in_read_cb, NULL, op_in_event_cb,
+		    &o);
+		bufferevent_disable(o.in, EV_READ);
+	}
+	if (o.out != NULL) {
+		bufferevent_setcb(o.out, NULL, op_out_write_cb,
+		    op_out_event_cb, &o);
+		flow_watch(o.out, &o.flow);
+		bufferevent_disable(o.out, EV_READ);
+	}
 	flow_watch(o.tls, &o.flow);
-	flow_watch(o.out, &o.flow);
 	bufferevent_enable(o.tls, EV_READ | EV_WRITE);
-	bufferevent_disable(o.in, EV_READ);
-	bufferevent_disable(o.out, EV_READ);
 	event_base_dispatch(o.base);
 	/* A close_notify: the center tells an end from a failure. */
 	if (o.open && SSL_shutdown(o.ssl) < 0)
 		ERR_clear_error();
-	bufferevent_free(o.in);
-	bufferevent_free(o.out);
+	if (o.in != NULL)
+		bufferevent_free(o.in);
+	if (o.out != NULL)
+		bufferevent_free(o.out);
+	if (o.pump != NULL)
+		event_free(o.pump);
+	evbuffer_free(o.more);
 	bufferevent_free(o.tls);
 	event_base_free(o.base);
 	SSL_CTX_free(ctx);

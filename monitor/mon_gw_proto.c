@@ -146,6 +146,26 @@ field(const char **p, const char *end, size_t *n)
 }
 
 /*
+ * Parse the agent's limits of a session, the value of its up stream's
+ * Twinproxy-Gateway-Limits field: exactly "IDLE-MS MAX-MS", neither 0.
+ */
+int
+mon_gw_limits_parse(const char *buf, size_t len, uint64_t *idle,
+    uint64_t *max)
+{
+	const char	*p = buf, *end = buf + len, *f;
+	size_t		 n;
+
+	if ((f = field(&p, end, &n)) == NULL || u64_parse(f, n, idle) == -1 ||
+	    *idle == 0)
+		return (-1);
+	if ((f = field(&p, end, &n)) == NULL || u64_parse(f, n, max) == -1 ||
+	    *max == 0 || f + n != end)
+		return (-1);
+	return (0);
+}
+
+/*
  * Parse the center's answer to a poll: exactly one line,
  * "open SID TARGET OPERATOR IDLE-MS MAX-MS\n".
  */
@@ -252,6 +272,10 @@ mon_gw_path_parse(const char *path, size_t len, struct mon_gw_path *g,
 	p = path + 4;
 	if ((size_t)(end - p) == 4 && memcmp(p, "poll", 4) == 0) {
 		g->kind = MON_GW_POLL;
+		return (0);
+	}
+	if ((size_t)(end - p) == 3 && memcmp(p, "off", 3) == 0) {
+		g->kind = MON_GW_OFF;
 		return (0);
 	}
 	if ((size_t)(end - p) == 3 + MON_GW_SID_LEN &&

@@ -5,7 +5,7 @@
  * the operator's second factor, checking their invariants.
  *
  * The first input byte picks the parser ('o' order, 'p' path, 't'
- * target, 'i' operator ID; anything else tries all of them); the rest is
+ * target, 'i' operator ID, 'l' the agent's limits; anything else tries all of them); the rest is
  * the text. Whatever parses: the strings are terminated and valid, an
  * order encodes and parses back to the same, a target has a port.
  */
@@ -21,6 +21,7 @@ static void	fuzz_order(const char *, size_t);
 static void	fuzz_path(const char *, size_t);
 static void	fuzz_target(const char *, size_t);
 static void	fuzz_opid(const char *, size_t);
+static void	fuzz_limits(const char *, size_t);
 
 static void
 fuzz_order(const char *buf, size_t len)
@@ -59,6 +60,9 @@ fuzz_path(const char *buf, size_t len)
 	switch (g.kind) {
 	case MON_GW_POLL:
 		CHECK(len == 8);
+		break;
+	case MON_GW_OFF:
+		CHECK(len == 7);
 		break;
 	case MON_GW_UP:
 	case MON_GW_DOWN:
@@ -105,6 +109,15 @@ fuzz_opid(const char *buf, size_t len)
 		CHECK(why != NULL);
 }
 
+static void
+fuzz_limits(const char *buf, size_t len)
+{
+	uint64_t	idle, max;
+
+	if (mon_gw_limits_parse(buf, len, &idle, &max) == 0)
+		CHECK(idle > 0 && max > 0 && memchr(buf, '\0', len) == NULL);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,6 +138,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 'i':
 		fuzz_opid(buf, len);
+		break;
+	case 'l':
+		fuzz_limits(buf, len);
 		break;
 	default:
 		fuzz_order(buf, len);

@@ -75,7 +75,8 @@ order_line(const char *line, size_t len, FILE *f)
 static void
 path_line(const char *line, size_t len, FILE *f)
 {
-	static const char *const kinds[] = { "poll", "up", "down", "connect" };
+	static const char *const kinds[] = { "poll", "up", "down", "connect",
+	    "off" };
 	struct mon_gw_path	 g;
 	const char		*cause;
 	char			 t[ADDR_STRLEN];
@@ -229,6 +230,60 @@ test_mon_gw_chunk_framing(void)
 	evbuffer_free(out);
 }
 
+static void
+test_mon_gw_limits_parse(void)
+{
+	uint64_t	i, m;
+
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000", 9, &i, &m), 0);
+	CU_ASSERT_EQUAL(i, 2000);
+	CU_ASSERT_EQUAL(m, 3000);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("1 999999999999", 14, &i, &m), 0);
+	CU_ASSERT_EQUAL(m, 999999999999ULL);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("0 3000", 6, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 0", 6, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000", 4, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000 1", 11, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000  3000", 10, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 3000 ", 10, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("2000 -1", 7, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("1 1000000000000", 15, &i, &m),
+	    -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("", 0, &i, &m), -1);
+	CU_ASSERT_EQUAL(mon_gw_limits_parse("20\0 3000", 7, &i, &m), -1);
+}
+
+/* TLS makes a record of every piece: a chunk, and coalesced bytes, are one. */
+static void
+test_mon_gw_one_piece(void)
+{
+	struct evbuffer	*in = evbuffer_new(), *out = evbuffer_new();
+	char		 buf[64];
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < 4; i++)
+		evbuffer_add_reference(in, "abcd", 4, NULL, NULL);
+	CU_ASSERT(evbuffer_peek(in, -1, NULL, NULL, 0) > 1);
+	mon_gw_chunk(out, in);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	n = evbuffer_remove(out, buf, sizeof buf - 1);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "10\r\nabcdabcdabcdabcd\r\n");
+	for (i = 0; i < 4; i++)
+		evbuffer_add_reference(in, "wxyz", 4, NULL, NULL);
+	mon_gw_coalesce(out, in);
+	evbuffer_add_reference(in, "1234", 4, NULL, NULL);
+	mon_gw_coalesce(out, in);	/* into the room left after it */
+	CU_ASSERT_EQUAL(evbuffer_get_length(in), 0);
+	CU_ASSERT_EQUAL(evbuffer_peek(out, -1, NULL, NULL, 0), 1);
+	n = evbuffer_remove(out, buf, sizeof buf - 1);
+	buf[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "wxyzwxyzwxyzwxyz1234");
+	evbuffer_free(in);
+	evbuffer_free(out);
+}
+
 static CU_TestInfo tests[] = {
 	{ "order_parse_golden", test_mon_gw_order_parse_golden },
 	{ "path_parse_golden", test_mon_gw_path_parse_golden },
@@ -237,6 +292,8 @@ static CU_TestInfo tests[] = {
 	{ "opid_match_factors", test_mon_gw_opid_match_factors },
 	{ "sid_new_valid", test_mon_gw_sid_new_valid },
 	{ "chunk_framing", test_mon_gw_chunk_framing },
+	{ "limits_parse", test_mon_gw_limits_parse },
+	{ "one_piece", test_mon_gw_one_piece },
 	CU_TEST_INFO_NULL
 };
 
