@@ -110,10 +110,7 @@ lb_pkt_conf_default(struct lb_pkt_conf *c)
 	memset(c, 0, sizeof *c);
 	c->max_flows = 65536;
 	lb_flow_timeouts_default(&c->timeouts);
-	/*
-	 * Small blocks: a block reaches the engine when full or 1 ms old,
-	 * so a block of a few GSO frames keeps the added latency low.
-	 */
+	/* 8192 slots of 2 KB a ring (ring_timeout_ms: unused by V2). */
 	c->ring_block_size = 1 << 17;
 	c->ring_blocks = 128;
 	c->ring_timeout_ms = 1;

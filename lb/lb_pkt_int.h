@@ -18,6 +18,11 @@
 #define LB_VNET_LEN	((int)sizeof(struct virtio_net_hdr))
 /* Room the ring leaves before each frame, for headers to insert. */
 #define LB_RX_RESERVE	32
+#define LB_RX_FRAME	2048	/* ring slot: any frame of a 1500 MTU */
+#define LB_RX_BATCH	256	/* slots handled per sendmmsg round */
+/* Frames too big for a slot (GSO) are read from the socket instead. */
+#define LB_RX_COPIES	8
+#define LB_RX_COPY_LEN	(LB_RX_RESERVE + LB_VNET_LEN + 65536 + 1024)
 
 struct lb_pkt_ring;
 
@@ -53,9 +58,13 @@ struct lb_pkt_ring {
 	int			 txfd;		/* sendmmsg, qdisc bypassed */
 	uint8_t			*map;
 	size_t			 maplen;
+	uint32_t		 fsize;		/* bytes per slot */
+	uint32_t		 fpb;		/* slots per block */
 	uint32_t		 bsize;
-	uint32_t		 nblocks;
-	uint32_t		 cur;
+	uint32_t		 nframes;
+	uint32_t		 cur;		/* next slot to look at */
+	uint8_t			*copy;		/* LB_RX_COPIES big frames */
+	size_t			 ncopy;		/* taken this round */
 	struct event		*ev;
 	struct lb_pkt_txq	 txq;
 	/* Addresses for the ARP, ND and ICMP we send from this side. */

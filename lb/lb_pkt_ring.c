@@ -1,11 +1,24 @@
 /*
  * lb_pkt_ring.c: packet I/O of the L4 engine. Each interface gets a
- * TPACKET_V3 receive ring, which the kernel hands over a block (many
- * frames) at a time, and a second PACKET socket for sending: frames are
- * queued as iovecs pointing into the ring (or into scratch buffers for
- * frames the engine builds) and go out with one sendmmsg() per batch,
- * bypassing the qdisc. A block goes back to the kernel only once every
+ * TPACKET_V2 receive ring and a second PACKET socket for sending: frames
+ * are queued as iovecs pointing into the ring (or into scratch buffers
+ * for frames the engine builds) and go out with one sendmmsg() per batch,
+ * bypassing the qdisc. A slot goes back to the kernel only once every
  * frame pointing into it has been sent.
+ *
+ * Why V2 and not V3: a V3 ring wakes its reader only when a block is
+ * full or its retire timer (1 ms at least) fires, so at low and middle
+ * rates every packet waits up to a millisecond inside the balancer, and a
+ * new connection, which crosses it five times or more before it is done,
+ * spends milliseconds waiting. A V2 ring wakes the reader for the first
+ * frame that arrives while it sleeps; under load the reader finds many
+ * slots full at each wake-up, so the batches stay large.
+ *
+ * Slots hold any frame of a 1500-byte MTU. A larger one (a GSO super-frame
+ * the kernel hands over whole) does not fit: with PACKET_COPY_THRESH the
+ * kernel marks its slot TP_STATUS_COPY and queues the whole packet on the
+ * socket, in order, and the engine reads it with recvmsg() into one of a
+ * few buffers. Frames of a flow thus keep their order.
  *
  * Both sockets use virtio-net headers (PACKET_VNET_HDR): the kernel then
  * hands over GSO super-frames whole, with their checksum left partial,
@@ -46,7 +59,7 @@
 #endif
 
 static void	ring_read_cb(evutil_socket_t, short, void *);
-static void	ring_block(struct lb_pkt_ring *, struct tpacket_block_desc *);
+static void	ring_frame(struct lb_pkt_ring *, struct tpacket2_hdr *);
 static int	ring_ifinfo(struct lb_pkt_ring *, char **);
 
 /* Interface index, MAC and MTU. */
@@ -115,7 +128,7 @@ lb_ring_addrs(struct lb_pkt_ring *r)
 
 /*
  * Open the rings of interface <name> for engine <e>: the receive ring
- * (TPACKET_V3, in the fanout group) and the transmit socket.
+ * (TPACKET_V2, in the fanout group) and the transmit socket.
  */
 int
 lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
@@ -140,7 +153,7 @@ lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
 		xasprintf(cause, "packet socket: %s", strerror(errno));
 		goto fail;
 	}
-	v = TPACKET_V3;
+	v = TPACKET_V2;
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) == -1)
 		goto sockopt;
 	v = 1;
@@ -154,19 +167,26 @@ lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
 	v = LB_RX_RESERVE;
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof v) == -1)
 		goto sockopt;
+	/* Big frames go to the socket queue (see the top of this file). */
+	if (setsockopt(r->fd, SOL_PACKET, PACKET_COPY_THRESH, &v,
+	    sizeof v) == -1)
+		goto sockopt;
+	v = 16 * 1024 * 1024;
+	(void)setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v);
 	memset(&req, 0, sizeof req);
 	req.tp_block_size = c->ring_block_size;
 	req.tp_block_nr = c->ring_blocks;
-	req.tp_frame_size = TPACKET_ALIGNMENT << 7;	/* 2048 */
+	req.tp_frame_size = LB_RX_FRAME;
 	req.tp_frame_nr = req.tp_block_size / req.tp_frame_size *
 	    req.tp_block_nr;
-	req.tp_retire_blk_tov = c->ring_timeout_ms;
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req,
 	    sizeof req) == -1)
 		goto sockopt;
 	r->bsize = req.tp_block_size;
-	r->nblocks = req.tp_block_nr;
-	r->maplen = (size_t)r->bsize * r->nblocks;
+	r->fsize = req.tp_frame_size;
+	r->fpb = req.tp_block_size / req.tp_frame_size;
+	r->nframes = req.tp_frame_nr;
+	r->maplen = (size_t)r->bsize * req.tp_block_nr;
 	r->map = mmap(NULL, r->maplen, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_LOCKED | MAP_POPULATE, r->fd, 0);
 	if (r->map == MAP_FAILED)
@@ -213,7 +233,8 @@ lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
 		xasprintf(cause, "%s: bind: %s", name, strerror(errno));
 		goto fail;
 	}
-	if ((r->txq.scratch = calloc(LB_SCRATCH, LB_SCRATCH_LEN)) == NULL) {
+	if ((r->txq.scratch = calloc(LB_SCRATCH, LB_SCRATCH_LEN)) == NULL ||
+	    (r->copy = malloc((size_t)LB_RX_COPIES * LB_RX_COPY_LEN)) == NULL) {
 		xasprintf(cause, "out of memory");
 		goto fail;
 	}
@@ -254,6 +275,8 @@ lb_ring_close(struct lb_pkt_ring *r)
 	if (r->txfd != -1)
 		close(r->txfd);
 	free(r->txq.scratch);
+	free(r->copy);
+	r->copy = NULL;
 	r->ev = NULL;
 	r->map = NULL;
 	r->fd = r->txfd = -1;
@@ -275,72 +298,122 @@ lb_ring_join_mcast(struct lb_pkt_ring *r, const uint8_t *mac)
 	    sizeof mr));
 }
 
-/* Blocks are ready: hand each frame to the engine, then give them back. */
+/* Slot <i> of the ring (slots never straddle a block). */
+static struct tpacket2_hdr *
+ring_slot(struct lb_pkt_ring *r, uint32_t i)
+{
+	return ((struct tpacket2_hdr *)(void *)(r->map +
+	    (size_t)(i / r->fpb) * r->bsize + (size_t)(i % r->fpb) * r->fsize));
+}
+
+/*
+ * Frames are ready: hand up to LB_RX_BATCH to the engine, send what they
+ * gave, then give their slots back; again while the ring has more.
+ */
 static void
 ring_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct lb_pkt_ring		*r = arg;
-	struct tpacket_block_desc	*b;
-	uint32_t			 n;
+	struct lb_pkt_ring	*r = arg;
+	struct tpacket2_hdr	*h;
+	uint32_t		 first, n, i, rounds;
 
-	for (n = 0; n < r->nblocks; n++) {
-		b = (struct tpacket_block_desc *)(void *)(r->map +
-		    (size_t)r->cur * r->bsize);
-		if (!(__atomic_load_n(&b->hdr.bh1.block_status,
-		    __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+	for (rounds = 0; rounds <= r->nframes / LB_RX_BATCH; rounds++) {
+		first = r->cur;
+		for (n = 0; n < LB_RX_BATCH; n++) {
+			h = ring_slot(r, r->cur);
+			if (!(__atomic_load_n(&h->tp_status,
+			    __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+				break;
+			if (n == 0)
+				r->e->now = lb_pkt_now();
+			ring_frame(r, h);
+			r->cur = (r->cur + 1) % r->nframes;
+		}
+		if (n == 0)
 			break;
-		r->e->now = lb_pkt_now();
-		ring_block(r, b);
-		/* Frames queued for sending may point into this block. */
+		/* Frames queued for sending may point into these slots. */
 		lb_engine_flush(r->e);
-		__atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL,
-		    __ATOMIC_RELEASE);
-		r->cur = (r->cur + 1) % r->nblocks;
+		r->ncopy = 0;
+		for (i = 0; i < n; i++)
+			__atomic_store_n(&ring_slot(r, (first + i) %
+			    r->nframes)->tp_status, TP_STATUS_KERNEL,
+			    __ATOMIC_RELEASE);
 		r->e->st.rx_blocks++;
+		if (n < LB_RX_BATCH)
+			break;
 	}
 }
 
-/* Walk the frames of one block. */
-static void
-ring_block(struct lb_pkt_ring *r, struct tpacket_block_desc *b)
+/*
+ * The whole of a frame too big for its slot, from the socket queue into
+ * a copy buffer. Returns 0, or -1 (nothing queued, or truncated).
+ */
+static int
+ring_copy(struct lb_pkt_ring *r, struct lb_pkt_rx *rx)
 {
-	struct tpacket3_hdr	*h;
+	struct msghdr	msg;
+	struct iovec	iov;
+	uint8_t		*buf;
+	ssize_t		 n;
+
+	/* All taken: send what points into them first. */
+	if (r->ncopy == LB_RX_COPIES) {
+		lb_engine_flush(r->e);
+		r->ncopy = 0;
+	}
+	buf = r->copy + r->ncopy * LB_RX_COPY_LEN;
+	iov.iov_base = buf + LB_RX_RESERVE;
+	iov.iov_len = LB_RX_COPY_LEN - LB_RX_RESERVE;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	n = recvmsg(r->fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < LB_VNET_LEN + LB_PKT_ETH_HLEN || (msg.msg_flags & MSG_TRUNC))
+		return (-1);
+	r->ncopy++;
+	rx->vnet = (struct virtio_net_hdr *)(void *)iov.iov_base;
+	rx->frame = (uint8_t *)iov.iov_base + LB_VNET_LEN;
+	rx->len = rx->snaplen = (uint32_t)n - LB_VNET_LEN;
+	rx->headroom = LB_RX_RESERVE;
+	return (0);
+}
+
+/* One slot: hand its frame to the engine. */
+static void
+ring_frame(struct lb_pkt_ring *r, struct tpacket2_hdr *h)
+{
 	struct sockaddr_ll	*sll;
 	struct lb_pkt_rx	 rx;
-	uint32_t		 i, n = b->hdr.bh1.num_pkts;
-	size_t			 off = b->hdr.bh1.offset_to_first_pkt;
 
-	for (i = 0; i < n; i++) {
-		if (off + sizeof *h > r->bsize)
-			break;
-		h = (struct tpacket3_hdr *)(void *)((uint8_t *)b + off);
-		sll = (struct sockaddr_ll *)(void *)((uint8_t *)h +
-		    TPACKET_ALIGN(sizeof *h));
-		if (h->tp_mac < TPACKET_ALIGN(sizeof *h) + sizeof *sll +
-		    LB_VNET_LEN || off + h->tp_mac + h->tp_snaplen > r->bsize)
-			break;
-		/* Only what is addressed to us (a promiscuous tap aside). */
-		if (sll->sll_pkttype == PACKET_HOST ||
-		    sll->sll_pkttype == PACKET_BROADCAST ||
-		    sll->sll_pkttype == PACKET_MULTICAST) {
-			rx.frame = (uint8_t *)h + h->tp_mac;
-			rx.len = h->tp_len;
-			rx.snaplen = h->tp_snaplen;
-			rx.status = h->tp_status;
-			if (h->tp_status & TP_STATUS_VLAN_VALID)
-				rx.status |= TP_STATUS_VLAN_VALID;
-			rx.vnet = (struct virtio_net_hdr *)(void *)
-			    (rx.frame - LB_VNET_LEN);
-			/* Past the link-layer address the kernel wrote. */
-			rx.headroom = (uint8_t *)rx.vnet - ((uint8_t *)sll +
-			    sizeof *sll);
-			rx.ring = r;
-			lb_engine_rx(r->e, &rx);
+	sll = (struct sockaddr_ll *)(void *)((uint8_t *)h +
+	    TPACKET_ALIGN(sizeof *h));
+	if (h->tp_status & TP_STATUS_COPY) {
+		/* Its packet waits on the socket: read it, even if unused. */
+		if (ring_copy(r, &rx) == -1) {
+			r->e->st.drops[LB_DROP_TRUNC]++;
+			return;
 		}
-		if (h->tp_next_offset == 0)
-			break;
-		off += h->tp_next_offset;
+	} else {
+		if (h->tp_mac < TPACKET_ALIGN(sizeof *h) + sizeof *sll +
+		    LB_VNET_LEN || h->tp_mac + h->tp_snaplen > r->fsize)
+			return;
+		rx.frame = (uint8_t *)h + h->tp_mac;
+		rx.len = h->tp_len;
+		rx.snaplen = h->tp_snaplen;
+		rx.vnet = (struct virtio_net_hdr *)(void *)
+		    (rx.frame - LB_VNET_LEN);
+		/* Past the link-layer address the kernel wrote. */
+		rx.headroom = (uint8_t *)rx.vnet - ((uint8_t *)sll +
+		    sizeof *sll);
 	}
+	/* Only what is addressed to us (a promiscuous tap aside). */
+	if (sll->sll_pkttype != PACKET_HOST &&
+	    sll->sll_pkttype != PACKET_BROADCAST &&
+	    sll->sll_pkttype != PACKET_MULTICAST)
+		return;
+	rx.status = h->tp_status & ~TP_STATUS_COPY;
+	rx.ring = r;
+	lb_engine_rx(r->e, &rx);
 }
 
 /*
@@ -418,7 +491,7 @@ lb_ring_flush(struct lb_pkt_ring *r)
 void
 lb_ring_stats(struct lb_pkt_ring *r)
 {
-	struct tpacket_stats_v3	st;
+	struct tpacket_stats	st;
 	socklen_t		len = sizeof st;
 
 	if (r->fd == -1)
