@@ -493,15 +493,42 @@ cmd_key(int argc, char **argv)
 	return (0);
 }
 
+/*
+ * A certificate request for <name> and key <k>, with the subjectAltNames
+ * <gens> when there are any, signed with the key (SHA-256).
+ */
+X509_REQ *
+tc_req_make(X509_NAME *name, EVP_PKEY *k, GENERAL_NAMES *gens)
+{
+	STACK_OF(X509_EXTENSION) *exts;
+	X509_EXTENSION	*e;
+	X509_REQ	*req;
+
+	if ((req = X509_REQ_new()) == NULL ||
+	    !X509_REQ_set_version(req, 0) ||
+	    !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, k))
+		tc_die("cannot build the request: %s", tls_errstr());
+	if (sk_GENERAL_NAME_num(gens) > 0) {
+		if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
+		    (e = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ==
+		    NULL || !sk_X509_EXTENSION_push(exts, e) ||
+		    !X509_REQ_add_extensions(req, exts))
+			tc_die("cannot add the names: %s", tls_errstr());
+		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	}
+	if (X509_REQ_sign(req, k, EVP_sha256()) <= 0)
+		tc_die("cannot sign the request: %s", tls_errstr());
+	return (req);
+}
+
 /* twin-cert csr: a certificate request for a key. */
 static int
 cmd_csr(int argc, char **argv)
 {
 	const char	*keyfile = NULL, *passfile = NULL, *subject = NULL;
 	const char	*out = NULL;
-	STACK_OF(X509_EXTENSION) *exts = NULL;
 	GENERAL_NAMES	*gens;
-	X509_EXTENSION	*e;
 	X509_NAME	*name;
 	X509_REQ	*req;
 	EVP_PKEY	*k;
@@ -538,20 +565,7 @@ cmd_csr(int argc, char **argv)
 		usage();
 	name = tc_name_parse(subject);
 	k = tc_key_read(keyfile, passfile);
-	if ((req = X509_REQ_new()) == NULL ||
-	    !X509_REQ_set_version(req, 0) ||
-	    !X509_REQ_set_subject_name(req, name) ||
-	    !X509_REQ_set_pubkey(req, k))
-		tc_die("cannot build the request: %s", tls_errstr());
-	if (sk_GENERAL_NAME_num(gens) > 0) {
-		if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
-		    (e = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ==
-		    NULL || !sk_X509_EXTENSION_push(exts, e) ||
-		    !X509_REQ_add_extensions(req, exts))
-			tc_die("cannot add the names: %s", tls_errstr());
-	}
-	if (X509_REQ_sign(req, k, EVP_sha256()) <= 0)
-		tc_die("cannot sign the request: %s", tls_errstr());
+	req = tc_req_make(name, k, gens);
 	b = tc_mem();
 	if (!PEM_write_bio_X509_REQ(b, req))
 		tc_die("cannot encode the request: %s", tls_errstr());
@@ -559,7 +573,6 @@ cmd_csr(int argc, char **argv)
 	tc_note("%s: request for %s with %d subjectAltName%s", out, subject,
 	    sk_GENERAL_NAME_num(gens), sk_GENERAL_NAME_num(gens) == 1 ?
 	    "" : "s");
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	GENERAL_NAMES_free(gens);
 	X509_NAME_free(name);
 	X509_REQ_free(req);

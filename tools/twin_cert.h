@@ -30,6 +30,7 @@ int	 tc_days(const char *, int, int);
 void	 tc_ext(X509 *, X509 *, int, const char *);
 void	 tc_serial_rand(ASN1_INTEGER *);
 X509_NAME *tc_name_parse(const char *);
+X509_REQ *tc_req_make(X509_NAME *, EVP_PKEY *, GENERAL_NAMES *);
 int	 tc_dns_valid(const char *);
 void	 tc_san_add(GENERAL_NAMES *, const char *);
 

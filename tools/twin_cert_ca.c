@@ -747,8 +747,6 @@ ca_issue(int argc, char **argv)
 	const char	*dir = NULL, *type = "rsa", *errstr, *subj = NULL;
 	struct tls_pem	 pem;
 	GENERAL_NAMES	*gens;
-	STACK_OF(X509_EXTENSION) *exts = NULL;
-	X509_EXTENSION	*e;
 	X509_NAME	*name;
 	X509_REQ	*req;
 	EVP_PKEY	*k;
@@ -810,20 +808,7 @@ ca_issue(int argc, char **argv)
 	name = tc_name_parse(s);
 	free(s);
 	k = tc_keygen(type, bits);
-	if ((req = X509_REQ_new()) == NULL ||
-	    !X509_REQ_set_version(req, 0) ||
-	    !X509_REQ_set_subject_name(req, name) ||
-	    !X509_REQ_set_pubkey(req, k))
-		tc_die("cannot build the request: %s", tls_errstr());
-	if (sk_GENERAL_NAME_num(gens) > 0) {
-		if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
-		    (e = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens)) ==
-		    NULL || !sk_X509_EXTENSION_push(exts, e) ||
-		    !X509_REQ_add_extensions(req, exts))
-			tc_die("cannot add the names: %s", tls_errstr());
-	}
-	if (X509_REQ_sign(req, k, EVP_sha256()) <= 0)
-		tc_die("cannot sign the request: %s", tls_errstr());
+	req = tc_req_make(name, k, gens);
 	x = ca_sign_req(dir, passfile, req, out, server, days, cn, sizeof cn,
 	    &hex);
 	b = tc_mem();
@@ -840,7 +825,6 @@ ca_issue(int argc, char **argv)
 	    "days, mode 0600", out, desc, server ? "server" : "client", cn,
 	    hex, days);
 	free(hex);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	GENERAL_NAMES_free(gens);
 	X509_NAME_free(name);
 	X509_REQ_free(req);
