@@ -465,7 +465,9 @@ void		 cfg_check_monitor(struct cfg *, struct cfg_parser *);
 /* cfg_metrics.c: the metrics block */
 extern const struct cfg_kw cfg_metrics_kws[];
 void		 cfg_check_metrics(struct cfg *, struct cfg_parser *);
-int		 cfg_metrics_listen(const struct cfg *, int, struct addr *);
+struct metrics_conf;
+void		 cfg_metrics_conf(const struct cfg *, int,
+		     struct metrics_conf *);
 
 /* cfg_blocks.c: the keyword tables of every block */
 extern const struct cfg_blockdef cfg_blockdefs[];

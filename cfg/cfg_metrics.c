@@ -9,6 +9,7 @@
 
 #include "cfg.h"
 #include "cfg_kw.h"
+#include "metrics.h"
 
 static int	metrics_kwline(const struct cfg_blk *, const char *);
 
@@ -74,18 +75,24 @@ cfg_check_metrics(struct cfg *cfg, struct cfg_parser *p)
 }
 
 /*
- * Where daemon d's endpoint listens: 1 with *a set (port included), 0
- * when it is off (no block, or port 0).
+ * The endpoint of daemon d (CFG_METRICS_*) as lib/metrics.h takes it:
+ * listen.af 0 when it is off (no block, or port 0). The allow list
+ * points into cfg.
  */
-int
-cfg_metrics_listen(const struct cfg *cfg, int d, struct addr *a)
+void
+cfg_metrics_conf(const struct cfg *cfg, int d, struct metrics_conf *conf)
 {
 	const struct cfg_metrics	*mc = &cfg->metrics;
 
-	memset(a, 0, sizeof *a);
+	memset(conf, 0, sizeof *conf);
+	conf->timeout = SEC(10);
+	conf->max_conns = 8;
 	if (!mc->blk.present || mc->listen.af == 0 || mc->port[d] == 0)
-		return (0);
-	*a = mc->listen;
-	a->port = mc->port[d];
-	return (1);
+		return;
+	conf->listen = mc->listen;
+	conf->listen.port = mc->port[d];
+	conf->allow = mc->allow;
+	conf->nallow = mc->nallow;
+	conf->timeout = mc->timeout;
+	conf->max_conns = mc->max_connections;
 }
