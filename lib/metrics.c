@@ -264,6 +264,23 @@ metrics_sample_int(struct metrics *m, int64_t v, ...)
 	va_end(ap);
 }
 
+/*
+ * A sample of a duration kept in milliseconds, written in seconds (the
+ * base unit the conventions want) with three decimals, exactly.
+ */
+void
+metrics_sample_ms(struct metrics *m, uint64_t ms, ...)
+{
+	char	buf[32];
+	va_list	ap;
+
+	snprintf(buf, sizeof buf, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+	    ms % 1000);
+	va_start(ap, ms);
+	metrics_sample_v(m, buf, ap);
+	va_end(ap);
+}
+
 /* A family of one sample without labels. */
 void
 metrics_one(struct metrics *m, const char *name, enum metrics_type type,

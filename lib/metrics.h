@@ -81,6 +81,9 @@ void		 metrics_sample(struct metrics *, uint64_t, ...)
 		    __attribute__((sentinel));
 void		 metrics_sample_int(struct metrics *, int64_t, ...)
 		    __attribute__((sentinel));
+/* Milliseconds written as seconds ("1.250"). */
+void		 metrics_sample_ms(struct metrics *, uint64_t, ...)
+		    __attribute__((sentinel));
 /* The first error, or NULL (static until the writer is freed). */
 const char	*metrics_error(const struct metrics *);
 /* Whether name is a valid metric name. */

@@ -94,9 +94,10 @@ mon_center_metrics_cb(struct metrics *m, void *arg)
 	metrics_one(m, "twinproxy_center_alarms_cleared_total",
 	    METRICS_COUNTER, "Alarms cleared (a silent site reported).",
 	    s->alarms_cleared);
-	metrics_one(m, "twinproxy_center_alarm_lateness_max_milliseconds",
-	    METRICS_GAUGE, "Longest delay of an alarm past its deadline.",
-	    s->late_max);
+	if (metrics_family(m, "twinproxy_center_alarm_lateness_max_seconds",
+	    METRICS_GAUGE, "Longest delay of an alarm past its deadline.") ==
+	    0)
+		metrics_sample_ms(m, s->late_max, NULL);
 	if (c->agents != NULL) {
 		mon_httpd_stats(c->agents, &hs);
 		metrics_one(m, "twinproxy_center_agent_connections_open",

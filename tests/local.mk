@@ -14,7 +14,8 @@ NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_migration.sh
 
 # The daemons' /metrics endpoints during a pair run (promtool checks them).
-NETNS_TESTS += tests/integration/metrics_pair.sh
+NETNS_TESTS += tests/integration/metrics_pair.sh \
+	tests/integration/metrics_monitor.sh
 
 # tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
 check_PROGRAMS += tests/integration/tls_echo

@@ -18,8 +18,7 @@
 #     a is back and fails back, both peers' metrics say so;
 #   - a reload moves an endpoint, and one that cannot bind changes
 #     nothing.
-# twin-report and twin-monitord are covered by their unit tests
-# (test_lib_metrics.c, test_mon_alarm.c) and the shared endpoint code.
+# twin-report and twin-monitord: metrics_monitor.sh.
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u

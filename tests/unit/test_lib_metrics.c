@@ -37,6 +37,10 @@ test_metrics_golden(void)
 	CU_ASSERT_EQUAL(metrics_family(m, "twinproxy_test_delta",
 	    METRICS_GAUGE, "A gauge below zero."), 0);
 	metrics_sample_int(m, -5, NULL);
+	CU_ASSERT_EQUAL(metrics_family(m, "twinproxy_test_delay_seconds",
+	    METRICS_GAUGE, "Milliseconds as seconds."), 0);
+	metrics_sample_ms(m, 1250, "k", "a", NULL);
+	metrics_sample_ms(m, 7, "k", "b", NULL);
 	metrics_one(m, "ns:rule_ok", METRICS_GAUGE,
 	    "Colons are fine in metric names.", 7);
 	CU_ASSERT_PTR_NULL(metrics_error(m));
