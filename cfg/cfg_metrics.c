@@ -13,6 +13,7 @@
 
 static int	metrics_kwline(const struct cfg_blk *, const char *);
 
+/* listen must stay first: the check tests bit 0 of seen. */
 const struct cfg_kw cfg_metrics_kws[] = {
 	KW("listen", CFG_ADDR, CFG_REQUIRED, struct cfg_metrics, listen, 0,
 	    0, NULL, NULL),
@@ -59,8 +60,14 @@ cfg_check_metrics(struct cfg *cfg, struct cfg_parser *p)
 	const struct addr		*a = &mc->listen;
 	size_t				 i, j;
 
-	if (!b->present || a->af == 0)
+	if (!b->present)
 		return;
+	/* A listen given with a bad value was reported already. */
+	if (!(b->seen & 1)) {
+		cfg_error(p, b->file, b->line, "block 'metrics' needs "
+		    "'listen' (the management address)");
+		return;
+	}
 	if ((a->af == AF_INET && a->u.v4.s_addr == htonl(INADDR_ANY)) ||
 	    (a->af == AF_INET6 && memcmp(&a->u.v6, &any6, sizeof any6) == 0))
 		cfg_error(p, b->file, metrics_kwline(b, "listen"), "metrics "
