@@ -390,7 +390,7 @@ struct cfg_metrics {
 	struct addr		 listen;
 	struct cidr		*allow;
 	size_t			 nallow;
-	unsigned int		 port[CFG_METRICS_NDAEMONS];	/* 0: off */
+	unsigned int		 port[CFG_METRICS_NDAEMONS]; /* 0: off */
 	unsigned int		 max_connections;
 	uint64_t		 timeout;
 };

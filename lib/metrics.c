@@ -25,9 +25,9 @@
 
 struct metrics {
 	struct evbuffer		*out;
-	char			**names;	/* families written so far */
+	char			**names;	/* families so far */
 	size_t			 nnames;
-	const char		*cur;		/* current family, or NULL */
+	const char		*cur;		/* current, or NULL */
 	char			 err[160];
 	int			 failed;
 };
@@ -54,7 +54,7 @@ struct metrics_server {
 	struct cidr		*allow;
 	size_t			 nallow;
 	uint64_t		 timeout;
-	int			 warned;	/* a writer error was logged */
+	int			 warned;	/* writer error logged */
 	struct metrics_conns	 conns;
 };
 

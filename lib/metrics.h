@@ -50,9 +50,9 @@ typedef void	(*metrics_cb)(struct metrics *, void *);
 
 struct metrics_conf {
 	struct addr		 listen;	/* af 0: off */
-	const struct cidr	*allow;		/* none: listen host, loopback */
+	const struct cidr	*allow;		/* none: itself, loopback */
 	size_t			 nallow;
-	uint64_t		 timeout;	/* ms, a request's whole life */
+	uint64_t		 timeout;	/* ms, a whole request */
 	unsigned int		 max_conns;
 };
 
@@ -89,8 +89,8 @@ const char	*metrics_error(const struct metrics *);
 /* Whether name is a valid metric name. */
 int		 metrics_name_valid(const char *);
 /* A family with one unlabelled sample. */
-void		 metrics_one(struct metrics *, const char *, enum metrics_type,
-		    const char *, uint64_t);
+void		 metrics_one(struct metrics *, const char *,
+		    enum metrics_type, const char *, uint64_t);
 
 /*
  * The endpoint of daemon <name> ("twin-proxy", for logs), answering with

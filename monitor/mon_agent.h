@@ -232,8 +232,8 @@ struct mon_agent_stats {
 	uint64_t		 failed;
 	uint64_t		 refused;	/* by the center */
 	uint64_t		 events;
-	unsigned int		 failures;	/* rounds failed in a row */
-	int64_t			 since_ok;	/* ms since the last, -1 */
+	unsigned int		 failures;	/* failed in a row */
+	int64_t			 since_ok;	/* ms since last, -1 */
 	int			 spool_open;
 	struct mon_spool_stats	 spool;
 };
@@ -257,7 +257,8 @@ SSL_CTX		*mon_agent_ctx_make(struct mon_agent *, EVP_PKEY *, X509 *,
 SSL_CTX		*mon_agent_ctx_swap(struct mon_agent *, SSL_CTX *);
 X509		*mon_agent_cert(struct mon_agent *);
 int		 mon_agent_privfd(struct mon_agent *);
-void		 mon_agent_stats(struct mon_agent *, struct mon_agent_stats *);
+void		 mon_agent_stats(struct mon_agent *,
+		     struct mon_agent_stats *);
 
 /* mon_agent_metrics.c */
 struct mon_agent_metrics;
