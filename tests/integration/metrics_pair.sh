@@ -13,7 +13,8 @@
 #     variant, lb requests per cluster and server;
 #   - a client outside allow is refused (and counted); HEAD, 404, 405,
 #     garbage (400) and an over-long request line (414) are answered and
-#     the daemon keeps serving;
+#     the daemon keeps serving; max-connections idle connections hold
+#     the next scrape back until they close;
 #   - kill -9 of a's daemons: b's ha state and transitions change; when
 #     a is back and fails back, both peers' metrics say so;
 #   - a reload moves an endpoint, and one that cannot bind changes
@@ -221,6 +222,29 @@ CHECK "HEAD is answered with the content type" headok
 CHECK "twin-proxy still answers scrapes after all that" scrape_is a "$A" \
     9712 p4 'twinproxy_proxy_metrics_errors_total{reason="bad_request"}' 4
 CHECK "promtool still accepts the scrape" promok p4
+
+# cap HOST ADDR PORT N: with N idle connections held open, a scrape gets
+# no answer within 1 s; once they close, one does.
+cap() {
+    on "$1" python3 - "$2" "$3" "$4" <<'EOP'
+import socket, subprocess, sys, time
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+held = [socket.create_connection((addr, port), timeout=3) for _ in range(n)]
+time.sleep(0.2)
+url = "http://%s:%d/metrics" % (addr, port)
+r = subprocess.run(["curl", "-sS", "--noproxy", "*", "-m", "1", "-o",
+    "/dev/null", url])
+print("scrape with %d held: curl exit %d" % (n, r.returncode))
+for s in held:
+    s.close()
+r2 = subprocess.run(["curl", "-sS", "-f", "--noproxy", "*", "-m", "3",
+    "-o", "/dev/null", url])
+print("scrape after closing them: curl exit %d" % r2.returncode)
+sys.exit(0 if r.returncode == 28 and r2.returncode == 0 else 1)
+EOP
+}
+CHECK "max-connections (8) idle connections hold the next scrape back" \
+    cap a "$A" 9712 8
 
 # ---- failover --------------------------------------------------------------
 scrape c2 "$B" 9711 f0 || ERROR "cannot scrape b's ha"
