@@ -381,6 +381,20 @@ struct cfg_center {
 	unsigned int		 gateway_sessions;
 };
 
+/* The Prometheus endpoints of the daemons (cfg_metrics.c). */
+enum { CFG_METRICS_HA, CFG_METRICS_PROXY, CFG_METRICS_WPAD, CFG_METRICS_LB,
+    CFG_METRICS_REPORT, CFG_METRICS_CENTER, CFG_METRICS_NDAEMONS };
+
+struct cfg_metrics {
+	struct cfg_blk		 blk;
+	struct addr		 listen;
+	struct cidr		*allow;
+	size_t			 nallow;
+	unsigned int		 port[CFG_METRICS_NDAEMONS]; /* 0: off */
+	unsigned int		 max_connections;
+	uint64_t		 timeout;
+};
+
 struct cfg {
 	char			*file;
 	struct cfg_peer		 peer;
@@ -390,6 +404,7 @@ struct cfg {
 	struct cfg_clusters	 clusters;
 	struct cfg_report	 report;
 	struct cfg_center	 center;
+	struct cfg_metrics	 metrics;
 };
 
 /* One block kind: its keyword table and where its data lives. */
@@ -446,6 +461,13 @@ void		 cfg_dump(FILE *, const struct cfg *);
 extern const struct cfg_kw cfg_report_kws[];
 extern const struct cfg_kw cfg_center_kws[];
 void		 cfg_check_monitor(struct cfg *, struct cfg_parser *);
+
+/* cfg_metrics.c: the metrics block */
+extern const struct cfg_kw cfg_metrics_kws[];
+void		 cfg_check_metrics(struct cfg *, struct cfg_parser *);
+struct metrics_conf;
+void		 cfg_metrics_conf(const struct cfg *, int,
+		     struct metrics_conf *);
 
 /* cfg_blocks.c: the keyword tables of every block */
 extern const struct cfg_blockdef cfg_blockdefs[];

@@ -335,6 +335,8 @@ const struct cfg_blockdef cfg_blockdefs[] = {
 	    "the remote-monitoring agent: reports to the center" },
 	{ "center", 0, cfg_center_kws, 0, offsetof(struct cfg, center),
 	    "the remote-monitoring center" },
+	{ "metrics", 0, cfg_metrics_kws, 0, offsetof(struct cfg, metrics),
+	    "the daemons' Prometheus endpoints" },
 	{ NULL, 0, NULL, 0, 0, NULL }
 };
 

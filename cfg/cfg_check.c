@@ -780,4 +780,5 @@ cfg_check(struct cfg *cfg, struct cfg_parser *p)
 	TAILQ_FOREACH(cl, &cfg->clusters, entry)
 		check_cluster(cfg, p, cl);
 	cfg_check_monitor(cfg, p);
+	cfg_check_metrics(cfg, p);
 }

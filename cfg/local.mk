@@ -7,6 +7,7 @@ cfg_libcfg_a_SOURCES = \
 	cfg/cfg_blocks.c cfg/cfg_kw.h \
 	cfg/cfg_check.c \
 	cfg/cfg_monitor.c \
+	cfg/cfg_metrics.c \
 	cfg/cfg_ftp.c \
 	cfg/cfg_dump.c
 

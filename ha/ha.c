@@ -82,7 +82,9 @@ main(int argc, char **argv)
 			fatalx("control socket %s: %s", path, cause);
 		free(path);
 	}
+	ha_metrics_start(ctx);
 	event_base_dispatch(ctx->base);
+	ha_metrics_stop(ctx);
 	if (ctx->cfg->ha.redundancy)
 		ha_stop(ctx);
 	else

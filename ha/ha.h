@@ -247,6 +247,7 @@ struct ha_ctx {
 	struct addr		*track_addrs;
 	size_t			 ntrack;
 	struct ctl_server	*ctl;
+	struct metrics_server	*metrics;	/* ha_metrics.c */
 	char			 fipstr[256];
 	char			 self[INET6_ADDRSTRLEN];
 	char			 partner[INET6_ADDRSTRLEN];
@@ -280,6 +281,11 @@ struct ha_inst	*ha_inst_find(struct ha_ctx *, const struct addr *);
 
 /* ha_ctl.c */
 extern const struct ctl_cmd *const ha_ctl_cmds;
+
+/* ha_metrics.c */
+struct metrics_server;
+void		 ha_metrics_start(struct ha_ctx *);
+void		 ha_metrics_stop(struct ha_ctx *);
 
 /* ha_wire.c */
 size_t		 ha_wire_encode(const struct ha_hb *, const unsigned char *,

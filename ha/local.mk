@@ -10,6 +10,7 @@ ha_libha_a_SOURCES = \
 	ha/ha_track.c \
 	ha/ha_notify.c \
 	ha/ha_ctl.c \
+	ha/ha_metrics.c \
 	ha/ha_daemon.c
 
 sbin_PROGRAMS += twin-ha

@@ -106,6 +106,7 @@ lbd_init(struct lbd *d, struct event_base *base, struct cfg *cfg,
 		fatalx("evtimer_new");
 	snprintf(d->via, sizeof d->via, "%s (twin-lb)",
 	    cfg->peer.name != NULL ? cfg->peer.name : "twin-lb");
+	lbd_metrics_init(d);
 }
 
 /* Return 1 for a wildcard address (0.0.0.0, ::). */
@@ -192,8 +193,15 @@ lbd_listen(struct lbd *d, const struct cfg *cfg, const char **cause)
 			a[n++] = cc->listen[i].addr;
 		}
 	}
+	/* The metrics endpoint first: it is put back if a listener fails. */
+	if (lbd_metrics_sync(d, cfg, cause) == -1) {
+		free(a);
+		return (-1);
+	}
 	rv = listener_set_sync(d->ls, a, n, cause);
 	free(a);
+	if (rv == -1 && d->cfg != cfg)
+		lbd_metrics_sync(d, d->cfg, &(const char *){ NULL });
 	return (rv);
 }
 
@@ -531,6 +539,7 @@ lbd_shutdown(struct lbd *d)
 	d->logs = NULL;
 	d->nlogs = 0;
 	lbd_ctl_close(d);
+	lbd_metrics_free(d);
 	listener_set_free(d->ls);
 	event_free(d->drain_timer);
 }

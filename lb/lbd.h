@@ -309,6 +309,7 @@ struct lbd {
 	struct event		*pkt_timer;	/* floating IP held? */
 	int			 pkt_active;
 	uint64_t		 pkt_restarts;
+	struct metrics_server	*metrics;	/* lb_metrics.c */
 	struct http_msg		 msg;		/* parse scratch (big) */
 };
 
@@ -328,6 +329,13 @@ struct lbd_cluster *lbd_cluster_find(struct lbd *, const char *);
 int		 lbd_serves(int);
 int		 lbd_has_l4(const struct cfg *);
 void		 lbd_skipped(const struct cfg *);
+
+/* lb_metrics.c */
+struct metrics_server;
+void		 lbd_metrics_init(struct lbd *);
+int		 lbd_metrics_sync(struct lbd *, const struct cfg *,
+		    const char **);
+void		 lbd_metrics_free(struct lbd *);
 
 /* lb_cluster.c */
 struct lbd_cluster *lbd_cluster_new(struct lbd *, const struct cfg *,

@@ -27,6 +27,7 @@ lb_liblb_a_SOURCES = \
 	lb/lb_http_head.c \
 	lb/lb_log.c \
 	lb/lb_ctl.c \
+	lb/lb_metrics.c \
 	lb/lb_l4.c \
 	lb/lb_caps.c
 

@@ -51,3 +51,7 @@ lib_libcommon_a_SOURCES += lib/ftp.c lib/ftp_addr.c lib/ftp_client.c \
 	lib/ftp_list.c lib/ftp.h
 UNIT_SOURCES += tests/unit/test_lib_ftp.c tests/unit/test_lib_ftp_client.c \
 	tests/unit/test_lib_ftp_url.c
+
+# Metrics: the Prometheus text format and the /metrics endpoint.
+lib_libcommon_a_SOURCES += lib/metrics.c lib/metrics.h
+UNIT_SOURCES += tests/unit/test_lib_metrics.c

@@ -11,10 +11,10 @@ monitor_libmonitor_a_SOURCES = \
 	monitor/mon_store.h monitor/mon_store.c monitor/mon_store_sqlite.c \
 	monitor/mon_agent.h monitor/mon_snap.c monitor/mon_diff.c \
 	monitor/mon_ctlc.c monitor/mon_priv.c monitor/mon_client.c \
-	monitor/mon_agent.c \
+	monitor/mon_agent.c monitor/mon_agent_metrics.c \
 	monitor/mon_center.h monitor/mon_center.c monitor/mon_httpd.c \
 	monitor/mon_views.c monitor/mon_json.c monitor/mon_notify.c \
-	monitor/mon_center_ctl.c \
+	monitor/mon_center_ctl.c monitor/mon_center_metrics.c \
 	monitor/mon_dist.h monitor/mon_dist.c monitor/mon_dist_key.c \
 	monitor/mon_dist_agent.c monitor/mon_dist_priv.c \
 	monitor/mon_dist_center.c \

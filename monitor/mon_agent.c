@@ -994,6 +994,22 @@ mon_agent_event(struct mon_agent *a, enum mon_ev_kind kind, const char *text)
 	agent_send_in(a, 0);
 }
 
+/* The agent's counters, for its metrics (mon_agent_metrics.c). */
+void
+mon_agent_stats(struct mon_agent *a, struct mon_agent_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->reports = a->nreports;
+	st->failed = a->nfailed;
+	st->refused = a->nrefused;
+	st->events = a->nevents;
+	st->failures = a->failures;
+	st->since_ok = a->last_ok != 0 ? (int64_t)(agent_now() -
+	    a->last_ok) : -1;
+	if ((st->spool_open = a->spool != NULL))
+		mon_spool_stats(a->spool, &st->spool);
+}
+
 /* This peer's role as the last poll of twin-ha saw it. */
 enum mon_role
 mon_agent_role(struct mon_agent *a)

@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "mon_report.h"
+#include "mon_spool.h"
 
 #define MON_SNAP_TRACK		16	/* tracked services of twin-ha */
 #define MON_SNAP_WPAD		2	/* proxies twin-wpad probes */
@@ -226,6 +227,16 @@ struct mon_ctlc	*mon_ctlc_new(struct event_base *, int, const char *,
 void		 mon_ctlc_free(struct mon_ctlc *);
 
 /* mon_agent.c */
+struct mon_agent_stats {
+	uint64_t		 reports;	/* accepted by the center */
+	uint64_t		 failed;
+	uint64_t		 refused;	/* by the center */
+	uint64_t		 events;
+	unsigned int		 failures;	/* failed in a row */
+	int64_t			 since_ok;	/* ms since last, -1 */
+	int			 spool_open;
+	struct mon_spool_stats	 spool;
+};
 struct mon_agent *mon_agent_new(struct event_base *, struct cfg *,
 		     const char *, char **);
 void		 mon_agent_free(struct mon_agent *);
@@ -246,6 +257,16 @@ SSL_CTX		*mon_agent_ctx_make(struct mon_agent *, EVP_PKEY *, X509 *,
 SSL_CTX		*mon_agent_ctx_swap(struct mon_agent *, SSL_CTX *);
 X509		*mon_agent_cert(struct mon_agent *);
 int		 mon_agent_privfd(struct mon_agent *);
+void		 mon_agent_stats(struct mon_agent *,
+		     struct mon_agent_stats *);
+
+/* mon_agent_metrics.c */
+struct mon_agent_metrics;
+struct mon_agent_metrics *mon_agent_metrics_new(struct mon_agent *,
+		     struct event_base *);
+int		 mon_agent_metrics_sync(struct mon_agent_metrics *,
+		     const struct cfg *, const char **);
+void		 mon_agent_metrics_free(struct mon_agent_metrics *);
 
 /* mon_client.c */
 void		 mon_client_request(struct evbuffer *, const char *,

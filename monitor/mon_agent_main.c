@@ -23,6 +23,7 @@
 struct agent_main {
 	struct event_base	*base;
 	struct mon_agent	*agent;
+	struct mon_agent_metrics *metrics;
 	struct cfg		*cfg;
 	const char		*cfgfile;
 };
@@ -75,6 +76,7 @@ agent_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	struct cfg_msgs		 msgs;
 	struct cfg_msg		*msg;
 	struct cfg		*cfg;
+	const char		*ccause;
 
 	log_info("SIGHUP received, reloading %s", m->cfgfile);
 	TAILQ_INIT(&msgs);
@@ -89,6 +91,12 @@ agent_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	if (!cfg->report.blk.present) {
 		log_warnx("reload: no report block any more; the running "
 		    "configuration stays (stop the agent instead)");
+		cfg_free(cfg);
+		return;
+	}
+	if (mon_agent_metrics_sync(m->metrics, cfg, &ccause) == -1) {
+		log_warnx("reload: metrics: %s; the running configuration "
+		    "stays", ccause);
 		cfg_free(cfg);
 		return;
 	}
@@ -168,6 +176,9 @@ main(int argc, char **argv)
 		    ccause);
 	if (mon_agent_start(m.agent, &cause) == -1)
 		fatalx("%s", cause);
+	m.metrics = mon_agent_metrics_new(m.agent, m.base);
+	if (mon_agent_metrics_sync(m.metrics, m.cfg, &ccause) == -1)
+		fatalx("metrics: %s", ccause);
 	log_info("site %s peer %s reporting to %s %s%s, as %s",
 	    m.cfg->report.site_id, m.cfg->peer.name,
 	    hostport_fmt(&m.cfg->report.center, hp, sizeof hp),
@@ -178,6 +189,7 @@ main(int argc, char **argv)
 	ev_signals(m.base, sigs, sizeof sigs / sizeof sigs[0], &m);
 	event_base_dispatch(m.base);
 
+	mon_agent_metrics_free(m.metrics);
 	mon_agent_free(m.agent);	/* closes the helper's channel */
 	if (helper != -1)
 		waitpid(helper, NULL, 0);

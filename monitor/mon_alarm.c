@@ -425,3 +425,16 @@ mon_alarm_nsites(const struct mon_alarm *al)
 {
 	return (al->nsites);
 }
+
+/* How many sites are in state st (the metrics' sites by state). */
+size_t
+mon_alarm_nsites_state(const struct mon_alarm *al, enum mon_site_state st)
+{
+	struct al_site	*s;
+	size_t		 n = 0;
+
+	RB_FOREACH(s, al_sites, (struct al_sites *)&al->sites)
+		if (s->state == st)
+			n++;
+	return (n);
+}

@@ -61,6 +61,8 @@ enum mon_site_state mon_alarm_site_state(const struct mon_alarm *,
 enum mon_site_state mon_alarm_device_state(const struct mon_alarm *,
 		     const char *, const char *);
 size_t		 mon_alarm_nsites(const struct mon_alarm *);
+size_t		 mon_alarm_nsites_state(const struct mon_alarm *,
+		     enum mon_site_state);
 const char	*mon_site_state_name(enum mon_site_state);
 
 #endif

@@ -131,7 +131,15 @@ struct mon_center {
 	uint64_t		(*now)(void);	/* wall clock, ms */
 	uint64_t		 started;
 	struct mon_center_stats	 stats;
+	struct metrics_server	*metrics;	/* mon_center_metrics.c */
 };
+
+/* mon_center_metrics.c */
+struct metrics_server;
+void		 mon_center_metrics_start(struct mon_center *);
+int		 mon_center_metrics_sync(struct mon_center *,
+		     const struct cfg *, const char **);
+void		 mon_center_metrics_stop(struct mon_center *);
 
 /* mon_httpd.c */
 struct mon_httpd *mon_httpd_new(struct event_base *,

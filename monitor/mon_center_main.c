@@ -130,6 +130,8 @@ center_sighup_cb(evutil_socket_t sig, short what, void *arg)
 			free(cause);
 		}
 	}
+	if (mon_center_metrics_sync(c, cfg, &ccause) == -1)
+		log_warnx("reload: metrics: %s; the endpoint stays", ccause);
 	if (mon_httpd_listen(c->agents, cfg->center.listen,
 	    cfg->center.nlisten, &ccause) == -1)
 		log_warnx("reload: agent listeners: %s; they stay", ccause);
@@ -260,6 +262,7 @@ main(int argc, char **argv)
 	if (mon_center_sites_load(c, &cause) == -1)
 		fatalx("%s", cause);
 	c->gw = mon_gw_center_new(c);
+	mon_center_metrics_start(c);
 	log_info("center for %zu site%s, alive timeout %llums, as %s",
 	    mon_alarm_nsites(c->alarm), mon_alarm_nsites(c->alarm) == 1 ?
 	    "" : "s", (unsigned long long)cfg->center.alive_timeout,
@@ -268,6 +271,7 @@ main(int argc, char **argv)
 	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &m);
 	event_base_dispatch(base);
 
+	mon_center_metrics_stop(c);
 	mon_gw_center_free(c->gw);
 	mon_httpd_free(c->agents);
 	mon_httpd_free(c->operators);

@@ -9,6 +9,7 @@ proxy_libproxy_a_SOURCES = \
 	proxy/proxy_acl.c \
 	proxy/proxy_log.c \
 	proxy/proxy_ctl.c \
+	proxy/proxy_metrics.c \
 	proxy/proxy_cache_hook.c \
 	proxy/proxy_ftp.h \
 	proxy/proxy_ftp_main.c \

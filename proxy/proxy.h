@@ -81,6 +81,16 @@ struct proxy_stats {
 	uint64_t	 errors[PROXY_ERR_MAX];
 };
 
+/* Requests by Squid result code and by status class (proxy_metrics.c). */
+#define PROXY_METRICS_CODES	32
+struct proxy_codes {
+	const char	*code[PROXY_METRICS_CODES];	/* static strings */
+	uint64_t	 count[PROXY_METRICS_CODES];
+	size_t		 n;
+	uint64_t	 cls[6];	/* none, 1xx..5xx */
+};
+
+struct metrics_server;
 struct proxy_server;
 struct proxy_client;
 TAILQ_HEAD(proxy_clients, proxy_client);
@@ -108,6 +118,10 @@ struct proxy {
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
+
+	/* The Prometheus endpoint (proxy_metrics.c). */
+	struct metrics_server	*metrics;
+	struct proxy_codes	 codes;
 
 	/* The FTP proxy's listeners and sessions (proxy_ftp_main.c). */
 	struct proxy_ftp	*ftp;
@@ -270,6 +284,12 @@ void	proxy_ftp_gw_start(struct proxy_client *);
 void	proxy_ftp_gw_resume(struct proxy_client *);
 void	proxy_ftp_gw_free(struct proxy_client *);
 int	proxy_ftp_gw_cacheable(const struct proxy_client *);
+
+/* proxy_metrics.c */
+void	proxy_metrics_init(struct proxy *);
+int	proxy_metrics_sync(struct proxy *, const char **);
+void	proxy_metrics_free(struct proxy *);
+void	proxy_metrics_request(struct proxy_client *, const char *, int);
 
 /* proxy_cache_hook.c */
 struct cache_conf;

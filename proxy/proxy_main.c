@@ -47,6 +47,7 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	    px)) == NULL)
 		fatalx("evtimer_new");
 	proxy_ftp_init(px);
+	proxy_metrics_init(px);
 	px->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
 	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (px->dns == NULL) {
@@ -112,7 +113,9 @@ proxy_listen(struct proxy *px, const char **cause)
 	if (listener_set_sync(px->ls, px->cfg->proxy.listen,
 	    px->cfg->proxy.nlisten, cause) == -1)
 		return (-1);
-	return (proxy_ftp_listen(px, cause));
+	if (proxy_ftp_listen(px, cause) == -1)
+		return (-1);
+	return (proxy_metrics_sync(px, cause));
 }
 
 /*
@@ -144,7 +147,7 @@ proxy_reload(struct proxy *px)
 	px->cfg = cfg;
 	if (proxy_listen(px, &cause) == -1) {
 		px->cfg = old;
-		/* The HTTP listeners may have changed before FTP's failed. */
+		/* Those before the one that failed may have changed. */
 		proxy_listen(px, &(const char *){ NULL });
 		cfg_free(cfg);
 		log_warnx("reload: %s; keeping the running configuration",
@@ -224,6 +227,7 @@ proxy_shutdown(struct proxy *px)
 	while ((c = TAILQ_FIRST(&px->clients)) != NULL)
 		proxy_client_close(c, "shutting down");
 	proxy_ftp_shutdown(px);
+	proxy_metrics_free(px);
 	pool_free(px->pool);
 	px->pool = NULL;
 	logfile_free(px->log);

@@ -13,6 +13,10 @@ NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
 
+# The daemons' /metrics endpoints during a pair run (promtool checks them).
+NETNS_TESTS += tests/integration/metrics_pair.sh \
+	tests/integration/metrics_monitor.sh
+
 # tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
 check_PROGRAMS += tests/integration/tls_echo
 tests_integration_tls_echo_SOURCES = tests/integration/tls_echo.c

@@ -6,7 +6,8 @@ wpad_libwpad_a_SOURCES = \
 	wpad/wpad_verify.c \
 	wpad/wpad_server.c \
 	wpad/wpad_probe.c \
-	wpad/wpad_ctl.c
+	wpad/wpad_ctl.c \
+	wpad/wpad_metrics.c
 
 sbin_PROGRAMS += twin-wpad
 twin_wpad_SOURCES = wpad/wpad.c

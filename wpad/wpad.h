@@ -89,6 +89,9 @@ struct wpad {
 	uint64_t		 nserved[WPAD_NSCRIPT];
 	uint64_t		 nnotfound;
 	uint64_t		 nreload;
+	uint64_t		 nerr_client;	/* no client address: 500 */
+	uint64_t		 nerr_nomem;	/* 503 */
+	struct metrics_server	*metrics;	/* wpad_metrics.c */
 };
 
 /* wpad_pac.c */
@@ -108,6 +111,12 @@ struct wpad	*wpad_new(struct event_base *, struct cfg *, const char *);
 void	 wpad_free(struct wpad *);
 int	 wpad_rebuild(struct wpad *, const struct cfg_wpad *, const char **);
 int	 wpad_reload(struct wpad *);
+
+/* wpad_metrics.c */
+struct metrics_server;
+void	 wpad_metrics_start(struct wpad *);
+int	 wpad_metrics_sync(struct wpad *, const struct cfg *, const char **);
+void	 wpad_metrics_stop(struct wpad *);
 
 /* wpad_probe.c */
 void	 wpad_probe_start(struct wpad *);

@@ -102,6 +102,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	    AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in)) == -1) {
 		log_warnx("%s request from an unknown address: 500", method);
+		w->nerr_client++;
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
@@ -135,6 +136,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	} else if (evbuffer_add(evhttp_request_get_output_buffer(req),
 	    w->pac.script[i], w->pac.len[i]) == -1) {
 		log_warnx("%s %s from %s: out of memory, 503", method, path, a);
+		w->nerr_nomem++;
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, NULL);
 		return;
 	}
@@ -251,6 +253,7 @@ wpad_new(struct event_base *base, struct cfg *cfg, const char *cfgfile)
 	evhttp_set_gencb(w->http, server_request_cb, w);
 	evhttp_set_bevcb(w->http, server_bev_cb, w);
 	server_listen(w);
+	wpad_metrics_start(w);
 	return (w);
 }
 
@@ -261,6 +264,7 @@ wpad_free(struct wpad *w)
 	if (w == NULL)
 		return;
 	wpad_probe_stop(w);
+	wpad_metrics_stop(w);
 	if (w->http != NULL)
 		evhttp_free(w->http);
 	listener_pause_free(w->pause);
@@ -373,8 +377,17 @@ wpad_reload(struct wpad *w)
 			    sizeof w->probe[i].why);
 		}
 	}
+	/* The metrics endpoint may move; back again if the scripts fail. */
+	if (wpad_metrics_sync(w, ncfg, &cause) == -1) {
+		log_warnx("reload: metrics: %s; keeping the running "
+		    "configuration", cause);
+		cfg_free(ncfg);
+		wpad_probe_start(w);
+		return (-1);
+	}
 	if (wpad_rebuild(w, &ncfg->wpad, &cause) == -1) {
 		log_warnx("reload: keeping the running configuration");
+		wpad_metrics_sync(w, w->cfg, &cause);
 		cfg_free(ncfg);
 		wpad_probe_start(w);
 		return (-1);
