@@ -12,6 +12,8 @@ endif
 NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
+# Access-log forwarding: both peers to one log server (rsyslog).
+NETNS_TESTS += tests/integration/logfwd_pair.sh
 
 # tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
 check_PROGRAMS += tests/integration/tls_echo

@@ -74,7 +74,8 @@ test_logfwd_format_golden(void)
 	struct tm	 tm = fw_tm(3600);
 	char		 buf[512];
 	const char	*line = "1764600625.123 5 198.18.1.1 TCP_MISS/200 1024 "
-			    "GET http://o/x - HIER_DIRECT/198.18.2.1 text/plain";
+			    "GET http://o/x - HIER_DIRECT/198.18.2.1 "
+			    "text/plain";
 	size_t		 n;
 
 	n = logfwd_format(buf, sizeof buf, 16 * 8 + 6, &tm, 42, "a",
