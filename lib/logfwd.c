@@ -57,6 +57,9 @@ struct logfwd {
 	time_t			 warn_next;
 	uint64_t		 warn_pending, warn_pending_local;
 
+	/* The PROCID, taken at the first line (after a detach's fork). */
+	long			 pid;
+
 	/* The time, made once a second. */
 	time_t			 tm_sec;
 	struct tm		 tm;
@@ -339,16 +342,18 @@ logfwd_send(struct logfwd *lf, const char *line, size_t len)
 		len--;
 	pri = lf->conf.facility * 8 + LOGFWD_SEVERITY;
 	tm = logfwd_now(lf, &usec);
+	if (lf->pid == 0)
+		lf->pid = (long)getpid();
 	if (lf->conf.syslog) {
 		n = logfwd_format_local(buf, LOGFWD_MSG_MAX, pri, tm, lf->app,
-		    (long)getpid(), line, len);
+		    lf->pid, line, len);
 		if (logfwd_dgram_send(lf, buf, n) == 0)
 			ok = 1;
 	}
 	if (lf->state == LOGFWD_IDLE)
 		return (ok ? 0 : -1);
 	n = logfwd_format(buf + LOGFWD_PREFIX_MAX, LOGFWD_MSG_MAX, pri, tm,
-	    usec, lf->host, lf->app, (long)getpid(), lf->msgid, line, len);
+	    usec, lf->host, lf->app, lf->pid, lf->msgid, line, len);
 	o = logfwd_frame(buf, n);
 	n += LOGFWD_PREFIX_MAX - o;
 	queued = evbuffer_get_length(lf->q);

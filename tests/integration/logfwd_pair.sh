@@ -8,6 +8,9 @@
 #   - requests with unique URLs through each peer: every line arrives
 #     exactly once, in its own peer's file only, with the daemon's name
 #     and the same text as the peer's own access log file;
+#   - twin-lb on both peers, an l7 cluster forwarding instead of a file
+#     (access-log none): its lines arrive once each, under its peer's
+#     name, with APP-NAME twin-lb;
 #   - the log server stops: requests are still answered, all of them,
 #     within generous bounds; each proxy logs the server down once, and
 #     once its small queue is full, the lines it drops with their count;
@@ -24,6 +27,7 @@ set -u
 need_cmd curl python3 rsyslogd nft
 . "$(dirname "$0")/proxy_lib.sh"
 
+TWIN_LB=$TOP_BUILDDIR/twin-lb
 L=198.18.0.9
 proxy_topo a b c1 origin logs=$L
 proxy_dirs
@@ -138,6 +142,46 @@ wait_until 5 has_n "$PX/access-b.log" rb $N
 CHECK "a's forwarded lines are its access log's, after APP-NAME" \
     same_lines a ra
 CHECK "b's forwarded lines are its access log's" same_lines b rb
+
+# ---- twin-lb clusters forward too, instead of a file ---------------------------
+# lb_conf NAME ADDR: an l7 cluster on ADDR:80 in front of the origin.
+lb_conf() {
+    echo "peer { name $1; address $2; run-dir $PX/run-$1; }"
+    conf_block "cluster web" "listen $2:80" "server o $O:8000" \
+        "icmp-check no" "check-interval 1s" "check-timeout 500ms" \
+        "access-log none" \
+        "access-log-server $L:6514"
+}
+conf_write "$T/lb-a.conf" lb_conf a "$A"
+conf_write "$T/lb-b.conf" lb_conf b "$B"
+daemon_start a lb-a.log c1 "$A" 80 "$TWIN_LB" -d -v -f "$T/lb-a.conf"
+daemon_start b lb-b.log c1 "$B" 80 "$TWIN_LB" -d -v -f "$T/lb-b.conf"
+# lb_get ADDR TAG N: N requests to the cluster on ADDR; all 200.
+lb_get() {
+    local i got=0
+    for ((i = 1; i <= $3; i++)); do
+        [ "$(on c1 curl -sS -m 10 -o /dev/null -w '%{http_code}' \
+            "http://$1/hello?$2-$i")" = 200 ] && got=$((got + 1))
+    done
+    echo "$got of $3 requests to $1 answered 200"
+    [ "$got" -eq "$3" ]
+}
+up_lb() { on c1 curl -sS -m 2 -o /dev/null "http://$1/hello?probe"; }
+wait_until 10 up_lb "$A"
+wait_until 10 up_lb "$B"
+CHECK "a's cluster answers" lb_get "$A" la 10
+CHECK "b's cluster answers" lb_get "$B" lb 10
+CHECK "a's cluster lines reach the server" \
+    wait_until 10 has_n "$REMOTE/a.log" la 10
+CHECK "b's cluster lines reach the server" \
+    wait_until 10 has_n "$REMOTE/b.log" lb 10
+CHECK "each of a's cluster lines arrived once, from twin-lb" \
+    once_each "$REMOTE/a.log" la 10
+CHECK "each of b's cluster lines arrived once" once_each "$REMOTE/b.log" lb 10
+lb_app() { [ "$(grep -c -- "^twin-lb .*/hello?$1-" "$REMOTE/$2.log")" -eq 10 ]; }
+CHECK "the cluster's lines carry APP-NAME twin-lb" lb_app la a
+CHECK "none of b's cluster lines is in a's file" \
+    no_line -F "$REMOTE/a.log" "?lb-"
 
 # ---- the log server stops ----------------------------------------------------
 stop "$RSYSLOG_PID"
