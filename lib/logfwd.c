@@ -325,6 +325,7 @@ logfwd_configure(struct logfwd *lf, const struct logfwd_conf *conf)
 	if (same && conf->nserver == 0)
 		return;
 	/* A new destination: what is queued goes there. */
+	logfwd_warn_flush(lf);		/* the old one's drops, by its name */
 	logfwd_close(lf);
 	lf->down = 0;
 	lf->down_dropped = 0;
@@ -467,15 +468,17 @@ static void
 logfwd_warn_flush(struct logfwd *lf)
 {
 	if (lf->warn_pending > 0)
-		log_warnx("%s: log server %s: %llu lines dropped (%s, "
+		log_warnx("%s: log server %s: %llu line%s dropped (%s, "
 		    "queue of %zu bytes full)", lf->what, lf->cur,
 		    (unsigned long long)lf->warn_pending,
+		    lf->warn_pending == 1 ? "" : "s",
 		    lf->state == LOGFWD_UP ? "server slow" : "server down",
 		    (size_t)lf->conf.queue_max);
 	if (lf->warn_pending_local > 0)
-		log_warnx("%s: syslog %s: %llu lines dropped (not taken)",
+		log_warnx("%s: syslog %s: %llu line%s dropped (not taken)",
 		    lf->what, lf->dev_log,
-		    (unsigned long long)lf->warn_pending_local);
+		    (unsigned long long)lf->warn_pending_local,
+		    lf->warn_pending_local == 1 ? "" : "s");
 	if (lf->warn_pending > 0 || lf->warn_pending_local > 0)
 		lf->warn_next = time(NULL) + LOGFWD_WARN_S;
 	lf->warn_pending = lf->warn_pending_local = 0;
