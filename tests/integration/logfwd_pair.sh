@@ -116,6 +116,19 @@ same_lines() {
         <(grep -- "/hello?$2-" "$PX/access-$1.log" | sed 's/^/twin-proxy /')
 }
 
+# stat PEER NAME: counter NAME of PEER's twinctl proxy stats.
+stat() {
+    on "$1" "$TWINCTL" -f "$T/$1.conf" proxy stats |
+        awk -v n="$2" '$1 == n { print $2 }'
+}
+# stat_is PEER NAME OP VALUE: that counter compares so ("-gt", "-eq").
+stat_is() {
+    local v
+    v=$(stat "$1" "$2")
+    echo "$1's $2 is ${v:-missing}"
+    [ -n "$v" ] && [ "$v" "$3" "$4" ]
+}
+
 # ---- both peers, one log server ----------------------------------------------
 N=20
 CHECK "a's proxy reaches the log server" \
@@ -198,6 +211,9 @@ CHECK "a counts and reports lines dropped (queue of 4K full)" \
     wait_log proxy-a.log "log server $L:6514: [0-9]+ lines? dropped \(server down, queue of 4096 bytes full\)" 15
 CHECK "b reports lines dropped" \
     wait_log proxy-b.log "log server $L:6514: [0-9]+ lines? dropped" 15
+CHECK "twinctl: a is not connected" stat_is a log-forward-connected -eq 0
+CHECK "twinctl: a counts the lines dropped" \
+    stat_is a log-forward-dropped -gt 0
 CHECK "a said 'down' only once while down" \
     test "$(grep -c "log server $L:6514 down: " "$T/logs/proxy-a.log")" -eq 1
 wait_until 5 has_n "$PX/access-a.log" da $M
@@ -210,6 +226,9 @@ CHECK "a logs the server up again with the count dropped" \
     wait_log proxy-a.log "log server $L:6514 up again, [1-9][0-9]* lines dropped while down" 40
 CHECK "b logs the server up again" \
     wait_log proxy-b.log "log server $L:6514 up again" 40
+CHECK "twinctl: a is connected again" stat_is a log-forward-connected -eq 1
+CHECK "twinctl: a counts the lines sent" \
+    stat_is a log-forward-sent -ge $((N + 10))
 CHECK "requests through a, server back" all_ok a ua $N
 CHECK "requests through b, server back" all_ok b ub $N
 CHECK "a's new lines arrive" wait_until 10 has_n "$REMOTE/a.log" ua $N

@@ -319,6 +319,74 @@ test_logfwd_refused_bound(void)
 	event_base_free(base);
 }
 
+/*
+ * A new destination (SIGHUP): what waited for the old one goes to the
+ * new one; the tag applies from the next line.
+ */
+static void
+test_logfwd_reconfigure(void)
+{
+	struct event_base	*base = event_base_new();
+	struct logfwd_conf	 conf;
+	struct logfwd_stats	 st;
+	struct logfwd		*fw;
+	struct addr		 dead, live;
+	char			 got[4096];
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 l, s;
+
+	l = fw_listen(&dead);
+	close(l);
+	l = fw_listen(&live);
+	memset(&conf, 0, sizeof conf);
+	conf.server[0] = dead;
+	conf.nserver = 1;
+	conf.host = "old-tag";
+	conf.app = "twin-proxy";
+	conf.msgid = "access";
+	conf.facility = LOGFWD_FACILITY_DEFAULT;
+	fw = logfwd_new(base, "access log");
+	logfwd_configure(fw, &conf);
+	fw_run(base, 100);
+	CU_ASSERT_EQUAL(logfwd_send(fw, "queued one", 10), 0);
+	CU_ASSERT_EQUAL(logfwd_send(fw, "queued two", 10), 0);
+	/* The same settings again: nothing changes, no connect. */
+	logfwd_configure(fw, &conf);
+	logfwd_stats(fw, &st);
+	CU_ASSERT_EQUAL(st.connects, 0);
+	conf.server[0] = live;
+	conf.host = "new-tag";
+	logfwd_configure(fw, &conf);
+	CU_ASSERT_EQUAL(logfwd_send(fw, "after", 5), 0);
+	fw_run(base, 200);
+	s = accept(l, NULL, NULL);
+	CU_ASSERT_FATAL(s != -1);
+	fw_run(base, 100);
+	while (len < sizeof got - 1 && (n = recv(s, got + len,
+	    sizeof got - 1 - len, MSG_DONTWAIT)) > 0)
+		len += n;
+	got[len] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, " old-tag twin-proxy "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, " - queued one"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, " - queued two"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, " new-tag twin-proxy "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, " - after"));
+	CU_ASSERT(strstr(got, "queued two") < strstr(got, "after"));
+	logfwd_stats(fw, &st);
+	CU_ASSERT_EQUAL(st.sent, 3);
+	CU_ASSERT_EQUAL(st.dropped, 0);
+	/* No server at all: the queue is given up, and counted. */
+	conf.nserver = 0;
+	logfwd_configure(fw, &conf);
+	CU_ASSERT_FALSE(logfwd_active(fw));
+	CU_ASSERT_EQUAL(logfwd_send(fw, "nowhere", 7), -1);
+	logfwd_free(fw);
+	close(s);
+	close(l);
+	event_base_free(base);
+}
+
 /* The local syslog: one datagram per line, never waiting. */
 static void
 test_logfwd_syslog_dgram(void)
@@ -377,6 +445,7 @@ static CU_TestInfo tests[] = {
 	{ "frame_golden", test_logfwd_frame_golden },
 	{ "tcp_frames", test_logfwd_tcp_frames },
 	{ "refused_bound", test_logfwd_refused_bound },
+	{ "reconfigure", test_logfwd_reconfigure },
 	{ "syslog_dgram", test_logfwd_syslog_dgram },
 	CU_TEST_INFO_NULL
 };
