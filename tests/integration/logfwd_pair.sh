@@ -126,7 +126,7 @@ stat_is() {
     local v
     v=$(stat "$1" "$2")
     echo "$1's $2 is ${v:-missing}"
-    [ -n "$v" ] && [ "$v" "$3" "$4" ]
+    [ -n "$v" ] && test "$v" "$3" "$4"
 }
 
 # ---- both peers, one log server ----------------------------------------------
