@@ -154,6 +154,9 @@ struct cfg_proxy {
 	char			*access_log_tag;	/* NULL: peer name */
 	int			 access_log_facility;
 	uint64_t		 access_log_queue;
+	int			 access_log_tls;
+	char			*access_log_ca_file;
+	char			*access_log_server_name;
 	uint64_t		 cache_memory;
 	char			*cache_dir;
 	uint64_t		 cache_dir_size;
@@ -313,6 +316,9 @@ struct cfg_cluster {
 	char			*access_log_tag;	/* NULL: peer name */
 	int			 access_log_facility;
 	uint64_t		 access_log_queue;
+	int			 access_log_tls;
+	char			*access_log_ca_file;
+	char			*access_log_server_name;
 	uint64_t		 client_timeout;
 	uint64_t		 idle_timeout;
 	uint64_t		 server_timeout;

@@ -214,11 +214,14 @@ lbd_log_key(const struct cfg *cfg, const struct cfg_cluster *cc)
 	char	*key, *k, a[ADDR_STRLEN];
 	size_t	 i;
 
-	xasprintf(&key, "%s\n%d %s %d %llu", cc->access_log,
+	xasprintf(&key, "%s\n%d %s %d %llu %d %s %s", cc->access_log,
 	    cc->access_log_syslog, cc->access_log_tag != NULL ?
 	    cc->access_log_tag : (cfg->peer.name != NULL ? cfg->peer.name :
 	    "-"), cc->access_log_facility,
-	    (unsigned long long)cc->access_log_queue);
+	    (unsigned long long)cc->access_log_queue, cc->access_log_tls,
+	    cc->access_log_ca_file != NULL ? cc->access_log_ca_file : "-",
+	    cc->access_log_server_name != NULL ?
+	    cc->access_log_server_name : "-");
 	for (i = 0; i < cc->naccess_log_server; i++) {
 		xasprintf(&k, "%s %s", key, addr_fmt(&cc->access_log_server[i],
 		    a, sizeof a));
@@ -250,6 +253,9 @@ lbd_log_forward(struct logfwd *fwd, const struct cfg *cfg,
 	conf.msgid = "access";
 	conf.facility = cc->access_log_facility;
 	conf.queue_max = cc->access_log_queue;
+	conf.tls = cc->access_log_tls;
+	conf.tls_ca = cc->access_log_ca_file;
+	conf.tls_name = cc->access_log_server_name;
 	logfwd_configure(fwd, &conf);
 }
 

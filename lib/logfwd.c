@@ -13,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "conn.h"
 #include "ev.h"
 #include "log.h"
 #include "logfwd.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 /*
@@ -35,6 +39,9 @@ struct logfwd {
 	char			*what;
 	struct logfwd_conf	 conf;
 	char			*host, *app, *msgid, *dev_log;
+	char			*tls_ca, *tls_name;
+	SSL_CTX			*tls;		/* when conf.tls */
+	int			 handshake;	/* TCP up, TLS going */
 
 	/* The server. */
 	enum logfwd_state	 state;
@@ -45,6 +52,7 @@ struct logfwd {
 	uint64_t		 inflight;	/* lines on bev's output */
 	struct event		*retry;
 	uint64_t		 backoff_ms;
+	time_t			 up_since;
 	int			 down;		/* "down" was logged */
 	uint64_t		 down_dropped;	/* dropped since then */
 	char			 cur[ADDR_STRLEN];
@@ -79,6 +87,9 @@ static void	logfwd_warn_flush(struct logfwd *);
 static void	logfwd_dgram_open(struct logfwd *);
 static int	logfwd_dgram_send(struct logfwd *, const char *, size_t);
 static const struct tm *logfwd_now(struct logfwd *, long *);
+static int	logfwd_tls_start(struct logfwd *, char *, size_t);
+static void	logfwd_tls_error(struct bufferevent *, char *, size_t);
+static int	logfwd_streq(const char *, const char *);
 static void	logfwd_read_cb(struct bufferevent *, void *);
 static void	logfwd_write_cb(struct bufferevent *, void *);
 static void	logfwd_event_cb(struct bufferevent *, short, void *);
@@ -268,6 +279,10 @@ logfwd_free(struct logfwd *lf)
 	free(lf->app);
 	free(lf->msgid);
 	free(lf->dev_log);
+	free(lf->tls_ca);
+	free(lf->tls_name);
+	if (lf->tls != NULL)
+		SSL_CTX_free(lf->tls);
 	free(lf->what);
 	free(lf);
 }
@@ -277,6 +292,15 @@ static char *
 logfwd_strdup(const char *s)
 {
 	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+/* Whether two settings are the same string (or both unset). */
+static int
+logfwd_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
 }
 
 /* Apply a configuration. */
@@ -294,6 +318,9 @@ logfwd_configure(struct logfwd *lf, const struct logfwd_conf *conf)
 		if (!addr_eq(&conf->server[i], &lf->conf.server[i]) ||
 		    conf->server[i].port != lf->conf.server[i].port)
 			same = 0;
+	if (conf->tls != lf->conf.tls || !logfwd_streq(conf->tls_ca,
+	    lf->tls_ca) || !logfwd_streq(conf->tls_name, lf->tls_name))
+		same = 0;
 	free(lf->host);
 	free(lf->app);
 	free(lf->msgid);
@@ -312,9 +339,18 @@ logfwd_configure(struct logfwd *lf, const struct logfwd_conf *conf)
 		if (conf->syslog)
 			logfwd_dgram_open(lf);
 	}
+	if (!same) {
+		free(lf->tls_ca);
+		free(lf->tls_name);
+		lf->tls_ca = logfwd_strdup(conf->tls_ca);
+		lf->tls_name = logfwd_strdup(conf->tls_name);
+		if (lf->tls != NULL)
+			SSL_CTX_free(lf->tls);
+		lf->tls = NULL;
+	}
 	lf->conf = *conf;
 	lf->conf.host = lf->conf.app = lf->conf.msgid = NULL;
-	lf->conf.dev_log = NULL;
+	lf->conf.dev_log = lf->conf.tls_ca = lf->conf.tls_name = NULL;
 	if (lf->conf.queue_max == 0)
 		lf->conf.queue_max = LOGFWD_QUEUE_DEFAULT;
 	if (lf->conf.nserver > CONN_MAXADDRS)
@@ -505,6 +541,7 @@ logfwd_connect(struct logfwd *lf)
 
 	addr_fmt(conn_addrs_cur(&lf->addrs), lf->cur, sizeof lf->cur);
 	lf->state = LOGFWD_CONNECTING;
+	lf->handshake = 0;
 	lf->bev = conn_connect(lf->base, conn_addrs_cur(&lf->addrs),
 	    lf->conf.source.af != 0 ? &lf->conf.source : NULL, &lim, &cbs,
 	    &err, &op);
@@ -534,6 +571,7 @@ logfwd_close(struct logfwd *lf)
 		lf->bev = NULL;
 	}
 	lf->inflight = 0;
+	lf->handshake = 0;
 	if (lf->state == LOGFWD_UP)
 		lf->st.connected = 0;
 	evtimer_del(lf->retry);
@@ -556,9 +594,15 @@ logfwd_fail(struct logfwd *lf, const char *why)
 	logfwd_close(lf);
 	/* The lines the connection took with it: dropped while down. */
 	before = lf->st.dropped - before;
-	if (was_up)
+	/*
+	 * A connection that lasted starts the backoff over; one that a
+	 * server closes at once (flapping, or refusing us after accepting)
+	 * keeps doubling it, so the log does not hear of it every second.
+	 */
+	if (was_up && time(NULL) - lf->up_since >= LOGFWD_BACKOFF_MAX_MS /
+	    1000)
 		lf->backoff_ms = LOGFWD_BACKOFF_MIN_MS;
-	else if (conn_addrs_next(&lf->addrs)) {
+	else if (!was_up && conn_addrs_next(&lf->addrs)) {
 		log_debug("%s: log server %s: %s; trying the next address",
 		    lf->what, at, why);
 		logfwd_connect(lf);
@@ -625,14 +669,24 @@ logfwd_event_cb(struct bufferevent *bev, short what, void *arg)
 	char		 why[128];
 	int		 err = EVUTIL_SOCKET_ERROR();
 
+	if ((what & BEV_EVENT_CONNECTED) && lf->conf.tls && !lf->handshake) {
+		/* TCP is up: the TLS handshake next, on top of it. */
+		if (logfwd_tls_start(lf, why, sizeof why) == -1)
+			logfwd_fail(lf, why);
+		return;
+	}
 	if (what & BEV_EVENT_CONNECTED) {
 		lf->state = LOGFWD_UP;
 		lf->st.connected = 1;
 		lf->st.connects++;
-		lf->backoff_ms = LOGFWD_BACKOFF_MIN_MS;
+		lf->up_since = time(NULL);
 		lf->addrs.idx = 0;
 		ev_tv(&tv, LOGFWD_STALL_MS);
 		bufferevent_set_timeouts(bev, NULL, &tv);
+		/* Over TLS, the TCP stream's own (still connect_ms). */
+		if (lf->handshake)
+			bufferevent_set_timeouts(
+			    bufferevent_get_underlying(bev), NULL, &tv);
 		if (lf->down)
 			log_info("%s: log server %s up again, %llu lines "
 			    "dropped while down", lf->what, lf->cur,
@@ -653,7 +707,84 @@ logfwd_event_cb(struct bufferevent *bev, short what, void *arg)
 	else
 		strlcpy(why, err != 0 ? strerror(err) : "connection error",
 		    sizeof why);
+	if (lf->handshake)
+		logfwd_tls_error(bev, why, sizeof why);
 	logfwd_fail(lf, why);
+}
+
+/*
+ * Start TLS over the connection just made: the context is built at the
+ * first connection after a change (a CA file that does not load is the
+ * server's failure, retried with the rest); the server's certificate is
+ * checked against its name, or the address connected to.
+ */
+static int
+logfwd_tls_start(struct logfwd *lf, char *why, size_t len)
+{
+	struct tls_client_conf	 tc;
+	struct bufferevent	*fbev;
+	struct timeval		 tv;
+	char			*cause = NULL, ip[ADDR_STRLEN];
+	SSL			*ssl;
+
+	if (lf->tls == NULL) {
+		memset(&tc, 0, sizeof tc);
+		tc.cafile = lf->tls_ca;
+		if ((lf->tls = tls_client_new(&tc, &cause)) == NULL) {
+			snprintf(why, len, "tls: %s", cause);
+			free(cause);
+			return (-1);
+		}
+	}
+	addr_ntop(conn_addrs_cur(&lf->addrs), ip, sizeof ip);
+	if ((ssl = tls_client_ssl(lf->tls, lf->tls_name != NULL ?
+	    lf->tls_name : ip, &cause)) == NULL) {
+		snprintf(why, len, "tls: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	fbev = bufferevent_openssl_filter_new(lf->base, lf->bev, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (fbev == NULL) {
+		SSL_free(ssl);
+		snprintf(why, len, "tls: out of memory");
+		return (-1);
+	}
+	/* The filter owns the TCP bufferevent now. */
+	lf->bev = fbev;
+	lf->handshake = 1;
+	bufferevent_setcb(fbev, logfwd_read_cb, logfwd_write_cb,
+	    logfwd_event_cb, lf);
+	bufferevent_setwatermark(fbev, EV_WRITE, 0, 0);
+	ev_tv(&tv, LOGFWD_CONNECT_MS);
+	bufferevent_set_timeouts(fbev, &tv, &tv);
+	bufferevent_enable(fbev, EV_READ | EV_WRITE);
+	return (0);
+}
+
+/* Say why a TLS stream failed, when OpenSSL knows better than errno. */
+static void
+logfwd_tls_error(struct bufferevent *bev, char *why, size_t len)
+{
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+	unsigned long	 e;
+	long		 vr;
+	const char	*r;
+
+	if (ssl == NULL)
+		return;
+	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(why, len, "tls: server certificate not accepted: %s",
+		    X509_verify_cert_error_string(vr));
+		return;
+	}
+	if ((e = bufferevent_get_openssl_error(bev)) == 0)
+		return;
+	if ((r = ERR_reason_error_string(e)) == NULL)
+		r = "handshake failed";
+	snprintf(why, len, "tls: %s", r);
+	while (bufferevent_get_openssl_error(bev) != 0)
+		;
 }
 
 /* Open the datagram socket to the local syslog. */

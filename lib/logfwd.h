@@ -15,6 +15,8 @@
  *
  * The HOSTNAME of every message is the peer's tag (its name by default),
  * so the two peers of a pair keep to their own files at the server.
+ * With TLS (RFC 5425) the server's certificate is verified against a CA
+ * file (or the system's store) and the server's name or address.
  */
 #ifndef LOGFWD_H
 #define LOGFWD_H
@@ -60,6 +62,9 @@ struct logfwd_conf {
 	const char	*msgid;			/* MSGID: "access" */
 	int		 facility;		/* 0-23 */
 	size_t		 queue_max;		/* bytes */
+	int		 tls;			/* RFC 5425 */
+	const char	*tls_ca;		/* NULL: the system's store */
+	const char	*tls_name;		/* NULL: the address */
 };
 
 /* Counters, for the control socket and metrics. */

@@ -120,5 +120,8 @@ proxy_log_forward(struct proxy *px)
 	conf.msgid = "access";
 	conf.facility = pc->access_log_facility;
 	conf.queue_max = pc->access_log_queue;
+	conf.tls = pc->access_log_tls;
+	conf.tls_ca = pc->access_log_ca_file;
+	conf.tls_name = pc->access_log_server_name;
 	logfwd_configure(px->logfwd, &conf);
 }

@@ -18,13 +18,17 @@
 #     dropped, and new lines arrive again, each once;
 #   - SIGHUP to a destination whose SYNs are black-holed (nft drop on
 #     the log host): requests are not slowed, the connect times out and
-#     the server is logged down.
+#     the server is logged down;
+#   - TLS (RFC 5425) to openssl s_server, its certificate checked: b's
+#     lines arrive there as strictly octet-counted frames, each once; a
+#     server whose certificate the CA file does not vouch for is refused
+#     (logged down, nothing sent).
 
 # shellcheck disable=SC2317  # helpers are called through CHECK
 set -u
 . "$(dirname "$0")/lib.sh"
 
-need_cmd curl python3 rsyslogd nft
+need_cmd curl python3 rsyslogd nft openssl
 . "$(dirname "$0")/proxy_lib.sh"
 
 TWIN_LB=$TOP_BUILDDIR/twin-lb
@@ -56,13 +60,15 @@ rsyslog_start() {
     wait_port c1 "$L" 6514
 }
 
-# peer_conf NAME ADDR SERVER: the config of peer NAME, forwarding to
-# SERVER (address:port) with a queue of 4K.
+# peer_conf NAME ADDR SERVER [SETTING...]: the config of peer NAME,
+# forwarding to SERVER (address:port) with a queue of 4K.
 peer_conf() {
-    echo "peer { name $1; address $2; run-dir $PX/run-$1; }"
-    conf_block proxy "listen $2:3128" "allow $C1/32" \
-        "access-log $PX/access-$1.log" "access-log-server $3" \
-        "access-log-queue 4K"
+    local name=$1 addr=$2 server=$3
+    shift 3
+    echo "peer { name $name; address $addr; run-dir $PX/run-$name; }"
+    conf_block proxy "listen $addr:3128" "allow $C1/32" \
+        "access-log $PX/access-$name.log" "access-log-server $server" \
+        "access-log-queue 4K" "$@"
 }
 
 origin_start origin origin.log "$REC" "$O:8000"
@@ -259,6 +265,55 @@ CHECK "a's lines stop reaching the old server" \
     no_line -F "$REMOTE/a.log" "?ba-"
 CHECK "b still forwards to the server" all_ok b bb 5
 CHECK "b's lines still arrive" wait_until 10 has_n "$REMOTE/b.log" bb 5
+
+# ---- TLS to openssl s_server, the certificate checked -------------------------
+# cert NAME: a self-signed certificate for the log host's address.
+cert() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$T/$1.key" -out "$T/$1.crt" -subj "/CN=$1" \
+        -addext "subjectAltName=IP:$L" -days 2 2>/dev/null ||
+        ERROR "cannot make the certificate $1"
+}
+cert tls-good
+cert tls-other
+# What s_server receives goes to its log as it comes (-quiet); its stdin
+# is a pipe that stays open (at EOF it would close the connection).
+tls_server() {
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    spawn logs "tls-$1.log" bash -c 'sleep 900 | exec openssl s_server \
+        -quiet -accept "$1" -cert "$2" -key "$3"' _ "$L:$1" \
+        "$T/tls-good.crt" "$T/tls-good.key"
+    wait_until 10 tls_listening "$1" || ERROR "s_server on $1 is not up"
+}
+tls_listening() { on logs ss -ltn "sport = :$1" | grep -q LISTEN; }
+tls_server 6516
+tls_server 6517
+conf_write "$T/b.conf" peer_conf b "$B" "$L:6516" "access-log-tls yes" \
+    "access-log-ca-file $T/tls-good.crt"
+kill -HUP "$PID_B"
+CHECK "b connects to the TLS server, its certificate accepted" \
+    wait_log proxy-b.log "log server $L:6516 connected"
+CHECK "$N requests through b" all_ok b tb $N
+FRAMES=$TOP_SRCDIR/tests/integration/logfwd_frames.py
+tls_got() {
+    python3 "$FRAMES" "$T/logs/tls-6516.log" >"$T/tls-frames" &&
+        has_n "$T/tls-frames" tb "$N"
+}
+CHECK "b's lines reach the TLS server as octet-counted frames" \
+    wait_until 10 tls_got
+CHECK "each arrived once" once_each "$T/tls-frames" tb $N
+CHECK "each as b's, from twin-proxy" \
+    test "$(grep -c -- '^<134>1 [^ ]* b twin-proxy [0-9]* access - .*/hello?tb-' \
+        "$T/tls-frames")" -eq "$N"
+conf_write "$T/a.conf" peer_conf a "$A" "$L:6517" "access-log-tls yes" \
+    "access-log-ca-file $T/tls-other.crt"
+kill -HUP "$PID_A"
+CHECK "a refuses a server its CA file does not vouch for" \
+    wait_log proxy-a.log "log server $L:6517 down: tls: server certificate not accepted"
+CHECK "requests through a still succeed" all_ok a xa 5
+CHECK "nothing reached the untrusted server" \
+    no_line -F tls-6517.log "hello?xa-"
+
 CHECK "the proxies are still running" \
     test "$(procs_alive "$PID_A" "$PID_B" | wc -l)" -eq 2
 
