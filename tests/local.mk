@@ -14,7 +14,7 @@ NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_migration.sh
 # Access-log forwarding: both peers to one log server (rsyslog).
 NETNS_TESTS += tests/integration/logfwd_pair.sh
-EXTRA_DIST += tests/bench/logfwd_bench.sh
+EXTRA_DIST += tests/bench/logfwd_bench.sh tests/integration/logfwd_frames.py
 
 # tls_cert.sh: twin-cert and lib/tls.c against the openssl command.
 check_PROGRAMS += tests/integration/tls_echo
