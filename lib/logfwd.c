@@ -256,8 +256,12 @@ logfwd_free(struct logfwd *lf)
 
 	if (lf == NULL)
 		return;
-	/* Shutting down: one last non-blocking try, so little is lost. */
-	if (lf->state == LOGFWD_UP && (fd = bufferevent_getfd(lf->bev)) != -1) {
+	/*
+	 * Shutting down: one last non-blocking try, so little is lost
+	 * (plain TCP only: under TLS the socket's bytes are records).
+	 */
+	if (lf->state == LOGFWD_UP && !lf->handshake &&
+	    (fd = bufferevent_getfd(lf->bev)) != -1) {
 		logfwd_push(lf);
 		evbuffer_add_buffer(bufferevent_get_output(lf->bev), lf->q);
 		lf->inflight += lf->q_lines;
