@@ -147,6 +147,16 @@ struct cfg_proxy {
 	unsigned int		 max_headers;
 	unsigned int		 max_connections;
 	char			*access_log;
+	/* Access-log forwarding (lib/logfwd.h). */
+	struct addr		*access_log_server;
+	size_t			 naccess_log_server;
+	int			 access_log_syslog;
+	char			*access_log_tag;	/* NULL: peer name */
+	int			 access_log_facility;
+	uint64_t		 access_log_queue;
+	int			 access_log_tls;
+	char			*access_log_ca_file;
+	char			*access_log_server_name;
 	uint64_t		 cache_memory;
 	char			*cache_dir;
 	uint64_t		 cache_dir_size;
@@ -299,6 +309,16 @@ struct cfg_cluster {
 	int			 forwarded;
 	int			 via;
 	char			*access_log;
+	/* Access-log forwarding (lib/logfwd.h). */
+	struct addr		*access_log_server;
+	size_t			 naccess_log_server;
+	int			 access_log_syslog;
+	char			*access_log_tag;	/* NULL: peer name */
+	int			 access_log_facility;
+	uint64_t		 access_log_queue;
+	int			 access_log_tls;
+	char			*access_log_ca_file;
+	char			*access_log_server_name;
 	uint64_t		 client_timeout;
 	uint64_t		 idle_timeout;
 	uint64_t		 server_timeout;

@@ -216,7 +216,7 @@ lbd_log_request(struct lbd_client *cl)
 	if (x->logged)
 		return;
 	x->logged = 1;
-	if (cl->c->log == NULL || logfile_fd(cl->c->log) == -1)
+	if (!logfile_active(cl->c->log))
 		return;
 	n = lbd_log_format(line, sizeof line, x->t_start.tv_sec,
 	    cl->addr_str, x->reqline[0] != '\0' ? x->reqline : NULL,

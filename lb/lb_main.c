@@ -26,6 +26,7 @@
 #include "listener.h"
 #include "log.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "pool.h"
 #include "xmalloc.h"
 
@@ -39,7 +40,11 @@ static int	 lbd_build(struct lbd *, const struct cfg *,
 static void	 lbd_clusters_free(struct lbd_clusters *);
 static const struct cfg_cluster *lbd_cfg_cluster(const struct cfg *,
 		    const char *);
-static struct logfile *lbd_log_for(struct lbd *, const char *);
+static struct logfile *lbd_log_for(struct lbd *, const struct cfg *,
+		    const struct cfg_cluster *);
+static char	*lbd_log_key(const struct cfg *, const struct cfg_cluster *);
+static void	 lbd_log_forward(struct logfwd *, const struct cfg *,
+		    const struct cfg_cluster *);
 
 /*
  * Whether this daemon serves clusters of <mode>: the one place the mode
@@ -205,16 +210,79 @@ lbd_listen(struct lbd *d, const struct cfg *cfg, const char **cause)
 	return (rv);
 }
 
-/* The log object of <path> (opened by lbd_logs_open), or NULL. */
-static struct logfile *
-lbd_log_for(struct lbd *d, const char *path)
+/*
+ * The key of <cc>'s access log: its path and its forwarding settings.
+ * Clusters that agree on both share one file and one connection to the
+ * log server; the tag defaults to the peer's name, so that the two
+ * peers' lines never meet under one name at the server.
+ */
+static char *
+lbd_log_key(const struct cfg *cfg, const struct cfg_cluster *cc)
 {
-	size_t	i;
+	char	*key, *k, a[ADDR_STRLEN];
+	size_t	 i;
+
+	xasprintf(&key, "%s\n%d %s %d %llu %d %s %s", cc->access_log,
+	    cc->access_log_syslog, cc->access_log_tag != NULL ?
+	    cc->access_log_tag : (cfg->peer.name != NULL ? cfg->peer.name :
+	    "-"), cc->access_log_facility,
+	    (unsigned long long)cc->access_log_queue, cc->access_log_tls,
+	    cc->access_log_ca_file != NULL ? cc->access_log_ca_file : "-",
+	    cc->access_log_server_name != NULL ?
+	    cc->access_log_server_name : "-");
+	for (i = 0; i < cc->naccess_log_server; i++) {
+		xasprintf(&k, "%s %s", key, addr_fmt(&cc->access_log_server[i],
+		    a, sizeof a));
+		free(key);
+		key = k;
+	}
+	return (key);
+}
+
+/* Apply <cc>'s forwarding settings to <fwd>. */
+static void
+lbd_log_forward(struct logfwd *fwd, const struct cfg *cfg,
+    const struct cfg_cluster *cc)
+{
+	struct logfwd_conf	conf;
+	size_t			i;
+
+	memset(&conf, 0, sizeof conf);
+	for (i = 0; i < cc->naccess_log_server && i < CONN_MAXADDRS; i++)
+		conf.server[conf.nserver++] = cc->access_log_server[i];
+	if (cc->naccess_log_server > CONN_MAXADDRS)
+		log_warnx("cluster %s: access-log-server: only the first %d "
+		    "addresses are used", cc->name, CONN_MAXADDRS);
+	conf.source = cfg->peer.address;
+	conf.syslog = cc->access_log_syslog;
+	conf.host = cc->access_log_tag != NULL ? cc->access_log_tag :
+	    cfg->peer.name;
+	conf.app = "twin-lb";
+	conf.msgid = "access";
+	conf.facility = cc->access_log_facility;
+	conf.queue_max = cc->access_log_queue;
+	conf.tls = cc->access_log_tls;
+	conf.tls_ca = cc->access_log_ca_file;
+	conf.tls_name = cc->access_log_server_name;
+	logfwd_configure(fwd, &conf);
+}
+
+/* The log object of <cc> (opened by lbd_logs_open), or NULL. */
+static struct logfile *
+lbd_log_for(struct lbd *d, const struct cfg *cfg,
+    const struct cfg_cluster *cc)
+{
+	struct logfile	*lf = NULL;
+	char		*key = lbd_log_key(cfg, cc);
+	size_t		 i;
 
 	for (i = 0; i < d->nlogs; i++)
-		if (strcmp(d->logs[i].path, path) == 0)
-			return (d->logs[i].used ? d->logs[i].lf : NULL);
-	return (NULL);
+		if (strcmp(d->logs[i].key, key) == 0) {
+			lf = d->logs[i].used ? d->logs[i].lf : NULL;
+			break;
+		}
+	free(key);
+	return (lf);
 }
 
 /*
@@ -230,6 +298,7 @@ lbd_logs_open(struct lbd *d, const struct cfg *cfg, int strict)
 	const struct cfg_cluster	*cc;
 	struct lbd_log			*l;
 	const char			*cause;
+	char				*key;
 	size_t				 i;
 	int				 rv = 0;
 
@@ -238,22 +307,28 @@ lbd_logs_open(struct lbd *d, const struct cfg *cfg, int strict)
 	TAILQ_FOREACH(cc, &cfg->clusters, entry) {
 		if (!lbd_serves(cc->mode) || cc->mode == LB_MODE_L4)
 			continue;
+		key = lbd_log_key(cfg, cc);
 		for (i = 0; i < d->nlogs; i++)
-			if (strcmp(d->logs[i].path, cc->access_log) == 0)
+			if (strcmp(d->logs[i].key, key) == 0)
 				break;
 		if (i == d->nlogs) {
 			d->logs = xreallocarray(d->logs, d->nlogs + 1,
 			    sizeof *d->logs);
 			l = &d->logs[d->nlogs++];
 			l->path = xstrdup(cc->access_log);
+			l->key = key;
 			l->lf = logfile_new(d->base, "access log",
 			    LOGFILE_FLUSH, LOGFILE_MAXBUF);
+			l->fwd = logfwd_new(d->base, "access log");
+			logfile_set_forward(l->lf, l->fwd);
 			l->used = 0;
-		}
+		} else
+			free(key);
 		l = &d->logs[i];
 		if (l->used)
 			continue;
 		l->used = 1;
+		lbd_log_forward(l->fwd, cfg, cc);
 		if (logfile_path(l->lf) != NULL) {
 			logfile_reopen(l->lf);
 			continue;
@@ -265,9 +340,14 @@ lbd_logs_open(struct lbd *d, const struct cfg *cfg, int strict)
 		if (strict)
 			rv = -1;
 	}
-	for (i = 0; i < d->nlogs; i++)
-		if (!d->logs[i].used && logfile_path(d->logs[i].lf) != NULL)
+	for (i = 0; i < d->nlogs; i++) {
+		if (d->logs[i].used)
+			continue;
+		if (logfile_path(d->logs[i].lf) != NULL)
 			logfile_close(d->logs[i].lf);
+		/* No cluster logs this way any more: stop forwarding. */
+		logfwd_configure(d->logs[i].fwd, &(struct logfwd_conf){ 0 });
+	}
 	return (rv);
 }
 
@@ -278,8 +358,10 @@ lbd_logs_reopen(struct lbd *d)
 	size_t	i;
 
 	for (i = 0; i < d->nlogs; i++)
-		if (d->logs[i].used)
+		if (d->logs[i].used) {
 			logfile_reopen(d->logs[i].lf);
+			logfwd_reopen(d->logs[i].fwd);
+		}
 }
 
 /* The block of cluster <name> in <cfg>. */
@@ -314,7 +396,7 @@ lbd_build(struct lbd *d, const struct cfg *cfg, struct lbd_clusters *list,
 			return (-1);
 		c->pool = pool_new(&(struct pool_conf){ LBD_POOL_MAX,
 		    cc->server_idle_timeout });
-		c->log = lbd_log_for(d, cc->access_log);
+		c->log = lbd_log_for(d, cfg, cc);
 		if (cc->spoof && cc->mode != LB_MODE_L4)
 			log_warnx("%s:%d: cluster %s: spoof is not supported "
 			    "for %s clusters by this build; connecting from "
@@ -440,8 +522,7 @@ lbd_reload(struct lbd *d)
 
 	/* Nothing can fail from here on. */
 	TAILQ_FOREACH(c, &fresh, entry) {
-		c->log = lbd_log_for(d, lbd_cfg_cluster(cfg, c->name)->
-		    access_log);
+		c->log = lbd_log_for(d, cfg, lbd_cfg_cluster(cfg, c->name));
 		if ((o = lbd_cluster_find(d, c->name)) == NULL ||
 		    o->mode != c->mode)
 			continue;
@@ -533,7 +614,9 @@ lbd_shutdown(struct lbd *d)
 	}
 	for (i = 0; i < d->nlogs; i++) {
 		logfile_free(d->logs[i].lf);
+		logfwd_free(d->logs[i].fwd);
 		free(d->logs[i].path);
+		free(d->logs[i].key);
 	}
 	free(d->logs);
 	d->logs = NULL;

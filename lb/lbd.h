@@ -37,6 +37,7 @@ struct event;
 struct event_base;
 struct evbuffer;
 struct logfile;
+struct logfwd;
 struct lb_pkt_cluster_conf;
 struct lb_pkt_engine;
 struct pool;
@@ -275,7 +276,9 @@ struct lbd_up {
 /* An access log file, shared by the clusters that name its path. */
 struct lbd_log {
 	char			*path;
+	char			*key;		/* path and forwarding */
 	struct logfile		*lf;
+	struct logfwd		*fwd;		/* lf's forwarding */
 	int			 used;		/* by the running config */
 };
 

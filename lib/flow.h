@@ -56,6 +56,10 @@
  * log files
  *   logfile.c:logfile_write                 at most max_buf (8 MiB)
  *       buffered; lines past it are dropped and counted
+ *   logfwd.c:logfwd_send                    to the log server: queue and
+ *       socket output together at most access-log-queue (4 MiB); lines
+ *       past it are dropped and counted; what the server sends is read
+ *       and dropped; /dev/log datagrams sent with MSG_DONTWAIT or dropped
  * twin-ha
  *   heartbeats and gratuitous ARP are datagrams of a fixed size sent on
  *   timers: nothing is queued for a peer

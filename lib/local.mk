@@ -14,7 +14,7 @@ UNIT_SOURCES += tests/unit/test_lib_addr.c tests/unit/test_lib_ctl.c \
 	tests/unit/test_lib_http.c tests/unit/test_lib_fsafe.c
 
 # The connection layer: fields, status lines, backpressure, bodies, heads,
-# the relay, log files, listeners, outgoing connections, the idle pool.
+# the relay, log files and their forwarding, listeners, outgoing connections, the idle pool.
 lib_libcommon_a_SOURCES += \
 	lib/http_field.c lib/http_field.h \
 	lib/http_status.c lib/http_status.h \
@@ -23,12 +23,14 @@ lib_libcommon_a_SOURCES += \
 	lib/flow.c lib/flow.h \
 	lib/relay.c lib/relay.h \
 	lib/logfile.c lib/logfile.h \
+	lib/logfwd.c lib/logfwd.h \
 	lib/listener.c lib/listener.h \
 	lib/conn.c lib/conn.h \
 	lib/pool.c lib/pool.h
 UNIT_SOURCES += tests/unit/test_lib_http_field.c \
 	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
 	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c \
+	tests/unit/test_lib_logfwd.c \
 	tests/unit/test_lib_listener.c tests/unit/test_lib_conn.c
 
 # Health checks: TCP connect, ACV, ICMP echo.

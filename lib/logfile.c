@@ -10,6 +10,7 @@
 #include "fsafe.h"
 #include "log.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "xmalloc.h"
 
 /* A failed reopen is tried again this often (seconds). */
@@ -24,6 +25,7 @@ struct logfile {
 	int			 fd;
 	struct evbuffer		*buf;
 	struct event		*timer;
+	struct logfwd		*fwd;		/* the caller's, or NULL */
 	uint64_t		 dropped;
 	uint64_t		 reopen_failures;
 	int			 retry;		/* a reopen failed */
@@ -189,13 +191,17 @@ logfile_close(struct logfile *lf)
 int
 logfile_write(struct logfile *lf, const char *line, size_t len)
 {
+	int	fwd = -1;
+
+	if (lf->fwd != NULL)
+		fwd = logfwd_send(lf->fwd, line, len);
 	if (lf->buf == NULL)
-		return (-1);
+		return (fwd);
 	if (evbuffer_get_length(lf->buf) + len > lf->max_buf) {
 		lf->dropped++;
 		log_warnx("%s %s: buffer full, line dropped", lf->what,
 		    lf->path);
-		return (-1);
+		return (fwd);
 	}
 	evbuffer_add(lf->buf, line, len);
 	if (evbuffer_get_length(lf->buf) >= lf->flush_at)
@@ -229,4 +235,18 @@ uint64_t
 logfile_dropped(const struct logfile *lf)
 {
 	return (lf->dropped);
+}
+
+/* Forward every line to a forwarder too. */
+void
+logfile_set_forward(struct logfile *lf, struct logfwd *fwd)
+{
+	lf->fwd = fwd;
+}
+
+/* Return whether lines go anywhere. */
+int
+logfile_active(const struct logfile *lf)
+{
+	return (lf != NULL && (lf->fd != -1 || logfwd_active(lf->fwd)));
 }

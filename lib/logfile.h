@@ -14,6 +14,7 @@
 
 struct event_base;
 struct logfile;
+struct logfwd;
 
 /* Write out at 64 KiB; drop lines past 8 MiB while the disk is stuck. */
 #define LOGFILE_FLUSH		(64 * 1024)
@@ -43,8 +44,19 @@ void		 logfile_reopen(struct logfile *);
 void		 logfile_flush(struct logfile *);
 /* Flush and close the file (the object stays, closed). */
 void		 logfile_close(struct logfile *);
-/* Buffer one line; -1 when it was dropped (buffer full) or closed. */
+/*
+ * Buffer one line and hand it to the forwarder, if any; -1 when it was
+ * dropped everywhere (buffer full, queue full, or closed).
+ */
 int		 logfile_write(struct logfile *, const char *, size_t);
+/*
+ * Also send every line to <fwd> (lib/logfwd.h; NULL: no longer), whether
+ * a file is open or not ("none": forwarding instead of the file). The
+ * forwarder stays the caller's.
+ */
+void		 logfile_set_forward(struct logfile *, struct logfwd *);
+/* Whether a line would go anywhere: a file open or a forwarder set. */
+int		 logfile_active(const struct logfile *);
 /* The path in use (NULL when closed), its descriptor (-1). */
 const char	*logfile_path(const struct logfile *);
 int		 logfile_fd(const struct logfile *);

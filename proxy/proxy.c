@@ -10,6 +10,7 @@
 #include "ev.h"
 #include "log.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "proxy.h"
 
 static void	proxy_sighup_cb(evutil_socket_t, short, void *);
@@ -38,6 +39,7 @@ proxy_sigusr1_cb(evutil_socket_t sig, short ev, void *arg)
 	struct proxy	*px = arg;
 
 	logfile_reopen(px->log);
+	logfwd_reopen(px->logfwd);
 }
 
 int

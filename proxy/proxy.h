@@ -30,6 +30,7 @@ struct cache;
 struct proxy_cx;
 struct relay;
 struct logfile;
+struct logfwd;
 struct pool;
 struct proxy_ftp;
 struct proxy_ftp_gw;
@@ -115,6 +116,7 @@ struct proxy {
 
 	/* Access log (lib/logfile.h; lines formatted by proxy_log.c). */
 	struct logfile		*log;
+	struct logfwd		*logfwd;	/* its forwarding */
 
 	/* The RFC 9111 cache (proxy_cache_hook.c). */
 	struct cache		*cache;
@@ -260,6 +262,7 @@ int	proxy_acl_domain_match(const char *, const char *);
 
 /* proxy_log.c */
 void	proxy_log_request(struct proxy_client *);
+void	proxy_log_forward(struct proxy *);
 size_t	proxy_log_format(char *, size_t, const struct timespec *, uint64_t,
 	    const char *, const char *, int, uint64_t, const char *,
 	    const char *, const char *, const char *);

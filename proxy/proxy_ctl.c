@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "pool.h"
 #include "proxy.h"
 
@@ -35,6 +36,7 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 {
 	struct proxy		*px = arg;
 	struct proxy_stats	*st = &px->stats;
+	struct logfwd_stats	 fs;
 	int			 i;
 
 	if (argc != 1) {
@@ -58,6 +60,15 @@ proxy_ctl_stats(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	    (unsigned long long)logfile_reopen_failures(px->log));
 	ctl_printf(cc, "log-lines-dropped %llu",
 	    (unsigned long long)logfile_dropped(px->log));
+	logfwd_stats(px->logfwd, &fs);
+	ctl_printf(cc, "log-forward-sent %llu", (unsigned long long)fs.sent);
+	ctl_printf(cc, "log-forward-dropped %llu",
+	    (unsigned long long)fs.dropped);
+	ctl_printf(cc, "log-forward-connected %d", fs.connected);
+	ctl_printf(cc, "log-syslog-sent %llu",
+	    (unsigned long long)fs.syslog_sent);
+	ctl_printf(cc, "log-syslog-dropped %llu",
+	    (unsigned long long)fs.syslog_dropped);
 	for (i = 0; i < PROXY_ERR_MAX; i++)
 		ctl_printf(cc, "errors-%s %llu", proxy_err_names[i],
 		    (unsigned long long)st->errors[i]);

@@ -151,7 +151,7 @@ proxy_ftp_log(struct proxy *px, const struct timespec *start,
 	char		 line[PROXY_URL_MAX + 512];
 	size_t		 n;
 
-	if (logfile_fd(px->log) == -1)
+	if (!logfile_active(px->log))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - start->tv_sec) * 1000 +

@@ -6,7 +6,8 @@
  *
  * This file is the formatter; lib/logfile.h buffers the lines, writes
  * them at least once a second, and reopens the file on SIGUSR1 (and
- * SIGHUP) for log rotation.
+ * SIGHUP) for log rotation; lib/logfwd.h forwards them to syslog or a
+ * log server when the config says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "ev.h"
 #include "log.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "proxy.h"
 
 static void	proxy_log_word(char *, size_t, const char *);
@@ -76,7 +78,7 @@ proxy_log_request(struct proxy_client *c)
 	char		 line[PROXY_URL_MAX + 512];
 	size_t		 n;
 
-	if (logfile_fd(px->log) == -1)
+	if (!logfile_active(px->log))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - c->t_start.tv_sec) * 1000 +
@@ -89,4 +91,37 @@ proxy_log_request(struct proxy_client *c)
 	    c->url[0] != '\0' ? c->url : "error:invalid-request",
 	    c->hier[0] != '\0' ? c->hier : "HIER_NONE/-", c->ctype);
 	logfile_write(px->log, line, n);
+}
+
+/*
+ * Apply the forwarding settings of the config (start-up and SIGHUP). The
+ * tag defaults to the peer's name: the two peers' lines must never meet
+ * under one name at the log server.
+ */
+void
+proxy_log_forward(struct proxy *px)
+{
+	const struct cfg	*cfg = px->cfg;
+	const struct cfg_proxy	*pc = &cfg->proxy;
+	struct logfwd_conf	 conf;
+	size_t			 i;
+
+	memset(&conf, 0, sizeof conf);
+	for (i = 0; i < pc->naccess_log_server && i < CONN_MAXADDRS; i++)
+		conf.server[conf.nserver++] = pc->access_log_server[i];
+	if (pc->naccess_log_server > CONN_MAXADDRS)
+		log_warnx("access-log-server: only the first %d addresses "
+		    "are used", CONN_MAXADDRS);
+	conf.source = cfg->peer.address;
+	conf.syslog = pc->access_log_syslog;
+	conf.host = pc->access_log_tag != NULL ? pc->access_log_tag :
+	    cfg->peer.name;
+	conf.app = "twin-proxy";
+	conf.msgid = "access";
+	conf.facility = pc->access_log_facility;
+	conf.queue_max = pc->access_log_queue;
+	conf.tls = pc->access_log_tls;
+	conf.tls_ca = pc->access_log_ca_file;
+	conf.tls_name = pc->access_log_server_name;
+	logfwd_configure(px->logfwd, &conf);
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pool.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "proxy.h"
 #include "xmalloc.h"
 
@@ -36,6 +37,8 @@ proxy_init(struct proxy *px, struct event_base *base, struct cfg *cfg,
 	px->cfgfile = cfgfile;
 	px->log = logfile_new(base, "access log", LOGFILE_FLUSH,
 	    LOGFILE_MAXBUF);
+	px->logfwd = logfwd_new(base, "access log");
+	logfile_set_forward(px->log, px->logfwd);
 	px->flow = (struct flow_limits)FLOW_LIMITS_DEFAULT;
 	TAILQ_INIT(&px->clients);
 	px->pool = pool_new(&(struct pool_conf){ PROXY_POOL_MAX,
@@ -78,6 +81,7 @@ proxy_apply(struct proxy *px)
 	    pc->max_headers : HTTP_MAX_HEADERS;
 	snprintf(px->via, sizeof px->via, "%s (twin-proxy)",
 	    px->cfg->peer.name != NULL ? px->cfg->peer.name : "twin-proxy");
+	proxy_log_forward(px);
 }
 
 /* A new connection on a listener. */
@@ -232,6 +236,8 @@ proxy_shutdown(struct proxy *px)
 	px->pool = NULL;
 	logfile_free(px->log);
 	px->log = NULL;
+	logfwd_free(px->logfwd);
+	px->logfwd = NULL;
 	proxy_ctl_close(px);
 	proxy_cache_close(px);
 	evdns_base_free(px->dns, 1);

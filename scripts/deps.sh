@@ -14,7 +14,7 @@ PKGS="autoconf automake make gcc pkg-config
 	libpacparser1 calamaris tcpdump
 	nftables faketime openssl vsftpd lftp wget chromium logrotate
 	nginx-light iperf3 python3-scapy haproxy wrk
-	prometheus"
+	prometheus rsyslog"
 if [ "${1:-}" = --bench ]; then
 	PKGS="$PKGS squid keepalived trafficserver"
 fi

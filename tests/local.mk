@@ -12,6 +12,9 @@ endif
 NETNS_TESTS += tests/integration/smoke_bridge.sh \
 	tests/integration/pair_standby.sh tests/integration/pair_wpad.sh \
 	tests/integration/pair_migration.sh
+# Access-log forwarding: both peers to one log server (rsyslog).
+NETNS_TESTS += tests/integration/logfwd_pair.sh
+EXTRA_DIST += tests/bench/logfwd_bench.sh tests/integration/logfwd_frames.py
 
 # The daemons' /metrics endpoints during a pair run (promtool checks them).
 NETNS_TESTS += tests/integration/metrics_pair.sh \
