@@ -137,10 +137,13 @@ pkg_build() {
 	    dpkg-buildpackage -us -uc -b) >"$PKG_T/$1/build.log" 2>&1
 }
 
-# pkg_in_chroot CMD...: CMD in the chroot, with /proc and /dev mounted in
-# a private mount namespace (so they go when CMD ends).
+# pkg_in_chroot SECONDS CMD...: CMD in the chroot, with /proc and /dev
+# mounted in a private mount namespace (so they go when CMD ends), killed
+# after SECONDS.
 pkg_in_chroot() {
-	unshare --mount --propagation private -- sh -c '
+	local t=$1
+	shift
+	timeout "$t" unshare --mount --propagation private -- sh -c '
 	    r=$1; shift
 	    mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
 	    exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -270,7 +273,7 @@ pkg_outer() {
 	# there anyway).
 	printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
 	chmod 755 "$R/usr/sbin/policy-rc.d"
-	timeout 300 pkg_in_chroot sh -c 'apt-get install -y -q \
+	pkg_in_chroot 300 sh -c 'apt-get install -y -q \
 	    /tmp/pkg/prev/twinproxy_*.deb /tmp/pkg/prev/twinproxy-lb_*.deb \
 	    /tmp/pkg/prev/twinproxy-center_*.deb &&
 	    apt-get install -y -q --download-only \
