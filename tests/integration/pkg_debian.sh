@@ -228,7 +228,7 @@ pkg_outer() {
 	pkg_say "building $v_cur (HEAD) and $v_prev (HEAD~1); making the chroot"
 	TMPDIR=$PKG_T/tmp timeout 600 mmdebstrap --quiet --mode=root \
 	    --variant=minbase --skip=cleanup/apt/lists \
-	    --aptopt='APT::Install-Recommends "false"' \
+	    --aptopt='APT::Install-Recommends "false"' --include=systemd \
 	    bookworm "$R" "$PKG_T/sources.list" >"$PKG_T/mmdebstrap.log" 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -270,7 +270,9 @@ pkg_outer() {
 	done
 	cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
 	# No service may start while packages install (no systemd runs
-	# there anyway).
+	# there anyway: it is installed for its units and tools alone).
+	[ ! -e "$R/run/systemd/system" ] ||
+		pkg_die 99 "the chroot looks booted with systemd (/run/systemd/system)"
 	printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
 	chmod 755 "$R/usr/sbin/policy-rc.d"
 	pkg_in_chroot 300 sh -c 'apt-get install -y -q \
@@ -383,6 +385,11 @@ units_disabled() {
 			echo "$u.service is enabled"
 			return 1
 		fi
+		# systemctl reads the unit files when no systemd runs.
+		[ "$(in_root systemctl is-enabled "$u.service")" = disabled ] || {
+			echo "$u.service: $(in_root systemctl is-enabled "$u.service")"
+			return 1
+		}
 	done
 }
 
@@ -440,7 +447,7 @@ unit_start() {
 	[ -n "$cmd" ] || { echo "$u.service: no ExecStart="; return 1; }
 	if [ -n "$pre" ]; then
 		# shellcheck disable=SC2086  # a unit's command line, split as systemd does
-		timeout 20 on a chroot "$R" "${PRIV[@]}" $pre || return 1
+		timeout 20 ip netns exec a chroot "$R" "${PRIV[@]}" $pre || return 1
 	fi
 	# shellcheck disable=SC2086
 	spawn a "$u-$ROUND" chroot "$R" "${PRIV[@]}" $cmd
@@ -458,7 +465,7 @@ proc_user() {
 # fetch_via_proxy WORD: the origin's page through twin-proxy.
 fetch_via_proxy() {
 	local got
-	got=$(timeout 10 on a curl -sS --max-time 8 -x "http://$A:3128" \
+	got=$(timeout 10 ip netns exec a curl -sS --max-time 8 -x "http://$A:3128" \
 	    "http://$A:8000/page-$1.txt") || return 1
 	echo "got: $got"
 	[ "$got" = "page $1" ]
@@ -466,13 +473,13 @@ fetch_via_proxy() {
 
 # pac_ok: twin-wpad serves a script naming the proxy.
 pac_ok() {
-	timeout 10 on a curl -sS --max-time 8 "http://$A/wpad.dat" |
+	timeout 10 ip netns exec a curl -sS --max-time 8 "http://$A/wpad.dat" |
 	    grep -F "PROXY $A:3128"
 }
 
 # status_ok: twinctl status answers from twin-ha's control socket.
 status_ok() {
-	timeout 10 on a chroot "$R" twinctl -f /etc/twinproxy/twinproxy.conf \
+	timeout 10 ip netns exec a chroot "$R" twinctl -f /etc/twinproxy/twinproxy.conf \
 	    status | grep -i redundancy
 }
 
@@ -524,7 +531,7 @@ verify_units() {
 	for u in twin-proxy twin-wpad twin-ha twin-report twin-lb twin-monitord; do
 		units+=("$UNITDIR/$u.service")
 	done
-	timeout 60 systemd-analyze verify --root="$R" "${units[@]}" 2>&1 |
+	timeout 60 systemd-analyze verify --man=no --root="$R" "${units[@]}" 2>&1 |
 	    tee "$T/verify.out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] && [ ! -s "$T/verify.out" ]
 }
@@ -607,9 +614,15 @@ CHECK "twinctl check accepts the configuration" \
 
 run_round prev
 
+# The chroot's paths of HEAD's three packages.
+CUR_DEBS=()
+for f in "$R"/tmp/pkg/cur/twinproxy_*.deb "$R"/tmp/pkg/cur/twinproxy-lb_*.deb \
+    "$R"/tmp/pkg/cur/twinproxy-center_*.deb; do
+	[ -f "$f" ] || ERROR "no package $f"
+	CUR_DEBS+=("${f#"$R"}")
+done
 CHECK "upgrade $V_PREV -> $V_CUR with apt, no prompt, no network" \
-    apt_root install /tmp/pkg/cur/twinproxy_*.deb \
-    /tmp/pkg/cur/twinproxy-lb_*.deb /tmp/pkg/cur/twinproxy-center_*.deb
+    apt_root install "${CUR_DEBS[@]}"
 CHECK "all three packages at $V_CUR" version_is "$V_CUR"
 CHECK "the modified conffile is kept" conf_kept
 CHECK "/var/cache/twinproxy still twinproxy's, 0700" \
