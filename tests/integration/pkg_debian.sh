@@ -155,7 +155,9 @@ pkg_outer() {
 	local v_cur v_prev note mirror b rc
 
 	SRC=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-	git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1 ||
+	# The checkout's own top, not a tarball unpacked inside one (distcheck).
+	[ "$(git -C "$SRC" rev-parse --show-toplevel 2>/dev/null)" = \
+	    "$(cd "$SRC" && pwd -P)" ] ||
 		pkg_die 77 "$SRC is not a git checkout (a dist tarball?): the packages are built from git archive"
 	[ "$(id -u)" -eq 0 ] ||
 		pkg_die 77 "needs real root (mmdebstrap, chroot, setpriv)"
