@@ -12,11 +12,11 @@
 # test's temp dir, removed on exit with the chroot's mounts.
 # The second runs isolated (lib.sh): in a namespace with only loopback
 # and 198.18.0.1, it checks the user, the folders' owners and modes and
-# the conffiles, writes a configuration, starts twin-ha, twin-proxy and
-# twin-wpad inside the chroot as their installed units would (User=,
-# capabilities, RuntimeDirectory=; systemd is not PID 1 there), fetches
-# a page from an origin through the proxy and the PAC script, asks
-# twinctl status; stops them, upgrades to HEAD's packages (the modified
+# the conffiles, writes a configuration, starts twin-ha, twin-proxy,
+# twin-wpad and twin-lb inside the chroot as their installed units would
+# (User=, capabilities, RuntimeDirectory=; systemd is not PID 1 there),
+# fetches a page from an origin through the proxy and through an l7
+# cluster, and the PAC script, asks twinctl status; stops them, upgrades to HEAD's packages (the modified
 # conffile is kept), runs them again, verifies the units with
 # systemd-analyze when the host has it, purges and checks that the
 # folders the packages made are gone.
@@ -479,6 +479,17 @@ pac_ok() {
 	    grep -F "PROXY $A:3128"
 }
 
+# lb_ok WORD: the origin's page through twin-lb's l7 cluster (its server
+# is checked first: allow it a few seconds).
+lb_ok() {
+	wait_until 10 lb_get "$1" || { lb_get "$1"; return 1; }
+	lb_get "$1"
+}
+lb_get() {
+	[ "$(timeout 10 ip netns exec a curl -sS --max-time 8 \
+	    "http://$A:8080/page-$1.txt")" = "page $1" ]
+}
+
 # status_ok: twinctl status answers from twin-ha's control socket.
 status_ok() {
 	timeout 10 ip netns exec a chroot "$R" twinctl -f /etc/twinproxy/twinproxy.conf \
@@ -497,17 +508,19 @@ run_round() {
 	ROUND=$1
 	PIDS=()
 	echo "page $1" >"$T/www/page-$1.txt"
-	for u in twin-ha twin-proxy twin-wpad; do
+	for u in twin-ha twin-proxy twin-wpad twin-lb; do
 		CHECK "$1: $u started as its unit says (ExecStartPre, User=, capabilities)" \
 		    unit_start "$u"
 	done
 	wait_port a "$A" 3128 10
 	wait_port a "$A" 80 10
+	wait_port a "$A" 8080 10
 	CHECK "$1: twin-proxy runs as twinproxy" proc_user "${PIDS[1]}" twinproxy
 	CHECK "$1: a page through the proxy" fetch_via_proxy "$1"
 	CHECK "$1: the fetch is in /var/log/twinproxy/access.log" logged "$1"
 	CHECK "$1: twin-wpad serves the PAC script on port 80" pac_ok
 	CHECK "$1: twinctl status" status_ok
+	CHECK "$1: a page through twin-lb (twinproxy-lb)" lb_ok "$1"
 	for p in "${PIDS[@]}"; do
 		CHECK "$1: pid $p stops on SIGTERM" stop "$p" 5
 	done
@@ -521,7 +534,7 @@ conf_kept() {
 # version_is VERSION: twinproxy's installed version.
 version_is() {
 	local v
-	v=$(in_root dpkg-query -W -f='${Version} ${db:Status-Abbrev}' \
+	v=$(in_root dpkg-query -W -f='${Version} ${db:Status-Abbrev}\n' \
 	    twinproxy twinproxy-lb twinproxy-center) || return 1
 	echo "$v"
 	[ "$(echo "$v" | grep -c "^$1 ii")" -eq 3 ]
@@ -584,7 +597,8 @@ CHECK "units installed, none enabled" units_disabled
 CHECK "the starter configuration is accepted and local only" starter_ok
 
 # This peer's configuration: a proxy with a disk cache in the package's
-# folder, a WPAD server on port 80, twin-ha without a partner.
+# folder, a WPAD server on port 80, twin-ha without a partner, an l7
+# cluster in front of the origin.
 cat >"$R/etc/twinproxy/twinproxy.conf" <<EOF
 # written by the administrator
 peer {
@@ -608,6 +622,13 @@ proxy {
 wpad {
 	listen $A:80;
 	proxy $A:3128;
+}
+
+cluster web {
+	mode l7;
+	listen $A:8080;
+	server origin $A:8000;
+	access-log /var/log/twinproxy/lb-access.log;
 }
 EOF
 cp "$R/etc/twinproxy/twinproxy.conf" "$T/twinproxy.conf"
