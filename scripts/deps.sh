@@ -14,7 +14,8 @@ PKGS="autoconf automake make gcc pkg-config
 	libpacparser1 calamaris tcpdump
 	nftables faketime openssl vsftpd lftp wget chromium logrotate
 	nginx-light iperf3 python3-scapy haproxy wrk
-	prometheus rsyslog"
+	prometheus rsyslog
+	dpkg-dev debhelper dh-autoreconf fakeroot lintian mmdebstrap git"
 if [ "${1:-}" = --bench ]; then
 	PKGS="$PKGS squid keepalived trafficserver"
 fi

@@ -31,6 +31,8 @@ EXTRA_DIST += tests/integration/ftp_lib.sh
 NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh \
 	tests/integration/lb_l4_udp.sh tests/integration/lb_l4_out.sh
 EXTRA_DIST += tests/integration/lb_l4_lib.sh tests/bench/lb_l4_bench.sh
+# The Debian packages, built from git and run in a Debian 12 chroot.
+NETNS_TESTS += tests/integration/pkg_debian.sh
 TESTS += $(NETNS_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
