@@ -11,8 +11,10 @@
 #include "lb_pkt.h"
 #include "lbd.h"
 #include "log.h"
+#include "logfwd.h"
 #include "metrics.h"
 #include "pool.h"
+#include "xmalloc.h"
 
 /* The packet engine's counters of one cluster, summed per server. */
 struct lbd_metrics_walk {
@@ -28,6 +30,7 @@ static void	lbd_metrics_cb(struct metrics *, void *);
 static void	lbd_metrics_l4_cb(void *, const struct lb_pkt_cluster *);
 static void	lbd_metrics_l4(struct metrics *, struct lbd *);
 static void	lbd_metrics_engine(struct metrics *, struct lbd *);
+static void	lbd_metrics_logs(struct metrics *, struct lbd *);
 
 /* Create the endpoint (listening once lbd_metrics_sync() says). */
 void
@@ -143,7 +146,50 @@ lbd_metrics_cb(struct metrics *m, void *arg)
 #undef LBD_SFAM
 	lbd_metrics_l4(m, d);
 	lbd_metrics_engine(m, d);
+	lbd_metrics_logs(m, d);
 	metrics_server_families(m, d->metrics, "lb");
+}
+
+/*
+ * The access logs' forwarding, one sample set per log in use, labelled
+ * with the clusters writing it ("web,shop"): a forwarder shared by two
+ * clusters is counted once.
+ */
+static void
+lbd_metrics_logs(struct metrics *m, struct lbd *d)
+{
+	struct lbd_cluster	 *c;
+	struct logfwd		**fwds;
+	char			**names, *v;
+	size_t			  i, n = 0;
+
+	if (d->nlogs == 0)
+		return;
+	fwds = xcalloc(d->nlogs, sizeof *fwds);
+	names = xcalloc(d->nlogs, sizeof *names);
+	for (i = 0; i < d->nlogs; i++) {
+		if (!d->logs[i].used)
+			continue;
+		TAILQ_FOREACH(c, &d->clusters, entry) {
+			if (c->log != d->logs[i].lf)
+				continue;
+			if (names[n] == NULL)
+				names[n] = xstrdup(c->name);
+			else {
+				xasprintf(&v, "%s,%s", names[n], c->name);
+				free(names[n]);
+				names[n] = v;
+			}
+		}
+		if (names[n] != NULL)
+			fwds[n++] = d->logs[i].fwd;
+	}
+	logfwd_metrics(m, "lb", "clusters", (const char *const *)names, fwds,
+	    n);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(fwds);
 }
 
 /* Sum the engine's counters of the walked cluster. */

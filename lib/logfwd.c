@@ -20,6 +20,7 @@
 #include "ev.h"
 #include "log.h"
 #include "logfwd.h"
+#include "metrics.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -869,4 +870,89 @@ logfwd_stats(const struct logfwd *lf, struct logfwd_stats *st)
 	if (lf->bev != NULL)
 		st->queued += evbuffer_get_length(
 		    bufferevent_get_output(lf->bev));
+}
+
+/* One sample, labelled <label>=<value> when <label> is set, then k=v. */
+static void
+logfwd_sample(struct metrics *m, uint64_t v, const char *label,
+    const char *value, const char *k, const char *kv)
+{
+	if (label == NULL && k == NULL)
+		metrics_sample(m, v, NULL);
+	else if (label == NULL)
+		metrics_sample(m, v, k, kv, NULL);
+	else if (k == NULL)
+		metrics_sample(m, v, label, value, NULL);
+	else
+		metrics_sample(m, v, label, value, k, kv, NULL);
+}
+
+void
+logfwd_metrics(struct metrics *m, const char *pfx, const char *label,
+    const char *const *values, struct logfwd *const *fwds, size_t n)
+{
+	static const struct {
+		const char	*name;
+		enum metrics_type type;
+		const char	*help;
+	} fam[] = {
+		{ "forward_lines_total", METRICS_COUNTER,
+		    "Access-log lines the log server's socket took or lost." },
+		{ "syslog_lines_total", METRICS_COUNTER,
+		    "Access-log datagrams /dev/log took or lost." },
+		{ "forward_connected", METRICS_GAUGE,
+		    "Whether the log server is connected." },
+		{ "forward_connects_total", METRICS_COUNTER,
+		    "Connections made to the log server." },
+		{ "forward_queued_bytes", METRICS_GAUGE,
+		    "Bytes waiting for the log server." }
+	};
+	struct logfwd_stats	 st;
+	char			 name[128];
+	const char		*v;
+	size_t			 f, i, any = 0;
+
+	for (i = 0; i < n; i++)
+		if (fwds[i] != NULL && logfwd_active(fwds[i]))
+			any++;
+	if (any == 0)
+		return;
+	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		(void)snprintf(name, sizeof name, "twinproxy_%s_log_%s", pfx,
+		    fam[f].name);
+		if (metrics_family(m, name, fam[f].type, fam[f].help) != 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (fwds[i] == NULL || !logfwd_active(fwds[i]))
+				continue;
+			logfwd_stats(fwds[i], &st);
+			v = label != NULL ? values[i] : NULL;
+			switch (f) {
+			case 0:
+				logfwd_sample(m, st.sent, label, v, "result",
+				    "sent");
+				logfwd_sample(m, st.dropped, label, v,
+				    "result", "dropped");
+				break;
+			case 1:
+				logfwd_sample(m, st.syslog_sent, label, v,
+				    "result", "sent");
+				logfwd_sample(m, st.syslog_dropped, label, v,
+				    "result", "dropped");
+				break;
+			case 2:
+				logfwd_sample(m, st.connected, label, v, NULL,
+				    NULL);
+				break;
+			case 3:
+				logfwd_sample(m, st.connects, label, v, NULL,
+				    NULL);
+				break;
+			default:
+				logfwd_sample(m, st.queued, label, v, NULL,
+				    NULL);
+				break;
+			}
+		}
+	}
 }

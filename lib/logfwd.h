@@ -105,6 +105,15 @@ int		 logfwd_send(struct logfwd *, const char *, size_t);
  */
 void		 logfwd_reopen(struct logfwd *);
 void		 logfwd_stats(const struct logfwd *, struct logfwd_stats *);
+/*
+ * The Prometheus families (lib/metrics.h) of <n> forwarders, named
+ * "twinproxy_<pfx>_log_...", sample i labelled <label>=<values[i]> (no
+ * label when <label> is NULL). Forwarders with nothing configured are
+ * left out; with none configured, so are the families.
+ */
+struct metrics;
+void		 logfwd_metrics(struct metrics *, const char *, const char *,
+		    const char *const *, struct logfwd *const *, size_t);
 
 /*
  * The pure parts, for tests. logfwd_format() writes an RFC 5424 message

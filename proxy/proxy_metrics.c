@@ -7,6 +7,7 @@
 
 #include "cfg.h"
 #include "logfile.h"
+#include "logfwd.h"
 #include "metrics.h"
 #include "pool.h"
 #include "proxy.h"
@@ -124,6 +125,7 @@ proxy_metrics_cb(struct metrics *m, void *arg)
 	metrics_one(m, "twinproxy_proxy_log_reopen_failures_total",
 	    METRICS_COUNTER, "Access-log reopens that failed.",
 	    logfile_reopen_failures(px->log));
+	logfwd_metrics(m, "proxy", NULL, NULL, &px->logfwd, 1);
 	metrics_one(m, "twinproxy_proxy_cache_enabled", METRICS_GAUGE,
 	    "Whether the cache is on.", px->cache != NULL);
 	if (px->cache != NULL) {

@@ -1755,18 +1755,22 @@ test_http_chunked_feed_sticky_error(void)
  * Parse <s> piece by piece with the resumable parser, <step> bytes more
  * each call, in a buffer that moves every time (as a pulled-up evbuffer
  * may); the result of each call must be the whole parser's on the same
- * bytes, and the last one is returned.
+ * bytes, and the last one is returned. The last buffer stays until the
+ * next call, so that the caller may read what <m> points to.
  */
 static int
 resume_feed(const char *s, size_t len, size_t step, int response,
     const struct http_limits *lim, struct http_msg *m)
 {
 	static struct http_msg	 whole;
+	static char		*last;	/* what m points into, kept */
 	struct http_resume	 r;
 	size_t			 have = 0;
 	char			*buf;
 	int			 rv = HTTP_MORE, wrv;
 
+	free(last);
+	last = NULL;
 	http_resume_init(&r);
 	while (have < len) {
 		have = len - have < step ? len : have + step;
@@ -1788,9 +1792,11 @@ resume_feed(const char *s, size_t len, size_t step, int response,
 			CU_ASSERT_STRING_EQUAL(m->error, whole.error);
 		if (rv == HTTP_DONE)
 			CU_ASSERT_EQUAL(memcmp(m, &whole, sizeof whole), 0);
-		free(buf);
-		if (rv != HTTP_MORE)
+		if (rv != HTTP_MORE) {
+			last = buf;
 			break;
+		}
+		free(buf);
 	}
 	return (rv);
 }
