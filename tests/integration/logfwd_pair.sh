@@ -76,6 +76,8 @@ rsyslog_start
 mkdir -p "$PX/run-a" "$PX/run-b" || ERROR "cannot create run dirs"
 conf_write "$T/a.conf" peer_conf a "$A" "$L:6514"
 conf_write "$T/b.conf" peer_conf b "$B" "$L:6514"
+echo "metrics { listen $A; allow $C1/32; }" >>"$T/a.conf" ||
+    ERROR "cannot write a.conf"
 daemon_start a proxy-a.log c1 "$A" 3128 "$TWIN_PROXY" -d -v -f "$T/a.conf"
 PID_A=$DAEMON_PID
 daemon_start b proxy-b.log c1 "$B" 3128 "$TWIN_PROXY" -d -v -f "$T/b.conf"
@@ -220,6 +222,25 @@ CHECK "b reports lines dropped" \
 CHECK "twinctl: a is not connected" stat_is a log-forward-connected -eq 0
 CHECK "twinctl: a counts the lines dropped" \
     stat_is a log-forward-dropped -gt 0
+# metric NAME: the value of sample NAME (with its labels) at a's /metrics.
+metric() {
+    on c1 curl -sS -m 10 "http://$A:9712/metrics" >"$T/metrics-a.txt" ||
+        return 1
+    awk -v n="$1" '$1 == n { print $2 }' "$T/metrics-a.txt"
+}
+# metric_is NAME OP VALUE: that sample compares so.
+metric_is() {
+    local v
+    v=$(metric "$1")
+    echo "a's $1 is ${v:-missing}"
+    [ -n "$v" ] && test "$v" "$2" "$3"
+}
+CHECK "metrics: a counts the lines dropped" \
+    metric_is 'twinproxy_proxy_log_forward_lines_total{result="dropped"}' -gt 0
+CHECK "metrics: a is not connected to the log server" \
+    metric_is twinproxy_proxy_log_forward_connected -eq 0
+CHECK "metrics: a counts the lines sent before" \
+    metric_is 'twinproxy_proxy_log_forward_lines_total{result="sent"}' -ge $N
 CHECK "a said 'down' only once while down" \
     test "$(grep -c "log server $L:6514 down: " "$T/logs/proxy-a.log")" -eq 1
 wait_until 5 has_n "$PX/access-a.log" da $M
@@ -232,6 +253,9 @@ CHECK "a logs the server up again with the count dropped" \
     wait_log proxy-a.log "log server $L:6514 up again, [1-9][0-9]* lines dropped while down" 40
 CHECK "b logs the server up again" \
     wait_log proxy-b.log "log server $L:6514 up again" 40
+CHECK "metrics: a is connected again" \
+    metric_is twinproxy_proxy_log_forward_connected -eq 1
+CHECK "promtool accepts a's families" promtool check metrics <"$T/metrics-a.txt"
 CHECK "twinctl: a is connected again" stat_is a log-forward-connected -eq 1
 CHECK "twinctl: a counts the lines sent" \
     stat_is a log-forward-sent -ge $((N + 10))
