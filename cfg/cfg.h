@@ -71,6 +71,22 @@ struct cfg_blk {
 	int			 kwline[CFG_MAXKW];
 };
 
+/*
+ * Access-log forwarding (lib/logfwd.h): the access-log-* keywords, the
+ * same in every block that has an access log.
+ */
+struct cfg_logfwd {
+	struct addr		*server;
+	size_t			 nserver;
+	int			 syslog;
+	char			*tag;		/* NULL: peer name */
+	int			 facility;
+	uint64_t		 queue;
+	int			 tls;
+	char			*ca_file;
+	char			*server_name;
+};
+
 struct cfg_peer {
 	struct cfg_blk		 blk;
 	char			*name;
@@ -147,16 +163,7 @@ struct cfg_proxy {
 	unsigned int		 max_headers;
 	unsigned int		 max_connections;
 	char			*access_log;
-	/* Access-log forwarding (lib/logfwd.h). */
-	struct addr		*access_log_server;
-	size_t			 naccess_log_server;
-	int			 access_log_syslog;
-	char			*access_log_tag;	/* NULL: peer name */
-	int			 access_log_facility;
-	uint64_t		 access_log_queue;
-	int			 access_log_tls;
-	char			*access_log_ca_file;
-	char			*access_log_server_name;
+	struct cfg_logfwd	 access_fwd;
 	uint64_t		 cache_memory;
 	char			*cache_dir;
 	uint64_t		 cache_dir_size;
@@ -309,16 +316,7 @@ struct cfg_cluster {
 	int			 forwarded;
 	int			 via;
 	char			*access_log;
-	/* Access-log forwarding (lib/logfwd.h). */
-	struct addr		*access_log_server;
-	size_t			 naccess_log_server;
-	int			 access_log_syslog;
-	char			*access_log_tag;	/* NULL: peer name */
-	int			 access_log_facility;
-	uint64_t		 access_log_queue;
-	int			 access_log_tls;
-	char			*access_log_ca_file;
-	char			*access_log_server_name;
+	struct cfg_logfwd	 access_fwd;
 	uint64_t		 client_timeout;
 	uint64_t		 idle_timeout;
 	uint64_t		 server_timeout;
@@ -504,5 +502,14 @@ void		 cfg_warning(struct cfg_parser *, const char *, int,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 const char	*cfg_parser_file(struct cfg_parser *);
 int		 cfg_parser_line(struct cfg_parser *);
+
+/*
+ * The forwarder settings (lib/logfwd.h) of a block's access-log-*
+ * keywords <f>, for daemon <app> ("twin-proxy"); <where> names the
+ * block in warnings ("proxy", "cluster web").
+ */
+struct logfwd_conf;
+void	cfg_logfwd_conf(const struct cfg *, const struct cfg_logfwd *,
+	    const char *, const char *, struct logfwd_conf *);
 
 #endif

@@ -40,6 +40,27 @@ static const char *const log_facilities[] = { "kern", "user", "mail",
     "ftp", "ntp", "security", "console", "clock", "local0", "local1",
     "local2", "local3", "local4", "local5", "local6", "local7", NULL };
 
+/*
+ * The access-log forwarding keywords (struct cfg_logfwd <f> of block
+ * struct <st>), the same wherever there is an access log.
+ */
+#define KW_LOGFWD(st, f)						\
+	{ "access-log-server", CFG_ADDRPORT, CFG_MULTI,			\
+	    offsetof(st, f.server), offsetof(st, f.nserver), 0, 0,	\
+	    NULL, NULL, NULL, NULL, NULL },				\
+	KW("access-log-syslog", CFG_BOOL, 0, st, f.syslog, 0, 0, NULL,	\
+	    "no"),							\
+	KW("access-log-tag", CFG_NAME, 0, st, f.tag, 0, 0, NULL, NULL),	\
+	KW("access-log-facility", CFG_ENUM, 0, st, f.facility, 0, 0,	\
+	    log_facilities, "local0"),					\
+	KW("access-log-queue", CFG_SIZE, 0, st, f.queue, KIB(4),	\
+	    GIB(1), NULL, "4M"),					\
+	KW("access-log-tls", CFG_BOOL, 0, st, f.tls, 0, 0, NULL, "no"),	\
+	KW("access-log-ca-file", CFG_PATH, 0, st, f.ca_file, 0, 0,	\
+	    NULL, NULL),						\
+	KW("access-log-server-name", CFG_DOMAIN, 0, st, f.server_name,	\
+	    0, 0, NULL, NULL)
+
 static int	cache_dir_parse(struct cfg_parser *, void *, int, char **,
 		    const char **);
 static void	cache_dir_dump(FILE *, const struct cfg_kw *, const void *);
@@ -159,22 +180,7 @@ static const struct cfg_kw proxy_kws[] = {
 	    1, 1000000, NULL, "10000"),
 	KW("access-log", CFG_PATH, 0, struct cfg_proxy, access_log, 0, 0, NULL,
 	    "/var/log/twinproxy/access.log"),
-	KWM("access-log-server", CFG_ADDRPORT, 0, struct cfg_proxy,
-	    access_log_server, NULL),
-	KW("access-log-syslog", CFG_BOOL, 0, struct cfg_proxy,
-	    access_log_syslog, 0, 0, NULL, "no"),
-	KW("access-log-tag", CFG_NAME, 0, struct cfg_proxy, access_log_tag,
-	    0, 0, NULL, NULL),
-	KW("access-log-facility", CFG_ENUM, 0, struct cfg_proxy,
-	    access_log_facility, 0, 0, log_facilities, "local0"),
-	KW("access-log-queue", CFG_SIZE, 0, struct cfg_proxy,
-	    access_log_queue, KIB(4), GIB(1), NULL, "4M"),
-	KW("access-log-tls", CFG_BOOL, 0, struct cfg_proxy, access_log_tls,
-	    0, 0, NULL, "no"),
-	KW("access-log-ca-file", CFG_PATH, 0, struct cfg_proxy,
-	    access_log_ca_file, 0, 0, NULL, NULL),
-	KW("access-log-server-name", CFG_DOMAIN, 0, struct cfg_proxy,
-	    access_log_server_name, 0, 0, NULL, NULL),
+	KW_LOGFWD(struct cfg_proxy, access_fwd),
 	KW("cache-memory", CFG_SIZE, 0, struct cfg_proxy, cache_memory, 0,
 	    TIB(1), NULL, "256M"),
 	{ "cache-dir", CFG_CUSTOM, 0, 0, 0, 0, 0, NULL, NULL,
@@ -315,22 +321,7 @@ static const struct cfg_kw cluster_kws[] = {
 	KW("via", CFG_BOOL, 0, struct cfg_cluster, via, 0, 0, NULL, "yes"),
 	KW("access-log", CFG_PATH, 0, struct cfg_cluster, access_log, 0, 0,
 	    NULL, "/var/log/twinproxy/lb-access.log"),
-	KWM("access-log-server", CFG_ADDRPORT, 0, struct cfg_cluster,
-	    access_log_server, NULL),
-	KW("access-log-syslog", CFG_BOOL, 0, struct cfg_cluster,
-	    access_log_syslog, 0, 0, NULL, "no"),
-	KW("access-log-tag", CFG_NAME, 0, struct cfg_cluster, access_log_tag,
-	    0, 0, NULL, NULL),
-	KW("access-log-facility", CFG_ENUM, 0, struct cfg_cluster,
-	    access_log_facility, 0, 0, log_facilities, "local0"),
-	KW("access-log-queue", CFG_SIZE, 0, struct cfg_cluster,
-	    access_log_queue, KIB(4), GIB(1), NULL, "4M"),
-	KW("access-log-tls", CFG_BOOL, 0, struct cfg_cluster, access_log_tls,
-	    0, 0, NULL, "no"),
-	KW("access-log-ca-file", CFG_PATH, 0, struct cfg_cluster,
-	    access_log_ca_file, 0, 0, NULL, NULL),
-	KW("access-log-server-name", CFG_DOMAIN, 0, struct cfg_cluster,
-	    access_log_server_name, 0, 0, NULL, NULL),
+	KW_LOGFWD(struct cfg_cluster, access_fwd),
 	KW("connect-timeout", CFG_DURATION, 0, struct cfg_cluster,
 	    connect_timeout, MS(100), SEC(600), NULL, "5s"),
 	KW("client-timeout", CFG_DURATION, 0, struct cfg_cluster,

@@ -8,6 +8,7 @@ cfg_libcfg_a_SOURCES = \
 	cfg/cfg_check.c \
 	cfg/cfg_monitor.c \
 	cfg/cfg_metrics.c \
+	cfg/cfg_logfwd.c \
 	cfg/cfg_ftp.c \
 	cfg/cfg_dump.c
 

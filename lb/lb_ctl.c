@@ -39,7 +39,6 @@ static int	 lbd_ctl_persist(struct ctl_conn *, int, char **, void *);
 static void	 lbd_ctl_l4(struct ctl_conn *, struct lbd *,
 		    struct lbd_cluster *);
 static void	 lbd_ctl_l4_engine(struct ctl_conn *, struct lbd *);
-static void	 lbd_ctl_l4_cb(void *, const struct lb_pkt_cluster *);
 static void	 lbd_ctl_flow_cb(void *, const struct lb_pkt_flow_info *);
 static void	 lbd_ctl_persist_cb(void *, const struct lb_persist_info *);
 static void	 lbd_ctl_l4_stats(struct ctl_conn *, struct lbd *);
@@ -49,9 +48,6 @@ struct lbd_ctl_walk {
 	struct ctl_conn		*cc;
 	struct lbd		*d;
 	struct lbd_cluster	*c;
-	struct lb_pkt_server_stats *st;	/* per model server, summed */
-	uint64_t		 flows;
-	uint64_t		 refused;
 	size_t			 n;
 };
 static void	 lbd_ctl_cluster(struct ctl_conn *, struct lbd *,
@@ -193,62 +189,32 @@ lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 		lbd_ctl_l4(cc, d, c);
 }
 
-/* Sum the counters of one engine cluster of the walked cluster. */
-static void
-lbd_ctl_l4_cb(void *arg, const struct lb_pkt_cluster *pc)
-{
-	struct lbd_ctl_walk	*w = arg;
-	size_t			 i;
-
-	if (lbd_l4_owner(w->d, pc->conf.name) != w->c)
-		return;
-	w->flows += pc->flows;
-	w->refused += pc->refused;
-	for (i = 0; i < pc->nservers && i < w->n; i++) {
-		w->st[i].active += pc->servers[i].st.active;
-		w->st[i].flows += pc->servers[i].st.flows;
-		w->st[i].pkts[0] += pc->servers[i].st.pkts[0];
-		w->st[i].pkts[1] += pc->servers[i].st.pkts[1];
-		w->st[i].bytes[0] += pc->servers[i].st.bytes[0];
-		w->st[i].bytes[1] += pc->servers[i].st.bytes[1];
-	}
-}
-
 /* The packet engine's side of an l4 cluster, for show. */
 static void
 lbd_ctl_l4(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 {
-	struct lbd_ctl_walk	 w;
-	size_t			 i;
+	struct lbd_l4_sum	sum;
+	size_t			i;
 
-	if (d->pkt == NULL || c->npkt == 0) {
+	if (lbd_l4_sum(d, c, &sum) == -1) {
 		ctl_printf(cc, "  l4: not forwarding (no packet engine)");
 		return;
 	}
-	memset(&w, 0, sizeof w);
-	w.cc = cc;
-	w.d = d;
-	w.c = c;
-	w.n = c->nsrv;
-	w.st = calloc(w.n ? w.n : 1, sizeof *w.st);
-	if (w.st == NULL)
-		return;
-	lb_pkt_clusters_walk(d->pkt, lbd_ctl_l4_cb, &w);
 	ctl_printf(cc, "  l4: %s %s, %s; flows %llu, refused %llu (no "
 	    "server)", c->pkt[0].mode == LB_PKT_DR ? "direct-routing" : "nat",
 	    c->pkt[0].proto == LB_IP_UDP ? "udp" : "tcp", d->pkt_active ?
 	    "forwarding" : "standing by (floating IP not held)",
-	    (unsigned long long)w.flows, (unsigned long long)w.refused);
+	    (unsigned long long)sum.flows, (unsigned long long)sum.refused);
 	for (i = 0; i < c->nsrv; i++)
 		ctl_printf(cc, "  server %s flows: active %llu, total %llu, "
 		    "packets %llu in %llu out, bytes %llu in %llu out",
-		    c->srv[i].name, (unsigned long long)w.st[i].active,
-		    (unsigned long long)w.st[i].flows,
-		    (unsigned long long)w.st[i].pkts[0],
-		    (unsigned long long)w.st[i].pkts[1],
-		    (unsigned long long)w.st[i].bytes[0],
-		    (unsigned long long)w.st[i].bytes[1]);
-	free(w.st);
+		    c->srv[i].name, (unsigned long long)sum.st[i].active,
+		    (unsigned long long)sum.st[i].flows,
+		    (unsigned long long)sum.st[i].pkts[0],
+		    (unsigned long long)sum.st[i].pkts[1],
+		    (unsigned long long)sum.st[i].bytes[0],
+		    (unsigned long long)sum.st[i].bytes[1]);
+	free(sum.st);
 }
 
 /* The packet engine as a whole, for show: its table and drops. */

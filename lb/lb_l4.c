@@ -84,6 +84,47 @@ lbd_l4_owner(struct lbd *d, const char *name)
 	return (NULL);
 }
 
+/* What lbd_l4_sum() walks the engine clusters with. */
+struct l4_sum_walk {
+	struct lbd		*d;
+	struct lbd_cluster	*c;
+	struct lbd_l4_sum	*s;
+};
+
+static void
+l4_sum_cb(void *arg, const struct lb_pkt_cluster *pc)
+{
+	struct l4_sum_walk	*w = arg;
+	struct lbd_l4_sum	*s = w->s;
+	size_t			 i;
+
+	if (lbd_l4_owner(w->d, pc->conf.name) != w->c)
+		return;
+	s->flows += pc->flows;
+	s->refused += pc->refused;
+	for (i = 0; i < pc->nservers && i < w->c->nsrv; i++) {
+		s->st[i].active += pc->servers[i].st.active;
+		s->st[i].flows += pc->servers[i].st.flows;
+		s->st[i].pkts[0] += pc->servers[i].st.pkts[0];
+		s->st[i].pkts[1] += pc->servers[i].st.pkts[1];
+		s->st[i].bytes[0] += pc->servers[i].st.bytes[0];
+		s->st[i].bytes[1] += pc->servers[i].st.bytes[1];
+	}
+}
+
+int
+lbd_l4_sum(struct lbd *d, struct lbd_cluster *c, struct lbd_l4_sum *s)
+{
+	struct l4_sum_walk	w = { d, c, s };
+
+	memset(s, 0, sizeof *s);
+	if (d->pkt == NULL || c->mode != LB_MODE_L4 || c->npkt == 0)
+		return (-1);
+	s->st = xcalloc(c->nsrv ? c->nsrv : 1, sizeof *s->st);
+	lb_pkt_clusters_walk(d->pkt, l4_sum_cb, &w);
+	return (0);
+}
+
 /* A new flow: the selection module chooses, by sticky entry if any. */
 static int
 l4_pick(void *arg, const struct lb_pkt_cluster *pc,

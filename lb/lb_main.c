@@ -219,20 +219,18 @@ lbd_listen(struct lbd *d, const struct cfg *cfg, const char **cause)
 static char *
 lbd_log_key(const struct cfg *cfg, const struct cfg_cluster *cc)
 {
-	char	*key, *k, a[ADDR_STRLEN];
-	size_t	 i;
+	const struct cfg_logfwd	*f = &cc->access_fwd;
+	char			*key, *k, a[ADDR_STRLEN];
+	size_t			 i;
 
 	xasprintf(&key, "%s\n%d %s %d %llu %d %s %s", cc->access_log,
-	    cc->access_log_syslog, cc->access_log_tag != NULL ?
-	    cc->access_log_tag : (cfg->peer.name != NULL ? cfg->peer.name :
-	    "-"), cc->access_log_facility,
-	    (unsigned long long)cc->access_log_queue, cc->access_log_tls,
-	    cc->access_log_ca_file != NULL ? cc->access_log_ca_file : "-",
-	    cc->access_log_server_name != NULL ?
-	    cc->access_log_server_name : "-");
-	for (i = 0; i < cc->naccess_log_server; i++) {
-		xasprintf(&k, "%s %s", key, addr_fmt(&cc->access_log_server[i],
-		    a, sizeof a));
+	    f->syslog, f->tag != NULL ? f->tag : (cfg->peer.name != NULL ?
+	    cfg->peer.name : "-"), f->facility, (unsigned long long)f->queue,
+	    f->tls, f->ca_file != NULL ? f->ca_file : "-",
+	    f->server_name != NULL ? f->server_name : "-");
+	for (i = 0; i < f->nserver; i++) {
+		xasprintf(&k, "%s %s", key, addr_fmt(&f->server[i], a,
+		    sizeof a));
 		free(key);
 		key = k;
 	}
@@ -244,26 +242,12 @@ static void
 lbd_log_forward(struct logfwd *fwd, const struct cfg *cfg,
     const struct cfg_cluster *cc)
 {
-	struct logfwd_conf	conf;
-	size_t			i;
+	struct logfwd_conf	 conf;
+	char			*where;
 
-	memset(&conf, 0, sizeof conf);
-	for (i = 0; i < cc->naccess_log_server && i < CONN_MAXADDRS; i++)
-		conf.server[conf.nserver++] = cc->access_log_server[i];
-	if (cc->naccess_log_server > CONN_MAXADDRS)
-		log_warnx("cluster %s: access-log-server: only the first %d "
-		    "addresses are used", cc->name, CONN_MAXADDRS);
-	conf.source = cfg->peer.address;
-	conf.syslog = cc->access_log_syslog;
-	conf.host = cc->access_log_tag != NULL ? cc->access_log_tag :
-	    cfg->peer.name;
-	conf.app = "twin-lb";
-	conf.msgid = "access";
-	conf.facility = cc->access_log_facility;
-	conf.queue_max = cc->access_log_queue;
-	conf.tls = cc->access_log_tls;
-	conf.tls_ca = cc->access_log_ca_file;
-	conf.tls_name = cc->access_log_server_name;
+	xasprintf(&where, "cluster %s", cc->name);
+	cfg_logfwd_conf(cfg, &cc->access_fwd, "twin-lb", where, &conf);
+	free(where);
 	logfwd_configure(fwd, &conf);
 }
 

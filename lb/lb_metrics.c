@@ -16,18 +16,14 @@
 #include "pool.h"
 #include "xmalloc.h"
 
-/* The packet engine's counters of one cluster, summed per server. */
-struct lbd_metrics_walk {
-	struct lbd			*d;
-	struct lbd_cluster		*c;
-	struct lb_pkt_server_stats	*st;
-	size_t				 n;
-	uint64_t			 flows;
-	uint64_t			 refused;
+/* One cluster's l4 sums (st NULL: not an l4 cluster the engine runs). */
+struct lbd_metrics_l4 {
+	struct lbd_cluster	*c;
+	size_t			 n;
+	struct lbd_l4_sum	 s;
 };
 
 static void	lbd_metrics_cb(struct metrics *, void *);
-static void	lbd_metrics_l4_cb(void *, const struct lb_pkt_cluster *);
 static void	lbd_metrics_l4(struct metrics *, struct lbd *);
 static void	lbd_metrics_engine(struct metrics *, struct lbd *);
 static void	lbd_metrics_logs(struct metrics *, struct lbd *);
@@ -192,27 +188,6 @@ lbd_metrics_logs(struct metrics *m, struct lbd *d)
 	free(fwds);
 }
 
-/* Sum the engine's counters of the walked cluster. */
-static void
-lbd_metrics_l4_cb(void *arg, const struct lb_pkt_cluster *pc)
-{
-	struct lbd_metrics_walk	*w = arg;
-	size_t			 i;
-
-	if (lbd_l4_owner(w->d, pc->conf.name) != w->c)
-		return;
-	w->flows += pc->flows;
-	w->refused += pc->refused;
-	for (i = 0; i < pc->nservers && i < w->n; i++) {
-		w->st[i].active += pc->servers[i].st.active;
-		w->st[i].flows += pc->servers[i].st.flows;
-		w->st[i].pkts[0] += pc->servers[i].st.pkts[0];
-		w->st[i].pkts[1] += pc->servers[i].st.pkts[1];
-		w->st[i].bytes[0] += pc->servers[i].st.bytes[0];
-		w->st[i].bytes[1] += pc->servers[i].st.bytes[1];
-	}
-}
-
 /*
  * The l4 clusters' flows, packets and bytes per server. Each family is
  * written whole before the next, so the sums are taken first.
@@ -220,7 +195,7 @@ lbd_metrics_l4_cb(void *arg, const struct lb_pkt_cluster *pc)
 static void
 lbd_metrics_l4(struct metrics *m, struct lbd *d)
 {
-	struct lbd_metrics_walk	*w;
+	struct lbd_metrics_l4	*w;
 	struct lbd_cluster	*c;
 	size_t			 n = 0, k, i;
 
@@ -228,53 +203,49 @@ lbd_metrics_l4(struct metrics *m, struct lbd *d)
 		return;
 	TAILQ_FOREACH(c, &d->clusters, entry)
 		n++;
-	if ((w = calloc(n ? n : 1, sizeof *w)) == NULL)
-		return;
+	w = xcalloc(n ? n : 1, sizeof *w);
 	k = 0;
 	TAILQ_FOREACH(c, &d->clusters, entry) {
-		w[k].d = d;
 		w[k].c = c;
 		w[k].n = c->nsrv;
-		if (c->mode == LB_MODE_L4 && c->npkt > 0 &&
-		    (w[k].st = calloc(c->nsrv ? c->nsrv : 1,
-		    sizeof *w[k].st)) != NULL)
-			lb_pkt_clusters_walk(d->pkt, lbd_metrics_l4_cb, &w[k]);
+		(void)lbd_l4_sum(d, c, &w[k].s);
 		k++;
 	}
 	if (metrics_family(m, "twinproxy_lb_l4_flows_total", METRICS_COUNTER,
 	    "Flows an l4 cluster forwarded.") == 0)
 		for (k = 0; k < n; k++)
-			if (w[k].st != NULL)
-				metrics_sample(m, w[k].flows, "cluster",
+			if (w[k].s.st != NULL)
+				metrics_sample(m, w[k].s.flows, "cluster",
 				    w[k].c->name, NULL);
 	if (metrics_family(m, "twinproxy_lb_l4_refused_total", METRICS_COUNTER,
 	    "Flows an l4 cluster refused: no server to pick.") == 0)
 		for (k = 0; k < n; k++)
-			if (w[k].st != NULL)
-				metrics_sample(m, w[k].refused, "cluster",
+			if (w[k].s.st != NULL)
+				metrics_sample(m, w[k].s.refused, "cluster",
 				    w[k].c->name, NULL);
 #define LBD_L4FAM(fam, type, help, expr)				\
 	if (metrics_family(m, "twinproxy_lb_l4_server_" fam, type,	\
 	    help) == 0)							\
 		for (k = 0; k < n; k++)					\
-			for (i = 0; w[k].st != NULL && i < w[k].n; i++)	\
+			for (i = 0; w[k].s.st != NULL &&		\
+			    i < w[k].n; i++)				\
 				metrics_sample(m, (expr), "cluster",	\
 				    w[k].c->name, "server",		\
 				    w[k].c->srv[i].name, NULL)
 	LBD_L4FAM("flows_active", METRICS_GAUGE, "Flows to a server active "
-	    "now.", w[k].st[i].active);
+	    "now.", w[k].s.st[i].active);
 	LBD_L4FAM("flows_total", METRICS_COUNTER, "Flows ever sent to a "
-	    "server.", w[k].st[i].flows);
+	    "server.", w[k].s.st[i].flows);
 	if (metrics_family(m, "twinproxy_lb_l4_server_packets_total",
 	    METRICS_COUNTER, "Packets forwarded, by direction (in: to the "
 	    "server).") == 0)
 		for (k = 0; k < n; k++)
-			for (i = 0; w[k].st != NULL && i < w[k].n; i++) {
-				metrics_sample(m, w[k].st[i].pkts[0],
+			for (i = 0; w[k].s.st != NULL && i < w[k].n; i++) {
+				metrics_sample(m, w[k].s.st[i].pkts[0],
 				    "cluster", w[k].c->name, "server",
 				    w[k].c->srv[i].name, "direction", "in",
 				    NULL);
-				metrics_sample(m, w[k].st[i].pkts[1],
+				metrics_sample(m, w[k].s.st[i].pkts[1],
 				    "cluster", w[k].c->name, "server",
 				    w[k].c->srv[i].name, "direction", "out",
 				    NULL);
@@ -283,19 +254,19 @@ lbd_metrics_l4(struct metrics *m, struct lbd *d)
 	    METRICS_COUNTER, "Bytes forwarded, by direction (in: to the "
 	    "server).") == 0)
 		for (k = 0; k < n; k++)
-			for (i = 0; w[k].st != NULL && i < w[k].n; i++) {
-				metrics_sample(m, w[k].st[i].bytes[0],
+			for (i = 0; w[k].s.st != NULL && i < w[k].n; i++) {
+				metrics_sample(m, w[k].s.st[i].bytes[0],
 				    "cluster", w[k].c->name, "server",
 				    w[k].c->srv[i].name, "direction", "in",
 				    NULL);
-				metrics_sample(m, w[k].st[i].bytes[1],
+				metrics_sample(m, w[k].s.st[i].bytes[1],
 				    "cluster", w[k].c->name, "server",
 				    w[k].c->srv[i].name, "direction", "out",
 				    NULL);
 			}
 #undef LBD_L4FAM
 	for (k = 0; k < n; k++)
-		free(w[k].st);
+		free(w[k].s.st);
 	free(w);
 }
 

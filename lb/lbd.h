@@ -365,6 +365,18 @@ void		 lbd_l4_apply(struct lbd *, const struct cfg *);
 void		 lbd_l4_stop(struct lbd *);
 int		 lbd_l4_held(const struct cfg *);
 struct lbd_cluster *lbd_l4_owner(struct lbd *, const char *);
+/* An l4 cluster's engine counters, summed over its engine clusters. */
+struct lbd_l4_sum {
+	struct lb_pkt_server_stats *st;	/* per server (nsrv) */
+	uint64_t		 flows;
+	uint64_t		 refused;
+};
+/*
+ * Sum the counters of l4 cluster <c> into <s> (s->st to be freed); -1,
+ * with nothing allocated, when the engine does not run it.
+ */
+int		 lbd_l4_sum(struct lbd *, struct lbd_cluster *,
+		    struct lbd_l4_sum *);
 int		 lbd_caps_keep(void);
 int		 lbd_caps_raise(int, char **);
 

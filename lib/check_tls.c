@@ -103,24 +103,5 @@ check_tls_open(void *arg, struct event_base *base, int fd, const char *host,
 static void
 check_tls_error(void *arg, struct bufferevent *bev, char *why, size_t len)
 {
-	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
-	unsigned long	 e;
-	long		 vr;
-	const char	*r;
-
-	if (ssl == NULL)
-		return;
-	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
-		snprintf(why, len, "tls: server certificate not accepted: %s",
-		    X509_verify_cert_error_string(vr));
-		return;
-	}
-	if ((e = bufferevent_get_openssl_error(bev)) == 0)
-		return;
-	if ((r = ERR_reason_error_string(e)) == NULL)
-		r = "handshake failed";
-	snprintf(why, len, "tls: %s", r);
-	/* The rest of the queue says the same thing less well. */
-	while (bufferevent_get_openssl_error(bev) != 0)
-		;
+	ev_tls_why(bev, why, len);
 }

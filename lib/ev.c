@@ -8,9 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "ev.h"
 #include "log.h"
@@ -165,4 +169,28 @@ ev_tv(struct timeval *tv, uint64_t ms)
 {
 	tv->tv_sec = ms / 1000;
 	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+void
+ev_tls_why(struct bufferevent *bev, char *why, size_t len)
+{
+	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
+	unsigned long	 e;
+	long		 vr;
+	const char	*r;
+
+	if (ssl == NULL)
+		return;
+	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(why, len, "tls: server certificate not accepted: %s",
+		    X509_verify_cert_error_string(vr));
+		return;
+	}
+	if ((e = bufferevent_get_openssl_error(bev)) == 0)
+		return;
+	if ((r = ERR_reason_error_string(e)) == NULL)
+		r = "handshake failed";
+	snprintf(why, len, "tls: %s", r);
+	while (bufferevent_get_openssl_error(bev) != 0)
+		;
 }

@@ -28,5 +28,12 @@ void	ev_signals(struct event_base *, const struct ev_signal *, size_t,
 void	ev_signals_free(void);
 int	ev_listen_socket(const struct addr *, int, int, const char **);
 void	ev_tv(struct timeval *, uint64_t);
+/*
+ * Why TLS bufferevent <bev> failed, into <why> (<len> bytes): the peer
+ * certificate's check, else the first OpenSSL error queued on it (the
+ * rest of the queue, which says the same less well, is dropped);
+ * otherwise <why> is kept.
+ */
+void	ev_tls_why(struct bufferevent *, char *, size_t);
 
 #endif

@@ -89,7 +89,6 @@ static void	logfwd_dgram_open(struct logfwd *);
 static int	logfwd_dgram_send(struct logfwd *, const char *, size_t);
 static const struct tm *logfwd_now(struct logfwd *, long *);
 static int	logfwd_tls_start(struct logfwd *, char *, size_t);
-static void	logfwd_tls_error(struct bufferevent *, char *, size_t);
 static int	logfwd_streq(const char *, const char *);
 static void	logfwd_read_cb(struct bufferevent *, void *);
 static void	logfwd_write_cb(struct bufferevent *, void *);
@@ -713,7 +712,7 @@ logfwd_event_cb(struct bufferevent *bev, short what, void *arg)
 		strlcpy(why, err != 0 ? strerror(err) : "connection error",
 		    sizeof why);
 	if (lf->handshake)
-		logfwd_tls_error(bev, why, sizeof why);
+		ev_tls_why(bev, why, sizeof why);
 	logfwd_fail(lf, why);
 }
 
@@ -765,31 +764,6 @@ logfwd_tls_start(struct logfwd *lf, char *why, size_t len)
 	bufferevent_set_timeouts(fbev, &tv, &tv);
 	bufferevent_enable(fbev, EV_READ | EV_WRITE);
 	return (0);
-}
-
-/* Say why a TLS stream failed, when OpenSSL knows better than errno. */
-static void
-logfwd_tls_error(struct bufferevent *bev, char *why, size_t len)
-{
-	SSL		*ssl = bufferevent_openssl_get_ssl(bev);
-	unsigned long	 e;
-	long		 vr;
-	const char	*r;
-
-	if (ssl == NULL)
-		return;
-	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
-		snprintf(why, len, "tls: server certificate not accepted: %s",
-		    X509_verify_cert_error_string(vr));
-		return;
-	}
-	if ((e = bufferevent_get_openssl_error(bev)) == 0)
-		return;
-	if ((r = ERR_reason_error_string(e)) == NULL)
-		r = "handshake failed";
-	snprintf(why, len, "tls: %s", r);
-	while (bufferevent_get_openssl_error(bev) != 0)
-		;
 }
 
 /* Open the datagram socket to the local syslog. */

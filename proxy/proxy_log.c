@@ -101,27 +101,9 @@ proxy_log_request(struct proxy_client *c)
 void
 proxy_log_forward(struct proxy *px)
 {
-	const struct cfg	*cfg = px->cfg;
-	const struct cfg_proxy	*pc = &cfg->proxy;
-	struct logfwd_conf	 conf;
-	size_t			 i;
+	struct logfwd_conf	conf;
 
-	memset(&conf, 0, sizeof conf);
-	for (i = 0; i < pc->naccess_log_server && i < CONN_MAXADDRS; i++)
-		conf.server[conf.nserver++] = pc->access_log_server[i];
-	if (pc->naccess_log_server > CONN_MAXADDRS)
-		log_warnx("access-log-server: only the first %d addresses "
-		    "are used", CONN_MAXADDRS);
-	conf.source = cfg->peer.address;
-	conf.syslog = pc->access_log_syslog;
-	conf.host = pc->access_log_tag != NULL ? pc->access_log_tag :
-	    cfg->peer.name;
-	conf.app = "twin-proxy";
-	conf.msgid = "access";
-	conf.facility = pc->access_log_facility;
-	conf.queue_max = pc->access_log_queue;
-	conf.tls = pc->access_log_tls;
-	conf.tls_ca = pc->access_log_ca_file;
-	conf.tls_name = pc->access_log_server_name;
+	cfg_logfwd_conf(px->cfg, &px->cfg->proxy.access_fwd, "twin-proxy",
+	    "proxy", &conf);
 	logfwd_configure(px->logfwd, &conf);
 }
