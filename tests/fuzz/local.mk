@@ -23,6 +23,7 @@ FUZZ_NAMES += cfg
 FUZZ_CFG_PARSER = $(srcdir)/cfg/cfg.c $(srcdir)/cfg/cfg_value.c \
 	$(srcdir)/cfg/cfg_blocks.c $(srcdir)/cfg/cfg_check.c \
 	$(srcdir)/cfg/cfg_monitor.c $(srcdir)/cfg/cfg_ftp.c \
+	$(srcdir)/cfg/cfg_metrics.c $(srcdir)/cfg/cfg_logfwd.c \
 	$(srcdir)/cfg/cfg_dump.c
 # cfg_ftp.c checks the login delimiter with lib/ftp_addr.c.
 FUZZ_CFG_SRCS = $(srcdir)/tests/fuzz/fuzz_cfg.c $(FUZZ_CFG_PARSER) \
