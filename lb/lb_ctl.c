@@ -27,6 +27,7 @@
 #include "lb_pkt.h"
 #include "lbd.h"
 #include "log.h"
+#include "logfwd.h"
 #include "pool.h"
 #include "tls.h"
 
@@ -50,6 +51,8 @@ struct lbd_ctl_walk {
 	struct lbd_cluster	*c;
 	size_t			 n;
 };
+static void	 lbd_ctl_logfwd(struct ctl_conn *, struct lbd *,
+		    struct lbd_cluster *);
 static void	 lbd_ctl_cluster(struct ctl_conn *, struct lbd *,
 		    struct lbd_cluster *);
 static const char *lbd_ctl_listen(const struct lbd_cluster *, char *,
@@ -99,6 +102,28 @@ lbd_ctl_listen(const struct lbd_cluster *c, char *buf, size_t len)
 	return (buf);
 }
 
+/* The forwarding of <c>'s access log, when it forwards. */
+static void
+lbd_ctl_logfwd(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
+{
+	struct logfwd_stats	fs;
+	size_t			i;
+
+	for (i = 0; i < d->nlogs; i++)
+		if (d->logs[i].used && d->logs[i].lf == c->log)
+			break;
+	if (c->log == NULL || i == d->nlogs ||
+	    !logfwd_active(d->logs[i].fwd))
+		return;
+	logfwd_stats(d->logs[i].fwd, &fs);
+	ctl_printf(cc, "  access log forwarded: log server %s, %llu lines "
+	    "sent, %llu dropped, %zu bytes queued; syslog %llu sent, %llu "
+	    "dropped", fs.connected ? "connected" : "not connected",
+	    (unsigned long long)fs.sent, (unsigned long long)fs.dropped,
+	    fs.queued, (unsigned long long)fs.syslog_sent,
+	    (unsigned long long)fs.syslog_dropped);
+}
+
 /* Show one cluster. */
 static void
 lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
@@ -125,6 +150,7 @@ lbd_ctl_cluster(struct ctl_conn *cc, struct lbd *d, struct lbd_cluster *c)
 	    (unsigned long long)c->st.conns,
 	    (unsigned long long)c->st.requests,
 	    (unsigned long long)c->st.retries, pool_count(c->pool));
+	lbd_ctl_logfwd(cc, d, c);
 	if (m->p.persist == LB_PERSIST_COOKIE)
 		ctl_printf(cc, "  persistence: cookie %s generation %u, kept "
 		    "by the clients; %llu requests persistent, %llu cookies "

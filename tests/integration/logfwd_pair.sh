@@ -201,6 +201,14 @@ CHECK "each of a's cluster lines arrived once, from twin-lb" \
 CHECK "each of b's cluster lines arrived once" once_each "$REMOTE/b.log" lb 10
 lb_app() { [ "$(grep -c -- "^twin-lb .*/hello?$1-" "$REMOTE/$2.log")" -eq 10 ]; }
 CHECK "the cluster's lines carry APP-NAME twin-lb" lb_app la a
+lb_fwd_shown() {
+    on a "$TWINCTL" -f "$T/lb-a.conf" lb show >"$T/lb-show.txt" || return 1
+    grep 'access log forwarded' "$T/lb-show.txt"
+    grep -Eq 'access log forwarded: log server connected, (1[0-9]|[2-9][0-9]|[0-9]{3,}) lines sent, 0 dropped' \
+        "$T/lb-show.txt"
+}
+CHECK "twinctl lb show: a's cluster forwards, 10 lines or more sent" \
+    lb_fwd_shown
 CHECK "none of b's cluster lines is in a's file" \
     no_line -F "$REMOTE/a.log" "?lb-"
 
