@@ -26,7 +26,7 @@ tests_integration_tls_echo_SOURCES = tests/integration/tls_echo.c
 tests_integration_tls_echo_LDADD = $(COMMON_LIBS)
 NETNS_TESTS += tests/integration/tls_cert.sh
 NETNS_TESTS += tests/integration/ftp_server.sh
-EXTRA_DIST += tests/integration/ftp_lib.sh
+EXTRA_DIST += tests/integration/ftp_lib.sh tests/integration/metrics_lib.sh
 # The L4 packet engine.
 NETNS_TESTS += tests/integration/lb_l4_nat.sh tests/integration/lb_l4_dr.sh \
 	tests/integration/lb_l4_udp.sh tests/integration/lb_l4_out.sh

@@ -30,6 +30,7 @@ set -u
 
 need_cmd curl python3 rsyslogd nft openssl
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 
 TWIN_LB=$TOP_BUILDDIR/twin-lb
 L=198.18.0.9
@@ -230,18 +231,13 @@ CHECK "b reports lines dropped" \
 CHECK "twinctl: a is not connected" stat_is a log-forward-connected -eq 0
 CHECK "twinctl: a counts the lines dropped" \
     stat_is a log-forward-dropped -gt 0
-# metric NAME: the value of sample NAME (with its labels) at a's /metrics.
-metric() {
-    on c1 curl -sS -m 10 "http://$A:9712/metrics" >"$T/metrics-a.txt" ||
-        return 1
-    awk -v n="$1" '$1 == n { print $2 }' "$T/metrics-a.txt"
-}
-# metric_is NAME OP VALUE: that sample compares so.
+# metric_is SERIES OP VALUE: a's /metrics has SERIES comparing so.
 metric_is() {
     local v
-    v=$(metric "$1")
-    echo "a's $1 is ${v:-missing}"
-    [ -n "$v" ] && test "$v" "$2" "$3"
+    scrape c1 "$A" 9712 metrics-a || return 1
+    v=$(mval metrics-a "$1") || { echo "a: no $1"; return 1; }
+    echo "a's $1 is $v"
+    test "$v" "$2" "$3"
 }
 CHECK "metrics: a counts the lines dropped" \
     metric_is 'twinproxy_proxy_log_forward_lines_total{result="dropped"}' -gt 0
@@ -263,7 +259,7 @@ CHECK "b logs the server up again" \
     wait_log proxy-b.log "log server $L:6514 up again" 40
 CHECK "metrics: a is connected again" \
     metric_is twinproxy_proxy_log_forward_connected -eq 1
-CHECK "promtool accepts a's families" promtool check metrics <"$T/metrics-a.txt"
+CHECK "promtool accepts a's families" promok metrics-a
 CHECK "twinctl: a is connected again" stat_is a log-forward-connected -eq 1
 CHECK "twinctl: a counts the lines sent" \
     stat_is a log-forward-sent -ge $((N + 10))

@@ -18,9 +18,9 @@ set -u
 . "$(dirname "$0")/ha_lib.sh"
 . "$(dirname "$0")/pair_lib.sh"
 . "$(dirname "$0")/mon_lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 
 need_cmd curl setpriv promtool
-CT='text/plain; version=0.0.4; charset=utf-8'
 
 topo_init
 topo_host a "$A/$PFX"
@@ -42,34 +42,6 @@ mon_agent_start a
 wait_port a "$A" 9715
 wait_port ctr "$CTR" 9716
 
-# The same helpers as metrics_pair.sh: scrape HOST ADDR PORT NAME, promok
-# NAME, mval NAME SERIES, mge NAME SERIES MIN, mis NAME SERIES VALUE.
-scrape() {
-    on "$1" curl -sS -f --noproxy '*' -m 3 -D "$T/$4.hdr" \
-        -o "$T/$4.prom" "http://$2:$3/metrics" || return 1
-    tr -d '\r' <"$T/$4.hdr" | grep -qix "content-type: $CT" || {
-        echo "$4: no Content-Type: $CT"; cat "$T/$4.hdr"; return 1; }
-}
-promok() {
-    [ -s "$T/$1.prom" ] || { echo "$1.prom is empty or missing"; return 1; }
-    promtool check metrics <"$T/$1.prom"
-}
-mval() {
-    awk -v s="$2" '$1 == s { print $2; f = 1 } END { exit !f }' \
-        "$T/$1.prom"
-}
-mge() {
-    local v
-    v=$(mval "$1" "$2") || { echo "$1: no $2"; return 1; }
-    echo "$1: $2 = $v (want >= $3)"
-    [ "$v" -ge "$3" ]
-}
-mis() {
-    local v
-    v=$(mval "$1" "$2") || { echo "$1: no $2"; return 1; }
-    echo "$1: $2 = $v (want $3)"
-    [ "$v" = "$3" ]
-}
 rep() { scrape a "$A" 9715 r && mge r "$1" "$2"; }
 ctr() { scrape ctr "$CTR" 9716 c && mis c "$1" "$2"; }
 ctr_ge() { scrape ctr "$CTR" 9716 c && mge c "$1" "$2"; }

@@ -26,10 +26,10 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.sh"
 . "$(dirname "$0")/pair_lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 
 need_cmd curl python3 promtool
 TWIN_LB=$TOP_BUILDDIR/twin-lb
-CT='text/plain; version=0.0.4; charset=utf-8'
 
 pair_topo
 pair_conf wpad a "$A" "$B" primary
@@ -68,41 +68,6 @@ wait_port c1 "$A" 8090
 for p in 9711 9712 9713 9714; do wait_port a "$A" "$p"; done
 for p in 9711 9712 9713; do wait_port b "$B" "$p"; done
 
-# scrape HOST ADDR PORT NAME: GET /metrics from HOST into $T/NAME.prom
-# (head in $T/NAME.hdr); fails unless 200 with the 0.0.4 content type.
-scrape() {
-    on "$1" curl -sS -f --noproxy '*' -m 3 -D "$T/$4.hdr" \
-        -o "$T/$4.prom" "http://$2:$3/metrics" || return 1
-    tr -d '\r' <"$T/$4.hdr" | grep -qix "content-type: $CT" || {
-        echo "$4: no Content-Type: $CT"; cat "$T/$4.hdr"; return 1; }
-}
-# promok NAME: promtool accepts $T/NAME.prom (and it is not empty).
-promok() {
-    [ -s "$T/$1.prom" ] || { echo "$1.prom is empty or missing"; return 1; }
-    promtool check metrics <"$T/$1.prom"
-}
-# mval NAME SERIES: the value of SERIES (name{labels} exactly as written)
-# in $T/NAME.prom; fails when absent.
-mval() {
-    awk -v s="$2" '$1 == s { print $2; f = 1 } END { exit !f }' \
-        "$T/$1.prom"
-}
-# mis NAME SERIES VALUE: SERIES has VALUE.
-mis() {
-    local v
-    v=$(mval "$1" "$2") || { echo "$1: no $2"; return 1; }
-    echo "$1: $2 = $v (want $3)"
-    [ "$v" = "$3" ]
-}
-# mge NAME SERIES MIN: SERIES is at least MIN.
-mge() {
-    local v
-    v=$(mval "$1" "$2") || { echo "$1: no $2"; return 1; }
-    echo "$1: $2 = $v (want >= $3)"
-    [ "$v" -ge "$3" ]
-}
-# scrape_is HOST ADDR PORT NAME SERIES VALUE: scrape, then mis.
-scrape_is() { scrape "$1" "$2" "$3" "$4" && mis "$4" "$5" "$6"; }
 
 # ---- every endpoint, through promtool --------------------------------------
 for d in ha:9711 proxy:9712 wpad:9713 lb:9714; do
