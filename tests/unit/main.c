@@ -1,12 +1,16 @@
 /*
  * main.c: the CUnit runner; runs every registered suite, exits 0 or 1.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
+#include "addr.h"
+#include "ev.h"
 #include "unit.h"
 
 static struct unit_suite *suites;
@@ -23,6 +27,33 @@ unit_register(struct unit_suite *s)
 		;
 	s->next = *p;
 	*p = s;
+}
+
+int
+unit_listen(struct addr *a)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0);
+	CU_ASSERT_FATAL(listen(fd, 8) == 0);
+	CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	CU_ASSERT_FATAL(addr_from_sa(a, (struct sockaddr *)&sin, len) == 0);
+	return (fd);
+}
+
+void
+unit_run(struct event_base *base, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
 }
 
 /* Return the path of a test data file. */

@@ -21,8 +21,6 @@ static enum conn_linger_end	ct_why;
 
 static void	ct_event_cb(struct bufferevent *, short, void *);
 static void	ct_linger_cb(enum conn_linger_end, void *);
-static int	ct_listen(struct addr *);
-static void	ct_run(struct event_base *, int);
 static enum conn_linger_end ct_linger_alone(size_t, uint64_t, uint64_t, int);
 
 /* Note a connection's events. */
@@ -39,35 +37,6 @@ ct_linger_cb(enum conn_linger_end why, void *arg)
 {
 	ct_ended++;
 	ct_why = why;
-}
-
-/* A listening socket on 127.0.0.1, its address in *a. */
-static int
-ct_listen(struct addr *a)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0);
-	CU_ASSERT_FATAL(listen(fd, 8) == 0);
-	CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	CU_ASSERT_FATAL(addr_from_sa(a, (struct sockaddr *)&sin, len) == 0);
-	return (fd);
-}
-
-/* Run the loop for about ms milliseconds. */
-static void
-ct_run(struct event_base *base, int ms)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
 }
 
 /*
@@ -90,7 +59,7 @@ ct_linger_alone(size_t len, uint64_t send_ms, uint64_t linger_ms, int wait)
 	ct_ended = 0;
 	cl = conn_linger_new(base, bev, send_ms, linger_ms, ct_linger_cb,
 	    NULL);
-	ct_run(base, wait);
+	unit_run(base, wait);
 	CU_ASSERT_EQUAL(ct_ended, 1);
 	conn_linger_free(cl);
 	bufferevent_free(bev);
@@ -114,12 +83,12 @@ test_conn_connect_source(void)
 	const char		*op, *cause;
 	int			 l, fd, err;
 
-	l = ct_listen(&dst);
+	l = unit_listen(&dst);
 	CU_ASSERT_FATAL(addr_parse("127.0.0.2", &src, &cause) == 0);
 	ct_events = 0;
 	bev = conn_connect(base, &dst, &src, &lim, &cbs, &err, &op);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bev);
-	ct_run(base, 100);
+	unit_run(base, 100);
 	CU_ASSERT_EQUAL(ct_events, 1);
 	CU_ASSERT(ct_last & BEV_EVENT_CONNECTED);
 	fd = accept(l, (struct sockaddr *)&peer, &len);
@@ -133,7 +102,7 @@ test_conn_connect_source(void)
 	ct_events = 0;
 	bev = conn_connect(base, &dst, NULL, &lim, &cbs, &err, &op);
 	if (bev != NULL) {
-		ct_run(base, 100);
+		unit_run(base, 100);
 		CU_ASSERT_EQUAL(ct_events, 1);
 		CU_ASSERT(ct_last & BEV_EVENT_ERROR);
 		bufferevent_free(bev);
@@ -184,13 +153,13 @@ test_conn_linger_close(void)
 	ct_ended = 0;
 	cl = conn_linger_new(base, bev, 1000, 2000, ct_linger_cb, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cl);
-	ct_run(base, 50);
+	unit_run(base, 50);
 	CU_ASSERT_EQUAL(ct_ended, 0);
 	CU_ASSERT_EQUAL(read(sp[1], buf, sizeof buf), 5);
 	/* Half-closed: the peer sees the end of the stream. */
 	CU_ASSERT_EQUAL(read(sp[1], buf, sizeof buf), 0);
 	close(sp[1]);
-	ct_run(base, 50);
+	unit_run(base, 50);
 	CU_ASSERT_EQUAL(ct_ended, 1);
 	CU_ASSERT_EQUAL(ct_why, CONN_LINGER_CLOSED);
 	conn_linger_free(cl);
@@ -242,11 +211,11 @@ test_pool_keyed_bounded(void)
 	CU_ASSERT_EQUAL(pool_put(p, "a.test:80", &a, bev[2]), -1);
 	/* The origin speaks on an idle connection: it is closed. */
 	CU_ASSERT_EQUAL(write(sp[0][1], "x", 1), 1);
-	ct_run(base, 50);
+	unit_run(base, 50);
 	CU_ASSERT_EQUAL(pool_count(p), 1);
 	CU_ASSERT_PTR_NULL(pool_get(p, "a.test:80", NULL));
 	/* Unused for idle_ms: closed. */
-	ct_run(base, 400);
+	unit_run(base, 400);
 	CU_ASSERT_EQUAL(pool_count(p), 0);
 	/* Disabled (idle 0): nothing is kept. */
 	pc.idle_ms = 0;

@@ -18,8 +18,6 @@
 #include "unit.h"
 
 static struct tm	 fw_tm(long);
-static int		 fw_listen(struct addr *);
-static void		 fw_run(struct event_base *, int);
 
 /* 2026-12-01 14:50:25 at UTC offset <off> seconds. */
 static struct tm
@@ -36,35 +34,6 @@ fw_tm(long off)
 	tm.tm_sec = 25;
 	tm.tm_gmtoff = off;
 	return (tm);
-}
-
-/* A listening socket on 127.0.0.1, its address in *a. */
-static int
-fw_listen(struct addr *a)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0);
-	CU_ASSERT_FATAL(listen(fd, 8) == 0);
-	CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
-	CU_ASSERT_FATAL(addr_from_sa(a, (struct sockaddr *)&sin, len) == 0);
-	return (fd);
-}
-
-/* Run the loop for about ms milliseconds. */
-static void
-fw_run(struct event_base *base, int ms)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
 }
 
 /* The RFC 5424 message, field by field. */
@@ -185,7 +154,7 @@ test_logfwd_tcp_frames(void)
 	size_t			 len = 0, mlen;
 	int			 l, s, lines = 0;
 
-	l = fw_listen(&a);
+	l = unit_listen(&a);
 	memset(&conf, 0, sizeof conf);
 	conf.server[0] = a;
 	conf.nserver = 1;
@@ -201,10 +170,10 @@ test_logfwd_tcp_frames(void)
 	logfwd_configure(fw, &conf);
 	CU_ASSERT_TRUE(logfile_active(lf));
 	CU_ASSERT_EQUAL(logfile_write(lf, "first line\n", 11), 0);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	CU_ASSERT_EQUAL(logfile_write(lf, "second line\n", 12), 0);
 	CU_ASSERT_EQUAL(logfile_write(lf, "third\n", 6), 0);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	s = accept(l, NULL, NULL);
 	CU_ASSERT_FATAL(s != -1);
 	while (len < sizeof got - 1 && (n = recv(s, got + len,
@@ -255,7 +224,7 @@ test_logfwd_refused_bound(void)
 	ssize_t			 n;
 	int			 l, s, i, ok = 0;
 
-	l = fw_listen(&a);
+	l = unit_listen(&a);
 	close(l);			/* the port, refused */
 	memset(&conf, 0, sizeof conf);
 	conf.server[0] = a;
@@ -267,7 +236,7 @@ test_logfwd_refused_bound(void)
 	conf.queue_max = 1000;
 	fw = logfwd_new(base, "access log");
 	logfwd_configure(fw, &conf);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	logfwd_stats(fw, &st);
 	CU_ASSERT_EQUAL(st.connected, 0);
 	memset(line, 'x', sizeof line);
@@ -291,12 +260,12 @@ test_logfwd_refused_bound(void)
 	}
 	/* Reopen (SIGUSR1) retries a server that is down at once. */
 	logfwd_reopen(fw);
-	fw_run(base, 300);
+	unit_run(base, 300);
 	logfwd_stats(fw, &st);
 	CU_ASSERT_EQUAL(st.connected, 1);
 	s = accept(l, NULL, NULL);
 	CU_ASSERT_FATAL(s != -1);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	while (len < sizeof got && (n = recv(s, got + len, sizeof got - len,
 	    MSG_DONTWAIT)) > 0)
 		len += n;
@@ -312,7 +281,7 @@ test_logfwd_refused_bound(void)
 	/* The server goes away: the next lines queue again. */
 	close(s);
 	close(l);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	logfwd_stats(fw, &st);
 	CU_ASSERT_EQUAL(st.connected, 0);
 	logfwd_free(fw);
@@ -336,9 +305,9 @@ test_logfwd_reconfigure(void)
 	ssize_t			 n;
 	int			 l, s;
 
-	l = fw_listen(&dead);
+	l = unit_listen(&dead);
 	close(l);
-	l = fw_listen(&live);
+	l = unit_listen(&live);
 	memset(&conf, 0, sizeof conf);
 	conf.server[0] = dead;
 	conf.nserver = 1;
@@ -348,7 +317,7 @@ test_logfwd_reconfigure(void)
 	conf.facility = LOGFWD_FACILITY_DEFAULT;
 	fw = logfwd_new(base, "access log");
 	logfwd_configure(fw, &conf);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	CU_ASSERT_EQUAL(logfwd_send(fw, "queued one", 10), 0);
 	CU_ASSERT_EQUAL(logfwd_send(fw, "queued two", 10), 0);
 	/* The same settings again: nothing changes, no connect. */
@@ -359,10 +328,10 @@ test_logfwd_reconfigure(void)
 	conf.host = "new-tag";
 	logfwd_configure(fw, &conf);
 	CU_ASSERT_EQUAL(logfwd_send(fw, "after", 5), 0);
-	fw_run(base, 200);
+	unit_run(base, 200);
 	s = accept(l, NULL, NULL);
 	CU_ASSERT_FATAL(s != -1);
-	fw_run(base, 100);
+	unit_run(base, 100);
 	while (len < sizeof got - 1 && (n = recv(s, got + len,
 	    sizeof got - 1 - len, MSG_DONTWAIT)) > 0)
 		len += n;

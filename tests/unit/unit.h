@@ -22,6 +22,13 @@ const char *unit_data(const char *);
 /* Read a whole file into a NUL-terminated malloc'd string, NULL on error. */
 char	*unit_slurp(const char *, size_t *);
 
+struct addr;
+struct event_base;
+/* A TCP socket listening on 127.0.0.1 (a free port), its address in *a. */
+int	 unit_listen(struct addr *);
+/* Run <base>'s loop for about <ms> milliseconds. */
+void	 unit_run(struct event_base *, int);
+
 #define UNIT_SUITE(var, sname, tarray)					\
 	static struct unit_suite var = { sname, tarray, NULL };		\
 	static void __attribute__((constructor))			\
