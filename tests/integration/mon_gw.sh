@@ -27,20 +27,8 @@ mon_topo_center
 mon_site_routes b
 
 mon_certs
-"$TWIN_CERT" ca init -d "$T/opca" -s /CN=operators-CA -t ec \
-    >>"$T/logs/cert.log" 2>&1 || ERROR "cannot make the operators' CA"
-"$TWIN_CERT" ca issue -d "$T/opca" -t ec -n operator-1 -o "$T/operator.pem" \
-    >>"$T/logs/cert.log" 2>&1 || ERROR "cannot issue the operator's certificate"
-cp "$T/opca/ca.crt" "$T/opca.crt"
-chmod 644 "$T/opca.crt"
-newid() {
-    (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
-}
-newid "$T/operator.id"
-newid "$T/wrong.id"
-OPHASH=$(/usr/bin/python3 -c 'import hashlib, sys
-print(hashlib.sha256(bytes.fromhex(open(sys.argv[1]).read().strip())).hexdigest())' \
-    "$T/operator.id") || ERROR "cannot hash the operator ID"
+mon_operator
+mon_newid "$T/wrong.id"
 
 mon_center_conf "operator-ca-file \"$T/opca.crt\"" \
     "gateway-operator \"operator-1=$OPHASH\"" "gateway-connect-timeout 5s"

@@ -48,6 +48,30 @@ TWIN_REPORT=$TOP_BUILDDIR/twin-report
 TWIN_CERT=$TOP_BUILDDIR/twin-cert
 declare -A AGENT_PID
 
+# mon_newid FILE: a fresh 16-byte operator ID, hex, mode 0600.
+mon_newid() {
+    (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
+}
+
+# mon_operator: the operators' CA ($T/opca, its certificate in
+# $T/opca.crt), operator-1's certificate ($T/operator.pem) and ID
+# ($T/operator.id), and OPHASH, the ID's SHA-256 as the center's
+# gateway-operator setting takes it.
+mon_operator() {
+    "$TWIN_CERT" ca init -d "$T/opca" -s /CN=operators-CA -t ec \
+        >>"$T/logs/cert.log" 2>&1 || ERROR "cannot make the operators' CA"
+    "$TWIN_CERT" ca issue -d "$T/opca" -t ec -n operator-1 \
+        -o "$T/operator.pem" >>"$T/logs/cert.log" 2>&1 ||
+        ERROR "cannot issue the operator's certificate"
+    cp "$T/opca/ca.crt" "$T/opca.crt" ||
+        ERROR "cannot copy the operators' CA certificate"
+    chmod 644 "$T/opca.crt"
+    mon_newid "$T/operator.id"
+    OPHASH=$(/usr/bin/python3 -c 'import hashlib, sys
+print(hashlib.sha256(bytes.fromhex(open(sys.argv[1]).read().strip())).hexdigest())' \
+        "$T/operator.id") || ERROR "cannot hash the operator ID"
+}
+
 mon_certs() {
     "$TWIN_CERT" ca init -d "$T/ca" -s /CN=twinproxy-test-site-CA -t ec \
         >"$T/logs/cert.log" 2>&1 || ERROR "twin-cert ca init failed"
