@@ -95,14 +95,7 @@ CHECK "IPv6: 100 MB through twin-lb, sha256 matches" \
 : >"$T/logs/s1-access.log"
 : >"$T/logs/s2-access.log"
 for i in 1 2 3 4 5 6 7 8 9 10; do small "http://$L4_VIP/small?$i"; done
-rr_split() {
-    local a b
-    a=$(grep -c '"GET /small?' "$T/logs/s1-access.log") || return 1
-    b=$(grep -c '"GET /small?' "$T/logs/s2-access.log") || return 1
-    echo "s1 $a s2 $b"
-    [ "$a" -eq 5 ] && [ "$b" -eq 5 ]
-}
-CHECK "round robin: 10 requests split 5/5 over s1 and s2" rr_split
+CHECK "round robin: 10 requests split 5/5 over s1 and s2" l4_rr_split
 CHECK "the servers see the client's own address" \
     grep -q "^$L4_C - .*GET /small" "$T/logs/s1-access.log"
 
@@ -282,17 +275,7 @@ spawn c slow2.log bash -c "curl -sS --max-time 60 --limit-rate 15M \
 SLOW_PID=$SPAWN_PID
 sleep 1
 LBMAC=$(mac_of lb eth0)
-on c /usr/bin/python3 - "$LBMAC" "$L4_VIP" <<'EOF' >"$T/logs/flood.log" 2>&1
-import random, sys
-from scapy.all import Ether, IP, TCP, sendp
-mac, vip = sys.argv[1], sys.argv[2]
-random.seed(7)
-pkts = [Ether(dst=mac) / IP(src="198.19.%d.%d" % (i // 250, 1 + i % 250),
-        dst=vip) / TCP(sport=random.randint(1024, 65535), dport=80,
-        flags="S", seq=random.randint(0, 2**32 - 1)) for i in range(600)]
-sendp(pkts, iface="eth0", verbose=0)
-print("sent", len(pkts))
-EOF
+l4_syn_flood "$LBMAC" "$L4_VIP" 600
 CHECK "the flood filled the table to its bound (100)" \
     eval "[ \"\$(lstat l4.flows)\" = 100 ]"
 CHECK "new flows were refused, counted as table-full" \

@@ -61,14 +61,7 @@ CHECK "IPv6: 100 MB through the cluster, sha256 matches" \
 for i in 1 2 3 4 5 6 7 8 9 10; do
     on c curl -sS --max-time 5 -o /dev/null "http://$L4_VIP/small?$i"
 done
-rr_split() {
-    local a b
-    a=$(grep -c '"GET /small?' "$T/logs/s1-access.log") || return 1
-    b=$(grep -c '"GET /small?' "$T/logs/s2-access.log") || return 1
-    echo "s1 $a s2 $b"
-    [ "$a" -eq 5 ] && [ "$b" -eq 5 ]
-}
-CHECK "round robin: 10 requests split 5/5 over s1 and s2" rr_split
+CHECK "round robin: 10 requests split 5/5 over s1 and s2" l4_rr_split
 CHECK "the servers see the client's own address" \
     grep -q "^$L4_C - .*GET /small" "$T/logs/s2-access.log"
 CHECK "the client's ARP cache has lb's MAC for the cluster address" \

@@ -313,3 +313,30 @@ l4_move() {
     kill -USR1 "$SHIM_PID"
     wait_until 5 eval "[ \$(grep -c '^at ' '$(logf mn-shim.log)') -gt $n ]"
 }
+
+# l4_rr_split: the last 10 /small requests went 5 to s1 and 5 to s2 (the
+# servers' access logs, emptied or fresh before the requests).
+l4_rr_split() {
+    local a b
+    a=$(grep -c '"GET /small?' "$T/logs/s1-access.log") || return 1
+    b=$(grep -c '"GET /small?' "$T/logs/s2-access.log") || return 1
+    echo "s1 $a s2 $b"
+    [ "$a" -eq 5 ] && [ "$b" -eq 5 ]
+}
+
+# l4_syn_flood MAC VIP N: N SYNs to VIP:80 from N sources of 198.19.0.0/16
+# (random ports and sequence numbers), sent by c to the frame address MAC;
+# the output goes to flood.log.
+l4_syn_flood() {
+    on c /usr/bin/python3 - "$1" "$2" "$3" <<'EOF' >"$T/logs/flood.log" 2>&1
+import random, sys
+from scapy.all import Ether, IP, TCP, sendp
+mac, vip, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+random.seed(7)
+pkts = [Ether(dst=mac) / IP(src="198.19.%d.%d" % (i // 250, 1 + i % 250),
+        dst=vip) / TCP(sport=random.randint(1024, 65535), dport=80,
+        flags="S", seq=random.randint(0, 2**32 - 1)) for i in range(n)]
+sendp(pkts, iface="eth0", verbose=0)
+print("sent", len(pkts))
+EOF
+}
