@@ -470,7 +470,6 @@ struct lb_pkt_conf {
 	struct lb_flow_timeouts timeouts;
 	uint32_t	 ring_block_size;	/* bytes, power of two */
 	uint32_t	 ring_blocks;
-	uint32_t	 ring_timeout_ms;	/* block retire timeout */
 	uint32_t	 tick_ms;		/* expiry and neighbour timer */
 	uint32_t	 icmp_rate;		/* ICMP errors sent per second */
 	int		 fanout_id;		/* 0: derived from the pid */

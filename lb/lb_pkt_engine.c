@@ -110,10 +110,9 @@ lb_pkt_conf_default(struct lb_pkt_conf *c)
 	memset(c, 0, sizeof *c);
 	c->max_flows = 65536;
 	lb_flow_timeouts_default(&c->timeouts);
-	/* 8192 slots of 2 KB a ring (ring_timeout_ms: unused by V2). */
+	/* 8192 slots of 2 KB a ring. */
 	c->ring_block_size = 1 << 17;
 	c->ring_blocks = 128;
-	c->ring_timeout_ms = 1;
 	c->tick_ms = 1000;
 	c->icmp_rate = 100;
 	c->kernel_rules = 1;

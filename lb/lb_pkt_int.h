@@ -59,7 +59,6 @@ struct lb_pkt_ring {
 	uint8_t			*map;
 	size_t			 maplen;
 	uint32_t		 fsize;		/* bytes per slot */
-	uint32_t		 fpb;		/* slots per block */
 	uint32_t		 bsize;
 	uint32_t		 nframes;
 	uint32_t		 cur;		/* next slot to look at */

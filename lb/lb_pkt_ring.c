@@ -184,7 +184,6 @@ lb_ring_open(struct lb_pkt_engine *e, struct lb_pkt_ring *r, const char *name,
 		goto sockopt;
 	r->bsize = req.tp_block_size;
 	r->fsize = req.tp_frame_size;
-	r->fpb = req.tp_block_size / req.tp_frame_size;
 	r->nframes = req.tp_frame_nr;
 	r->maplen = (size_t)r->bsize * req.tp_block_nr;
 	r->map = mmap(NULL, r->maplen, PROT_READ | PROT_WRITE,
@@ -298,12 +297,16 @@ lb_ring_join_mcast(struct lb_pkt_ring *r, const uint8_t *mac)
 	    sizeof mr));
 }
 
-/* Slot <i> of the ring (slots never straddle a block). */
+/*
+ * Slot <i> of the ring. The block size is a power of two of at least
+ * 64 KiB and the frame size a power of two below it, so blocks hold
+ * whole frames with nothing between: slot i is at i frames.
+ */
 static struct tpacket2_hdr *
 ring_slot(struct lb_pkt_ring *r, uint32_t i)
 {
 	return ((struct tpacket2_hdr *)(void *)(r->map +
-	    (size_t)(i / r->fpb) * r->bsize + (size_t)(i % r->fpb) * r->fsize));
+	    (size_t)i * r->fsize));
 }
 
 /*
