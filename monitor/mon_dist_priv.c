@@ -125,10 +125,18 @@ mon_dist_job(const struct cfg *cfg, int install, int bfd, const char *body,
 		snprintf(msg, msglen, "no bundle passed");
 		return (-1);
 	}
-	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+	if (pipe2(p, O_CLOEXEC) == -1) {
 		*errp = errno;
 		snprintf(msg, msglen, "cannot start the job: %s",
 		    strerror(errno));
+		return (-1);
+	}
+	if ((pid = fork()) == -1) {
+		*errp = errno;
+		snprintf(msg, msglen, "cannot start the job: %s",
+		    strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return (-1);
 	}
 	if (pid == 0) {

@@ -133,7 +133,6 @@ void		 mon_gw_coalesce(struct evbuffer *, struct evbuffer *);
 size_t		 mon_gw_read(struct bufferevent *, struct evbuffer *, size_t);
 void		 mon_gw_nodelay(struct bufferevent *);
 void		 mon_gw_linger(struct event_base *, struct bufferevent *);
-uint64_t	 mon_gw_mono(void);
 void		 mon_gw_log(const char *, const char *, const char *,
 		     const char *, const char *, const struct addr *,
 		     const struct mon_gw_tally *, const char *);

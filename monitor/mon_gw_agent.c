@@ -29,6 +29,7 @@
 
 #include <openssl/ssl.h>
 
+#include "check.h"
 #include "conn.h"
 #include "ev.h"
 #include "flow.h"
@@ -60,7 +61,6 @@ struct gw_asess {
 	struct http_msg		 msg;
 	struct http_body	 dmv;
 	int			 down_body;	/* past its head */
-	int			 refusing;
 	int			 ended;
 	const char		*over;		/* down ended: why, for now */
 	char			 why[MON_GW_REASON_MAX];	/* the center's */
@@ -322,7 +322,7 @@ gw_open(struct mon_gw_agent *g, const struct mon_gw_order *o)
 		s->o.idle_ms = g->p.idle_ms;
 	if (s->o.max_ms > g->p.max_ms)
 		s->o.max_ms = g->p.max_ms;
-	s->t.started = mon_gw_mono();
+	s->t.started = check_now();
 	if ((s->idle = evtimer_new(g->base, gw_idle_cb, s)) == NULL ||
 	    (s->limit = evtimer_new(g->base, gw_limit_cb, s)) == NULL)
 		fatalx("%s: out of memory", __func__);
@@ -363,7 +363,6 @@ gw_refuse(struct gw_asess *s, const char *why)
 {
 	log_warnx("gateway: session %s refused: operator %s: %s", s->o.sid,
 	    s->o.op, why);
-	s->refusing = 1;
 	if (s->tgt != NULL) {
 		bufferevent_free(s->tgt);
 		s->tgt = NULL;

@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "cfg.h"
+#include "check.h"
 #include "conn.h"
 #include "ev.h"
 #include "flow.h"
@@ -274,7 +275,7 @@ gw_off_find(struct mon_gw_center *g, const char *site, const char *peer)
 	TAILQ_FOREACH(o, &g->offs, entry)
 		if (strcmp(o->site, site) == 0 && strcmp(o->peer, peer) == 0)
 			break;
-	if (o != NULL && mon_gw_mono() - o->at > GW_OFF_FORGET) {
+	if (o != NULL && check_now() - o->at > GW_OFF_FORGET) {
 		gw_off_del(g, o);
 		o = NULL;
 	}
@@ -305,7 +306,7 @@ gw_off_note(struct mon_gw_center *g, const char *site, const char *peer)
 		strlcpy(o->peer, peer, sizeof o->peer);
 		g->noff++;
 	}
-	o->at = mon_gw_mono();
+	o->at = check_now();
 	TAILQ_INSERT_TAIL(&g->offs, o, entry);
 }
 
@@ -778,7 +779,7 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 		    "its gateway off", cn, peer, gp.site, gp.peer);
 		gw_answer(g, bev, 502, "gateway: site %s peer %s has its "
 		    "gateway off (its agent said so %" PRIu64 "s ago)",
-		    gp.site, gp.peer, (mon_gw_mono() - o->at) / 1000);
+		    gp.site, gp.peer, (check_now() - o->at) / 1000);
 		return (1);
 	}
 	if (g->nsessions >= cc->gateway_sessions) {
@@ -798,7 +799,7 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 	s->target = gp.target;
 	s->idle_ms = cc->gateway_idle_timeout;
 	s->max_ms = cc->gateway_max_time;
-	s->t.started = mon_gw_mono();
+	s->t.started = check_now();
 	s->opb = bev;
 	if ((s->timer = evtimer_new(c->base, gw_timer_cb, s)) == NULL ||
 	    (s->limit = evtimer_new(c->base, gw_limit_cb, s)) == NULL)

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "conn.h"
 #include "ev.h"
 #include "log.h"
@@ -148,16 +149,6 @@ mon_gw_linger(struct event_base *base, struct bufferevent *bev)
 	}
 }
 
-/* Monotonic milliseconds: the session's duration and limits. */
-uint64_t
-mon_gw_mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 /* The line both ends log when a session ends. */
 void
 mon_gw_log(const char *side, const char *sid, const char *op,
@@ -165,7 +156,7 @@ mon_gw_log(const char *side, const char *sid, const char *op,
     const struct mon_gw_tally *t, const char *why)
 {
 	char		buf[ADDR_STRLEN];
-	uint64_t	d = mon_gw_mono() - t->started;
+	uint64_t	d = check_now() - t->started;
 
 	log_info("gateway: %s session %s operator %s site %s peer %s target "
 	    "%s bytes up %" PRIu64 " down %" PRIu64 " duration %" PRIu64

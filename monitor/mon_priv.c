@@ -267,8 +267,11 @@ priv_cert(const struct cfg *cfg, unsigned char op, const char *body,
 			if ((n = write(fd, pem + off, len - off)) == -1 &&
 			    errno == EINTR)
 				continue;
-			if (n <= 0)
+			if (n <= 0) {
+				if (n == 0)
+					errno = EIO;
 				break;
+			}
 			off += (size_t)n;
 		}
 		if (off != len || fsync(fd) == -1) {
