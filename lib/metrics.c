@@ -347,13 +347,6 @@ metrics_server_sync(struct metrics_server *ms, const struct metrics_conf *conf,
 	return (0);
 }
 
-/* The endpoint's counters. */
-const struct metrics_counters *
-metrics_server_counters(const struct metrics_server *ms)
-{
-	return (&ms->cnt);
-}
-
 /* Whether a client may scrape: allow, else the listen host and loopback. */
 static int
 metrics_allowed(const struct metrics_server *ms, const struct addr *a)
@@ -389,7 +382,7 @@ metrics_accept_cb(int fd, const struct sockaddr *sa, int salen, void *arg)
 	if (addr_from_sa(&peer, sa, salen) == -1 ||
 	    !metrics_allowed(ms, &peer)) {
 		ms->cnt.refused++;
-		log_debug("metrics: refused %s (not allowed)",
+		log_debug("%s: metrics: refused %s (not allowed)", ms->name,
 		    peer.af != 0 ? addr_ntop(&peer, buf, sizeof buf) : "?");
 		close(fd);
 		return;
@@ -404,7 +397,8 @@ metrics_accept_cb(int fd, const struct sockaddr *sa, int salen, void *arg)
 	if ((c->bev = bufferevent_socket_new(ms->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
 	    (c->timer = evtimer_new(ms->base, metrics_timer_cb, c)) == NULL) {
-		log_warnx("metrics: out of memory for a connection");
+		log_warnx("%s: metrics: out of memory for a connection",
+		    ms->name);
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
@@ -449,8 +443,8 @@ metrics_read_cb(struct bufferevent *bev, void *arg)
 		rc = HTTP_ERROR;
 	}
 	if (rc == HTTP_ERROR) {
-		log_debug("metrics: bad request: %s", msg.error != NULL ?
-		    msg.error : "too long");
+		log_debug("%s: metrics: bad request: %s", ms->name,
+		    msg.error != NULL ? msg.error : "too long");
 		metrics_answer(c, msg.status, 0, NULL);
 		return;
 	}
@@ -471,7 +465,7 @@ metrics_read_cb(struct bufferevent *bev, void *arg)
 	ms->cb(m, ms->arg);
 	if (metrics_error(m) != NULL && !ms->warned) {
 		/* A defect of ours: say it once, not at every scrape. */
-		log_warnx("metrics: %s", metrics_error(m));
+		log_warnx("%s: metrics: %s", ms->name, metrics_error(m));
 		ms->warned = 1;
 	}
 	metrics_free(m);
@@ -492,7 +486,7 @@ metrics_answer(struct metrics_conn *c, int code, int head,
 	char		 text[64];
 	size_t		 len;
 
-	if (code != 200)
+	if (code >= 400 && code < 500)
 		c->ms->cnt.bad++;
 	snprintf(text, sizeof text, "%d %s\n", code, http_status_reason(code));
 	len = body != NULL ? evbuffer_get_length(body) : strlen(text);

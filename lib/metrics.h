@@ -106,8 +106,6 @@ void		 metrics_server_free(struct metrics_server *);
  */
 int		 metrics_server_sync(struct metrics_server *,
 		    const struct metrics_conf *, const char **);
-const struct metrics_counters *metrics_server_counters(
-		    const struct metrics_server *);
 /* Write the endpoint's own families, prefixed "twinproxy_<pfx>_". */
 void		 metrics_server_families(struct metrics *,
 		    const struct metrics_server *, const char *);

@@ -292,7 +292,7 @@ int	proxy_ftp_gw_cacheable(const struct proxy_client *);
 void	proxy_metrics_init(struct proxy *);
 int	proxy_metrics_sync(struct proxy *, const char **);
 void	proxy_metrics_free(struct proxy *);
-void	proxy_metrics_request(struct proxy_client *, const char *, int);
+void	proxy_metrics_request(struct proxy_client *);
 
 /* proxy_cache_hook.c */
 struct cache_conf;

@@ -248,7 +248,6 @@ proxy_client_close(struct proxy_client *c, const char *reason)
 	if (c->in_request) {
 		if (c->code == NULL)
 			c->code = c->tunnel ? "TCP_TUNNEL" : "TCP_MISS_ABORTED";
-		proxy_metrics_request(c, c->code, c->status);
 		proxy_log_request(c);
 		c->in_request = 0;
 	}
@@ -297,7 +296,6 @@ proxy_client_error(struct proxy_client *c, int status, const char *reason,
 	    c->px->cfg->proxy.via ? c->px->via : NULL, 0);
 	proxy_client_answered(c, evbuffer_get_length(out) - before);
 	c->in_request = 1;
-	proxy_metrics_request(c, c->code, c->status);
 	proxy_log_request(c);
 	c->in_request = 0;
 	proxy_client_closing(c);
@@ -368,7 +366,6 @@ proxy_client_response_done(struct proxy_client *c)
 		c->close_after = 1;
 	}
 	if (c->in_request) {
-		proxy_metrics_request(c, c->code, c->status);
 		proxy_log_request(c);
 		c->in_request = 0;
 	}

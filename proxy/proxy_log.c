@@ -78,6 +78,7 @@ proxy_log_request(struct proxy_client *c)
 	char		 line[PROXY_URL_MAX + 512];
 	size_t		 n;
 
+	proxy_metrics_request(c);
 	if (!logfile_active(px->log))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);

@@ -42,20 +42,24 @@ proxy_metrics_free(struct proxy *px)
 }
 
 /*
- * Count a finished request, as its access-log line says it ended. The
+ * Count a finished request, as its access-log line says it ended (called
+ * by proxy_log_request(), whether a log is written or not). The
  * codes are the static strings the client code sets; an unknown one
  * past the table's size is counted as "OTHER".
  */
 void
-proxy_metrics_request(struct proxy_client *c, const char *code, int status)
+proxy_metrics_request(struct proxy_client *c)
 {
 	struct proxy_codes	*pc = &c->px->codes;
+	const char		*code = c->code;
+	int			 status = c->status;
 	size_t			 i;
 
 	if (code == NULL)
 		code = "TAG_NONE";
+	/* The same static string nearly always: its address first. */
 	for (i = 0; i < pc->n; i++)
-		if (strcmp(pc->code[i], code) == 0)
+		if (pc->code[i] == code || strcmp(pc->code[i], code) == 0)
 			break;
 	if (i == pc->n) {
 		if (pc->n < PROXY_METRICS_CODES - 1)

@@ -387,7 +387,8 @@ wpad_reload(struct wpad *w)
 	}
 	if (wpad_rebuild(w, &ncfg->wpad, &cause) == -1) {
 		log_warnx("reload: keeping the running configuration");
-		wpad_metrics_sync(w, w->cfg, &cause);
+		if (wpad_metrics_sync(w, w->cfg, &cause) == -1)
+			log_warnx("reload: metrics: %s", cause);
 		cfg_free(ncfg);
 		wpad_probe_start(w);
 		return (-1);
