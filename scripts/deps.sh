@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh: install what twinproxy needs to build and test on Debian 12.
-# Idempotent: installs only what is missing. Run as root.
+# Idempotent: installs only what is missing. Run as root. Also makes the
+# Debian 12 chroot of the package scenario (scripts/pkg_base.sh).
 #   deps.sh          build and "make check"
 #   deps.sh --bench  also the peers tests/bench compares against (the
 #                    benchmarks install nothing themselves; Traffic Server
@@ -43,3 +44,7 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
+
+# The Debian 12 chroot of tests/integration/pkg_debian.sh, made from the
+# mirror now, with the packages, so that the test needs no network.
+bash "$(dirname "$0")/pkg_base.sh"

@@ -2,14 +2,18 @@
 # pkg_debian.sh - the Debian packages: built, checked, installed, run,
 # upgraded and purged in a clean Debian 12 chroot.
 #
-# Two parts. The first runs before lib.sh isolates the test, because it
-# needs the host's apt mirror (from /etc/apt/sources.list*, Debian 12
-# entries only): it builds the packages of HEAD and of HEAD~1 from
+# The test sends nothing beyond its own namespaces: the chroot is a
+# Debian 12 minbase system with the packages' run-time dependencies,
+# made from the apt mirror while packages are installed
+# (scripts/pkg_base.sh, run by scripts/deps.sh) and unpacked here.
+# Two parts. The first runs before lib.sh isolates the test, for the
+# builds and mounts: it builds the packages of HEAD and of HEAD~1 from
 # "git archive" (HEAD~1 without debian/ gets HEAD's, with a lower
-# version), runs lintian on HEAD's (an E: line fails), makes a minbase
-# chroot with mmdebstrap and installs HEAD~1's packages in it with apt,
-# dependencies resolved. Everything (apt's downloads too) stays in the
-# test's temp dir, removed on exit with the chroot's mounts.
+# version), runs lintian on HEAD's (an E: line fails), unpacks the
+# chroot and installs HEAD~1's packages in it with apt, in a network
+# namespace of their own (no network: every dependency must be there).
+# Everything stays in the test's temp dir, removed on exit with the
+# chroot's mounts.
 # The second runs isolated (lib.sh): in a namespace with only loopback
 # and 198.18.0.1, it checks the user, the folders' owners and modes and
 # the conffiles, writes a configuration, starts twin-ha, twin-proxy,
@@ -20,16 +24,16 @@
 # conffile is kept), runs them again, verifies the units with
 # systemd-analyze when the host has it, purges and checks that the
 # folders the packages made are gone.
-# Needs real root, git, dpkg-dev, debhelper, lintian and mmdebstrap
-# (scripts/deps.sh); skips outside a git checkout (a dist tarball) and
-# when the mirror cannot be reached.
+# Needs real root, git, dpkg-dev, debhelper, lintian and the chroot's
+# tarball (scripts/deps.sh); skips outside a git checkout (a dist
+# tarball) and without the tarball.
 
 # Helper functions below are called through CHECK; dpkg-query's formats
 # and the chroot's scripts are in single quotes on purpose:
 # shellcheck disable=SC2317,SC2016
 set -u
 
-PKG_SUITES='^bookworm(-updates|-security)?$'
+PKG_BASE=${PKG_BASE:-/var/cache/twinproxy-test/bookworm.tar}
 
 # --------------------------------------------------------------------------
 # Part one: on the host's network, before lib.sh isolates the test.
@@ -75,53 +79,6 @@ pkg_cleanup() {
 	fi
 }
 
-# pkg_sources OUT: the host's Debian 12 apt sources, one-line form.
-pkg_sources() {
-	python3 - "$PKG_SUITES" >"$1" <<'EOP'
-import glob, re, sys
-ok = re.compile(sys.argv[1])
-out = []
-def emit(uri, suite, comps, keyring):
-    comps = [c for c in comps if c == "main"]
-    if not ok.match(suite) or not comps:
-        return
-    opt = " [signed-by=%s]" % keyring if keyring else ""
-    line = "deb%s %s %s %s" % (opt, uri, suite, " ".join(comps))
-    if line not in out:
-        out.append(line)
-for f in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
-    try:
-        lines = open(f).read().splitlines()
-    except OSError:
-        continue
-    for l in lines:
-        l = l.split("#", 1)[0].strip()
-        m = re.match(r"^deb\s+(\[([^]]*)\]\s+)?(\S+)\s+(\S+)\s+(.*)$", l)
-        if not m:
-            continue
-        key = None
-        for o in (m.group(2) or "").split():
-            if o.startswith("signed-by="):
-                key = o.split("=", 1)[1]
-        emit(m.group(3), m.group(4), m.group(5).split(), key)
-for f in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-    for st in re.split(r"\n\s*\n", open(f).read()):
-        d = {}
-        for l in st.splitlines():
-            if l.startswith("#") or ":" not in l or l[0].isspace():
-                continue
-            k, v = l.split(":", 1)
-            d[k.strip().lower()] = v.split()
-        if "deb" not in d.get("types", []) or \
-                d.get("enabled", ["yes"]) == ["no"]:
-            continue
-        key = (d.get("signed-by") or [None])[0]
-        for uri in d.get("uris", []):
-            for s in d.get("suites", []):
-                emit(uri, s, d.get("components", []), key)
-print("\n".join(out))
-EOP
-}
 
 # pkg_tree REV DIR: the tree of REV in DIR (git archive).
 pkg_tree() {
@@ -138,12 +95,13 @@ pkg_build() {
 }
 
 # pkg_in_chroot SECONDS CMD...: CMD in the chroot, with /proc and /dev
-# mounted in a private mount namespace (so they go when CMD ends), killed
-# after SECONDS.
+# mounted in a private mount namespace (so they go when CMD ends) and in
+# a network namespace of its own (no network at all), killed after
+# SECONDS.
 pkg_in_chroot() {
 	local t=$1
 	shift
-	timeout "$t" unshare --mount --propagation private -- sh -c '
+	timeout "$t" unshare --mount --propagation private --net -- sh -c '
 	    r=$1; shift
 	    mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
 	    exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
@@ -152,7 +110,7 @@ pkg_in_chroot() {
 }
 
 pkg_outer() {
-	local v_cur v_prev note mirror b rc
+	local v_cur v_prev note b rc
 
 	SRC=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 	# The checkout's own top, not a tarball unpacked inside one (distcheck).
@@ -160,9 +118,8 @@ pkg_outer() {
 	    "$(cd "$SRC" && pwd -P)" ] ||
 		pkg_die 77 "$SRC is not a git checkout (a dist tarball?): the packages are built from git archive"
 	[ "$(id -u)" -eq 0 ] ||
-		pkg_die 77 "needs real root (mmdebstrap, chroot, setpriv)"
-	for b in git dpkg-buildpackage dh lintian mmdebstrap python3 unshare \
-	    findmnt curl; do
+		pkg_die 77 "needs real root (chroot, setpriv)"
+	for b in git dpkg-buildpackage dh lintian python3 unshare findmnt; do
 		command -v "$b" >/dev/null 2>&1 ||
 			pkg_die 99 "required command not found: $b (scripts/deps.sh installs it)"
 	done
@@ -177,17 +134,8 @@ pkg_outer() {
 	mkdir -p "$PKG_T/tmp" "$PKG_T/cur" "$PKG_T/prev"
 	R=$PKG_T/root
 
-	# The mirror first: without it there is nothing to test.
-	pkg_sources "$PKG_T/sources.list" ||
-		pkg_die 99 "cannot read the host's apt sources"
-	mirror=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-	    "$PKG_T/sources.list")
-	[ -n "$mirror" ] ||
-		pkg_die 77 "no Debian 12 (bookworm) entry in /etc/apt/sources.list*"
-	timeout 20 curl -fsS -o /dev/null "${mirror%/}/dists/bookworm/InRelease" ||
-		pkg_die 77 "the Debian mirror $mirror cannot be reached"
-	pkg_say "apt sources for the chroot:"
-	sed 's/^/#   /' "$PKG_T/sources.list"
+	[ -s "$PKG_BASE" ] ||
+		pkg_die 77 "no Debian 12 chroot at $PKG_BASE (scripts/deps.sh makes it, with scripts/pkg_base.sh)"
 
 	# The trees: HEAD, and HEAD~1 with a lower version.
 	pkg_tree HEAD "$PKG_T/cur/src" || pkg_die 99 "git archive HEAD failed"
@@ -220,24 +168,16 @@ pkg_outer() {
 	echo "$v_cur" >"$PKG_T/cur/version"
 	echo "$v_prev" >"$PKG_T/prev/version"
 
-	# Both builds and the chroot at once (the chroot waits on the mirror,
-	# the builds on the CPU).
+	# Both builds at once, the chroot unpacked meanwhile.
 	PKG_JOBS=""
 	setsid bash -c "$(declare -f pkg_build); PKG_T='$PKG_T'; pkg_build cur" &
 	PKG_JOBS="$PKG_JOBS $!"; b_cur=$!
 	setsid bash -c "$(declare -f pkg_build); PKG_T='$PKG_T'; pkg_build prev" &
 	PKG_JOBS="$PKG_JOBS $!"; b_prev=$!
-	pkg_say "building $v_cur (HEAD) and $v_prev (HEAD~1); making the chroot"
-	TMPDIR=$PKG_T/tmp timeout 600 mmdebstrap --quiet --mode=root \
-	    --variant=minbase --skip=cleanup/apt/lists \
-	    --aptopt='APT::Install-Recommends "false"' --include=systemd \
-	    bookworm "$R" "$PKG_T/sources.list" >"$PKG_T/mmdebstrap.log" 2>&1
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		tail -n 30 "$PKG_T/mmdebstrap.log" | sed 's/^/#   /'
-		pkg_die 99 "mmdebstrap failed (exit $rc)"
-	fi
-	pkg_say "chroot made: $(du -sh "$R" | cut -f1)"
+	pkg_say "building $v_cur (HEAD) and $v_prev (HEAD~1); unpacking the chroot"
+	mkdir -p "$R" && timeout 300 tar -C "$R" -xf "$PKG_BASE" ||
+		pkg_die 99 "cannot unpack $PKG_BASE"
+	pkg_say "chroot unpacked from $PKG_BASE: $(du -sh "$R" | cut -f1)"
 	for b in cur prev; do
 		if [ "$b" = cur ]; then wait "$b_cur"; else wait "$b_prev"; fi
 		rc=$?
@@ -264,13 +204,12 @@ pkg_outer() {
 		echo "ok - lintian: no error" >>"$PKG_T/results"
 	fi
 
-	# HEAD~1's packages in the chroot, with apt; HEAD's dependencies
-	# downloaded too (the upgrade runs with no network).
+	# HEAD~1's packages in the chroot, with apt and no network: the
+	# dependencies come from the chroot's tarball.
 	mkdir -p "$R/tmp/pkg/cur" "$R/tmp/pkg/prev"
 	for b in cur prev; do
 		cp "$PKG_T/$b/"*.deb "$R/tmp/pkg/$b/"
 	done
-	cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null
 	# No service may start while packages install (no systemd runs
 	# there anyway: it is installed for its units and tools alone).
 	[ ! -e "$R/run/systemd/system" ] ||
@@ -279,18 +218,14 @@ pkg_outer() {
 	chmod 755 "$R/usr/sbin/policy-rc.d"
 	pkg_in_chroot 300 sh -c 'apt-get install -y -q \
 	    /tmp/pkg/prev/twinproxy_*.deb /tmp/pkg/prev/twinproxy-lb_*.deb \
-	    /tmp/pkg/prev/twinproxy-center_*.deb &&
-	    apt-get install -y -q --download-only \
-	    /tmp/pkg/cur/twinproxy_*.deb /tmp/pkg/cur/twinproxy-lb_*.deb \
-	    /tmp/pkg/cur/twinproxy-center_*.deb' >"$PKG_T/apt-prev.log" 2>&1
+	    /tmp/pkg/prev/twinproxy-center_*.deb' >"$PKG_T/apt-prev.log" 2>&1
 	rc=$?
 	sed 's/^/#   apt: /' "$PKG_T/apt-prev.log" | tail -n 25
 	if [ "$rc" -ne 0 ]; then
-		pkg_die 1 "apt-get install of HEAD~1's packages in the chroot (exit $rc)"
+		pkg_die 1 "apt-get install of HEAD~1's packages in the chroot (exit $rc; a dependency missing from scripts/pkg_base.sh's list?)"
 	fi
 	echo "ok - apt-get install of $v_prev in a Debian 12 chroot" \
 	    >>"$PKG_T/results"
-	rm -f "$R/etc/resolv.conf"
 }
 
 if [ "${TP_INNER:-}" != 1 ]; then
