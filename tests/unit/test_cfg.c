@@ -304,7 +304,29 @@ test_cfg_man_documents_every_keyword(void)
 	free(man);
 }
 
+/*
+ * Every block's table fits the bitmaps of struct cfg_blk (set, seen:
+ * one bit a keyword) and its kwline[]: a keyword past CFG_MAXKW would
+ * shift past 64 bits.
+ */
+static void
+test_cfg_tables_fit(void)
+{
+	const struct cfg_blockdef	*bd;
+	size_t				 n;
+
+	for (bd = cfg_blockdefs; bd->name != NULL; bd++) {
+		for (n = 0; bd->kws[n].name != NULL; n++)
+			;
+		if (n > CFG_MAXKW)
+			fprintf(stderr, "\nblock %s: %zu keywords, more than "
+			    "CFG_MAXKW (%d)\n", bd->name, n, CFG_MAXKW);
+		CU_ASSERT(n <= CFG_MAXKW);
+	}
+}
+
 static CU_TestInfo cfg_tests[] = {
+	{ "test_cfg_tables_fit", test_cfg_tables_fit },
 	{ "test_cfg_man_documents_every_keyword",
 	    test_cfg_man_documents_every_keyword },
 	{ "test_cfg_load_golden_ok", test_cfg_load_golden_ok },
