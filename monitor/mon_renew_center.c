@@ -356,10 +356,10 @@ mon_renew_center_ctl(struct ctl_conn *cc, int argc, char **argv, void *arg)
 	struct mon_center	*c = arg;
 	const struct cfg_center	*cf = &c->cfg->center;
 	char			 dir[] = "/tmp/twin-monitord.XXXXXX", msg[512];
-	char			*errf, *crl, *buf, *cause, *tmp;
+	char			*errf, *crl, *buf, *cause;
 	char			*av[10];
 	size_t			 len, i;
-	int			 n = 0, rv = -1, fd;
+	int			 n = 0, rv = -1;
 
 	if (argc != 2) {
 		ctl_error(cc, "usage: cert-revoke SERIAL");
@@ -405,22 +405,12 @@ mon_renew_center_ctl(struct ctl_conn *cc, int argc, char **argv, void *arg)
 			free(crl);
 			goto out;
 		}
-		xasprintf(&tmp, "%s.new", cf->crl_file);
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) !=
-		    -1 && (write(fd, buf, len) != (ssize_t)len ||
-		    fsync(fd) == -1)) {
-			close(fd);
-			fd = -1;
-		} else if (fd != -1 && close(fd) == -1)
-			fd = -1;
-		if (fd == -1 || rename(tmp, cf->crl_file) == -1) {
+		if (mon_dist_write(cf->crl_file, buf, len, 0644) == -1) {
 			ctl_error(cc, "%s: %s", cf->crl_file, strerror(errno));
-			free(tmp);
 			free(buf);
 			free(crl);
 			goto out;
 		}
-		free(tmp);
 		free(buf);
 	}
 	free(crl);
