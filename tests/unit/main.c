@@ -122,6 +122,12 @@ main(int argc, char **argv)
 	    CU_get_number_of_tests_failed();
 	if (CU_get_number_of_tests_run() == 0)
 		failed = 1;
+	if (CU_get_number_of_failures() != 0) {
+		/* Again at the end, where a log's tail shows them. */
+		printf("\nFailures:\n");
+		CU_basic_show_failures(CU_get_failure_list());
+		printf("\n");
+	}
 	CU_cleanup_registry();
 	return (failed ? 1 : 0);
 }
