@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <CUnit/Basic.h>
 
@@ -54,6 +55,15 @@ unit_run(struct event_base *base, int ms)
 
 	event_base_loopexit(base, &tv);
 	event_base_dispatch(base);
+}
+
+uint64_t
+unit_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 /* Return the path of a test data file. */

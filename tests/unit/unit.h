@@ -8,6 +8,8 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdint.h>
+
 #include <CUnit/CUnit.h>
 
 struct unit_suite {
@@ -28,6 +30,13 @@ struct event_base;
 int	 unit_listen(struct addr *);
 /* Run <base>'s loop for about <ms> milliseconds. */
 void	 unit_run(struct event_base *, int);
+/*
+ * The monotonic clock in milliseconds. A test that asserts a timer has
+ * not fired yet measures the time it took: on a loaded machine a stall
+ * longer than the timer makes that try inconclusive, not a failure.
+ */
+uint64_t unit_ms(void);
+#define UNIT_TRIES	5	/* tries before a stalled test fails */
 
 #define UNIT_SUITE(var, sname, tarray)					\
 	static struct unit_suite var = { sname, tarray, NULL };		\
