@@ -2,6 +2,7 @@
  * ctl.c: control sockets, server side (libevent) and client side
  * (blocking, for twinctl).
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,16 +30,20 @@
 /* Answers queued to one client before its next command waits. */
 static const struct flow_limits ctl_flow = FLOW_LIMITS_DEFAULT;
 
+struct ctl_conn;
+
 struct ctl_server {
 	struct evconnlistener	*lev;
 	const struct ctl_cmd	*cmds;
 	void			*arg;
 	char			*path;
+	TAILQ_HEAD(, ctl_conn)	 conns;		/* closed with the server */
 	int			 nconn;
 };
 
 struct ctl_conn {
 	struct ctl_server	*srv;
+	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct bufferevent	*bev;
 	struct event		*life;		/* CTL_LIFETIME_S */
 	int			 held;		/* output full: not reading */
@@ -114,6 +119,7 @@ ctl_server_new(struct event_base *base, const char *path,
 	srv->cmds = cmds;
 	srv->arg = arg;
 	srv->path = xstrdup(path);
+	TAILQ_INIT(&srv->conns);
 	srv->lev = evconnlistener_new(base, ctl_accept_cb, srv,
 	    LEV_OPT_CLOSE_ON_FREE, 16, fd);
 	if (srv->lev == NULL) {
@@ -127,12 +133,17 @@ ctl_server_new(struct event_base *base, const char *path,
 	return (srv);
 }
 
-/* Stop listening and remove the socket file. */
+/*
+ * Stop listening, close the clients' connections (a client whose answers
+ * wait for it to read may be there yet), and remove the socket file.
+ */
 void
 ctl_server_free(struct ctl_server *srv)
 {
 	if (srv == NULL)
 		return;
+	while (!TAILQ_EMPTY(&srv->conns))
+		ctl_close(TAILQ_FIRST(&srv->conns));
 	evconnlistener_free(srv->lev);
 	unlink(srv->path);
 	free(srv->path);
@@ -168,6 +179,7 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		return;
 	}
 	srv->nconn++;
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
 	flow_watch(c->bev, &ctl_flow);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
@@ -184,6 +196,7 @@ static void
 ctl_close(struct ctl_conn *c)
 {
 	c->srv->nconn--;
+	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	event_free(c->life);
 	bufferevent_free(c->bev);
 	free(c);

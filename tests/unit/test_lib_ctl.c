@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,9 +269,57 @@ test_daemon_read_secret_modes(void)
 	    &cause), -1);
 }
 
+/*
+ * The server goes (a daemon stopping) while clients are connected, one
+ * of them with a command half sent: their connections are closed with
+ * it, nothing is left behind (LeakSanitizer checks at exit).
+ */
+static void
+test_ctl_server_free_closes_clients(void)
+{
+	struct event_base	*base = event_base_new();
+	struct ctl_server	*srv;
+	struct sockaddr_un	 sun;
+	const char		*cause = NULL;
+	struct pollfd		 pfd;
+	char			 dir[] = "/tmp/ctltest.XXXXXX", path[64], buf[64];
+	int			 fd[2], i, calls = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.sock", dir);
+	srv = ctl_server_new(base, path, test_cmds, &calls, &cause);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof sun.sun_path);
+	for (i = 0; i < 2; i++) {
+		fd[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		CU_ASSERT_FATAL(connect(fd[i], (struct sockaddr *)&sun,
+		    sizeof sun) == 0);
+	}
+	CU_ASSERT_EQUAL(write(fd[1], "echo half", 9), 9);
+	unit_run(base, 50);
+	ctl_server_free(srv);
+	unit_run(base, 10);		/* libevent closes freed sockets */
+	for (i = 0; i < 2; i++) {
+		/* The end of the stream: closed by the server. */
+		pfd.fd = fd[i];
+		pfd.events = POLLIN;
+		CU_ASSERT_EQUAL(poll(&pfd, 1, 1000), 1);
+		CU_ASSERT_EQUAL(recv(fd[i], buf, sizeof buf, MSG_DONTWAIT), 0);
+		close(fd[i]);
+	}
+	CU_ASSERT_EQUAL(calls, 0);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	event_base_free(base);
+	rmdir(dir);
+}
+
 static CU_TestInfo ctl_tests[] = {
 	{ "test_ctl_request_roundtrip", test_ctl_request_roundtrip },
 	{ "test_ctl_flood_bounded", test_ctl_flood_bounded },
+	{ "test_ctl_server_free_closes_clients",
+	    test_ctl_server_free_closes_clients },
 	{ "test_daemon_read_secret_modes", test_daemon_read_secret_modes },
 	CU_TEST_INFO_NULL
 };
