@@ -494,6 +494,8 @@ int		 cfg_persist_keys_parse(const char *, unsigned int *,
 const char	*cfg_persist_keys_fmt(unsigned int, char *, size_t);
 const struct cfg_blockdef *cfg_blockdef_find(const char *);
 const struct cfg_kw *cfg_kw_find(const struct cfg_kw *, const char *);
+int		 cfg_kw_line(const struct cfg_blk *, const struct cfg_kw *,
+		    const char *);
 
 /* Error reporting for parsers and checks (cfg.c). */
 void		 cfg_error(struct cfg_parser *, const char *, int,
@@ -504,12 +506,14 @@ const char	*cfg_parser_file(struct cfg_parser *);
 int		 cfg_parser_line(struct cfg_parser *);
 
 /*
- * The forwarder settings (lib/logfwd.h) of a block's access-log-*
- * keywords <f>, for daemon <app> ("twin-proxy"); <where> names the
- * block in warnings ("proxy", "cluster web").
+ * cfg_logfwd.c: the forwarder settings (lib/logfwd.h) of a block's
+ * access-log-* keywords <f>, for daemon <app> ("twin-proxy"); and their
+ * check, in block <b> of keyword table <kws>.
  */
 struct logfwd_conf;
 void	cfg_logfwd_conf(const struct cfg *, const struct cfg_logfwd *,
-	    const char *, const char *, struct logfwd_conf *);
+	    const char *, struct logfwd_conf *);
+void	cfg_check_logfwd(struct cfg_parser *, const struct cfg_blk *,
+	    const struct cfg_kw *, const struct cfg_logfwd *);
 
 #endif

@@ -390,6 +390,19 @@ cfg_kw_find(const struct cfg_kw *kws, const char *name)
 	return (NULL);
 }
 
+/*
+ * The line where keyword <kw> of table <kws> was set in block <b>, else
+ * the block's own line: where a check's message points.
+ */
+int
+cfg_kw_line(const struct cfg_blk *b, const struct cfg_kw *kws,
+    const char *kw)
+{
+	int	i = cfg_kw_find(kws, kw) - kws;
+
+	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
+}
+
 /* cache-dir PATH SIZE */
 static int
 cache_dir_parse(struct cfg_parser *p, void *blk, int argc, char **argv,

@@ -33,7 +33,6 @@ static void	check_cluster_servers(struct cfg *, struct cfg_parser *,
 		    struct cfg_cluster *);
 static void	unused(struct cfg_parser *, const struct cfg_cluster *,
 		    const char *, const char *);
-static int	addr_is_any(const struct addr *);
 static int	cookie_path_valid(const char *);
 static int	not_default(const struct cfg_cluster *, const char *);
 static int	listen_clash(const struct addr *, unsigned int,
@@ -46,11 +45,7 @@ static void	check_outbound(const struct cfg *, struct cfg_parser *,
 static int
 line_of(const struct cfg_blk *b, const char *block, const char *kw)
 {
-	const struct cfg_blockdef	*bd = cfg_blockdef_find(block);
-	const struct cfg_kw		*k = cfg_kw_find(bd->kws, kw);
-	int				 i = k - bd->kws;
-
-	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
+	return (cfg_kw_line(b, cfg_blockdef_find(block)->kws, kw));
 }
 
 /* Return 1 if <kw> of a block was given, with a valid value or not. */
@@ -163,6 +158,8 @@ check_proxy(struct cfg *cfg, struct cfg_parser *p)
 		return;
 	check_required(p, "proxy", &px->blk);
 	check_listen_dups(p, "proxy", &px->blk, px->listen, px->nlisten);
+	cfg_check_logfwd(p, &px->blk, cfg_blockdef_find("proxy")->kws,
+	    &px->access_fwd);
 	if (px->nallow == 0)
 		cfg_warning(p, px->blk.file, px->blk.line, "proxy has no "
 		    "'allow': every client will be refused (403)");
@@ -261,17 +258,6 @@ check_wpad_fip(struct cfg *cfg, struct cfg_parser *p,
 	    "the proxy must listen on %s:%u (wpad %s): it answers for that "
 	    "floating address whenever this peer holds it", hp->host,
 	    hp->port, kw);
-}
-
-/* Return 1 for the wildcard address of a family (0.0.0.0 or ::). */
-static int
-addr_is_any(const struct addr *a)
-{
-	if (a->af == AF_INET)
-		return (a->u.v4.s_addr == htonl(INADDR_ANY));
-	if (a->af == AF_INET6)
-		return (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6));
-	return (0);
 }
 
 /*
@@ -650,6 +636,8 @@ check_cluster(struct cfg *cfg, struct cfg_parser *p, struct cfg_cluster *cl)
 	check_cluster_persist(p, cl);
 	check_cluster_checks(p, cl);
 	check_cluster_servers(cfg, p, cl);
+	cfg_check_logfwd(p, &cl->blk, cfg_blockdef_find("cluster")->kws,
+	    &cl->access_fwd);
 	if (cl->mode == LB_MODE_HTTPS && cl->ncertificate == 0)
 		cfg_error(p, cl->blk.file, cl->blk.line,
 		    "mode https needs a 'certificate' (composite PEM file)");

@@ -19,11 +19,7 @@ static void	check_listen(struct cfg_parser *, const struct cfg_proxy *);
 static int
 ftp_line(const struct cfg_proxy *px, const char *kw)
 {
-	const struct cfg_kw	*kws = cfg_blockdef_find("proxy")->kws;
-	int			 i = cfg_kw_find(kws, kw) - kws;
-
-	return ((px->blk.set & (1ULL << i)) ? px->blk.kwline[i] :
-	    px->blk.line);
+	return (cfg_kw_line(&px->blk, cfg_blockdef_find("proxy")->kws, kw));
 }
 
 /* Parse a port number of 1-5 digits; -1 if it is not one. */

@@ -11,7 +11,6 @@
 #include "cfg_kw.h"
 #include "metrics.h"
 
-static int	metrics_kwline(const struct cfg_blk *, const char *);
 
 /* listen must stay first: the check tests bit 0 of seen. */
 const struct cfg_kw cfg_metrics_kws[] = {
@@ -37,16 +36,6 @@ const struct cfg_kw cfg_metrics_kws[] = {
 	KW_END
 };
 
-/* The line of keyword kw, else the block's. */
-static int
-metrics_kwline(const struct cfg_blk *b, const char *kw)
-{
-	const struct cfg_kw	*k = cfg_kw_find(cfg_metrics_kws, kw);
-	int			 i = k - cfg_metrics_kws;
-
-	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
-}
-
 /*
  * The endpoints are for a management network: a wildcard address would
  * put every daemon's state on the client side too, so one is refused.
@@ -54,7 +43,6 @@ metrics_kwline(const struct cfg_blk *b, const char *kw)
 void
 cfg_check_metrics(struct cfg *cfg, struct cfg_parser *p)
 {
-	static const struct in6_addr	 any6 = IN6ADDR_ANY_INIT;
 	struct cfg_metrics		*mc = &cfg->metrics;
 	const struct cfg_blk		*b = &mc->blk;
 	const struct addr		*a = &mc->listen;
@@ -68,11 +56,10 @@ cfg_check_metrics(struct cfg *cfg, struct cfg_parser *p)
 		    "'listen' (the management address)");
 		return;
 	}
-	if ((a->af == AF_INET && a->u.v4.s_addr == htonl(INADDR_ANY)) ||
-	    (a->af == AF_INET6 && memcmp(&a->u.v6, &any6, sizeof any6) == 0))
-		cfg_error(p, b->file, metrics_kwline(b, "listen"), "metrics "
-		    "listen must be a management address, not a wildcard "
-		    "(0.0.0.0 or ::)");
+	if (addr_is_any(a))
+		cfg_error(p, b->file, cfg_kw_line(b, cfg_metrics_kws,
+		    "listen"), "metrics listen must be a management address, "
+		    "not a wildcard (0.0.0.0 or ::)");
 	for (i = 0; i < CFG_METRICS_NDAEMONS; i++)
 		for (j = i + 1; j < CFG_METRICS_NDAEMONS; j++)
 			if (mc->port[i] != 0 && mc->port[i] == mc->port[j])

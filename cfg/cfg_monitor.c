@@ -11,15 +11,12 @@
 #include "cfg.h"
 #include "cfg_kw.h"
 
-static int	kwline(const struct cfg_blk *, const struct cfg_kw *,
-		    const char *);
 static void	required(struct cfg_parser *, const char *,
 		    const struct cfg_blk *);
 static int	site_id_valid(const char *);
 static int	mail_valid(const char *);
 static void	check_report(struct cfg *, struct cfg_parser *);
 static void	check_center(struct cfg *, struct cfg_parser *);
-static int	wildcard(const struct addr *);
 static void	cfg_check_gateway_operators(struct cfg *,
 		    struct cfg_parser *);
 static size_t	gateway_operator_name(const char *);
@@ -129,15 +126,6 @@ const struct cfg_kw cfg_center_kws[] = {
 	KW_END
 };
 
-/* The line where <kw> was set, else the block's own line. */
-static int
-kwline(const struct cfg_blk *b, const struct cfg_kw *kws, const char *kw)
-{
-	const struct cfg_kw	*k = cfg_kw_find(kws, kw);
-	int			 i = k - kws;
-
-	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
-}
 
 /* Every CFG_REQUIRED keyword of a present block must be set. */
 static void
@@ -193,33 +181,34 @@ check_report(struct cfg *cfg, struct cfg_parser *p)
 
 	required(p, "report", b);
 	if (r->site_id != NULL && !site_id_valid(r->site_id))
-		cfg_error(p, b->file, kwline(b, kws, "site-id"), "site-id "
+		cfg_error(p, b->file, cfg_kw_line(b, kws, "site-id"), "site-id "
 		    "'%s' must be a DNS label: lowercase letters, digits and "
 		    "'-', at most 63 (it is the certificate's CN)",
 		    r->site_id);
 	if (r->center.port != 0 && r->center.port != 443)
-		cfg_warning(p, b->file, kwline(b, kws, "center"), "center "
+		cfg_warning(p, b->file, cfg_kw_line(b, kws, "center"), "center "
 		    "port %u: the center is meant to be reached on 443 only, "
 		    "which firewalls and proxies let through", r->center.port);
 	for (i = 0; i < r->nproxy; i++)
 		for (j = 0; j < i; j++)
 			if (strcasecmp(r->proxy[i].host, r->proxy[j].host) ==
 			    0 && r->proxy[i].port == r->proxy[j].port)
-				cfg_error(p, b->file, kwline(b, kws, "proxy"),
-				    "proxy %s given twice", hostport_fmt(
-				    &r->proxy[i], buf, sizeof buf));
+				cfg_error(p, b->file, cfg_kw_line(b, kws,
+				    "proxy"), "proxy %s given twice",
+				    hostport_fmt(&r->proxy[i], buf,
+				    sizeof buf));
 	if (r->timeout >= r->alive_interval)
-		cfg_warning(p, b->file, kwline(b, kws, "timeout"), "timeout "
-		    "is not shorter than alive-interval: a slow report delays "
-		    "the next one");
+		cfg_warning(p, b->file, cfg_kw_line(b, kws, "timeout"),
+		    "timeout is not shorter than alive-interval: a slow "
+		    "report delays the next one");
 	if (r->device_id_file != NULL && r->device_id_file[0] != '/')
-		cfg_error(p, b->file, kwline(b, kws, "device-id-file"),
+		cfg_error(p, b->file, cfg_kw_line(b, kws, "device-id-file"),
 		    "device-id-file must be an absolute path");
 	if (r->spool_dir != NULL && r->spool_dir[0] != '/')
-		cfg_error(p, b->file, kwline(b, kws, "spool-dir"),
+		cfg_error(p, b->file, cfg_kw_line(b, kws, "spool-dir"),
 		    "spool-dir must be an absolute path");
 	if (r->poll_interval > r->alive_interval)
-		cfg_warning(p, b->file, kwline(b, kws, "poll-interval"),
+		cfg_warning(p, b->file, cfg_kw_line(b, kws, "poll-interval"),
 		    "poll-interval is longer than alive-interval: alive "
 		    "reports repeat a stale status");
 }
@@ -239,11 +228,11 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 		for (j = 0; j < i; j++)
 			if (addr_eq(&c->listen[i], &c->listen[j]) &&
 			    c->listen[i].port == c->listen[j].port)
-				cfg_error(p, b->file, kwline(b, kws, "listen"),
-				    "listen %s given twice", addr_fmt(
-				    &c->listen[i], buf, sizeof buf));
+				cfg_error(p, b->file, cfg_kw_line(b, kws,
+				    "listen"), "listen %s given twice",
+				    addr_fmt(&c->listen[i], buf, sizeof buf));
 		if (c->listen[i].port != 443)
-			cfg_warning(p, b->file, kwline(b, kws, "listen"),
+			cfg_warning(p, b->file, cfg_kw_line(b, kws, "listen"),
 			    "listen %s: agents reach the center on port 443 "
 			    "only", addr_fmt(&c->listen[i], buf, sizeof buf));
 	}
@@ -251,7 +240,7 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 		for (i = 0; i < c->nlisten; i++)
 			if (addr_eq(&c->listen[i], &c->operator_listen[j]) &&
 			    c->listen[i].port == c->operator_listen[j].port) {
-				cfg_error(p, b->file, kwline(b, kws,
+				cfg_error(p, b->file, cfg_kw_line(b, kws,
 				    "operator-listen"), "operator-listen %s is "
 				    "also a listen address", addr_fmt(
 				    &c->listen[i], buf, sizeof buf));
@@ -259,19 +248,19 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 			}
 	for (i = 0; i < c->nmail_to; i++)
 		if (!mail_valid(c->mail_to[i]))
-			cfg_error(p, b->file, kwline(b, kws, "mail-to"),
+			cfg_error(p, b->file, cfg_kw_line(b, kws, "mail-to"),
 			    "mail-to '%s' is not a plain address "
 			    "(local@domain)", c->mail_to[i]);
 	if (c->alive_timeout < SEC(120))
-		cfg_warning(p, b->file, kwline(b, kws, "alive-timeout"),
+		cfg_warning(p, b->file, cfg_kw_line(b, kws, "alive-timeout"),
 		    "alive-timeout is less than twice the agents' default "
 		    "alive-interval (60s): one late report raises an alarm");
 	if (c->database != NULL && c->database[0] != '/')
-		cfg_error(p, b->file, kwline(b, kws, "database"),
+		cfg_error(p, b->file, cfg_kw_line(b, kws, "database"),
 		    "database must be an absolute path");
 	for (i = 0; i < c->noperator_listen; i++)
-		if (wildcard(&c->operator_listen[i]))
-			cfg_warning(p, b->file, kwline(b, kws,
+		if (addr_is_any(&c->operator_listen[i]))
+			cfg_warning(p, b->file, cfg_kw_line(b, kws,
 			    "operator-listen"), "operator-listen %s is a "
 			    "wildcard: the views are reachable from every "
 			    "network of the center, the internet side "
@@ -279,28 +268,18 @@ check_center(struct cfg *cfg, struct cfg_parser *p)
 			    addr_fmt(&c->operator_listen[i], buf, sizeof buf));
 	if ((c->operator_certificate != NULL ||
 	    c->operator_ca_file != NULL) && c->noperator_listen == 0)
-		cfg_warning(p, b->file, kwline(b, kws,
+		cfg_warning(p, b->file, cfg_kw_line(b, kws,
 		    c->operator_ca_file != NULL ? "operator-ca-file" :
 		    "operator-certificate"), "no operator-listen: the "
 		    "operator settings are not used");
 	cfg_check_gateway_operators(cfg, p);
 	if (c->operator_certificate != NULL && c->operator_ca_file == NULL)
-		cfg_error(p, b->file, kwline(b, kws, "operator-certificate"),
-		    "operator-certificate needs operator-ca-file: operators "
-		    "speak HTTPS only with their client certificates");
+		cfg_error(p, b->file, cfg_kw_line(b, kws,
+		    "operator-certificate"), "operator-certificate needs "
+		    "operator-ca-file: operators speak HTTPS only with their "
+		    "client certificates");
 }
 
-/* An address of any interface (0.0.0.0 or ::). */
-static int
-wildcard(const struct addr *a)
-{
-	static const struct in6_addr	any6 = IN6ADDR_ANY_INIT;
-
-	if (a->af == AF_INET)
-		return (a->u.v4.s_addr == htonl(INADDR_ANY));
-	return (a->af == AF_INET6 && memcmp(&a->u.v6, &any6,
-	    sizeof any6) == 0);
-}
 
 /*
  * gateway-operator "NAME=SHA256": NAME the CN of the operator's
@@ -314,7 +293,7 @@ cfg_check_gateway_operators(struct cfg *cfg, struct cfg_parser *p)
 	const struct cfg_blk	*b = &c->blk;
 	const char		*s;
 	size_t			 i, j, n;
-	int			 line = kwline(b, cfg_center_kws,
+	int			 line = cfg_kw_line(b, cfg_center_kws,
 				    "gateway-operator");
 
 	for (i = 0; i < c->ngateway_operator; i++) {

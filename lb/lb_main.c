@@ -34,7 +34,6 @@ static void	 lbd_accept_cb(int, const struct sockaddr *, int, void *);
 static void	 lbd_drain_timer_cb(evutil_socket_t, short, void *);
 static struct lbd_cluster *lbd_cluster_for(struct lbd *,
 		    const struct addr *);
-static int	 lbd_addr_any(const struct addr *);
 static int	 lbd_build(struct lbd *, const struct cfg *,
 		    struct lbd_clusters *, char **);
 static void	 lbd_clusters_free(struct lbd_clusters *);
@@ -114,17 +113,6 @@ lbd_init(struct lbd *d, struct event_base *base, struct cfg *cfg,
 	lbd_metrics_init(d);
 }
 
-/* Return 1 for a wildcard address (0.0.0.0, ::). */
-static int
-lbd_addr_any(const struct addr *a)
-{
-	if (a->af == AF_INET)
-		return (a->u.v4.s_addr == INADDR_ANY);
-	if (a->af == AF_INET6)
-		return (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6));
-	return (0);
-}
-
 /*
  * The running cluster a connection to <local> belongs to: the one that
  * listens on exactly that address and port, else one listening on the
@@ -144,7 +132,7 @@ lbd_cluster_for(struct lbd *d, const struct addr *local)
 				continue;
 			if (addr_eq(a, local))
 				return (c);
-			if (lbd_addr_any(a))
+			if (addr_is_any(a))
 				wild = c;
 		}
 	return (wild);
@@ -243,11 +231,8 @@ lbd_log_forward(struct logfwd *fwd, const struct cfg *cfg,
     const struct cfg_cluster *cc)
 {
 	struct logfwd_conf	 conf;
-	char			*where;
 
-	xasprintf(&where, "cluster %s", cc->name);
-	cfg_logfwd_conf(cfg, &cc->access_fwd, "twin-lb", where, &conf);
-	free(where);
+	cfg_logfwd_conf(cfg, &cc->access_fwd, "twin-lb", &conf);
 	logfwd_configure(fwd, &conf);
 }
 

@@ -204,6 +204,17 @@ addr_from_sa(struct addr *a, const struct sockaddr *sa, socklen_t len)
 	return (-1);
 }
 
+/* Return 1 for the wildcard address of a family (0.0.0.0 or ::). */
+int
+addr_is_any(const struct addr *a)
+{
+	if (a->af == AF_INET)
+		return (a->u.v4.s_addr == htonl(INADDR_ANY));
+	if (a->af == AF_INET6)
+		return (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6));
+	return (0);
+}
+
 /*
  * Return 1 if the last number of the address is odd: the last octet of an
  * IPv4 address, the lowest bit of an IPv6 one.

@@ -39,6 +39,7 @@ const char *addr_fmt(const struct addr *, char *, size_t);
 socklen_t addr_to_sa(const struct addr *, struct sockaddr_storage *);
 int	 addr_from_sa(struct addr *, const struct sockaddr *, socklen_t);
 int	 addr_is_odd(const struct addr *);
+int	 addr_is_any(const struct addr *);
 
 int	 cidr_parse(const char *, struct cidr *, const char **);
 int	 cidr_contains(const struct cidr *, const struct addr *);

@@ -105,6 +105,6 @@ proxy_log_forward(struct proxy *px)
 	struct logfwd_conf	conf;
 
 	cfg_logfwd_conf(px->cfg, &px->cfg->proxy.access_fwd, "twin-proxy",
-	    "proxy", &conf);
+	    &conf);
 	logfwd_configure(px->logfwd, &conf);
 }
