@@ -58,8 +58,10 @@ struct logfwd {
 	uint64_t		 down_dropped;	/* dropped since then */
 	char			 cur[ADDR_STRLEN];
 
-	/* The local syslog. */
+	/* The local syslog; with none there, tried once a second. */
 	int			 dfd;
+	time_t			 dgram_next;
+	int			 dgram_absent;	/* last drop: no socket */
 
 	/* The drop warning, at most once every LOGFWD_WARN_S. */
 	struct event		*warn;
@@ -340,6 +342,7 @@ logfwd_configure(struct logfwd *lf, const struct logfwd_conf *conf)
 		if (lf->dfd != -1)
 			close(lf->dfd);
 		lf->dfd = -1;
+		lf->dgram_next = 0;
 		if (conf->syslog)
 			logfwd_dgram_open(lf);
 	}
@@ -515,10 +518,12 @@ logfwd_warn_flush(struct logfwd *lf)
 		    lf->state == LOGFWD_UP ? "server slow" : "server down",
 		    (size_t)lf->conf.queue_max);
 	if (lf->warn_pending_local > 0)
-		log_warnx("%s: syslog %s: %llu line%s dropped (not taken)",
+		log_warnx("%s: syslog %s: %llu line%s dropped (%s)",
 		    lf->what, lf->dev_log,
 		    (unsigned long long)lf->warn_pending_local,
-		    lf->warn_pending_local == 1 ? "" : "s");
+		    lf->warn_pending_local == 1 ? "" : "s", lf->dgram_absent ?
+		    "no syslog daemon listening there" : "not taken: the "
+		    "syslog daemon is behind");
 	if (lf->warn_pending > 0 || lf->warn_pending_local > 0)
 		lf->warn_next = time(NULL) + LOGFWD_WARN_S;
 	lf->warn_pending = lf->warn_pending_local = 0;
@@ -798,10 +803,16 @@ logfwd_dgram_send(struct logfwd *lf, const char *msg, size_t len)
 	int	tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		if (lf->dfd == -1)
+		if (lf->dfd == -1) {
+			/* Not two failing system calls for every line. */
+			if (time(NULL) < lf->dgram_next)
+				break;
 			logfwd_dgram_open(lf);
-		if (lf->dfd == -1)
+		}
+		if (lf->dfd == -1) {
+			lf->dgram_next = time(NULL) + 1;
 			break;
+		}
 		if (send(lf->dfd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
 			lf->st.syslog_sent++;
 			return (0);
@@ -812,6 +823,7 @@ logfwd_dgram_send(struct logfwd *lf, const char *msg, size_t len)
 		close(lf->dfd);
 		lf->dfd = -1;
 	}
+	lf->dgram_absent = lf->dfd == -1;
 	logfwd_drop(lf, 1);
 	return (-1);
 }
@@ -826,6 +838,7 @@ logfwd_reopen(struct logfwd *lf)
 		if (lf->dfd != -1)
 			close(lf->dfd);
 		lf->dfd = -1;
+		lf->dgram_next = 0;
 		logfwd_dgram_open(lf);
 	}
 	if (lf->state == LOGFWD_WAIT) {

@@ -403,6 +403,29 @@ test_logfwd_syslog_dgram(void)
 	logfwd_free(fw);
 	close(d);
 	unlink(path);
+	/*
+	 * No syslog daemon: every line is dropped and counted (the socket
+	 * is tried again once a second, not for every line); once one
+	 * listens, SIGUSR1 (reopen) reaches it at once.
+	 */
+	fw = logfwd_new(base, "access log");
+	logfwd_configure(fw, &conf);
+	for (i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(logfwd_send(fw, "lost", 4), -1);
+	logfwd_stats(fw, &st);
+	CU_ASSERT_EQUAL(st.syslog_sent, 0);
+	CU_ASSERT_EQUAL(st.syslog_dropped, 100);
+	d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(bind(d, (struct sockaddr *)&sun, sizeof sun) == 0);
+	logfwd_reopen(fw);
+	CU_ASSERT_EQUAL(logfwd_send(fw, "back", 4), 0);
+	n = recv(d, got, sizeof got - 1, MSG_DONTWAIT);
+	CU_ASSERT_FATAL(n > 0);
+	got[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(got + n - 7, "]: back");
+	logfwd_free(fw);
+	close(d);
+	unlink(path);
 	rmdir(dir);
 	event_base_free(base);
 }
