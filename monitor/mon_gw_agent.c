@@ -103,6 +103,7 @@ static void	gw_tgt_write_cb(struct bufferevent *, void *);
 static void	gw_up_cb(void *, const struct mon_client_result *);
 static void	gw_down_cb(void *, const struct mon_client_result *);
 static void	gw_up_read_cb(struct bufferevent *, void *);
+static int	gw_up_whole(struct evbuffer *);
 static void	gw_up_write_cb(struct bufferevent *, void *);
 static void	gw_up_gone(struct gw_asess *);
 static void	gw_up_answer(struct gw_asess *, struct evbuffer *);
@@ -567,12 +568,33 @@ gw_up_read_cb(struct bufferevent *bev, void *arg)
 	struct gw_asess	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 
-	if (evbuffer_get_length(in) < GW_ENDHEAD &&
-	    evbuffer_search(in, "\n\n", 2, NULL).pos == -1 &&
-	    evbuffer_search(in, "\r\n\r\n", 4, NULL).pos == -1)
+	if (evbuffer_get_length(in) < GW_ENDHEAD && !gw_up_whole(in))
 		return;
 	gw_up_answer(s, in);
 	gw_up_gone(s);
+}
+
+/*
+ * Whether the center's answer is all there: its head and as much body as
+ * it announces (head and body may come in separate TLS records). One that
+ * cannot parse is as whole as it will be.
+ */
+static int
+gw_up_whole(struct evbuffer *in)
+{
+	struct http_msg	*m;
+	const char	*buf;
+	size_t		 len = evbuffer_get_length(in);
+	int		 rv, whole;
+
+	buf = (const char *)evbuffer_pullup(in, len);
+	m = xcalloc(1, sizeof *m);
+	rv = http_parse_response(m, buf, len, NULL, HTTP_METHOD_POST);
+	whole = rv != HTTP_MORE && !(rv == HTTP_DONE &&
+	    m->framing == HTTP_BODY_LENGTH &&
+	    m->content_length > len - m->head_len);
+	free(m);
+	return (whole);
 }
 
 /*

@@ -107,6 +107,8 @@ struct mon_gw_center {
 };
 
 static void	gw_linger(struct mon_gw_center *, struct bufferevent *);
+static void	gw_reply(struct mon_gw_center *, struct bufferevent *, int,
+		    const char *, size_t);
 static void	gw_answer(struct mon_gw_center *, struct bufferevent *, int,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	gw_device(struct mon_gw_center *, const struct mon_httpd_req *,
@@ -184,7 +186,6 @@ static void
 gw_answer(struct mon_gw_center *g, struct bufferevent *bev, int status,
     const char *fmt, ...)
 {
-	struct evbuffer	*out = bufferevent_get_output(bev);
 	char		 text[512];
 	va_list		 ap;
 	int		 n;
@@ -197,12 +198,25 @@ gw_answer(struct mon_gw_center *g, struct bufferevent *bev, int status,
 	if ((size_t)n >= sizeof text - 1)
 		n = sizeof text - 2;
 	text[n++] = '\n';
-	text[n] = '\0';
-	http_status_line(out, status);
-	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n"
-	    "Content-Length: %d\r\nCache-Control: no-store\r\n"
-	    "Connection: close\r\n\r\n%s", n, text);
+	gw_reply(g, bev, status, text, n);
+}
+
+/* Answer as the center's endpoints do (mon_httpd_answer), then close. */
+static void
+gw_reply(struct mon_gw_center *g, struct bufferevent *bev, int status,
+    const char *body, size_t len)
+{
+	struct mon_httpd_resp	r;
+
+	memset(&r, 0, sizeof r);
+	r.status = status;
+	if (len > 0) {
+		r.body = evbuffer_new();
+		evbuffer_add(r.body, body, len);
+	}
+	mon_httpd_answer(bufferevent_get_output(bev), &r, 0, 1);
+	if (r.body != NULL)
+		evbuffer_free(r.body);
 	gw_linger(g, bev);
 }
 
@@ -247,12 +261,7 @@ gw_poll_free(struct gw_poll *p)
 static void
 gw_nothing(struct mon_gw_center *g, struct bufferevent *bev)
 {
-	struct evbuffer	*out = bufferevent_get_output(bev);
-
-	http_status_line(out, 204);
-	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
-	    "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
-	gw_linger(g, bev);
+	gw_reply(g, bev, 204, NULL, 0);
 }
 
 /* Nothing ordered within the poll's time: 204, and the agent polls on. */
@@ -321,7 +330,6 @@ static void
 gw_order(struct gw_csess *s, struct gw_poll *p)
 {
 	struct mon_gw_order	 o;
-	struct evbuffer		*out = bufferevent_get_output(p->bev);
 	char			 line[MON_GW_ORDER_MAX];
 	size_t			 n;
 
@@ -332,13 +340,7 @@ gw_order(struct gw_csess *s, struct gw_poll *p)
 	o.idle_ms = s->idle_ms;
 	o.max_ms = s->max_ms;
 	n = mon_gw_order_encode(&o, line, sizeof line);
-	http_status_line(out, 200);
-	evbuffer_add_printf(out, "Server: twin-monitord\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	    "Connection: close\r\n\r\n", n);
-	evbuffer_add(out, line, n);
-	gw_linger(s->g, p->bev);
+	gw_reply(s->g, p->bev, 200, line, n);
 	p->bev = NULL;
 	gw_poll_free(p);
 	s->state = CS_ORDERED;

@@ -396,8 +396,9 @@ mon_httpd_text(struct mon_httpd_resp *r, int status, const char *fmt, ...)
 }
 
 /*
- * Write a response: status line, the fields, the body. <head> false for
- * a HEAD request (the fields say what GET would have sent).
+ * Write a response: status line, the fields, the body. <head> true for
+ * a HEAD request (the fields say what GET would have sent). A 204 has
+ * neither body nor Content-Length (RFC 9110, 8.6).
  */
 void
 mon_httpd_answer(struct evbuffer *out, const struct mon_httpd_resp *r,
@@ -421,9 +422,13 @@ mon_httpd_answer(struct evbuffer *out, const struct mon_httpd_resp *r,
 	n++;								\
 } while (0)
 	FIELD("Server", "twin-monitord");
-	FIELD("Content-Type", r->ctype != NULL ? r->ctype :
-	    "text/plain; charset=us-ascii");
-	FIELD("Content-Length", len);
+	if (r->status == 204)
+		blen = 0;
+	else {
+		FIELD("Content-Type", r->ctype != NULL ? r->ctype :
+		    "text/plain; charset=us-ascii");
+		FIELD("Content-Length", len);
+	}
 	FIELD("Cache-Control", "no-store");
 	FIELD("X-Content-Type-Options", "nosniff");
 	if (r->allow != NULL)
