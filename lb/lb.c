@@ -99,7 +99,8 @@ main(int argc, char **argv)
 	}
 	lbd_skipped(cfg);
 
-	base = ev_base_new();
+	/* No dup()ed descriptor is watched: epoll changes batched. */
+	base = ev_base_new_batched();
 	lbd_init(&d, base, cfg, o.cfgfile);
 	if (lbd_listen(&d, cfg, &cause) == -1)
 		fatalx("%s", cause);

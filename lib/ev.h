@@ -23,6 +23,7 @@ struct ev_signal {
 };
 
 struct event_base *ev_base_new(void);
+struct event_base *ev_base_new_batched(void);
 void	ev_signals(struct event_base *, const struct ev_signal *, size_t,
 	    void *);
 void	ev_signals_free(void);

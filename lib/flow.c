@@ -1,12 +1,17 @@
 /* flow.c: stop reading one side while the other side's output is full. */
 #include <sys/types.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "ev.h"
 #include "flow.h"
 #include "relay.h"
 
 /* The most a TLS record carries (RFC 8446 section 5.1). */
 #define FLOW_TLS_RECORD		16384
+
+static int	flow_tls_now(struct bufferevent *, struct evbuffer *, size_t);
 
 /* Arm the write callback at the low-water mark. */
 void
@@ -51,10 +56,22 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 	size_t		 len = evbuffer_get_length(out);
 
 	if (!relay_plain(dst)) {
-		/* bufferevent_openssl writes a record per chain. */
-		if (len > 0 && len <= FLOW_TLS_RECORD)
+		/*
+		 * bufferevent_openssl writes a record per chain, and only
+		 * in the next turn of the loop, arming the write event and
+		 * disarming it after. A reply that fits one record goes at
+		 * once instead (flow_tls_now); in an event base with
+		 * batched changes that costs no epoll_ctl at all.
+		 */
+		if (len > 0 && len <= FLOW_TLS_RECORD) {
 			evbuffer_pullup(out, -1);
-		bufferevent_enable(dst, EV_WRITE);
+			if (flow_tls_now(dst, out, len)) {
+				bufferevent_disable(dst, EV_WRITE);
+				len = 0;
+			}
+		}
+		if (len > 0)
+			bufferevent_enable(dst, EV_WRITE);
 	} else if (len > 0) {
 		/* A bufferevent's output is drained by itself alone: thaw. */
 		evbuffer_unfreeze(out, 1);
@@ -71,6 +88,31 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 	}
 	if (src != NULL && !flow_full(out, fl))
 		flow_resume(src);
+}
+
+/*
+ * Write the <len> bytes (one piece) of TLS bufferevent <dst>'s output
+ * <out> with one SSL_write, now. Return 1 if they all went. Otherwise
+ * nothing is taken from <out>, and the bufferevent's own write (which
+ * offers the same first piece, so that OpenSSL's retry of a record it
+ * could not finish gets the same bytes) goes on, or reports the error.
+ */
+static int
+flow_tls_now(struct bufferevent *dst, struct evbuffer *out, size_t len)
+{
+	SSL		*ssl = bufferevent_openssl_get_ssl(dst);
+	const void	*p;
+
+	/* What bufferevent_openssl would offer in one SSL_write. */
+	if (ssl == NULL || len > (size_t)bufferevent_get_max_single_write(dst)
+	    || SSL_in_init(ssl) || SSL_get_shutdown(ssl) != 0 ||
+	    (p = evbuffer_pullup(out, len)) == NULL)
+		return (0);
+	ERR_clear_error();
+	if (SSL_write(ssl, p, (int)len) != (int)len)
+		return (0);
+	evbuffer_drain(out, len);
+	return (1);
 }
 
 /* Stop reading src while its own input holds cap bytes or more. */

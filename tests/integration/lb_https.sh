@@ -114,6 +114,25 @@ ok_body() {
     [ "$got" = s1 ] || [ "$got" = s2 ]
 }
 CHECK "https: curl verifies the composite file's chain and gets an answer" ok_body
+# Replies that fit a TLS record are written at once (flow_send); a big one
+# to a client reading slowly waits for the socket (OpenSSL's retry of a
+# record it could not finish). Every byte arrives, in order.
+keepalive_many() {
+    local n urls=()
+    for n in $(seq 1 20); do urls+=("https://www.lb.test/"); done
+    n=$(on c1 curl -sS -m 10 --cacert "$D/ca.crt" \
+        --resolve "www.lb.test:443:$A" "${urls[@]}" | grep -c '^s[12]$')
+    echo "answers: $n of 20"
+    [ "$n" = 20 ]
+}
+CHECK "20 requests on one TLS connection, all answered" keepalive_many
+big_slow() {
+    rm -f "$T/big.out"
+    hs www.lb.test 443 /big/1m --limit-rate 400k -m 30 -o "$T/big.out" ||
+        return 1
+    cmp "$T/big.out" "$T/www-s1/big/1m"
+}
+CHECK "1 MiB to a client reading at 400 kB/s: intact" big_slow
 CHECK "SNI www.lb.test: its certificate" \
     test "$(subject -servername www.lb.test)" = "subject=CN = www.lb.test"
 CHECK "SNI other.lb.test: the file with the encrypted key" \
