@@ -62,7 +62,9 @@ void	proxy_ftp_sessions_drain(struct proxy_ftp *);
 void	proxy_ftp_sessions_close(struct proxy_ftp *);
 
 /* proxy_ftp_main.c */
+struct metrics;
 void	proxy_ftp_count(struct proxy *, int);
+void	proxy_ftp_metrics(struct metrics *, struct proxy *);
 void	proxy_ftp_log(struct proxy *, const struct timespec *, const char *,
 	    const char *, int, uint64_t, const char *, const char *,
 	    const char *);

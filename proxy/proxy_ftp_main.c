@@ -20,6 +20,7 @@
 #include "listener.h"
 #include "log.h"
 #include "logfile.h"
+#include "metrics.h"
 #include "proxy.h"
 #include "proxy_ftp.h"
 #include "xmalloc.h"
@@ -135,6 +136,47 @@ proxy_ftp_ctl_stats(struct ctl_conn *cc, struct proxy *px)
 	    (unsigned long long)st->gateway);
 	ctl_printf(cc, "ftp-gateway-failed %llu",
 	    (unsigned long long)st->gateway_failed);
+}
+
+/* The FTP counters as Prometheus families (proxy_ftp_ctl_stats's). */
+void
+proxy_ftp_metrics(struct metrics *m, struct proxy *px)
+{
+	struct proxy_ftp_stats	*st = &px->ftp->st;
+
+	metrics_one(m, "twinproxy_proxy_ftp_connections_accepted_total",
+	    METRICS_COUNTER, "FTP control connections accepted.",
+	    st->conns.total);
+	metrics_one(m, "twinproxy_proxy_ftp_connections_open", METRICS_GAUGE,
+	    "FTP control connections open.", st->conns.open);
+	metrics_one(m, "twinproxy_proxy_ftp_logins_total", METRICS_COUNTER,
+	    "FTP sessions relayed to a server.", st->logins);
+	metrics_one(m, "twinproxy_proxy_ftp_transfers_total", METRICS_COUNTER,
+	    "FTP data transfers finished.", st->transfers);
+	metrics_one(m, "twinproxy_proxy_ftp_transfers_failed_total",
+	    METRICS_COUNTER, "FTP data transfers that failed.",
+	    st->transfers_failed);
+	if (metrics_family(m, "twinproxy_proxy_ftp_data_bytes_total",
+	    METRICS_COUNTER, "FTP data bytes, by direction (down: server "
+	    "to client).") == 0) {
+		metrics_sample(m, st->bytes_down, "direction", "down", NULL);
+		metrics_sample(m, st->bytes_up, "direction", "up", NULL);
+	}
+	if (metrics_family(m, "twinproxy_proxy_ftp_refused_total",
+	    METRICS_COUNTER, "FTP refusals, by reason (denied: client or "
+	    "server not allowed; bounce: PORT or EPRT to another host; "
+	    "theft: data connection from another host; tls: AUTH).") == 0) {
+		metrics_sample(m, st->denied, "reason", "denied", NULL);
+		metrics_sample(m, st->bounce, "reason", "bounce", NULL);
+		metrics_sample(m, st->theft, "reason", "theft", NULL);
+		metrics_sample(m, st->tls, "reason", "tls", NULL);
+	}
+	metrics_one(m, "twinproxy_proxy_ftp_gateway_requests_total",
+	    METRICS_COUNTER, "ftp:// requests through the gateway.",
+	    st->gateway);
+	metrics_one(m, "twinproxy_proxy_ftp_gateway_failed_total",
+	    METRICS_COUNTER, "ftp:// requests that failed.",
+	    st->gateway_failed);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "pool.h"
 #include "proxy.h"
 #include "proxy_cache.h"
+#include "proxy_ftp.h"
 
 static void	proxy_metrics_cb(struct metrics *, void *);
 
@@ -161,5 +162,7 @@ proxy_metrics_cb(struct metrics *m, void *arg)
 		    METRICS_COUNTER, "Corrupt or truncated disk objects "
 		    "dropped.", cs.disk_rejected);
 	}
+	if (px->ftp != NULL)
+		proxy_ftp_metrics(m, px);
 	metrics_server_families(m, px->metrics, "proxy");
 }

@@ -26,8 +26,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ftp_lib.sh"
 . "$(dirname "$0")/proxy_lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 
-need_cmd curl lftp python3 timeout
+need_cmd curl lftp python3 timeout promtool
 RAW=$TOP_SRCDIR/tests/integration/proxy_ftp_raw.py
 
 proxy_topo a c1 c2 origin
@@ -43,6 +44,7 @@ ftp_conf() {
         "outgoing-address $A" "ftp-data-ports $DATA_MIN-$DATA_MAX" \
         "ftp-control-timeout ${CTRL_TIMEOUT}s" "ftp-data-timeout 5s" \
         "access-log $PX/access.log" "$@"
+    printf 'metrics { listen %s; allow %s/32; }\n' "$A" "$C1" >>"$CONF"
 }
 ftp_conf
 proxy_start
@@ -237,6 +239,27 @@ theft() {
 CHECK "a third host on a client's passive port is refused; the client's own transfer works" theft
 CHECK "  it is logged" wait_log proxy.log "connection from $C2:[0-9]+ refused"
 CHECK "  and counted" test "$(stat_of ftp-data-theft-refused)" = 1
+
+# /metrics says what twinctl says (nothing is in flight here).
+ftp_metrics() {
+    local n
+    scrape c1 "$A" 9712 ftp && promok ftp || return 1
+    for n in logins transfers transfers-failed bytes-down bytes-up \
+        gateway-requests; do
+        case $n in
+        bytes-*) mis ftp "twinproxy_proxy_ftp_data_bytes_total{direction=\"${n#bytes-}\"}" \
+            "$(stat_of "ftp-$n")" ;;
+        *) mis ftp "twinproxy_proxy_ftp_$(echo "$n" | tr - _)_total" \
+            "$(stat_of "ftp-$n")" ;;
+        esac || return 1
+    done
+    mis ftp 'twinproxy_proxy_ftp_refused_total{reason="theft"}' 1 &&
+        mge ftp 'twinproxy_proxy_ftp_refused_total{reason="bounce"}' 1 &&
+        mge ftp 'twinproxy_proxy_ftp_data_bytes_total{direction="up"}' \
+            $((3 * 52428800)) &&
+        mge ftp twinproxy_proxy_ftp_connections_accepted_total 10
+}
+CHECK "the FTP counters in /metrics (promtool), as twinctl gives them" ftp_metrics
 
 # --- access control -------------------------------------------------------
 CHECK "a client not allowed gets 421" bash -c 'timeout 5 ip netns exec c2 \
