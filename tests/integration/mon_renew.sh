@@ -48,11 +48,17 @@ cp "$T/cert-a/site.pem" "$T/old-a.pem"
 serial_of() { openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'; }
 OLD=$(serial_of "$T/cert-a/site.pem")
 [ -n "$OLD" ] || ERROR "no serial in a's certificate"
-# The center holds the site CA, and reads the CA's own CRL.
+# The center holds the site CA. Its listener reads a copy of the CA's CRL
+# in a folder of its own, which cert-revoke writes anew.
 chown -R nobody "$T/ca"
 mon_center_conf "ca-dir \"$T/ca\"" "twin-cert \"$TWIN_CERT\"" \
     "certificate-alarm 14d" "dist-dir \"$T/dist\""
-sed -i "s|crl-file \"$T/crl.pem\"|crl-file \"$T/ca/crl.pem\"|" "$T/center.conf"
+mkdir -p "$T/crlpub" && cp "$T/ca/crl.pem" "$T/crlpub/crl.pem" &&
+    chown -R nobody "$T/crlpub" || ERROR "cannot set up $T/crlpub"
+sed -i "s|crl-file \"$T/crl.pem\"|crl-file \"$T/crlpub/crl.pem\"|" \
+    "$T/center.conf"
+grep -q "crl-file \"$T/crlpub/crl.pem\"" "$T/center.conf" ||
+    ERROR "the center's crl-file was not changed"
 mkdir -p "$T/dist"
 chown nobody "$T/dist" "$T/center.pem"
 # From its first instruction as nobody: a reload (the CRL) reads its key.
@@ -150,6 +156,9 @@ CHECK "the center's log names it revoked" \
 CHECK "a keeps reporting after the revocation" reports_grow a
 CHECK "the CA's CRL lists the old serial" \
     sh -c "openssl crl -in '$T/ca/crl.pem' -noout -text | grep -q 'Serial Number: $OLD'"
+CHECK "the listener's copy (crl-file) is the CA's new CRL, mode 644" \
+    sh -c "cmp '$T/ca/crl.pem' '$T/crlpub/crl.pem' &&
+        [ \"\$(stat -c %a '$T/crlpub/crl.pem')\" = 644 ]"
 
 # ---- a restart with the renewed file ---------------------------------------------
 # serial_is SERIAL: a's agent reports with that certificate.
