@@ -51,12 +51,10 @@ struct gw_csess {
 	TAILQ_ENTRY(gw_csess)	 entry;
 	struct mon_gw_center	*g;
 	enum cstate		 state;
-	char			 sid[MON_GW_SID_LEN + 1];
+	struct mon_gw_order	 o;	/* sid, target, op and limits */
 	char			 site[64];
 	char			 peer[64];
-	char			 op[MON_GW_OP_MAX + 1];
 	char			 from[ADDR_STRLEN];
-	struct addr		 target;
 	struct bufferevent	*opb;	/* the operator's connection */
 	struct bufferevent	*up;	/* the agent's POST, from the target */
 	struct bufferevent	*down;	/* the agent's GET, to the target */
@@ -64,8 +62,6 @@ struct gw_csess {
 	struct event		*timer;	/* connect, then idle */
 	struct event		*limit;	/* absolute */
 	struct mon_gw_tally	 t;
-	uint64_t		 idle_ms;
-	uint64_t		 max_ms;
 };
 TAILQ_HEAD(gw_csessq, gw_csess);
 
@@ -242,7 +238,7 @@ gw_find(struct mon_gw_center *g, const char *sid)
 	struct gw_csess	*s;
 
 	TAILQ_FOREACH(s, &g->sessions, entry)
-		if (strcmp(s->sid, sid) == 0)
+		if (strcmp(s->o.sid, sid) == 0)
 			return (s);
 	return (NULL);
 }
@@ -329,22 +325,15 @@ gw_poll_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 gw_order(struct gw_csess *s, struct gw_poll *p)
 {
-	struct mon_gw_order	 o;
 	char			 line[MON_GW_ORDER_MAX];
 	size_t			 n;
 
-	memset(&o, 0, sizeof o);
-	strlcpy(o.sid, s->sid, sizeof o.sid);
-	o.target = s->target;
-	strlcpy(o.op, s->op, sizeof o.op);
-	o.idle_ms = s->idle_ms;
-	o.max_ms = s->max_ms;
-	n = mon_gw_order_encode(&o, line, sizeof line);
+	n = mon_gw_order_encode(&s->o, line, sizeof line);
 	gw_reply(s->g, p->bev, 200, line, n);
 	p->bev = NULL;
 	gw_poll_free(p);
 	s->state = CS_ORDERED;
-	log_debug("gateway: session %s ordered to %s/%s", s->sid, s->site,
+	log_debug("gateway: session %s ordered to %s/%s", s->o.sid, s->site,
 	    s->peer);
 }
 
@@ -358,8 +347,8 @@ gw_end(struct gw_csess *s, int status, const char *why)
 {
 	struct mon_gw_center	*g = s->g;
 
-	mon_gw_log("center", s->sid, s->op, s->site, s->peer, &s->target,
-	    &s->t, why);
+	mon_gw_log("center", s->o.sid, s->o.op, s->site, s->peer,
+	    &s->o.target, &s->t, why);
 	if (s->opb != NULL) {
 		if (s->state != CS_OPEN || s->up == NULL)
 			gw_answer(g, s->opb, status, "gateway: %s", why);
@@ -386,7 +375,7 @@ gw_idle(struct gw_csess *s)
 {
 	struct timeval	tv;
 
-	ev_tv(&tv, s->idle_ms);
+	ev_tv(&tv, s->o.idle_ms);
 	evtimer_add(s->timer, &tv);
 }
 
@@ -472,7 +461,7 @@ gw_up_read_cb(struct bufferevent *bev, void *arg)
 	mon_gw_coalesce(out, s->g->scratch);
 	flow_gate(bev, out, &s->g->flow);
 	if (rv == -1) {
-		log_warnx("gateway: session %s: up stream: %s", s->sid,
+		log_warnx("gateway: session %s: up stream: %s", s->o.sid,
 		    s->upmv.ch.error);
 		gw_end(s, 502, "bad up stream");
 		return;
@@ -525,7 +514,7 @@ gw_agent_event_cb(struct bufferevent *bev, short what, void *arg)
 		gw_end(s, 502, "agent closed the down stream");
 		return;
 	}
-	strlcpy(sid, s->sid, sizeof sid);
+	strlcpy(sid, s->o.sid, sizeof sid);
 	gw_up_read_cb(bev, s);
 	if (gw_find(g, sid) != s)
 		return;
@@ -560,10 +549,10 @@ gw_stream_up(struct gw_csess *s, struct bufferevent *bev,
 			gw_end(s, 502, "bad up stream");
 			return;
 		}
-		if (idle < s->idle_ms)
-			s->idle_ms = idle;
-		if (max < s->max_ms)
-			s->max_ms = max;
+		if (idle < s->o.idle_ms)
+			s->o.idle_ms = idle;
+		if (max < s->o.max_ms)
+			s->o.max_ms = max;
 	}
 	s->up = bev;
 	s->state = CS_OPEN;
@@ -584,12 +573,12 @@ gw_stream_up(struct gw_csess *s, struct bufferevent *bev,
 	bufferevent_enable(s->opb, EV_WRITE);
 	if (s->down != NULL)
 		bufferevent_enable(s->opb, EV_READ);
-	ev_tv(&tv, s->max_ms);
+	ev_tv(&tv, s->o.max_ms);
 	evtimer_add(s->limit, &tv);
 	gw_idle(s);
 	log_info("gateway: session %s open: operator %s site %s peer %s "
-	    "target %s", s->sid, s->op, s->site, s->peer,
-	    addr_fmt(&s->target, t, sizeof t));
+	    "target %s", s->o.sid, s->o.op, s->site, s->peer,
+	    addr_fmt(&s->o.target, t, sizeof t));
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 		gw_up_read_cb(bev, s);
 }
@@ -793,14 +782,14 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 	s = xcalloc(1, sizeof *s);
 	s->g = g;
 	s->state = CS_WAIT;
-	mon_gw_sid_new(s->sid);
+	mon_gw_sid_new(s->o.sid);
 	strlcpy(s->site, gp.site, sizeof s->site);
 	strlcpy(s->peer, gp.peer, sizeof s->peer);
-	strlcpy(s->op, cn, sizeof s->op);
+	strlcpy(s->o.op, cn, sizeof s->o.op);
 	strlcpy(s->from, peer, sizeof s->from);
-	s->target = gp.target;
-	s->idle_ms = cc->gateway_idle_timeout;
-	s->max_ms = cc->gateway_max_time;
+	s->o.target = gp.target;
+	s->o.idle_ms = cc->gateway_idle_timeout;
+	s->o.max_ms = cc->gateway_max_time;
 	s->t.started = check_now();
 	s->opb = bev;
 	if ((s->timer = evtimer_new(c->base, gw_timer_cb, s)) == NULL ||
@@ -817,8 +806,8 @@ mon_gw_center_operator(void *arg, const struct mon_httpd_req *req,
 	ev_tv(&tv, cc->gateway_connect_timeout);
 	evtimer_add(s->timer, &tv);
 	log_info("gateway: operator %s from %s: session %s to site %s peer %s "
-	    "target %s", cn, peer, s->sid, s->site, s->peer,
-	    addr_fmt(&s->target, t, sizeof t));
+	    "target %s", cn, peer, s->o.sid, s->site, s->peer,
+	    addr_fmt(&s->o.target, t, sizeof t));
 	if (p != NULL)
 		gw_order(s, p);
 	return (1);
