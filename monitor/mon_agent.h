@@ -269,6 +269,15 @@ int		 mon_agent_metrics_sync(struct mon_agent_metrics *,
 void		 mon_agent_metrics_free(struct mon_agent_metrics *);
 
 /* mon_client.c */
+struct http_header;
+#define MON_CLIENT_EXTRA	4	/* fields mon_client_head() adds */
+#define MON_CLIENT_CLOSE	0x1
+#define MON_CLIENT_CHUNKED	0x2
+void		 mon_client_head(struct evbuffer *, const char *,
+		     const char *, const char *, const char *, const char *,
+		     const struct http_header *, size_t, int);
+void		 mon_client_field(struct http_header *, const char *,
+		     const char *);
 void		 mon_client_request(struct evbuffer *, const char *,
 		     const char *, const char *, const char *, size_t);
 void		 mon_client_connect_request(struct evbuffer *, const char *,

@@ -97,40 +97,70 @@ static int	client_head(struct mon_client *, struct evbuffer *,
 		    enum http_method);
 
 /*
- * Write the report request into <out>: the POST of <len> body bytes to
+ * Write a request head of the agent's to the center into <out>: <method>
  * <path> on <authority> (host, or host:port when the port is not 443),
- * with the device ID in Twinproxy-Device-ID. Nothing in it comes from
- * the network, and every field passes through the head writer.
+ * then User-Agent, the <n> fields <extra> and the device ID (in
+ * Twinproxy-Device-ID); <flags> add Transfer-Encoding: chunked
+ * (MON_CLIENT_CHUNKED) and Connection: close (MON_CLIENT_CLOSE), which
+ * the head writer does not take among the fields. Nothing in it comes
+ * from the network, and every field passes through the head writer.
  */
 void
-mon_client_request(struct evbuffer *out, const char *authority,
-    const char *path, const char *devid, const char *agent, size_t len)
+mon_client_head(struct evbuffer *out, const char *method,
+    const char *authority, const char *path, const char *devid,
+    const char *agent, const struct http_header *extra, size_t n,
+    int flags)
 {
 	struct http_head_opts	 o;
-	struct http_header	 h[5];
-	char			 clen[24];
-	size_t			 n = 0;
+	struct http_header	 h[MON_CLIENT_EXTRA + 3];
+	size_t			 i, k = 0;
 
 	memset(&o, 0, sizeof o);
 	o.xff = HTTP_XFF_KEEP;
 	o.max_forwards = -1;
-	snprintf(clen, sizeof clen, "%zu", len);
-#define FIELD(k, v) do {						\
-	h[n].name = (k);						\
-	h[n].name_len = strlen(k);					\
-	h[n].value = (v);						\
-	h[n].value_len = strlen(v);					\
-	n++;								\
+#define FIELD(k_, v) do {						\
+	h[k].name = (k_);						\
+	h[k].name_len = strlen(k_);					\
+	h[k].value = (v);						\
+	h[k].value_len = strlen(v);					\
+	k++;								\
 } while (0)
 	FIELD("Host", authority);
 	FIELD("User-Agent", agent);
-	FIELD("Content-Type", "text/plain; charset=us-ascii");
-	FIELD("Content-Length", clen);
+	for (i = 0; i < n && i < MON_CLIENT_EXTRA; i++)
+		h[k++] = extra[i];
 	FIELD(MON_DEVID_FIELD, devid);
 #undef FIELD
-	evbuffer_add_printf(out, "POST %s HTTP/1.1\r\n", path);
-	http_head_fields(out, h, n, &o);
-	http_head_end(out, 0, HTTP_CONN_CLOSE);
+	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", method, path);
+	http_head_fields(out, h, k, &o);
+	http_head_end(out, (flags & MON_CLIENT_CHUNKED) != 0,
+	    (flags & MON_CLIENT_CLOSE) ? HTTP_CONN_CLOSE : HTTP_CONN_NONE);
+}
+
+/* Fill field <h> with <name> and <value>. */
+void
+mon_client_field(struct http_header *h, const char *name, const char *value)
+{
+	h->name = name;
+	h->name_len = strlen(name);
+	h->value = value;
+	h->value_len = strlen(value);
+}
+
+/* The report request: the POST of <len> body bytes to <path>. */
+void
+mon_client_request(struct evbuffer *out, const char *authority,
+    const char *path, const char *devid, const char *agent, size_t len)
+{
+	struct http_header	 h[2];
+	char			 clen[24];
+
+	snprintf(clen, sizeof clen, "%zu", len);
+	mon_client_field(&h[0], "Content-Type",
+	    "text/plain; charset=us-ascii");
+	mon_client_field(&h[1], "Content-Length", clen);
+	mon_client_head(out, "POST", authority, path, devid, agent, h, 2,
+	    MON_CLIENT_CLOSE);
 }
 
 /* The CONNECT request to a proxy for <authority> (host:port). */

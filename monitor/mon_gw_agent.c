@@ -392,8 +392,10 @@ gw_stream(struct gw_asess *s, int kind, const char *why)
 	struct mon_client_params	 cp;
 	struct mon_client		*c;
 	struct evbuffer			*req;
+	struct http_header		 h[2];
 	char				 auth[HOST_MAXLEN + 16], *buf;
-	size_t				 len;
+	char				 path[64], limits[48];
+	size_t				 len, n = 0;
 
 	gw_params(s->g, &cp);
 	cp.open = 1;
@@ -404,21 +406,21 @@ gw_stream(struct gw_asess *s, int kind, const char *why)
 	if ((req = evbuffer_new()) == NULL)
 		fatalx("%s: out of memory", __func__);
 	/* Nothing here comes from the network but the checked ID. */
-	evbuffer_add_printf(req, "%s /gw/%s/%s HTTP/1.1\r\nHost: %s\r\n"
-	    "User-Agent: %s\r\n" MON_DEVID_FIELD ": %s\r\n",
-	    kind == 0 ? "GET" : "POST", kind == 0 ? "down" : "up", s->o.sid,
-	    auth, cp.agent, cp.devid);
-	if (kind == 1)
-		evbuffer_add_printf(req, MON_GW_LIMITS_FIELD ": %" PRIu64
-		    " %" PRIu64 "\r\nContent-Type: "
-		    "application/octet-stream\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n", s->o.idle_ms,
-		    s->o.max_ms);
-	else if (kind == 2)
-		evbuffer_add_printf(req, MON_GW_REFUSED_FIELD ": %s\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n", why);
-	else
-		evbuffer_add_printf(req, "\r\n");
+	snprintf(path, sizeof path, "/gw/%s/%s", kind == 0 ? "down" : "up",
+	    s->o.sid);
+	if (kind == 1) {
+		snprintf(limits, sizeof limits, "%" PRIu64 " %" PRIu64,
+		    s->o.idle_ms, s->o.max_ms);
+		mon_client_field(&h[n++], MON_GW_LIMITS_FIELD, limits);
+		mon_client_field(&h[n++], "Content-Type",
+		    "application/octet-stream");
+	} else if (kind == 2) {
+		mon_client_field(&h[n++], MON_GW_REFUSED_FIELD, why);
+		mon_client_field(&h[n++], "Content-Length", "0");
+	}
+	mon_client_head(req, kind == 0 ? "GET" : "POST", auth, path,
+	    cp.devid, cp.agent, h, n, kind == 1 ? MON_CLIENT_CHUNKED :
+	    kind == 2 ? MON_CLIENT_CLOSE : 0);
 	len = evbuffer_get_length(req);
 	buf = xmalloc(len);
 	evbuffer_remove(req, buf, len);
