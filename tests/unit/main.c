@@ -66,6 +66,17 @@ unit_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+char *
+unit_take(struct evbuffer *b)
+{
+	size_t	 len = evbuffer_get_length(b);
+	char	*s = calloc(1, len + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	evbuffer_remove(b, s, len);
+	return (s);
+}
+
 /* Return the path of a test data file. */
 const char *
 unit_data(const char *name)

@@ -19,21 +19,9 @@
 
 static struct http_msg	msg;
 
-static char	*take(struct evbuffer *);
 static int	 move_in_pieces(struct http_body *, const char *, size_t,
 		    struct evbuffer *, size_t *);
 static size_t	 read_now(int, char *, size_t);
-
-/* Drain a buffer into a NUL-terminated string (caller frees). */
-static char *
-take(struct evbuffer *b)
-{
-	size_t	 len = evbuffer_get_length(b);
-	char	*s = calloc(1, len + 1);
-
-	evbuffer_remove(b, s, len);
-	return (s);
-}
 
 /*
  * Feed s[0..len) to the mover <step> bytes at a time, as reads would
@@ -75,7 +63,7 @@ test_http_body_move_length(void)
 	CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
 	/* What follows the body is left for the next message. */
 	CU_ASSERT_EQUAL(left, strlen("GET / HTTP/1.1\r\n"));
-	s = take(dst);
+	s = unit_take(dst);
 	CU_ASSERT_STRING_EQUAL(s, "hello");
 	free(s);
 	http_body_init(&b, HTTP_BODY_LENGTH, 0, 0, NULL);
@@ -101,7 +89,7 @@ test_http_body_move_close(void)
 	CU_ASSERT_EQUAL(http_body_move(&b, src, dst, &moved), 0);
 	/* Only the sender's close ends it. */
 	CU_ASSERT_EQUAL(b.state, HTTP_MOVE_CLOSE);
-	s = take(dst);
+	s = unit_take(dst);
 	CU_ASSERT_STRING_EQUAL(s, "abcdef");
 	free(s);
 	evbuffer_free(src);
@@ -125,7 +113,7 @@ test_http_body_move_chunked(void)
 		CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
 		CU_ASSERT_EQUAL(left, 4);
 		/* Passed on verbatim, trailers and all. */
-		s = take(dst);
+		s = unit_take(dst);
 		CU_ASSERT_STRING_EQUAL(s, body);
 		free(s);
 	}
@@ -156,7 +144,7 @@ test_http_body_move_trailers(void)
 		CU_ASSERT_EQUAL(move_in_pieces(&b, in, step, dst, &left), 0);
 		CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
 		CU_ASSERT_EQUAL(left, 3);
-		s = take(dst);
+		s = unit_take(dst);
 		CU_ASSERT_STRING_EQUAL(s, want);
 		free(s);
 	}
@@ -164,7 +152,7 @@ test_http_body_move_trailers(void)
 	http_body_init(&b, HTTP_BODY_CHUNKED, 0, 0, NULL);
 	CU_ASSERT_EQUAL(move_in_pieces(&b, "0\r\nX-A: 1\r\nBad Name: 2\r\n"
 	    "\r\n", 4, dst, &left), -1);
-	s = take(dst);
+	s = unit_take(dst);
 	CU_ASSERT_STRING_EQUAL(s, "0\r\n");
 	free(s);
 	/* The names, one by one. */
@@ -193,7 +181,7 @@ test_http_body_move_dechunk(void)
 		    0);
 		CU_ASSERT_EQUAL(b.state, HTTP_MOVE_DONE);
 		CU_ASSERT_EQUAL(left, 0);
-		s = take(dst);
+		s = unit_take(dst);
 		CU_ASSERT_STRING_EQUAL(s, "wikipedia");
 		free(s);
 	}
@@ -405,7 +393,7 @@ test_http_head_request(void)
 	http_head_request_line(b, &msg);
 	http_head_fields(b, msg.headers, msg.nheaders, &o);
 	http_head_end(b, 0, HTTP_CONN_NONE);
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s, "GET /p?q HTTP/1.1\r\n"
 	    "Via: 1.0 first\r\nVia: 1.1 second, 1.0 a (twin-proxy)\r\n"
 	    "X-Forwarded-For: 198.18.0.1, 198.18.0.2\r\n"
@@ -419,7 +407,7 @@ test_http_head_request(void)
 	o.max_forwards = -1;
 	http_head_fields(b, msg.headers, msg.nheaders, &o);
 	http_head_end(b, 1, HTTP_CONN_CLOSE);
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s, "Via: 1.0 first\r\nVia: 1.1 second\r\n"
 	    "Max-Forwards: 5\r\nAccept: */*\r\nHost: o.test:8080\r\n"
 	    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
@@ -448,7 +436,7 @@ test_http_head_response(void)
 	http_head_status_line(b, &msg);
 	http_head_fields(b, msg.headers, msg.nheaders, &o);
 	http_head_end(b, 0, http_head_conn(10, 0));
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s, "HTTP/1.1 206 Partial\r\n"
 	    "Content-Type: text/plain\r\nVia: 1.1 b (twin-proxy)\r\n"
 	    "Connection: keep-alive\r\n\r\n");
@@ -457,7 +445,7 @@ test_http_head_response(void)
 	o.via = NULL;
 	http_head_fields(b, msg.headers, msg.nheaders, &o);
 	http_head_end(b, 1, http_head_conn(11, 0));
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s, "Transfer-Encoding: chunked\r\n\r\n");
 	free(s);
 	CU_ASSERT_EQUAL(http_head_conn(11, 1), HTTP_CONN_CLOSE);
@@ -467,7 +455,7 @@ test_http_head_response(void)
 	CU_ASSERT_EQUAL_FATAL(http_parse_response(&msg, "HTTP/1.1 204\r\n\r\n",
 	    17, NULL, HTTP_METHOD_GET), HTTP_DONE);
 	http_head_status_line(b, &msg);
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s, "HTTP/1.1 204 No Content\r\n");
 	free(s);
 	evbuffer_free(b);
@@ -507,7 +495,7 @@ test_http_head_connection(void)
 		CU_ASSERT_EQUAL_FATAL(http_parse_request(&msg, req,
 		    strlen(req), NULL), HTTP_DONE);
 		http_head_fields(b, msg.headers, msg.nheaders, &o);
-		s = take(b);
+		s = unit_take(b);
 		snprintf(want, sizeof want, "Host: o.test\r\nContent-Length: 0"
 		    "\r\nX-Long: %s\r\n%s", big, i == 0 ? "X-C: 3\r\n" : "");
 		CU_ASSERT_STRING_EQUAL(s, want);

@@ -18,6 +18,8 @@
 #include "unit.h"
 
 static struct tm	 fw_tm(long);
+static void	 fw_conf(struct logfwd_conf *, const struct addr *,
+		    const char *);
 
 /* 2026-12-01 14:50:25 at UTC offset <off> seconds. */
 static struct tm
@@ -34,6 +36,19 @@ fw_tm(long off)
 	tm.tm_sec = 25;
 	tm.tm_gmtoff = off;
 	return (tm);
+}
+
+/* Settings for one log server <a>, tagged <host>, as twin-proxy's. */
+static void
+fw_conf(struct logfwd_conf *conf, const struct addr *a, const char *host)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->server[0] = *a;
+	conf->nserver = 1;
+	conf->host = host;
+	conf->app = "twin-proxy";
+	conf->msgid = "access";
+	conf->facility = LOGFWD_FACILITY_DEFAULT;
 }
 
 /* The RFC 5424 message, field by field. */
@@ -155,13 +170,7 @@ test_logfwd_tcp_frames(void)
 	int			 l, s, lines = 0;
 
 	l = unit_listen(&a);
-	memset(&conf, 0, sizeof conf);
-	conf.server[0] = a;
-	conf.nserver = 1;
-	conf.host = "peer-a";
-	conf.app = "twin-proxy";
-	conf.msgid = "access";
-	conf.facility = LOGFWD_FACILITY_DEFAULT;
+	fw_conf(&conf, &a, "peer-a");
 	fw = logfwd_new(base, "access log");
 	lf = logfile_new(base, "access log", 100, 1000);
 	CU_ASSERT_FALSE(logfile_active(lf));
@@ -226,13 +235,7 @@ test_logfwd_refused_bound(void)
 
 	l = unit_listen(&a);
 	close(l);			/* the port, refused */
-	memset(&conf, 0, sizeof conf);
-	conf.server[0] = a;
-	conf.nserver = 1;
-	conf.host = "b";
-	conf.app = "twin-proxy";
-	conf.msgid = "access";
-	conf.facility = LOGFWD_FACILITY_DEFAULT;
+	fw_conf(&conf, &a, "b");
 	conf.queue_max = 1000;
 	fw = logfwd_new(base, "access log");
 	logfwd_configure(fw, &conf);
@@ -308,13 +311,7 @@ test_logfwd_reconfigure(void)
 	l = unit_listen(&dead);
 	close(l);
 	l = unit_listen(&live);
-	memset(&conf, 0, sizeof conf);
-	conf.server[0] = dead;
-	conf.nserver = 1;
-	conf.host = "old-tag";
-	conf.app = "twin-proxy";
-	conf.msgid = "access";
-	conf.facility = LOGFWD_FACILITY_DEFAULT;
+	fw_conf(&conf, &dead, "old-tag");
 	fw = logfwd_new(base, "access log");
 	logfwd_configure(fw, &conf);
 	unit_run(base, 100);

@@ -7,17 +7,6 @@
 #include "metrics.h"
 #include "unit.h"
 
-/* Take what the writer wrote as a string (caller frees). */
-static char *
-take(struct evbuffer *b)
-{
-	size_t	 len = evbuffer_get_length(b);
-	char	*s = calloc(1, len + 1);
-
-	evbuffer_remove(b, s, len);
-	return (s);
-}
-
 static void
 test_metrics_golden(void)
 {
@@ -44,7 +33,7 @@ test_metrics_golden(void)
 	metrics_one(m, "ns:rule_ok", METRICS_GAUGE,
 	    "Colons are fine in metric names.", 7);
 	CU_ASSERT_PTR_NULL(metrics_error(m));
-	s = take(b);
+	s = unit_take(b);
 	want = unit_slurp(unit_data("metrics/writer.out"), NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	CU_ASSERT_STRING_EQUAL(s, want);
@@ -96,7 +85,7 @@ test_metrics_bad_family_skipped(void)
 	metrics_sample(m, 8, "k", "ok", NULL);
 	/* The first error is the one kept. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(metrics_error(m), "no_suffix"));
-	s = take(b);
+	s = unit_take(b);
 	CU_ASSERT_STRING_EQUAL(s,
 	    "# HELP good_total ok\n# TYPE good_total counter\ngood_total 1\n"
 	    "# HELP g labels\n# TYPE g gauge\ng{k=\"ok\"} 8\n");

@@ -23,6 +23,9 @@ void	unit_register(struct unit_suite *);
 const char *unit_data(const char *);
 /* Read a whole file into a NUL-terminated malloc'd string, NULL on error. */
 char	*unit_slurp(const char *, size_t *);
+struct evbuffer;
+/* Drain a buffer into a NUL-terminated malloc'd string. */
+char	*unit_take(struct evbuffer *);
 
 struct addr;
 struct event_base;
