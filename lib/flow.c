@@ -11,7 +11,8 @@
 /* The most a TLS record carries (RFC 8446 section 5.1). */
 #define FLOW_TLS_RECORD		16384
 
-static int	flow_tls_now(struct bufferevent *, struct evbuffer *, size_t);
+static int	flow_tls_now(struct bufferevent *, struct evbuffer *,
+		    const void *, size_t);
 
 /* Arm the write callback at the low-water mark. */
 void
@@ -63,14 +64,10 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 		 * once instead (flow_tls_now); in an event base with
 		 * batched changes that costs no epoll_ctl at all.
 		 */
-		if (len > 0 && len <= FLOW_TLS_RECORD) {
-			evbuffer_pullup(out, -1);
-			if (flow_tls_now(dst, out, len)) {
-				bufferevent_disable(dst, EV_WRITE);
-				len = 0;
-			}
-		}
-		if (len > 0)
+		if (len > 0 && len <= FLOW_TLS_RECORD &&
+		    flow_tls_now(dst, out, evbuffer_pullup(out, -1), len))
+			bufferevent_disable(dst, EV_WRITE);
+		else if (len > 0)
 			bufferevent_enable(dst, EV_WRITE);
 	} else if (len > 0) {
 		/* A bufferevent's output is drained by itself alone: thaw. */
@@ -91,22 +88,22 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 }
 
 /*
- * Write the <len> bytes (one piece) of TLS bufferevent <dst>'s output
- * <out> with one SSL_write, now. Return 1 if they all went. Otherwise
+ * Write the <len> bytes of TLS bufferevent <dst>'s output <out>, in one
+ * piece at <p>, with one SSL_write, now. Return 1 if they all went. Otherwise
  * nothing is taken from <out>, and the bufferevent's own write (which
  * offers the same first piece, so that OpenSSL's retry of a record it
  * could not finish gets the same bytes) goes on, or reports the error.
  */
 static int
-flow_tls_now(struct bufferevent *dst, struct evbuffer *out, size_t len)
+flow_tls_now(struct bufferevent *dst, struct evbuffer *out, const void *p,
+    size_t len)
 {
-	SSL		*ssl = bufferevent_openssl_get_ssl(dst);
-	const void	*p;
+	SSL	*ssl = bufferevent_openssl_get_ssl(dst);
 
 	/* What bufferevent_openssl would offer in one SSL_write. */
-	if (ssl == NULL || len > (size_t)bufferevent_get_max_single_write(dst)
-	    || SSL_in_init(ssl) || SSL_get_shutdown(ssl) != 0 ||
-	    (p = evbuffer_pullup(out, len)) == NULL)
+	if (ssl == NULL || p == NULL ||
+	    len > (size_t)bufferevent_get_max_single_write(dst) ||
+	    SSL_in_init(ssl) || SSL_get_shutdown(ssl) != 0)
 		return (0);
 	ERR_clear_error();
 	if (SSL_write(ssl, p, (int)len) != (int)len)
