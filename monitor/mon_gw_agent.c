@@ -103,10 +103,9 @@ static void	gw_tgt_write_cb(struct bufferevent *, void *);
 static void	gw_up_cb(void *, const struct mon_client_result *);
 static void	gw_down_cb(void *, const struct mon_client_result *);
 static void	gw_up_read_cb(struct bufferevent *, void *);
-static int	gw_up_whole(struct evbuffer *);
 static void	gw_up_write_cb(struct bufferevent *, void *);
 static void	gw_up_gone(struct gw_asess *);
-static void	gw_up_answer(struct gw_asess *, struct evbuffer *);
+static int	gw_up_answer(struct gw_asess *, struct evbuffer *);
 static void	gw_down_over(struct gw_asess *, const char *);
 static void	gw_down_read_cb(struct bufferevent *, void *);
 static void	gw_stream_event_cb(struct bufferevent *, short, void *);
@@ -570,57 +569,39 @@ gw_up_read_cb(struct bufferevent *bev, void *arg)
 	struct gw_asess	*s = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 
-	if (evbuffer_get_length(in) < GW_ENDHEAD && !gw_up_whole(in))
+	if (!gw_up_answer(s, in) && evbuffer_get_length(in) < GW_ENDHEAD)
 		return;
-	gw_up_answer(s, in);
 	gw_up_gone(s);
 }
 
 /*
- * Whether the center's answer is all there: its head and as much body as
- * it announces (head and body may come in separate TLS records). One that
- * cannot parse is as whole as it will be.
+ * The center's answer on the up stream: the reason it gives into
+ * s->why when it is whole and well-formed. Return 0 while more of it is
+ * to come (head and body may come in separate TLS records), else 1: one
+ * that cannot parse is as whole as it will be.
  */
 static int
-gw_up_whole(struct evbuffer *in)
-{
-	struct http_msg	*m;
-	const char	*buf;
-	size_t		 len = evbuffer_get_length(in);
-	int		 rv, whole;
-
-	buf = (const char *)evbuffer_pullup(in, len);
-	m = xcalloc(1, sizeof *m);
-	rv = http_parse_response(m, buf, len, NULL, HTTP_METHOD_POST);
-	whole = rv != HTTP_MORE && !(rv == HTTP_DONE &&
-	    m->framing == HTTP_BODY_LENGTH &&
-	    m->content_length > len - m->head_len);
-	free(m);
-	return (whole);
-}
-
-/*
- * The center's answer on the up stream: the reason it gives into
- * s->why when it is whole and well-formed, else nothing.
- */
-static void
 gw_up_answer(struct gw_asess *s, struct evbuffer *in)
 {
 	static const char	 pfx[] = "session ended: ";
 	struct http_msg		*m;
 	const char		*buf, *body;
 	size_t			 len, n;
+	int			 rv, whole;
 
 	if (s->why[0] != '\0')
-		return;
+		return (1);
 	if ((len = evbuffer_get_length(in)) > GW_ENDHEAD)
 		len = GW_ENDHEAD;
 	buf = (const char *)evbuffer_pullup(in, len);
 	m = xcalloc(1, sizeof *m);
-	if (buf != NULL && http_parse_response(m, buf, len, NULL,
-	    HTTP_METHOD_POST) == HTTP_DONE && m->code == 200 &&
-	    m->framing == HTTP_BODY_LENGTH && m->content_length <=
-	    len - m->head_len) {
+	rv = buf != NULL ? http_parse_response(m, buf, len, NULL,
+	    HTTP_METHOD_POST) : HTTP_MORE;
+	whole = rv != HTTP_MORE && !(rv == HTTP_DONE &&
+	    m->framing == HTTP_BODY_LENGTH &&
+	    m->content_length > len - m->head_len);
+	if (whole && rv == HTTP_DONE && m->code == 200 &&
+	    m->framing == HTTP_BODY_LENGTH) {
 		body = buf + m->head_len;
 		n = m->content_length;
 		if (n > sizeof pfx - 1 && memcmp(body, pfx, sizeof pfx - 1) ==
@@ -636,6 +617,7 @@ gw_up_answer(struct gw_asess *s, struct evbuffer *in)
 		}
 	}
 	free(m);
+	return (whole);
 }
 
 static void
