@@ -398,9 +398,8 @@ int
 cfg_kw_line(const struct cfg_blk *b, const struct cfg_kw *kws,
     const char *kw)
 {
-	int	i = cfg_kw_find(kws, kw) - kws;
-
-	return ((b->set & (1ULL << i)) ? b->kwline[i] : b->line);
+	return (cfg_kw_isset(b, kws, kw) ? b->kwline[cfg_kw_find(kws, kw) -
+	    kws] : b->line);
 }
 
 /* cache-dir PATH SIZE */

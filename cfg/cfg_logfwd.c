@@ -41,7 +41,7 @@ cfg_check_logfwd(struct cfg_parser *p, const struct cfg_blk *b,
 {
 	static const char *const tls_kws[] = { "access-log-tls",
 	    "access-log-ca-file", "access-log-server-name", NULL };
-	int	i, set;
+	int	i;
 
 	if (f->nserver > CONN_MAXADDRS)
 		cfg_error(p, b->file, cfg_kw_line(b, kws, "access-log-server"),
@@ -49,9 +49,7 @@ cfg_check_logfwd(struct cfg_parser *p, const struct cfg_blk *b,
 		    "tried in turn when the one before fails)", f->nserver,
 		    CONN_MAXADDRS);
 	for (i = 0; tls_kws[i] != NULL; i++) {
-		set = (b->set & (1ULL << (cfg_kw_find(kws, tls_kws[i]) -
-		    kws))) != 0;
-		if (!set || (i == 0 && !f->tls))
+		if (!cfg_kw_isset(b, kws, tls_kws[i]) || (i == 0 && !f->tls))
 			continue;
 		if (f->nserver == 0)
 			cfg_warning(p, b->file, cfg_kw_line(b, kws,
