@@ -118,12 +118,14 @@ CHECK "https: curl verifies the composite file's chain and gets an answer" ok_bo
 # to a client reading slowly waits for the socket (OpenSSL's retry of a
 # record it could not finish). Every byte arrives, in order.
 keepalive_many() {
-    local n urls=()
+    local n c urls=()
     for n in $(seq 1 20); do urls+=("https://www.lb.test/"); done
-    n=$(on c1 curl -sS -m 10 --cacert "$D/ca.crt" \
-        --resolve "www.lb.test:443:$A" "${urls[@]}" | grep -c '^s[12]$')
-    echo "answers: $n of 20"
-    [ "$n" = 20 ]
+    on c1 curl -sS -m 10 --cacert "$D/ca.crt" -w 'connects=%{num_connects}\n' \
+        --resolve "www.lb.test:443:$A" "${urls[@]}" >"$T/ka.out" || return 1
+    n=$(grep -c '^s[12]$' "$T/ka.out")
+    c=$(awk -F= '/^connects=/ { c += $2 } END { print c + 0 }' "$T/ka.out")
+    echo "answers: $n of 20, connections opened: $c"
+    [ "$n" = 20 ] && [ "$c" = 1 ]
 }
 CHECK "20 requests on one TLS connection, all answered" keepalive_many
 big_slow() {
