@@ -7,6 +7,7 @@
 #include "cfg.h"
 #include "daemon.h"
 #include "ev.h"
+#include "flow.h"
 #include "lbd.h"
 #include "log.h"
 
@@ -134,7 +135,8 @@ main(int argc, char **argv)
 	ev_signals(base, sigs, sizeof sigs / sizeof sigs[0], &d);
 	log_info("started");
 
-	event_base_dispatch(base);
+	/* Each turn's writes leave together (flow.h). */
+	flow_dispatch(base);
 
 	log_info("stopped: %llu connections served",
 	    (unsigned long long)d.conns.total);

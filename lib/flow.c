@@ -1,16 +1,20 @@
 /* flow.c: stop reading one side while the other side's output is full. */
 #include <sys/types.h>
 
+#include <stdlib.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "ev.h"
 #include "flow.h"
 #include "relay.h"
+#include "xmalloc.h"
 
 /* The most a TLS record carries (RFC 8446 section 5.1). */
 #define FLOW_TLS_RECORD		16384
 
+static void	flow_write(struct bufferevent *, int);
 static int	flow_tls_now(struct bufferevent *, struct evbuffer *,
 		    const void *, size_t);
 
@@ -48,15 +52,114 @@ flow_resume(struct bufferevent *src)
 		bufferevent_enable(src, EV_READ);
 }
 
-/* Write <dst>'s output now; see flow.h. */
+/*
+ * The outputs flow_send() left for the end of the turn, each holding a
+ * reference, so that one whose owner freed it in the meantime is still
+ * written (as a write made at once would have been) before it goes. One
+ * loop runs in a process, so one queue serves it.
+ */
+static struct {
+	struct bufferevent	**bev;
+	size_t			  n, cap;
+	int			  on;	/* flow_dispatch() runs the loop */
+} flow_q;
+
+/*
+ * At most this many wait for the end of a long turn: the first message
+ * of a turn does not wait for every other (a TLS turn decrypts each
+ * request before it is sent on), and the peers still get them in groups.
+ */
+#define FLOW_BATCH	16
+
+static void	flow_write_queued(void);
+
+/* Write <dst>'s output at the end of the turn, or now; see flow.h. */
 void
 flow_send(struct bufferevent *dst, struct bufferevent *src,
     const struct flow_limits *fl)
 {
 	struct evbuffer	*out = bufferevent_get_output(dst);
-	size_t		 len = evbuffer_get_length(out);
 
-	if (!relay_plain(dst)) {
+	if (!flow_q.on || flow_full(out, fl))
+		flow_write(dst, 0);
+	else if (evbuffer_get_length(out) > 0) {
+		if (flow_q.n == flow_q.cap) {
+			flow_q.cap = flow_q.cap == 0 ? 64 : flow_q.cap * 2;
+			flow_q.bev = xreallocarray(flow_q.bev, flow_q.cap,
+			    sizeof *flow_q.bev);
+		}
+		bufferevent_incref(dst);
+		flow_q.bev[flow_q.n++] = dst;
+		if (flow_q.n >= FLOW_BATCH)
+			flow_write_queued();
+	}
+	if (src != NULL && !flow_full(out, fl))
+		flow_resume(src);
+}
+
+/*
+ * In the middle of a turn: write the queued outputs whose write event is
+ * off. One whose write event is on keeps its place: its callback may
+ * have to hear that the output drained, and no callback runs from here,
+ * inside someone else's.
+ */
+static void
+flow_write_queued(void)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < flow_q.n; i++) {
+		if (bufferevent_get_enabled(flow_q.bev[i]) & EV_WRITE)
+			flow_q.bev[k++] = flow_q.bev[i];
+		else {
+			flow_write(flow_q.bev[i], 0);
+			bufferevent_decref(flow_q.bev[i]);
+		}
+	}
+	flow_q.n = k;
+}
+
+/* Run the loop, writing what flow_send() queued after each turn. */
+void
+flow_dispatch(struct event_base *base)
+{
+	size_t	i;
+
+	flow_q.on = 1;
+	do {
+		if (event_base_loop(base, EVLOOP_ONCE) != 0)
+			break;
+		/* A write may run a callback that queues more: by index. */
+		for (i = 0; i < flow_q.n; i++) {
+			flow_write(flow_q.bev[i], 1);
+			bufferevent_decref(flow_q.bev[i]);
+		}
+		flow_q.n = 0;
+	} while (!event_base_got_exit(base) && !event_base_got_break(base));
+	flow_q.on = 0;
+	free(flow_q.bev);
+	flow_q.bev = NULL;
+	flow_q.cap = 0;
+}
+
+/*
+ * Write <dst>'s output: one writev for a plain socket, one record for a
+ * small TLS output, and the write event only for what is left. <late>:
+ * the write is flow_dispatch()'s, at the end of the turn; if the write
+ * event was on (a lingering close waits for the output to drain), its
+ * callback runs now, as it would have after libevent's own write.
+ */
+static void
+flow_write(struct bufferevent *dst, int late)
+{
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	size_t		 len = evbuffer_get_length(out);
+	int		 armed;
+
+	armed = (bufferevent_get_enabled(dst) & EV_WRITE) != 0;
+	if (len == 0) {
+		/* Sent already, by an earlier entry or by libevent. */
+	} else if (!relay_plain(dst)) {
 		/*
 		 * bufferevent_openssl writes a record per chain, and only
 		 * in the next turn of the loop, arming the write event and
@@ -64,12 +167,12 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 		 * once instead (flow_tls_now); in an event base with
 		 * batched changes that costs no epoll_ctl at all.
 		 */
-		if (len > 0 && len <= FLOW_TLS_RECORD &&
+		if (len <= FLOW_TLS_RECORD &&
 		    flow_tls_now(dst, out, evbuffer_pullup(out, -1), len))
 			bufferevent_disable(dst, EV_WRITE);
-		else if (len > 0)
+		else
 			bufferevent_enable(dst, EV_WRITE);
-	} else if (len > 0) {
+	} else {
 		/* A bufferevent's output is drained by itself alone: thaw. */
 		evbuffer_unfreeze(out, 1);
 		(void)evbuffer_write(out, bufferevent_getfd(dst));
@@ -83,8 +186,8 @@ flow_send(struct bufferevent *dst, struct bufferevent *src,
 		else
 			bufferevent_disable(dst, EV_WRITE);
 	}
-	if (src != NULL && !flow_full(out, fl))
-		flow_resume(src);
+	if (late && armed && len > 0 && evbuffer_get_length(out) == 0)
+		bufferevent_trigger(dst, EV_WRITE, 0);
 }
 
 /*

@@ -84,6 +84,7 @@
 
 struct bufferevent;
 struct evbuffer;
+struct event_base;
 
 struct flow_limits {
 	size_t		 high;	/* stop reading the source at this */
@@ -106,18 +107,30 @@ int	flow_gate(struct bufferevent *, struct evbuffer *,
 /* From the write callback: read <src> again. */
 void	flow_resume(struct bufferevent *);
 /*
- * Send what <dst>'s output holds now, from the callback that queued it,
- * rather than when the loop next finds the socket writable: one writev
- * for a plain socket, the write event (an epoll_ctl to arm it and one to
- * disarm it) only for what the socket did not take; a TLS stream's small
- * output in one record. Then read <src> (may be NULL) again if the output
- * has room. A bufferevent written this way keeps EV_WRITE off while
- * nothing is queued, so every path that queues output on it must end
- * with flow_send() (or hand it to something that enables EV_WRITE, as a
- * lingering close does).
+ * Send what <dst>'s output holds from the callback that queued it, not
+ * when the loop next finds the socket writable: one writev for a plain
+ * socket, the write event (an epoll_ctl to arm it and one to disarm it)
+ * only for what the socket did not take; a TLS stream's small output in
+ * one record. In a loop run by flow_dispatch(), an output below the
+ * high-water mark is written at the end of the turn with the others of
+ * that turn (16 at a time in a long turn), so that a peer (a server, a
+ * client) gets the turn's messages together and wakes once for them.
+ * Measured on 1 KiB requests: with each request written as it was made,
+ * nginx behind twin-lb woke 2.5 times as often per request as behind
+ * HAProxy and spent 15% more CPU on each. Then read <src> (may be NULL)
+ * again if the output has room. A bufferevent written this way keeps
+ * EV_WRITE off while nothing is queued, so every path that queues output
+ * on it must end with flow_send() (or hand it to something that enables
+ * EV_WRITE, as a lingering close does).
  */
 void	flow_send(struct bufferevent *, struct bufferevent *,
 	    const struct flow_limits *);
+/*
+ * Run <base>'s loop as event_base_dispatch() does, until it is asked to
+ * exit or break, writing after each turn what flow_send() queued in it.
+ * One per process: the queue is the process's.
+ */
+void	flow_dispatch(struct event_base *);
 /*
  * The same rule for what a peer sends ahead (pipelined requests waiting
  * for the one in progress): stop reading <src> while its own input holds

@@ -31,7 +31,8 @@ UNIT_SOURCES += tests/unit/test_lib_http_field.c \
 	tests/unit/test_lib_http_status.c tests/unit/test_lib_http_body.c \
 	tests/unit/test_lib_relay.c tests/unit/test_lib_logfile.c \
 	tests/unit/test_lib_logfwd.c \
-	tests/unit/test_lib_listener.c tests/unit/test_lib_conn.c
+	tests/unit/test_lib_listener.c tests/unit/test_lib_conn.c \
+	tests/unit/test_lib_flow.c
 
 # Health checks: TCP connect, ACV, ICMP echo.
 lib_libcommon_a_SOURCES += lib/check.c lib/check.h lib/check_fsm.c \
