@@ -14,7 +14,7 @@ PKGS="autoconf automake make gcc pkg-config
 	iproute2 procps psmisc util-linux iputils-ping curl python3
 	libpacparser1 calamaris tcpdump
 	nftables faketime openssl vsftpd lftp wget chromium logrotate
-	nginx-light iperf3 python3-scapy haproxy wrk
+	nginx-light iperf3 python3-scapy haproxy wrk openssh-client openssh-server
 	prometheus rsyslog
 	dpkg-dev debhelper dh-autoreconf fakeroot lintian mmdebstrap git"
 if [ "${1:-}" = --bench ]; then
