@@ -156,10 +156,11 @@ flow_write(struct bufferevent *dst, int late)
 	size_t		 len = evbuffer_get_length(out);
 	int		 armed;
 
+	/* Sent already, by an earlier entry or by libevent? */
+	if (len == 0)
+		return;
 	armed = (bufferevent_get_enabled(dst) & EV_WRITE) != 0;
-	if (len == 0) {
-		/* Sent already, by an earlier entry or by libevent. */
-	} else if (!relay_plain(dst)) {
+	if (!relay_plain(dst)) {
 		/*
 		 * bufferevent_openssl writes a record per chain, and only
 		 * in the next turn of the loop, arming the write event and
@@ -186,7 +187,7 @@ flow_write(struct bufferevent *dst, int late)
 		else
 			bufferevent_disable(dst, EV_WRITE);
 	}
-	if (late && armed && len > 0 && evbuffer_get_length(out) == 0)
+	if (late && armed && evbuffer_get_length(out) == 0)
 		bufferevent_trigger(dst, EV_WRITE, 0);
 }
 

@@ -166,22 +166,19 @@ ROUNDS=${ROUNDS:-3}
 # pair KIND URL_HA URL_LB: one round of KIND, both balancers; the ratios
 # (requests/s, p99, CPU a request) go to $W/rounds.
 pair() {
-    local kind=$1 uh=$2 ul=$3 hr hp hc lr lp lc
-    if [ $((r % 2)) = 1 ]; then
-        PID=$HA_PID run "haproxy $kind" "$uh"
-        hr=$RPS hp=$P99_MS hc=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
-        PID=$LB_PID run "twin-lb $kind" "$ul"
-        lr=$RPS lp=$P99_MS lc=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
-    else
-        PID=$LB_PID run "twin-lb $kind" "$ul"
-        lr=$RPS lp=$P99_MS lc=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
-        PID=$HA_PID run "haproxy $kind" "$uh"
-        hr=$RPS hp=$P99_MS hc=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
-    fi
+    local kind=$1 who order="ha lb"
+    local -A url=([ha]=$2 [lb]=$3) pid=([ha]=$HA_PID [lb]=$LB_PID)
+    local -A name=([ha]=haproxy [lb]=twin-lb) rps p99 cpu
+    [ $((r % 2)) = 0 ] && order="lb ha"
+    for who in $order; do
+        PID=${pid[$who]} run "${name[$who]} $kind" "${url[$who]}"
+        rps[$who]=$RPS p99[$who]=$P99_MS
+        cpu[$who]=$(awk -v a="$USR_US" -v b="$SYS_US" 'BEGIN { print a + b }')
+    done
     {
-        echo "$kind rps $(bench_ratio "$lr" "$hr")"
-        echo "$kind p99 $(bench_ratio "$lp" "$hp")"
-        echo "$kind cpu $(bench_ratio "$lc" "$hc")"
+        echo "$kind rps $(bench_ratio "${rps[lb]}" "${rps[ha]}")"
+        echo "$kind p99 $(bench_ratio "${p99[lb]}" "${p99[ha]}")"
+        echo "$kind cpu $(bench_ratio "${cpu[lb]}" "${cpu[ha]}")"
     } >>"$W/rounds"
 }
 # ratio KIND WHAT: median (min-max) of the rounds' ratios.
